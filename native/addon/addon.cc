@@ -1,0 +1,63 @@
+// The addon's entry point: registers the classes, silences libvirt's default
+// error printer, and closes every connection when the environment goes away.
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <napi.h>
+
+#include <vector>
+
+#include "addon_data.h"
+#include "connection.h"
+#include "constants.h"
+#include "domain.h"
+
+namespace pmc {
+
+namespace {
+
+// libvirt prints every error to stderr unless an error function is set; ours
+// are reported to JS instead.
+void IgnoreError(void*, virErrorPtr) {}
+
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "the error class must be a constructor");
+  AddonData::Get(info.Env())->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+void CloseAll(void* arg) {
+  auto* data = static_cast<AddonData*>(arg);
+  std::vector<Connection*> open(data->connections.begin(), data->connections.end());
+  for (Connection* c : open) c->CloseNow();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (virInitialize() < 0) throw Napi::Error::New(env, "libvirt failed to initialize");
+  virSetErrorFunc(nullptr, IgnoreError);
+
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  napi_add_env_cleanup_hook(env, CloseAll, data);
+
+  Napi::Function connection = Connection::Init(env);
+  Napi::Function domain = Domain::Init(env);
+  data->connectionClass = Napi::Persistent(connection);
+  data->domainClass = Napi::Persistent(domain);
+
+  exports.Set("Connection", connection);
+  exports.Set("Domain", domain);
+  exports.Set("constants", Constants(env));
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+  unsigned long version = 0;
+  virGetVersion(&version, nullptr, nullptr);
+  exports.Set("libvirtVersion", Napi::Number::New(env, static_cast<double>(version)));
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace pmc
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return pmc::Init(env, exports); }
+
+NODE_API_MODULE(pmc, InitAddon)

@@ -1,0 +1,617 @@
+#include "connection.h"
+
+#include <libvirt/virterror.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "addon_data.h"
+#include "args.h"
+#include "domain.h"
+#include "event_loop.h"
+#include "operation.h"
+#include "resources.h"
+
+namespace pmc {
+
+namespace {
+
+// Keeps the connection's JS object alive until a queued call has settled.
+using ObjectHold = std::shared_ptr<Napi::ObjectReference>;
+
+ObjectHold Hold(Napi::Object object) {
+  return std::make_shared<Napi::ObjectReference>(Napi::Persistent(object));
+}
+
+const char* CloseReasonName(int reason) {
+  switch (reason) {
+    case VIR_CONNECT_CLOSE_REASON_ERROR: return "error";
+    case VIR_CONNECT_CLOSE_REASON_EOF: return "eof";
+    case VIR_CONNECT_CLOSE_REASON_KEEPALIVE: return "keepalive";
+    case VIR_CONNECT_CLOSE_REASON_CLIENT: return "client";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+Napi::Function Connection::Init(Napi::Env env) {
+  return DefineClass(
+      env, "Connection",
+      {
+          StaticMethod<&Connection::Open>("open"),
+          InstanceMethod<&Connection::Close>("close"),
+          InstanceMethod<&Connection::IsOpenMethod>("isOpen"),
+          InstanceMethod<&Connection::SetCloseListener>("setCloseListener"),
+          InstanceMethod<&Connection::IsAlive>("isAlive"),
+          InstanceMethod<&Connection::GetHostname>("getHostname"),
+          InstanceMethod<&Connection::GetURI>("getURI"),
+          InstanceMethod<&Connection::GetType>("getType"),
+          InstanceMethod<&Connection::GetVersion>("getVersion"),
+          InstanceMethod<&Connection::GetLibVersion>("getLibVersion"),
+          InstanceMethod<&Connection::GetCapabilities>("getCapabilities"),
+          InstanceMethod<&Connection::GetDomainCapabilities>("getDomainCapabilities"),
+          InstanceMethod<&Connection::GetNodeInfo>("getNodeInfo"),
+          InstanceMethod<&Connection::GetFreeMemory>("getFreeMemory"),
+          InstanceMethod<&Connection::GetFreePages>("getFreePages"),
+          InstanceMethod<&Connection::GetCellsFreeMemory>("getCellsFreeMemory"),
+          InstanceMethod<&Connection::CompareHypervisorCPU>("compareHypervisorCPU"),
+          InstanceMethod<&Connection::BaselineHypervisorCPU>("baselineHypervisorCPU"),
+          InstanceMethod<&Connection::LookupDomainByName>("lookupDomainByName"),
+          InstanceMethod<&Connection::LookupDomainByUUID>("lookupDomainByUUID"),
+          InstanceMethod<&Connection::LookupDomainByID>("lookupDomainByID"),
+          InstanceMethod<&Connection::ListAllDomains>("listAllDomains"),
+          InstanceMethod<&Connection::DefineDomain>("defineDomain"),
+          InstanceMethod<&Connection::CreateDomain>("createDomain"),
+          InstanceMethod<&Connection::LookupNetworkByName>("lookupNetworkByName"),
+          InstanceMethod<&Connection::ListAllNetworks>("listAllNetworks"),
+          InstanceMethod<&Connection::LookupStorageVolByPath>("lookupStorageVolByPath"),
+          InstanceMethod<&Connection::ListAllStoragePools>("listAllStoragePools"),
+          InstanceMethod<&Connection::DefineStoragePool>("defineStoragePool"),
+          InstanceMethod<&Connection::CreateStorageVolume>("createStorageVolume"),
+          InstanceMethod<&Connection::LookupSecretByUUID>("lookupSecretByUUID"),
+          InstanceMethod<&Connection::LookupSecretByUsage>("lookupSecretByUsage"),
+          InstanceMethod<&Connection::DefineSecret>("defineSecret"),
+      });
+}
+
+Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connection>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw Napi::TypeError::New(info.Env(), "use Connection.open(uri) to open a connection");
+  }
+  conn_ = info[0].As<Napi::External<virConnect>>().Data();
+  AddonData::Get(info.Env())->connections.insert(this);
+}
+
+Connection::~Connection() {
+  CloseNow();
+  if (AddonData* data = AddonData::Get(Env())) data->connections.erase(this);
+}
+
+void Connection::CloseNow() {
+  if (conn_ == nullptr) return;
+  if (closeCallbackRegistered_) {
+    virConnectUnregisterCloseCallback(conn_, nullptr);
+    closeCallbackRegistered_ = false;
+  }
+  virConnectClose(conn_);
+  conn_ = nullptr;
+}
+
+Napi::Value Connection::RejectClosed(Napi::Env env) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  Napi::Object stack = Napi::Error::New(env, "").Value();
+  deferred.Reject(
+      ToJsError(env, LibvirtErrorInfo::Make(VIR_ERR_INVALID_CONN, "the connection is closed"), stack).Value());
+  return deferred.Promise();
+}
+
+Napi::Value Connection::WrapDomains(Napi::Env env, DomainSlot& slot, bool single) {
+  std::vector<virDomainPtr> domains = slot.Take();
+  if (single) return Domain::Wrap(env, domains.at(0), Value());
+  Napi::Array out = Napi::Array::New(env, domains.size());
+  for (size_t i = 0; i < domains.size(); i++) out.Set(i, Domain::Wrap(env, domains[i], Value()));
+  return out;
+}
+
+// --- opening and closing ---------------------------------------------------
+
+Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string uri = OptionalStringArg(info, 0, "uri");
+  bool readonly = info.Length() > 1 && info[1].ToBoolean().Value();
+  if (!EnsureEventLoop()) throw Napi::Error::New(env, "could not register libvirt's event loop");
+
+  auto slot = std::make_shared<virConnectPtr>(nullptr);
+  return Call(
+      env, "could not open the connection",
+      [uri, readonly, slot](Data&) {
+        unsigned int flags = readonly ? VIR_CONNECT_RO : 0;
+        virConnectPtr conn = virConnectOpenAuth(OrNull(uri), virConnectAuthPtrDefault, flags);
+        if (conn == nullptr) return false;
+        // Keepalive notices a dead remote daemon; drivers without it say so, harmlessly.
+        if (virConnectSetKeepAlive(conn, 5, 3) < 0) virResetLastError();
+        *slot = conn;
+        return true;
+      },
+      [slot](Napi::Env env, Data&) -> Napi::Value {
+        virConnectPtr conn = *slot;
+        *slot = nullptr;
+        return AddonData::Get(env)->connectionClass.New({Napi::External<virConnect>::New(env, conn)});
+      });
+}
+
+Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (conn_ == nullptr) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Resolve(env.Undefined());
+    return deferred.Promise();
+  }
+  virConnectPtr conn = conn_;
+  conn_ = nullptr;  // from now on, new calls reject; calls in flight hold their own reference
+  bool unregister = closeCallbackRegistered_;
+  closeCallbackRegistered_ = false;
+  return Call(env, "could not close the connection", [conn, unregister](Data&) {
+    if (unregister) virConnectUnregisterCloseCallback(conn, nullptr);
+    virConnectClose(conn);
+    return true;
+  });
+}
+
+Napi::Value Connection::IsOpenMethod(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), conn_ != nullptr);
+}
+
+namespace {
+
+struct CloseListener {
+  Napi::ThreadSafeFunction tsfn;
+};
+
+void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
+  auto* listener = static_cast<CloseListener*>(opaque);
+  const char* name = CloseReasonName(reason);
+  listener->tsfn.NonBlockingCall([name](Napi::Env env, Napi::Function fn) {
+    fn.Call({Napi::String::New(env, name)});
+  });
+}
+
+void FreeCloseListener(void* opaque) {
+  auto* listener = static_cast<CloseListener*>(opaque);
+  listener->tsfn.Release();
+  delete listener;
+}
+
+}  // namespace
+
+Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (conn_ == nullptr) throw Napi::Error::New(env, "the connection is closed");
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "listener must be a function");
+  if (closeCallbackRegistered_) {
+    virConnectUnregisterCloseCallback(conn_, nullptr);
+    closeCallbackRegistered_ = false;
+  }
+  auto* listener = new CloseListener{
+      Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "pmc.close", 0, 1)};
+  listener->tsfn.Unref(env);  // a listener must not keep the process alive
+  // Registration only stores the callback: no I/O, fine on the JS thread.
+  if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, listener, FreeCloseListener) < 0) {
+    LibvirtErrorInfo error = LibvirtErrorInfo::Capture("could not register the close callback");
+    FreeCloseListener(listener);
+    throw ToJsError(env, error, Napi::Error::New(env, "").Value());
+  }
+  closeCallbackRegistered_ = true;
+  return env.Undefined();
+}
+
+// --- host facts ----------------------------------------------------------------
+
+#define PMC_REQUIRE_OPEN(env)                  \
+  ConnHandle conn = Retain();                  \
+  if (!conn) return RejectClosed(env);
+
+Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not tell whether the connection is alive", [conn](Data& out) {
+    int alive = virConnectIsAlive(conn.get());
+    out = Data::Bool(alive == 1);
+    return alive >= 0;
+  });
+}
+
+Napi::Value Connection::GetHostname(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the hostname", [conn](Data& out) {
+    out = Data::TakeString(virConnectGetHostname(conn.get()));
+    return out.kind != Data::Kind::Null;
+  });
+}
+
+Napi::Value Connection::GetURI(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the URI", [conn](Data& out) {
+    out = Data::TakeString(virConnectGetURI(conn.get()));
+    return out.kind != Data::Kind::Null;
+  });
+}
+
+Napi::Value Connection::GetType(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the driver type", [conn](Data& out) {
+    const char* type = virConnectGetType(conn.get());
+    if (type == nullptr) return false;
+    out = Data::String(type);
+    return true;
+  });
+}
+
+Napi::Value Connection::GetVersion(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the hypervisor version", [conn](Data& out) {
+    unsigned long version = 0;
+    if (virConnectGetVersion(conn.get(), &version) < 0) return false;
+    out = Data::Number(static_cast<double>(version));
+    return true;
+  });
+}
+
+Napi::Value Connection::GetLibVersion(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the libvirt version", [conn](Data& out) {
+    unsigned long version = 0;
+    if (virConnectGetLibVersion(conn.get(), &version) < 0) return false;
+    out = Data::Number(static_cast<double>(version));
+    return true;
+  });
+}
+
+Napi::Value Connection::GetCapabilities(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the capabilities", [conn](Data& out) {
+    out = Data::TakeString(virConnectGetCapabilities(conn.get()));
+    return out.kind != Data::Kind::Null;
+  });
+}
+
+Napi::Value Connection::GetDomainCapabilities(const Napi::CallbackInfo& info) {
+  std::string emulator = OptionalStringArg(info, 0, "emulator");
+  std::string arch = OptionalStringArg(info, 1, "arch");
+  std::string machine = OptionalStringArg(info, 2, "machine");
+  std::string virttype = OptionalStringArg(info, 3, "virttype");
+  unsigned int flags = FlagsArg(info, 4);
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the domain capabilities",
+              [conn, emulator, arch, machine, virttype, flags](Data& out) {
+                out = Data::TakeString(virConnectGetDomainCapabilities(
+                    conn.get(), OrNull(emulator), OrNull(arch), OrNull(machine), OrNull(virttype), flags));
+                return out.kind != Data::Kind::Null;
+              });
+}
+
+Napi::Value Connection::GetNodeInfo(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the node info", [conn](Data& out) {
+    virNodeInfo node;
+    if (virNodeGetInfo(conn.get(), &node) < 0) return false;
+    out = Data::Object();
+    out.Set("model", Data::String(node.model));
+    out.Set("memoryKiB", Data::Number(static_cast<double>(node.memory)));
+    out.Set("cpus", Data::Number(node.cpus));
+    out.Set("mhz", Data::Number(node.mhz));
+    out.Set("nodes", Data::Number(node.nodes));
+    out.Set("sockets", Data::Number(node.sockets));
+    out.Set("cores", Data::Number(node.cores));
+    out.Set("threads", Data::Number(node.threads));
+    return true;
+  });
+}
+
+Napi::Value Connection::GetFreeMemory(const Napi::CallbackInfo& info) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the free memory", [conn](Data& out) {
+    unsigned long long bytes = virNodeGetFreeMemory(conn.get());
+    // 0 is libvirt's error return; a host with truly no free memory reads the same.
+    if (bytes == 0) {
+      virErrorPtr err = virGetLastError();
+      if (err != nullptr && err->code != VIR_ERR_OK) return false;
+    }
+    out = Data::Number(static_cast<double>(bytes));
+    return true;
+  });
+}
+
+Napi::Value Connection::GetFreePages(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "pageSizesKiB must be an array of numbers");
+  Napi::Array sizesArg = info[0].As<Napi::Array>();
+  std::vector<unsigned int> sizes;
+  for (uint32_t i = 0; i < sizesArg.Length(); i++) {
+    Napi::Value v = sizesArg.Get(i);
+    if (!v.IsNumber()) throw Napi::TypeError::New(env, "pageSizesKiB must be an array of numbers");
+    sizes.push_back(v.As<Napi::Number>().Uint32Value());
+  }
+  if (sizes.empty()) throw Napi::RangeError::New(env, "pageSizesKiB must name at least one page size");
+  int startCell = static_cast<int>(IntegerArg(info, 1, "startCell", -1, INT32_MAX));
+  unsigned int cellCount = static_cast<unsigned int>(IntegerArg(info, 2, "cellCount", 1, 1 << 16));
+  PMC_REQUIRE_OPEN(env);
+  return Call(env, "could not get the free pages", [conn, sizes, startCell, cellCount](Data& out) {
+    std::vector<unsigned long long> counts(sizes.size() * cellCount);
+    std::vector<unsigned int> pages = sizes;
+    int filled = virNodeGetFreePages(conn.get(), pages.size(), pages.data(), startCell, cellCount, counts.data(), 0);
+    if (filled < 0) return false;
+    // libvirt fills pages.size() entries per cell, for `filled / pages.size()` cells.
+    size_t cells = filled / pages.size();
+    out = Data::Array();
+    for (size_t c = 0; c < cells; c++) {
+      Data cell = Data::Object();
+      cell.Set("cell", Data::Number(startCell < 0 ? -1 : startCell + static_cast<int>(c)));
+      Data free = Data::Object();
+      for (size_t p = 0; p < pages.size(); p++) {
+        free.Set(std::to_string(pages[p]), Data::Number(static_cast<double>(counts[c * pages.size() + p])));
+      }
+      cell.Set("freePages", std::move(free));
+      out.Push(std::move(cell));
+    }
+    return true;
+  });
+}
+
+Napi::Value Connection::GetCellsFreeMemory(const Napi::CallbackInfo& info) {
+  int startCell = static_cast<int>(IntegerArg(info, 0, "startCell", 0, INT32_MAX));
+  int maxCells = static_cast<int>(IntegerArg(info, 1, "maxCells", 1, 1 << 16));
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not get the free memory of the cells", [conn, startCell, maxCells](Data& out) {
+    std::vector<unsigned long long> free(maxCells);
+    int n = virNodeGetCellsFreeMemory(conn.get(), free.data(), startCell, maxCells);
+    if (n < 0) return false;
+    out = Data::Array();
+    for (int i = 0; i < n; i++) out.Push(Data::Number(static_cast<double>(free[i])));
+    return true;
+  });
+}
+
+Napi::Value Connection::CompareHypervisorCPU(const Napi::CallbackInfo& info) {
+  std::string emulator = OptionalStringArg(info, 0, "emulator");
+  std::string arch = OptionalStringArg(info, 1, "arch");
+  std::string machine = OptionalStringArg(info, 2, "machine");
+  std::string virttype = OptionalStringArg(info, 3, "virttype");
+  std::string xml = StringArg(info, 4, "xml");
+  unsigned int flags = FlagsArg(info, 5);
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not compare the CPU",
+              [conn, emulator, arch, machine, virttype, xml, flags](Data& out) {
+                int result = virConnectCompareHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch),
+                                                            OrNull(machine), OrNull(virttype), xml.c_str(), flags);
+                if (result == VIR_CPU_COMPARE_ERROR) return false;
+                out = Data::Number(result);
+                return true;
+              });
+}
+
+Napi::Value Connection::BaselineHypervisorCPU(const Napi::CallbackInfo& info) {
+  std::string emulator = OptionalStringArg(info, 0, "emulator");
+  std::string arch = OptionalStringArg(info, 1, "arch");
+  std::string machine = OptionalStringArg(info, 2, "machine");
+  std::string virttype = OptionalStringArg(info, 3, "virttype");
+  std::vector<std::string> xmls = StringArrayArg(info, 4, "xmlCPUs");
+  unsigned int flags = FlagsArg(info, 5);
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not compute a baseline CPU",
+              [conn, emulator, arch, machine, virttype, xmls, flags](Data& out) {
+                std::vector<const char*> ptrs;
+                for (const auto& x : xmls) ptrs.push_back(x.c_str());
+                out = Data::TakeString(virConnectBaselineHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch),
+                                                                       OrNull(machine), OrNull(virttype), ptrs.data(),
+                                                                       ptrs.size(), flags));
+                return out.kind != Data::Kind::Null;
+              });
+}
+
+// --- domains -------------------------------------------------------------------
+
+#define PMC_DOMAIN_CALL(ENV, what, expr)                                                       \
+  auto slot = std::make_shared<DomainSlot>();                                                  \
+  ObjectHold self = Hold(Value());                                                             \
+  return Call(                                                                                 \
+      ENV, what,                                                                               \
+      [=](Data&) {                                                                             \
+        virDomainPtr dom = (expr);                                                             \
+        if (dom == nullptr) return false;                                                      \
+        slot->domains.push_back(dom);                                                          \
+        return true;                                                                           \
+      },                                                                                       \
+      [this, slot, self](Napi::Env env, Data&) { return WrapDomains(env, *slot, true); });
+
+Napi::Value Connection::LookupDomainByName(const Napi::CallbackInfo& info) {
+  std::string name = StringArg(info, 0, "name");
+  PMC_REQUIRE_OPEN(info.Env());
+  PMC_DOMAIN_CALL(info.Env(), "could not find the domain", virDomainLookupByName(conn.get(), name.c_str()));
+}
+
+Napi::Value Connection::LookupDomainByUUID(const Napi::CallbackInfo& info) {
+  std::string uuid = StringArg(info, 0, "uuid");
+  PMC_REQUIRE_OPEN(info.Env());
+  PMC_DOMAIN_CALL(info.Env(), "could not find the domain", virDomainLookupByUUIDString(conn.get(), uuid.c_str()));
+}
+
+Napi::Value Connection::LookupDomainByID(const Napi::CallbackInfo& info) {
+  int id = static_cast<int>(IntegerArg(info, 0, "id", 0, INT32_MAX));
+  PMC_REQUIRE_OPEN(info.Env());
+  PMC_DOMAIN_CALL(info.Env(), "could not find the domain", virDomainLookupByID(conn.get(), id));
+}
+
+Napi::Value Connection::DefineDomain(const Napi::CallbackInfo& info) {
+  std::string xml = StringArg(info, 0, "xml");
+  unsigned int flags = FlagsArg(info, 1);
+  PMC_REQUIRE_OPEN(info.Env());
+  PMC_DOMAIN_CALL(info.Env(), "could not define the domain", virDomainDefineXMLFlags(conn.get(), xml.c_str(), flags));
+}
+
+Napi::Value Connection::CreateDomain(const Napi::CallbackInfo& info) {
+  std::string xml = StringArg(info, 0, "xml");
+  unsigned int flags = FlagsArg(info, 1);
+  PMC_REQUIRE_OPEN(info.Env());
+  PMC_DOMAIN_CALL(info.Env(), "could not create the domain", virDomainCreateXML(conn.get(), xml.c_str(), flags));
+}
+
+Napi::Value Connection::ListAllDomains(const Napi::CallbackInfo& info) {
+  unsigned int flags = FlagsArg(info, 0);
+  PMC_REQUIRE_OPEN(info.Env());
+  auto slot = std::make_shared<DomainSlot>();
+  ObjectHold self = Hold(Value());
+  return Call(
+      info.Env(), "could not list the domains",
+      [conn, flags, slot](Data&) {
+        virDomainPtr* domains = nullptr;
+        int n = virConnectListAllDomains(conn.get(), &domains, flags);
+        if (n < 0) return false;
+        slot->domains.assign(domains, domains + n);
+        free(domains);
+        return true;
+      },
+      [this, slot, self](Napi::Env env, Data&) { return WrapDomains(env, *slot, false); });
+}
+
+// --- networks, storage, secrets: plain descriptions, fetched in one call ----------
+
+Napi::Value Connection::LookupNetworkByName(const Napi::CallbackInfo& info) {
+  std::string name = StringArg(info, 0, "name");
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not find the network", [conn, name](Data& out) {
+    virNetworkPtr net = virNetworkLookupByName(conn.get(), name.c_str());
+    if (net == nullptr) return false;
+    bool ok = DescribeNetwork(net, out);
+    virNetworkFree(net);
+    return ok;
+  });
+}
+
+Napi::Value Connection::ListAllNetworks(const Napi::CallbackInfo& info) {
+  unsigned int flags = FlagsArg(info, 0);
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not list the networks", [conn, flags](Data& out) {
+    virNetworkPtr* nets = nullptr;
+    int n = virConnectListAllNetworks(conn.get(), &nets, flags);
+    if (n < 0) return false;
+    bool ok = true;
+    out = Data::Array();
+    for (int i = 0; i < n; i++) {
+      Data one;
+      if (ok && !DescribeNetwork(nets[i], one)) ok = false;
+      if (ok) out.Push(std::move(one));
+      virNetworkFree(nets[i]);
+    }
+    free(nets);
+    return ok;
+  });
+}
+
+Napi::Value Connection::LookupStorageVolByPath(const Napi::CallbackInfo& info) {
+  std::string path = StringArg(info, 0, "path");
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not find the storage volume", [conn, path](Data& out) {
+    virStorageVolPtr vol = virStorageVolLookupByPath(conn.get(), path.c_str());
+    if (vol == nullptr) return false;
+    bool ok = DescribeVolume(vol, out);
+    virStorageVolFree(vol);
+    return ok;
+  });
+}
+
+Napi::Value Connection::ListAllStoragePools(const Napi::CallbackInfo& info) {
+  unsigned int flags = FlagsArg(info, 0);
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not list the storage pools", [conn, flags](Data& out) {
+    virStoragePoolPtr* pools = nullptr;
+    int n = virConnectListAllStoragePools(conn.get(), &pools, flags);
+    if (n < 0) return false;
+    bool ok = true;
+    out = Data::Array();
+    for (int i = 0; i < n; i++) {
+      Data one;
+      if (ok && !DescribePool(pools[i], one)) ok = false;
+      if (ok) out.Push(std::move(one));
+      virStoragePoolFree(pools[i]);
+    }
+    free(pools);
+    return ok;
+  });
+}
+
+Napi::Value Connection::DefineStoragePool(const Napi::CallbackInfo& info) {
+  std::string xml = StringArg(info, 0, "xml");
+  bool start = info.Length() > 1 && info[1].ToBoolean().Value();
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not define the storage pool", [conn, xml, start](Data& out) {
+    virStoragePoolPtr pool = virStoragePoolDefineXML(conn.get(), xml.c_str(), 0);
+    if (pool == nullptr) return false;
+    bool ok = true;
+    if (start) {
+      // Building fails harmlessly when the directory already exists.
+      if (virStoragePoolBuild(pool, VIR_STORAGE_POOL_BUILD_NO_OVERWRITE) < 0) virResetLastError();
+      ok = virStoragePoolCreate(pool, 0) == 0 && virStoragePoolSetAutostart(pool, 1) == 0;
+    }
+    ok = ok && DescribePool(pool, out);
+    virStoragePoolFree(pool);
+    return ok;
+  });
+}
+
+Napi::Value Connection::CreateStorageVolume(const Napi::CallbackInfo& info) {
+  std::string poolName = StringArg(info, 0, "pool");
+  std::string xml = StringArg(info, 1, "xml");
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not create the storage volume", [conn, poolName, xml](Data& out) {
+    virStoragePoolPtr pool = virStoragePoolLookupByName(conn.get(), poolName.c_str());
+    if (pool == nullptr) return false;
+    virStorageVolPtr vol = virStorageVolCreateXML(pool, xml.c_str(), 0);
+    virStoragePoolFree(pool);
+    if (vol == nullptr) return false;
+    bool ok = DescribeVolume(vol, out);
+    virStorageVolFree(vol);
+    return ok;
+  });
+}
+
+Napi::Value Connection::LookupSecretByUUID(const Napi::CallbackInfo& info) {
+  std::string uuid = StringArg(info, 0, "uuid");
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not find the secret", [conn, uuid](Data& out) {
+    virSecretPtr secret = virSecretLookupByUUIDString(conn.get(), uuid.c_str());
+    if (secret == nullptr) return false;
+    bool ok = DescribeSecret(secret, out);
+    virSecretFree(secret);
+    return ok;
+  });
+}
+
+Napi::Value Connection::LookupSecretByUsage(const Napi::CallbackInfo& info) {
+  int usageType = static_cast<int>(IntegerArg(info, 0, "usageType", 0, INT32_MAX));
+  std::string usageID = StringArg(info, 1, "usageID");
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not find the secret", [conn, usageType, usageID](Data& out) {
+    virSecretPtr secret = virSecretLookupByUsage(conn.get(), usageType, usageID.c_str());
+    if (secret == nullptr) return false;
+    bool ok = DescribeSecret(secret, out);
+    virSecretFree(secret);
+    return ok;
+  });
+}
+
+Napi::Value Connection::DefineSecret(const Napi::CallbackInfo& info) {
+  std::string xml = StringArg(info, 0, "xml");
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not define the secret", [conn, xml](Data& out) {
+    virSecretPtr secret = virSecretDefineXML(conn.get(), xml.c_str(), 0);
+    if (secret == nullptr) return false;
+    bool ok = DescribeSecret(secret, out);
+    virSecretFree(secret);
+    return ok;
+  });
+}
+
+}  // namespace pmc

@@ -1,0 +1,71 @@
+// Connection: one ObjectWrap per virConnectPtr. Every method returns a promise
+// and does its libvirt work off the JS thread; close() is idempotent, and a
+// call on a closed connection rejects with VIR_ERR_INVALID_CONN.
+#pragma once
+
+#include <libvirt/libvirt.h>
+#include <napi.h>
+
+#include "handles.h"
+
+namespace pmc {
+
+class Connection : public Napi::ObjectWrap<Connection> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit Connection(const Napi::CallbackInfo& info);
+  ~Connection() override;
+
+  bool IsOpen() const { return conn_ != nullptr; }
+  // A new reference for queued work; nullptr when closed.
+  ConnHandle Retain() const { return conn_ ? RetainConn(conn_) : nullptr; }
+  // Closes without waiting (cleanup hook and finalizer).
+  void CloseNow();
+
+ private:
+  static Napi::Value Open(const Napi::CallbackInfo& info);
+
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value IsOpenMethod(const Napi::CallbackInfo& info);
+  Napi::Value SetCloseListener(const Napi::CallbackInfo& info);
+  Napi::Value IsAlive(const Napi::CallbackInfo& info);
+  Napi::Value GetHostname(const Napi::CallbackInfo& info);
+  Napi::Value GetURI(const Napi::CallbackInfo& info);
+  Napi::Value GetType(const Napi::CallbackInfo& info);
+  Napi::Value GetVersion(const Napi::CallbackInfo& info);
+  Napi::Value GetLibVersion(const Napi::CallbackInfo& info);
+  Napi::Value GetCapabilities(const Napi::CallbackInfo& info);
+  Napi::Value GetDomainCapabilities(const Napi::CallbackInfo& info);
+  Napi::Value GetNodeInfo(const Napi::CallbackInfo& info);
+  Napi::Value GetFreeMemory(const Napi::CallbackInfo& info);
+  Napi::Value GetFreePages(const Napi::CallbackInfo& info);
+  Napi::Value GetCellsFreeMemory(const Napi::CallbackInfo& info);
+  Napi::Value CompareHypervisorCPU(const Napi::CallbackInfo& info);
+  Napi::Value BaselineHypervisorCPU(const Napi::CallbackInfo& info);
+  Napi::Value LookupDomainByName(const Napi::CallbackInfo& info);
+  Napi::Value LookupDomainByUUID(const Napi::CallbackInfo& info);
+  Napi::Value LookupDomainByID(const Napi::CallbackInfo& info);
+  Napi::Value ListAllDomains(const Napi::CallbackInfo& info);
+  Napi::Value DefineDomain(const Napi::CallbackInfo& info);
+  Napi::Value CreateDomain(const Napi::CallbackInfo& info);
+  Napi::Value LookupNetworkByName(const Napi::CallbackInfo& info);
+  Napi::Value ListAllNetworks(const Napi::CallbackInfo& info);
+  Napi::Value LookupStorageVolByPath(const Napi::CallbackInfo& info);
+  Napi::Value ListAllStoragePools(const Napi::CallbackInfo& info);
+  Napi::Value DefineStoragePool(const Napi::CallbackInfo& info);
+  Napi::Value CreateStorageVolume(const Napi::CallbackInfo& info);
+  Napi::Value LookupSecretByUUID(const Napi::CallbackInfo& info);
+  Napi::Value LookupSecretByUsage(const Napi::CallbackInfo& info);
+  Napi::Value DefineSecret(const Napi::CallbackInfo& info);
+
+  // A rejected promise for a call on a closed connection.
+  Napi::Value RejectClosed(Napi::Env env);
+  // Wraps domains returned by a call, each keeping this connection alive.
+  Napi::Value WrapDomains(Napi::Env env, DomainSlot& slot, bool single);
+
+  virConnectPtr conn_ = nullptr;
+  Napi::ThreadSafeFunction closeListener_;
+  bool closeCallbackRegistered_ = false;
+};
+
+}  // namespace pmc

@@ -1,0 +1,68 @@
+#include "libvirt_error.h"
+
+#include <libvirt/virterror.h>
+
+#include "addon_data.h"
+
+namespace pmc {
+
+LibvirtErrorInfo LibvirtErrorInfo::Capture(const char* fallback) {
+  LibvirtErrorInfo info;
+  info.set = true;
+  virErrorPtr err = virGetLastError();
+  if (err != nullptr && err->code != VIR_ERR_OK) {
+    info.code = err->code;
+    info.domain = err->domain;
+    info.level = err->level;
+    info.message = err->message != nullptr ? err->message : fallback;
+  } else {
+    info.code = VIR_ERR_INTERNAL_ERROR;
+    info.domain = VIR_FROM_NONE;
+    info.level = VIR_ERR_ERROR;
+    info.message = fallback;
+  }
+  virResetLastError();
+  return info;
+}
+
+LibvirtErrorInfo LibvirtErrorInfo::Make(int code, std::string message) {
+  LibvirtErrorInfo info;
+  info.set = true;
+  info.code = code;
+  info.domain = VIR_FROM_NONE;
+  info.level = VIR_ERR_ERROR;
+  info.message = std::move(message);
+  return info;
+}
+
+static const char* LevelName(int level) {
+  switch (level) {
+    case VIR_ERR_WARNING: return "warning";
+    case VIR_ERR_ERROR: return "error";
+    default: return "none";
+  }
+}
+
+Napi::Error ToJsError(Napi::Env env, const LibvirtErrorInfo& info, Napi::Object stackHolder) {
+  Napi::Object fields = Napi::Object::New(env);
+  fields.Set("code", ErrorCodeName(info.code));
+  fields.Set("number", info.code);
+  fields.Set("domain", ErrorDomainName(info.domain));
+  fields.Set("domainNumber", info.domain);
+  fields.Set("level", LevelName(info.level));
+  Napi::Function cls = AddonData::Get(env)->errorClass.Value();
+  Napi::Object error = cls.New({Napi::String::New(env, info.message), fields});
+  if (!stackHolder.IsEmpty()) {
+    // Keep our header line, then the frames of the call site captured earlier.
+    std::string header = error.Get("name").ToString().Utf8Value() + ": " + info.message;
+    Napi::Value held = stackHolder.Get("stack");
+    if (held.IsString()) {
+      std::string frames = held.As<Napi::String>().Utf8Value();
+      size_t newline = frames.find('\n');
+      error.Set("stack", header + (newline == std::string::npos ? "" : frames.substr(newline)));
+    }
+  }
+  return Napi::Error(env, error);
+}
+
+}  // namespace pmc

@@ -1,0 +1,64 @@
+// One asynchronous libvirt call, as a baton (after sharp): Execute() runs off
+// the JS thread and records libvirt's error in place; OnOK() builds the result
+// on the JS thread. The promise rejects with a LibvirtError that carries the
+// stack of the JS call that queued the operation.
+#pragma once
+
+#include <napi.h>
+
+#include <functional>
+#include <memory>
+
+#include "data.h"
+#include "libvirt_error.h"
+
+namespace pmc {
+
+class Operation {
+ public:
+  // Pool: short calls, on libuv's pool. Dedicated: calls that may wait long
+  // (migration, a runner waiting for JS checks) get a thread of their own so
+  // that they can never starve the pool.
+  enum class Thread { Pool, Dedicated };
+
+  explicit Operation(Napi::Env env);
+  virtual ~Operation();
+  Operation(const Operation&) = delete;
+  Operation& operator=(const Operation&) = delete;
+
+  // Starts `op` and returns its promise; takes ownership.
+  static Napi::Promise Queue(std::unique_ptr<Operation> op, Thread thread = Thread::Pool);
+
+ protected:
+  virtual void Execute() = 0;
+  virtual Napi::Value OnOK(Napi::Env env) { return env.Undefined(); }
+  // Called on the worker thread after Execute, to drop libvirt references
+  // there rather than on the JS thread (dropping the last one may do I/O).
+  virtual void Release() {}
+
+  void Fail(const char* fallback) { error_ = LibvirtErrorInfo::Capture(fallback); }
+  void Fail(LibvirtErrorInfo error) { error_ = std::move(error); }
+  bool Failed() const { return error_.set; }
+
+ private:
+  void Run();
+  void Settle(Napi::Env env);
+  // The environment is going away: let go of JS handles without touching it.
+  void Abandon();
+
+  LibvirtErrorInfo error_;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference stack_;
+  napi_async_work work_ = nullptr;
+};
+
+// An Operation made of two lambdas, for the many one-call methods:
+// `body` runs off the JS thread and returns false when libvirt failed (its
+// error is then copied); `convert` makes the JS value (default: Data::ToJs).
+using CallBody = std::function<bool(Data& out)>;
+using CallConvert = std::function<Napi::Value(Napi::Env env, Data& out)>;
+
+Napi::Promise Call(Napi::Env env, const char* what, CallBody body, CallConvert convert = nullptr,
+                   Operation::Thread thread = Operation::Thread::Pool);
+
+}  // namespace pmc

@@ -1,0 +1,124 @@
+#include "resources.h"
+
+#include <libvirt/virterror.h>
+
+#include <cstdlib>
+
+namespace pmc {
+
+namespace {
+
+const char* PoolStateName(int state) {
+  switch (state) {
+    case VIR_STORAGE_POOL_INACTIVE: return "inactive";
+    case VIR_STORAGE_POOL_BUILDING: return "building";
+    case VIR_STORAGE_POOL_RUNNING: return "running";
+    case VIR_STORAGE_POOL_DEGRADED: return "degraded";
+    case VIR_STORAGE_POOL_INACCESSIBLE: return "inaccessible";
+    default: return "unknown";
+  }
+}
+
+const char* VolumeTypeName(int type) {
+  switch (type) {
+    case VIR_STORAGE_VOL_FILE: return "file";
+    case VIR_STORAGE_VOL_BLOCK: return "block";
+    case VIR_STORAGE_VOL_DIR: return "dir";
+    case VIR_STORAGE_VOL_NETWORK: return "network";
+    case VIR_STORAGE_VOL_NETDIR: return "netdir";
+    case VIR_STORAGE_VOL_PLOOP: return "ploop";
+    default: return "unknown";
+  }
+}
+
+const char* SecretUsageName(int usage) {
+  switch (usage) {
+    case VIR_SECRET_USAGE_TYPE_VOLUME: return "volume";
+    case VIR_SECRET_USAGE_TYPE_CEPH: return "ceph";
+    case VIR_SECRET_USAGE_TYPE_ISCSI: return "iscsi";
+    case VIR_SECRET_USAGE_TYPE_TLS: return "tls";
+    case VIR_SECRET_USAGE_TYPE_VTPM: return "vtpm";
+    default: return "none";
+  }
+}
+
+Data UUIDOf(int rc, const char* uuid) { return rc == 0 ? Data::String(uuid) : Data::Null(); }
+
+}  // namespace
+
+bool DescribeNetwork(virNetworkPtr net, Data& out) {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  int active = virNetworkIsActive(net);
+  int persistent = virNetworkIsPersistent(net);
+  char* xml = virNetworkGetXMLDesc(net, 0);
+  if (active < 0 || persistent < 0 || xml == nullptr) {
+    free(xml);
+    return false;
+  }
+  out = Data::Object();
+  out.Set("name", Data::String(virNetworkGetName(net)));
+  out.Set("uuid", UUIDOf(virNetworkGetUUIDString(net, uuid), uuid));
+  out.Set("active", Data::Bool(active == 1));
+  out.Set("persistent", Data::Bool(persistent == 1));
+  // Only some networks have a bridge (not macvtap/hostdev ones); absence is no error.
+  char* bridge = virNetworkGetBridgeName(net);
+  if (bridge == nullptr) virResetLastError();
+  out.Set("bridge", Data::TakeString(bridge));
+  out.Set("xml", Data::TakeString(xml));
+  return true;
+}
+
+bool DescribePool(virStoragePoolPtr pool, Data& out) {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  virStoragePoolInfo info;
+  int persistent = virStoragePoolIsPersistent(pool);
+  if (virStoragePoolGetInfo(pool, &info) < 0 || persistent < 0) return false;
+  char* xml = virStoragePoolGetXMLDesc(pool, 0);
+  if (xml == nullptr) return false;
+  out = Data::Object();
+  out.Set("name", Data::String(virStoragePoolGetName(pool)));
+  out.Set("uuid", UUIDOf(virStoragePoolGetUUIDString(pool, uuid), uuid));
+  out.Set("active", Data::Bool(info.state == VIR_STORAGE_POOL_RUNNING));
+  out.Set("persistent", Data::Bool(persistent == 1));
+  out.Set("state", Data::String(PoolStateName(info.state)));
+  out.Set("capacity", Data::Number(static_cast<double>(info.capacity)));
+  out.Set("allocation", Data::Number(static_cast<double>(info.allocation)));
+  out.Set("available", Data::Number(static_cast<double>(info.available)));
+  out.Set("xml", Data::TakeString(xml));
+  return true;
+}
+
+bool DescribeVolume(virStorageVolPtr vol, Data& out) {
+  virStorageVolInfo info;
+  if (virStorageVolGetInfo(vol, &info) < 0) return false;
+  char* path = virStorageVolGetPath(vol);
+  if (path == nullptr) return false;
+  out = Data::Object();
+  out.Set("name", Data::String(virStorageVolGetName(vol)));
+  out.Set("key", Data::String(virStorageVolGetKey(vol)));
+  out.Set("path", Data::TakeString(path));
+  virStoragePoolPtr pool = virStoragePoolLookupByVolume(vol);
+  if (pool == nullptr) virResetLastError();
+  out.Set("pool", pool ? Data::String(virStoragePoolGetName(pool)) : Data::Null());
+  if (pool) virStoragePoolFree(pool);
+  out.Set("type", Data::String(VolumeTypeName(info.type)));
+  out.Set("capacity", Data::Number(static_cast<double>(info.capacity)));
+  out.Set("allocation", Data::Number(static_cast<double>(info.allocation)));
+  return true;
+}
+
+bool DescribeSecret(virSecretPtr secret, Data& out) {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  char* xml = virSecretGetXMLDesc(secret, 0);
+  if (xml == nullptr) return false;
+  int usage = virSecretGetUsageType(secret);
+  const char* usageID = virSecretGetUsageID(secret);
+  out = Data::Object();
+  out.Set("uuid", UUIDOf(virSecretGetUUIDString(secret, uuid), uuid));
+  out.Set("usageType", Data::String(SecretUsageName(usage)));
+  out.Set("usageID", usageID ? Data::String(usageID) : Data::Null());
+  out.Set("xml", Data::TakeString(xml));
+  return true;
+}
+
+}  // namespace pmc

@@ -1,0 +1,233 @@
+/** The shapes of what the native addon returns; the public API wraps them. */
+
+export interface NodeInfo {
+  model: string;
+  memoryKiB: number;
+  cpus: number;
+  mhz: number;
+  nodes: number;
+  sockets: number;
+  cores: number;
+  threads: number;
+}
+
+export interface FreePagesCell {
+  /** The NUMA cell, or -1 for the whole host. */
+  cell: number;
+  /** Free pages by page size in KiB. */
+  freePages: Record<string, number>;
+}
+
+export interface NetworkInfo {
+  name: string;
+  uuid: string | null;
+  active: boolean;
+  persistent: boolean;
+  bridge: string | null;
+  xml: string;
+}
+
+export interface StoragePoolInfo {
+  name: string;
+  uuid: string | null;
+  active: boolean;
+  persistent: boolean;
+  state: 'inactive' | 'building' | 'running' | 'degraded' | 'inaccessible' | 'unknown';
+  capacity: number;
+  allocation: number;
+  available: number;
+  xml: string;
+}
+
+export interface StorageVolumeInfo {
+  name: string;
+  key: string;
+  path: string;
+  pool: string | null;
+  type: string;
+  capacity: number;
+  allocation: number;
+}
+
+export interface SecretInfo {
+  uuid: string | null;
+  usageType: 'none' | 'volume' | 'ceph' | 'iscsi' | 'tls' | 'vtpm';
+  usageID: string | null;
+  xml: string;
+}
+
+export type DomainStateName =
+  | 'nostate'
+  | 'running'
+  | 'blocked'
+  | 'paused'
+  | 'shutdown'
+  | 'shutoff'
+  | 'crashed'
+  | 'pmsuspended'
+  | 'unknown';
+
+export interface DomainInfo {
+  state: DomainStateName;
+  maxMemKiB: number;
+  memoryKiB: number;
+  vcpus: number;
+  cpuTimeNs: number;
+}
+
+export interface DomainState {
+  state: DomainStateName;
+  reason: number;
+  /** For a paused domain: why (`ioerror`, `migration`, `user`, …). */
+  reasonName: string | null;
+}
+
+export type JobType = 'none' | 'bounded' | 'unbounded' | 'completed' | 'failed' | 'cancelled' | 'unknown';
+
+export interface JobInfo {
+  type: JobType;
+  timeElapsed: number;
+  timeRemaining: number;
+  dataTotal: number;
+  dataProcessed: number;
+  dataRemaining: number;
+  memTotal: number;
+  memProcessed: number;
+  memRemaining: number;
+  fileTotal: number;
+  fileProcessed: number;
+  fileRemaining: number;
+}
+
+export interface JobStats {
+  type: JobType;
+  /** libvirt's typed parameters by field name (`data_processed`, `memory_dirty_rate`, …). */
+  stats: Record<string, number | string | boolean>;
+}
+
+export interface BlockJobInfo {
+  type: number;
+  bandwidth: number;
+  cur: number;
+  end: number;
+}
+
+/** Typed migration parameters (VIR_MIGRATE_PARAM_*), each optional. */
+export interface MigrateParams {
+  uri?: string;
+  destName?: string;
+  destXml?: string;
+  persistentXml?: string;
+  /** MiB/s. */
+  bandwidth?: number;
+  bandwidthPostcopy?: number;
+  graphicsUri?: string;
+  listenAddress?: string;
+  migrateDisks?: string[];
+  disksPort?: number;
+  disksUri?: string;
+  compression?: string[];
+  compressionMtLevel?: number;
+  compressionMtThreads?: number;
+  compressionMtDthreads?: number;
+  compressionXbzrleCache?: number;
+  autoConvergeInitial?: number;
+  autoConvergeIncrement?: number;
+  parallelConnections?: number;
+  tlsDestination?: string;
+}
+
+export interface NativeConnection {
+  close(): Promise<void>;
+  isOpen(): boolean;
+  setCloseListener(listener: (reason: string) => void): void;
+  isAlive(): Promise<boolean>;
+  getHostname(): Promise<string>;
+  getURI(): Promise<string>;
+  getType(): Promise<string>;
+  getVersion(): Promise<number>;
+  getLibVersion(): Promise<number>;
+  getCapabilities(): Promise<string>;
+  getDomainCapabilities(
+    emulator: string | null,
+    arch: string | null,
+    machine: string | null,
+    virttype: string | null,
+    flags: number,
+  ): Promise<string>;
+  getNodeInfo(): Promise<NodeInfo>;
+  getFreeMemory(): Promise<number>;
+  getFreePages(pageSizesKiB: number[], startCell: number, cellCount: number): Promise<FreePagesCell[]>;
+  getCellsFreeMemory(startCell: number, maxCells: number): Promise<number[]>;
+  compareHypervisorCPU(
+    emulator: string | null,
+    arch: string | null,
+    machine: string | null,
+    virttype: string | null,
+    xml: string,
+    flags: number,
+  ): Promise<number>;
+  baselineHypervisorCPU(
+    emulator: string | null,
+    arch: string | null,
+    machine: string | null,
+    virttype: string | null,
+    xmlCPUs: string[],
+    flags: number,
+  ): Promise<string>;
+  lookupDomainByName(name: string): Promise<NativeDomain>;
+  lookupDomainByUUID(uuid: string): Promise<NativeDomain>;
+  lookupDomainByID(id: number): Promise<NativeDomain>;
+  listAllDomains(flags: number): Promise<NativeDomain[]>;
+  defineDomain(xml: string, flags: number): Promise<NativeDomain>;
+  createDomain(xml: string, flags: number): Promise<NativeDomain>;
+  lookupNetworkByName(name: string): Promise<NetworkInfo>;
+  listAllNetworks(flags: number): Promise<NetworkInfo[]>;
+  lookupStorageVolByPath(path: string): Promise<StorageVolumeInfo>;
+  listAllStoragePools(flags: number): Promise<StoragePoolInfo[]>;
+  defineStoragePool(xml: string, start: boolean): Promise<StoragePoolInfo>;
+  createStorageVolume(pool: string, xml: string): Promise<StorageVolumeInfo>;
+  lookupSecretByUUID(uuid: string): Promise<SecretInfo>;
+  lookupSecretByUsage(usageType: number, usageID: string): Promise<SecretInfo>;
+  defineSecret(xml: string): Promise<SecretInfo>;
+}
+
+export interface NativeConnectionClass {
+  open(uri: string | null, readonly: boolean): Promise<NativeConnection>;
+}
+
+export interface NativeDomain {
+  getName(): string;
+  getUUIDString(): string;
+  getConnection(): NativeConnection;
+  getID(): Promise<number>;
+  getInfo(): Promise<DomainInfo>;
+  getState(): Promise<DomainState>;
+  getXMLDesc(flags: number): Promise<string>;
+  isActive(): Promise<boolean>;
+  isPersistent(): Promise<boolean>;
+  snapshotCount(flags: number): Promise<number>;
+  createSnapshot(xml: string, flags: number): Promise<string>;
+  getJobInfo(): Promise<JobInfo>;
+  getJobStats(flags: number): Promise<JobStats>;
+  abortJob(): Promise<void>;
+  getBlockJobInfo(disk: string, flags: number): Promise<BlockJobInfo | null>;
+  blockCopy(disk: string, destXml: string, bandwidth: number | undefined, flags: number): Promise<void>;
+  blockJobAbort(disk: string, flags: number): Promise<void>;
+  startDirtyRateCalc(seconds: number, flags: number): Promise<void>;
+  getStats(stats: number, flags: number): Promise<Record<string, number | string | boolean>>;
+  migrate3(dest: NativeConnection, params: MigrateParams, flags: number): Promise<NativeDomain>;
+  migrateToURI3(dconnuri: string | null, params: MigrateParams, flags: number): Promise<void>;
+  create(flags: number): Promise<void>;
+  destroy(flags: number): Promise<void>;
+  undefine(flags: number): Promise<void>;
+  suspend(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+export interface NativeAddon {
+  Connection: NativeConnectionClass;
+  constants: Record<string, number>;
+  libvirtVersion: number;
+  setErrorClass(cls: new (message: string, fields: never) => Error): void;
+}

@@ -1,0 +1,61 @@
+/**
+ * Loads the native addon. When loading fails, the error says what is missing
+ * (the build, or the libvirt/libxml2 shared libraries) instead of a bare
+ * "Cannot find module".
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { LibvirtError } from './errors.js';
+import type { NativeAddon } from './native-types.js';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the addon may be: PMC_ADDON (an explicit path), node-gyp's output, cmake-js's output. */
+export function addonCandidates(): string[] {
+  const fromEnv = process.env.PMC_ADDON;
+  if (fromEnv) return [path.resolve(fromEnv)];
+  return [path.join(root, 'build', 'Release', 'pmc.node'), path.join(root, 'build-cmake', 'Release', 'pmc.node')];
+}
+
+function explain(candidates: string[], cause: unknown): Error {
+  const found = candidates.find((p) => existsSync(p));
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  let hint: string;
+  if (!found) {
+    hint =
+      `the native addon is not built (looked for ${candidates.join(', ')}). ` +
+      'Install the build dependencies (Debian/Ubuntu: apt-get install libvirt-dev libxml2-dev pkg-config g++ make python3) ' +
+      'and run `npm run build:native` (or `npm run build:cmake`).';
+  } else if (/libvirt\.so/.test(reason)) {
+    hint = `${found} needs libvirt's shared library (Debian/Ubuntu: apt-get install libvirt0).`;
+  } else if (/libxml2\.so/.test(reason)) {
+    hint = `${found} needs libxml2 (Debian/Ubuntu: apt-get install libxml2).`;
+  } else if (/NODE_MODULE_VERSION|undefined symbol/.test(reason)) {
+    hint = `${found} was built for another Node.js; rebuild it with \`npm run build:native\`.`;
+  } else {
+    hint = `${found} could not be loaded.`;
+  }
+  return new Error(`libvirt-pmc: ${hint}\nCause: ${reason}`, { cause });
+}
+
+function load(): NativeAddon {
+  const candidates = addonCandidates();
+  let lastError: unknown = new Error('no candidate path');
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    try {
+      const addon = require(candidate) as NativeAddon;
+      addon.setErrorClass(LibvirtError);
+      return addon;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw explain(candidates, lastError);
+}
+
+export const native: NativeAddon = load();
+export const constants = native.constants;
