@@ -1,0 +1,204 @@
+/*
+ * pmc.h: pre-migration checks for libvirt, in plain C.
+ *
+ * After the 2010 libvirt RFC "pre migration checks" (virsh migrate --pmc): a
+ * list of named checks (virPMCCheckList of virPMCCheck) is run before
+ * virDomainMigrate; their results decide whether the migration happens. The
+ * RFC's first "possible enhancement", severity levels, is part of the check:
+ * a CRITICAL check that fails stops the migration, a WARNING is reported.
+ *
+ * No Node.js here: C programs can use this file alone (link with libvirt).
+ */
+#ifndef LIBVIRT_PMC_H
+#define LIBVIRT_PMC_H
+
+#include <stddef.h>
+
+#include <libvirt/libvirt.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    VIR_PMC_SEVERITY_CRITICAL = 0, /* fails or errors: the migration is blocked */
+    VIR_PMC_SEVERITY_WARNING = 1,  /* fails: reported; blocks only in strict mode */
+    VIR_PMC_SEVERITY_INFO = 2,     /* reported only */
+} virPMCSeverity;
+
+typedef enum {
+    VIR_PMC_STATUS_PASS = 0,    /* the RFC's CHECK_SUCCESS */
+    VIR_PMC_STATUS_FAIL = 1,    /* the RFC's CHECK_FAIL */
+    VIR_PMC_STATUS_ERROR = 2,   /* the check itself could not decide (threw, timed out, …) */
+    VIR_PMC_STATUS_SKIPPED = 3, /* named in the run's skip list, or not reached */
+} virPMCStatus;
+
+/* The RFC's names for a check's two answers. */
+#define CHECK_SUCCESS VIR_PMC_STATUS_PASS
+#define CHECK_FAIL VIR_PMC_STATUS_FAIL
+
+typedef enum {
+    VIR_PMC_VERDICT_ALLOWED = 0,
+    VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS = 1,
+    VIR_PMC_VERDICT_BLOCKED = 2,
+} virPMCVerdict;
+
+/* What a check's run function fills in. Set it with virPMCResultSet (the
+ * strings are copied), or, for a check that answers later (VIR_PMC_RUN_PENDING),
+ * with virPMCResultComplete from any thread. */
+typedef struct _virPMCResult virPMCResult;
+typedef virPMCResult *virPMCResultPtr;
+
+/* What run returns. */
+typedef enum {
+    VIR_PMC_RUN_DONE = 0,    /* result is set (an unset result counts as an error) */
+    VIR_PMC_RUN_PENDING = 1, /* the check will call virPMCResultComplete(result, …) exactly once */
+} virPMCRunReturn;
+
+/*
+ * The RFC's run(domain, dconn), grown an opaque pointer (the check's own data)
+ * and a place for its message. `domain` is on the source connection, `dconn`
+ * the destination. A check must not free either.
+ */
+typedef int (*virPMCCheckRun)(virDomainPtr domain, virConnectPtr dconn, void *opaque, virPMCResultPtr result);
+
+typedef enum {
+    /* run may block (libvirt calls, I/O): the runner gives it a worker thread.
+     * Without it, run must return at once (DONE or PENDING), and is called on
+     * the runner's own thread: what JS checks do, to start thousands cheaply. */
+    VIR_PMC_CHECK_BLOCKING = 1 << 0,
+} virPMCCheckFlags;
+
+typedef struct _virPMCCheck virPMCCheck;
+typedef virPMCCheck *virPMCCheckPtr;
+struct _virPMCCheck {
+    const char *name;        /* "area.what", e.g. "cpu.compatible" */
+    const char *description; /* one line */
+    virPMCSeverity severity;
+    virPMCCheckRun run;
+    void *opaque;
+    unsigned int flags;      /* virPMCCheckFlags */
+    const char *origin;      /* "builtin", "js", "xml", "plugin:<name>"; NULL = "c" */
+};
+
+/* The RFC's check list: `count` checks, `check` NULL-terminated. The list
+ * stores pointers; the checks (and their strings) must outlive every run. */
+typedef struct _virPMCCheckList virPMCCheckList;
+typedef virPMCCheckList *virPMCCheckListPtr;
+struct _virPMCCheckList {
+    size_t count;
+    virPMCCheckPtr *check;
+    size_t capacity;
+};
+
+virPMCCheckListPtr virPMCCheckListNew(void);
+/* Appends `check`. Returns 0, or -1 when the check is invalid (NULL run,
+ * empty name, severity out of range) or its name is already in the list. */
+int virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check);
+virPMCCheckPtr virPMCCheckListFind(virPMCCheckListPtr list, const char *name);
+void virPMCCheckListFree(virPMCCheckListPtr list);
+
+/* Sets the result from inside run (then return VIR_PMC_RUN_DONE). `message`
+ * and `details` may be NULL. A status out of range becomes ERROR. */
+void virPMCResultSet(virPMCResultPtr result, int status, const char *message, const char *details);
+/* Completes a PENDING check, from any thread, exactly once. After a timeout
+ * the runner has moved on: completing is still safe and is ignored. */
+void virPMCResultComplete(virPMCResultPtr result, int status, const char *message, const char *details);
+
+/* Cancellation of a run (an AbortSignal, Ctrl-C), triggered from any thread.
+ * During the checks: nothing is migrated. During the migration: the runner
+ * calls virDomainAbortJob and waits for libvirt's answer. */
+typedef struct _virPMCCancel virPMCCancel;
+typedef virPMCCancel *virPMCCancelPtr;
+virPMCCancelPtr virPMCCancelNew(void);
+void virPMCCancelTrigger(virPMCCancelPtr cancel);
+int virPMCCancelIsTriggered(virPMCCancelPtr cancel);
+void virPMCCancelFree(virPMCCancelPtr cancel);
+
+/* A snapshot of the migration job (virDomainGetJobStats), for progress. */
+typedef struct {
+    unsigned long long timeElapsedMs;
+    unsigned long long dataTotal, dataProcessed, dataRemaining;
+    unsigned long long memTotal, memProcessed, memRemaining;
+    unsigned long long memDirtyRate;     /* pages/s */
+    unsigned long long memIteration;
+    unsigned long long memBps;           /* bytes/s */
+    unsigned long long diskTotal, diskProcessed, diskRemaining;
+} virPMCProgress;
+typedef void (*virPMCProgressFunc)(const virPMCProgress *progress, void *opaque);
+
+typedef enum {
+    VIR_PMC_RUN_SEQUENTIAL = 1 << 0, /* list order; stop at the first critical failure (the RFC) */
+    VIR_PMC_RUN_STRICT = 1 << 1,     /* failing warnings block too */
+} virPMCRunFlags;
+
+typedef struct {
+    unsigned int flags;              /* virPMCRunFlags */
+    unsigned int timeoutMs;          /* per check; 0 = 30000 */
+    const char *const *skip;         /* names to mark SKIPPED */
+    size_t nskip;
+    virPMCCancelPtr cancel;          /* may be NULL */
+    virPMCProgressFunc progress;     /* may be NULL; called on the runner's monitor thread */
+    void *progressOpaque;
+    unsigned int progressIntervalMs; /* 0 = 500 */
+    const char *dconnuri;            /* peer-to-peer: the destination URI as the source daemon sees it;
+                                        NULL = virConnectGetURI(dconn) */
+} virPMCRunOptions;
+
+/* One check's outcome, in list order. Strings are owned by the report. */
+typedef struct {
+    char *name;
+    char *description;
+    char *origin;
+    virPMCSeverity severity;
+    virPMCStatus status;
+    char *message;
+    char *details;
+    double durationMs;
+} virPMCOutcome;
+
+typedef struct {
+    size_t count;
+    virPMCOutcome *outcomes;
+    virPMCVerdict verdict;
+    int cancelled;              /* the run was cancelled (before or during the migration) */
+    char *stateError;           /* the domain changed while the checks ran (NULL if not) */
+    /* The migration, when virDomainMigratePMC was asked for one. */
+    int migrationAttempted;
+    int migrationSucceeded;
+    double migrationMs;
+    char *migrationError;       /* libvirt's message, or NULL */
+    int migrationErrorCode;     /* virErrorNumber, or 0 */
+    int migrationErrorDomain;   /* virErrorDomain, or 0 */
+    virDomainPtr migrated;      /* the domain on dconn after virDomainMigrate3; owned by the report */
+} virPMCReport;
+typedef virPMCReport *virPMCReportPtr;
+
+/* Runs the list and fills `report` (outcomes and verdict). Returns 0, or -1
+ * on a bad argument (the report then says nothing). */
+int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
+                    const virPMCRunOptions *opts, virPMCReportPtr report);
+
+/*
+ * The RFC's virDomainMigratePMC: runs the list; when the verdict allows and
+ * nothing was cancelled, re-reads the domain's state (it may have changed
+ * while the checks ran), then migrates with virDomainMigrate3, or
+ * virDomainMigrateToURI3 when `flags` has VIR_MIGRATE_PEER2PEER. Returns 0
+ * when the checks blocked or the migration succeeded, -1 when the migration
+ * failed (the report says why) or on a bad argument.
+ */
+int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
+                        const virPMCRunOptions *opts, virTypedParameterPtr params, int nparams,
+                        unsigned int flags, virPMCReportPtr report);
+
+void virPMCReportClear(virPMCReportPtr report);
+
+const char *virPMCSeverityName(virPMCSeverity severity);
+const char *virPMCStatusName(virPMCStatus status);
+const char *virPMCVerdictName(virPMCVerdict verdict);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBVIRT_PMC_H */

@@ -1,0 +1,162 @@
+/**
+ * The shapes of the pre-migration-check framework: checks, their context,
+ * the options of a migration, and the report.
+ */
+import type { Connection } from '../connection.js';
+import type { Domain } from '../domain.js';
+import type { MigrateParams } from '../native-types.js';
+import type { Facts } from './facts.js';
+
+export type Severity = 'critical' | 'warning' | 'info';
+export type CheckStatus = 'pass' | 'fail' | 'error' | 'skipped';
+export type Verdict = 'allowed' | 'allowed-with-warnings' | 'blocked';
+/** Where a check comes from: built in, the caller's JS, an XML check file, a native plugin. */
+export type CheckOrigin = 'builtin' | 'js' | 'xml' | `plugin:${string}`;
+
+/** Options of a migration, named after `virsh migrate`'s. They are visible to every check. */
+export interface MigrationOptions {
+  live?: boolean;
+  offline?: boolean;
+  /** Peer-to-peer: the source daemon talks to the destination (virDomainMigrateToURI3). */
+  p2p?: boolean;
+  tunnelled?: boolean;
+  persistent?: boolean;
+  undefineSource?: boolean;
+  suspend?: boolean;
+  copyStorageAll?: boolean;
+  copyStorageInc?: boolean;
+  /** Shallow copy of the top layer only (VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES is not this). */
+  compressed?: boolean;
+  autoConverge?: boolean;
+  postcopy?: boolean;
+  abortOnError?: boolean;
+  unsafe?: boolean;
+  changeProtection?: boolean;
+  unsafeDisks?: boolean;
+  parallel?: boolean;
+  /** The migration stream's URI (virsh --migrateuri), e.g. tcp://10.0.0.2:49152. */
+  migrateUri?: string;
+  listenAddress?: string;
+  /** virsh --dname */
+  destName?: string;
+  /** virsh --xml */
+  destXml?: string;
+  /** virsh --persistent-xml */
+  persistentXml?: string;
+  /** MiB/s */
+  bandwidth?: number;
+  parallelConnections?: number;
+  migrateDisks?: string[];
+  disksPort?: number;
+  compression?: string[];
+  autoConvergeInitial?: number;
+  autoConvergeIncrement?: number;
+  /** For p2p: the destination URI as the source daemon sees it (default: the destination connection's URI). */
+  destinationUri?: string;
+  /** Stated link speed in MiB/s, for the convergence forecast when no bandwidth limit is set. */
+  linkSpeed?: number;
+  /** Max downtime the forecast aims for, in ms (QEMU's default 300). */
+  maxDowntimeMs?: number;
+  /** How long pre-copy may take before the forecast calls it non-converging, in s. */
+  convergenceTimeoutS?: number;
+}
+
+/** What a check's run receives. */
+export interface CheckContext {
+  /** The domain, on the source connection. */
+  domain: Domain;
+  source: Connection;
+  destination: Connection;
+  options: Readonly<MigrationOptions>;
+  /** The run's facts: each libvirt fact fetched at most once per run, shared by all checks. */
+  facts: Facts;
+  /** Aborted when the run is cancelled or this check times out. */
+  signal: AbortSignal;
+}
+
+/** A check returns true/false, or a status with a message and details. */
+export type CheckOutcome =
+  | boolean
+  | { status: 'pass' | 'fail'; message?: string; details?: unknown };
+
+export interface CheckDefinition {
+  /** `area.what`, e.g. `cpu.compatible`. */
+  name: string;
+  severity: Severity;
+  /** One line. */
+  description: string;
+  /** What it follows: `libvirt qemu_migration.c qemuMigrationSrcIsAllowed`, `Nova live_migrate.py`, … */
+  anchor?: string;
+  /** How to fix a failure, for docs/checks.md and `pmc checks`. */
+  remedy?: string;
+  run(ctx: CheckContext): CheckOutcome | Promise<CheckOutcome>;
+}
+
+export interface CheckResult {
+  name: string;
+  severity: Severity;
+  status: CheckStatus;
+  message: string;
+  details?: unknown;
+  durationMs: number;
+  origin: CheckOrigin;
+  description?: string;
+}
+
+export interface MigrationOutcome {
+  attempted: boolean;
+  succeeded: boolean;
+  durationMs: number;
+  error: { code: string; domain: string; message: string } | null;
+}
+
+export interface Report {
+  version: 1;
+  domain: { name: string; uuid: string };
+  source: { uri: string; hostname: string };
+  destination: { uri: string; hostname: string };
+  checks: CheckResult[];
+  verdict: Verdict;
+  migration: MigrationOutcome;
+  domainLocation: 'source' | 'destination' | 'unknown';
+}
+
+/** Options of a check run (`checkPMC`) and of `migratePMC`. */
+export interface RunOptions extends MigrationOptions {
+  /** Extra checks (the caller's JS checks); built-ins come first. */
+  checks?: CheckDefinition[];
+  /** Leave out the built-in checks. */
+  noBuiltins?: boolean;
+  /** Names to mark `skipped` (the analogue of Nova's and Proxmox's force). */
+  skip?: string[];
+  /** Failing warnings block too. */
+  strict?: boolean;
+  /** List order, stopping at the first critical failure (the RFC's behaviour). */
+  sequential?: boolean;
+  /** Per-check timeout in ms (default 30000). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: MigrationProgress) => void;
+  /** Progress polling interval in ms (default 500). */
+  progressIntervalMs?: number;
+}
+
+export interface MigrationProgress {
+  elapsedMs: number;
+  dataTotal: number;
+  dataProcessed: number;
+  dataRemaining: number;
+  memTotal: number;
+  memProcessed: number;
+  memRemaining: number;
+  /** pages/s */
+  memDirtyRate: number;
+  iteration: number;
+  /** bytes/s */
+  memBps: number;
+  diskTotal: number;
+  diskProcessed: number;
+  diskRemaining: number;
+}
+
+export type { MigrateParams };
