@@ -58,10 +58,19 @@ workerMain(void *opaque)
         }
         run->busyWorkers--;
     }
-    if (!abandoned)
-        run->liveWorkers--;
+    if (abandoned) {
+        /* The runner may be gone: this may be the last reference. */
+        pthread_mutex_unlock(&run->lock);
+        virPMCRunUnref(run);
+        return NULL;
+    }
+    /* The runner holds its reference until every counted worker has left,
+     * so this is never the last one: the domain and connections are then
+     * released on the caller's thread, not behind its back. */
+    atomic_fetch_sub(&run->refs, 1);
+    run->liveWorkers--;
+    pthread_cond_broadcast(&run->doneCond);
     pthread_mutex_unlock(&run->lock);
-    virPMCRunUnref(run);
     return NULL;
 }
 
@@ -350,9 +359,21 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
     virPMCCancelRemoveListener(opts->cancel, &listener);
 
     pthread_mutex_lock(&run->lock);
-    /* Idle workers exit; busy ones finish their check, then exit. */
+    /* Idle workers exit now. A worker still inside a decided check (timed
+     * out, cancelled, completed from elsewhere) is abandoned: it keeps its
+     * own reference and leaves when the check returns. */
     run->closing = true;
     pthread_cond_broadcast(&run->workCond);
+    for (i = 0; i < run->nslots; i++) {
+        virPMCResult *s = &run->slots[i];
+        if (s->inRun && !s->abandoned) {
+            s->abandoned = true;
+            run->liveWorkers--;
+            run->busyWorkers--;
+        }
+    }
+    while (run->liveWorkers > 0)
+        pthread_cond_wait(&run->doneCond, &run->lock);
     report->count = run->nslots;
     for (i = 0; i < run->nslots; i++) {
         virPMCResult *s = &run->slots[i];
