@@ -66,7 +66,10 @@ struct _virPMCRun {
     pthread_mutex_t lock;
     pthread_cond_t doneCond; /* the runner: all final, the watched slot final, a cancel */
     pthread_cond_t workCond; /* idle workers: a queued blocking check, or closing */
-    virDomainPtr domain;     /* referenced: a hung worker may outlive the runner */
+    /* Borrowed, valid while the runner runs. Each worker takes its own
+     * references (a hung one may outlive the runner); a PENDING check that
+     * never completes keeps only the run's memory, not libvirt objects. */
+    virDomainPtr domain;
     virConnectPtr dconn;
     virPMCResult *slots;
     size_t nslots;

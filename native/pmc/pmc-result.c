@@ -48,10 +48,8 @@ virPMCRunNew(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, 
         run->slots[i].index = i;
         run->slots[i].blocking = (list->check[i]->flags & VIR_PMC_CHECK_BLOCKING) != 0;
     }
-    if (domain && virDomainRef(domain) == 0)
-        run->domain = domain;
-    if (dconn && virConnectRef(dconn) == 0)
-        run->dconn = dconn;
+    run->domain = domain;
+    run->dconn = dconn;
     return run;
 }
 
@@ -72,10 +70,6 @@ virPMCRunUnref(virPMCRun *run)
         free(run->slots[i].message);
         free(run->slots[i].details);
     }
-    if (run->domain)
-        virDomainFree(run->domain);
-    if (run->dconn)
-        virConnectClose(run->dconn);
     pthread_cond_destroy(&run->workCond);
     pthread_cond_destroy(&run->doneCond);
     pthread_mutex_destroy(&run->lock);

@@ -11,10 +11,27 @@
 
 #define VIR_PMC_MAX_WORKERS 8
 
+typedef struct {
+    virPMCRun *run;
+    virDomainPtr domain; /* the worker's own references */
+    virConnectPtr dconn;
+} virPMCWorker;
+
+static void
+workerDrop(virPMCWorker *w)
+{
+    if (w->domain)
+        virDomainFree(w->domain);
+    if (w->dconn)
+        virConnectClose(w->dconn);
+    free(w);
+}
+
 static void *
 workerMain(void *opaque)
 {
-    virPMCRun *run = opaque;
+    virPMCWorker *w = opaque;
+    virPMCRun *run = w->run;
     bool abandoned = false;
 
     pthread_mutex_lock(&run->lock);
@@ -44,7 +61,7 @@ workerMain(void *opaque)
         checkOpaque = slot->check->opaque;
         pthread_mutex_unlock(&run->lock);
 
-        rc = fn(run->domain, run->dconn, checkOpaque, slot);
+        rc = fn(w->domain, w->dconn, checkOpaque, slot);
 
         pthread_mutex_lock(&run->lock);
         slot->inRun = false;
@@ -58,15 +75,18 @@ workerMain(void *opaque)
         }
         run->busyWorkers--;
     }
+    pthread_mutex_unlock(&run->lock);
+    /* Before the runner can return: the caller's own close of the domain or
+     * connection must not happen behind its back on this thread. */
+    workerDrop(w);
     if (abandoned) {
         /* The runner may be gone: this may be the last reference. */
-        pthread_mutex_unlock(&run->lock);
         virPMCRunUnref(run);
         return NULL;
     }
     /* The runner holds its reference until every counted worker has left,
-     * so this is never the last one: the domain and connections are then
-     * released on the caller's thread, not behind its back. */
+     * so this is never the last one. */
+    pthread_mutex_lock(&run->lock);
     atomic_fetch_sub(&run->refs, 1);
     run->liveWorkers--;
     pthread_cond_broadcast(&run->doneCond);
@@ -83,16 +103,25 @@ ensureWorkersLocked(virPMCRun *run)
     while (queued > run->liveWorkers - run->busyWorkers && run->liveWorkers < run->maxWorkers) {
         pthread_t tid;
         pthread_attr_t attr;
+        virPMCWorker *w = calloc(1, sizeof(*w));
         int rc;
 
+        if (!w)
+            break;
+        w->run = run;
+        if (run->domain && virDomainRef(run->domain) == 0)
+            w->domain = run->domain;
+        if (run->dconn && virConnectRef(run->dconn) == 0)
+            w->dconn = run->dconn;
         virPMCRunRef(run);
         pthread_attr_init(&attr);
         /* Detached: a hung check's worker is abandoned, never joined. */
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        rc = pthread_create(&tid, &attr, workerMain, run);
+        rc = pthread_create(&tid, &attr, workerMain, w);
         pthread_attr_destroy(&attr);
         if (rc != 0) {
             atomic_fetch_sub(&run->refs, 1); /* the runner still holds one */
+            workerDrop(w);
             break;
         }
         run->liveWorkers++;

@@ -325,7 +325,7 @@ main(void)
             CHECK("a.badsev", (virPMCSeverity)7, runPass),
         };
         virPMCCheckListPtr list = virPMCCheckListNew();
-        char names[300][16];
+        char names[300][24];
         virPMCCheck many[300];
         int i;
 
@@ -492,7 +492,7 @@ main(void)
     {
         /* 20 BLOCKING checks of 30 ms: at most 8 at once, all pass, ~3 waves. */
         virPMCCheck c[20];
-        char names[20][16];
+        char names[20][24];
         virPMCCheckListPtr list;
         int i;
         for (i = 0; i < 20; i++) {
@@ -644,7 +644,7 @@ main(void)
         /* 10,000 non-blocking checks: a few µs each at most. */
         enum { N = 10000 };
         virPMCCheck *c = calloc(N, sizeof(*c));
-        char (*names)[16] = calloc(N, sizeof(*names));
+        char (*names)[24] = calloc(N, sizeof(*names));
         virPMCCheckListPtr list = virPMCCheckListNew();
         double addMs;
         int i;
