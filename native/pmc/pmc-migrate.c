@@ -207,6 +207,12 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
         return 0;
     if ((report->stateError = stateChange(domain, before, beforeReason, flags)))
         return 0;
+    /* Cancelled since the checks ended: still nothing to abort, so stop here. */
+    if (virPMCCancelIsTriggered(opts->cancel)) {
+        report->cancelled = 1;
+        report->verdict = VIR_PMC_VERDICT_BLOCKED;
+        return 0;
+    }
 
     if (flags & VIR_MIGRATE_PEER2PEER) {
         if (opts->dconnuri) {

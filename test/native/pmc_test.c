@@ -231,6 +231,13 @@ completeMany(void *opaque)
     return NULL;
 }
 
+static atomic_int progressCalls;
+static void
+onProgress(const virPMCProgress *p, void *opaque)
+{
+    atomic_fetch_add(&progressCalls, 1);
+}
+
 static void *
 cancelAfter(void *opaque)
 {
@@ -708,7 +715,10 @@ main(void)
             CHECK("m.warn", VIR_PMC_SEVERITY_WARNING, runFail),
         };
         virPMCCheckListPtr list;
-        virPMCRunOptions opts = { .progressIntervalMs = 10 };
+        virPMCCancelPtr cancel = virPMCCancelNew();
+        /* A progress function and a cancel start the monitor thread, which
+         * must be stopped and joined when the (refused) migration returns. */
+        virPMCRunOptions opts = { .progressIntervalMs = 10, .progress = onProgress, .cancel = cancel };
         c[1].flags = VIR_PMC_CHECK_BLOCKING;
         list = listOf(c, 3);
         EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == -1);
@@ -730,6 +740,7 @@ main(void)
         virPMCReportClear(&rep);
         endCase("migrate: peer-to-peer, attempted and refused");
         virPMCCheckListFree(list);
+        virPMCCancelFree(cancel);
     }
 
     {
