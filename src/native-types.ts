@@ -230,6 +230,8 @@ export interface NativeCheckList {
   addJs(name: string, description: string, severity: 'critical' | 'warning' | 'info', origin: string): number;
   /** A JS check settled: status 0 pass, 1 fail, 2 error; details as JSON text. */
   complete(index: number, status: number, message: string, details?: string): boolean;
+  /** Many settled checks in one call (same meaning as complete). */
+  completeBatch(indices: number[], statuses: number[], messages: string[], details: (string | undefined)[]): void;
   count(): number;
 }
 
@@ -299,7 +301,7 @@ export interface NativeAddon {
     destination: NativeConnection,
     list: NativeCheckList,
     options: NativeRunOptions,
-    dispatch: (index: number) => void,
+    dispatch: (indices: number[]) => void,
     onProgress: ((progress: NativeProgress) => void) | undefined,
     cancel: NativeCancel,
   ): Promise<NativeRunReport>;
