@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "cancel.h"
+#include "check_list.h"
 #include "connection.h"
 #include "constants.h"
 #include "domain.h"
@@ -14,6 +16,7 @@
 #include "xml_document.h"
 #include "xml_node.h"
 #include "xpath_expression.h"
+#include "pmc_run.h"
 
 namespace pmc {
 
@@ -61,11 +64,19 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->xmlNodeClass = Napi::Persistent(xmlNode);
   data->xpathExpressionClass = Napi::Persistent(xpathExpression);
 
+  Napi::Function checkList = CheckList::Init(env);
+  Napi::Function cancel = Cancel::Init(env);
+  data->checkListClass = Napi::Persistent(checkList);
+  data->cancelClass = Napi::Persistent(cancel);
+
   exports.Set("Connection", connection);
   exports.Set("Domain", domain);
   exports.Set("XmlDocument", xmlDocument);
   exports.Set("XmlNode", xmlNode);
   exports.Set("XPathExpression", xpathExpression);
+  exports.Set("CheckList", checkList);
+  exports.Set("Cancel", cancel);
+  exports.Set("runPMC", Napi::Function::New(env, RunPMC, "runPMC"));
   exports.Set("constants", Constants(env));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("setXmlErrorClass", Napi::Function::New(env, SetXmlErrorClass, "setXmlErrorClass"));

@@ -20,6 +20,8 @@ struct AddonData {
   Napi::FunctionReference xpathExpressionClass;
   // The TS XmlError, for parse and XPath failures.
   Napi::FunctionReference xmlErrorClass;
+  Napi::FunctionReference checkListClass;
+  Napi::FunctionReference cancelClass;
   std::set<Connection*> connections;
 
   static AddonData* Get(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
