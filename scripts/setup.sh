@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential pkg-config python3 cmake
   libvirt-dev libxml2-dev libxml2-utils
-  libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-storage-core libvirt-clients
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   qemu-system-x86 qemu-utils
   util-linux procps iproute2 passwd
 )
@@ -15,6 +15,12 @@ APT_PACKAGES=(
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
+
+# Split out of libvirt-daemon after libvirt 9.0 (Debian 12 ships it inside
+# libvirt-daemon): wanted only where apt knows it.
+if apt-cache show libvirt-daemon-driver-storage-core >/dev/null 2>&1; then
+  APT_PACKAGES+=(libvirt-daemon-driver-storage-core)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
