@@ -99,8 +99,10 @@ Doc Parse(std::string_view text, const std::string& name, size_t maxBytes) {
   xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size()));
   if (ctxt == nullptr) throw ParseFailure(kParseError, name, 1, 1, "out of memory");
   // No NOENT (entities stay references), no DTDLOAD/DTDATTR; NOCDATA so that
-  // CDATA reads as text in XPath.
-  xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+  // CDATA reads as text in XPath; IGNORE_ENC because the text is UTF-8
+  // whatever its declaration says (it came through a JS string).
+  xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+                              XML_PARSE_IGNORE_ENC);
   ctxt->sax->entityDecl = OnEntityDecl;
   ctxt->sax->unparsedEntityDecl = OnUnparsedEntityDecl;
   ctxt->sax->internalSubset = OnInternalSubset;
@@ -138,7 +140,8 @@ std::string Serialize(xmlNodePtr node) {
   if (node->type == XML_DOCUMENT_NODE) {
     xmlChar* text = nullptr;
     int size = 0;
-    xmlDocDumpMemory(reinterpret_cast<xmlDocPtr>(node), &text, &size);
+    // UTF-8 out, as JS strings want (the default escapes non-ASCII as &#x…;).
+    xmlDocDumpMemoryEnc(reinterpret_cast<xmlDocPtr>(node), &text, &size, "UTF-8");
     std::string out = text != nullptr ? std::string(reinterpret_cast<const char*>(text), size) : "";
     xmlFree(text);
     return out;

@@ -171,6 +171,13 @@ describe('parse errors and limits', () => {
     expect(error.message).toMatch(/^vm1\.xml:2:\d+: .*mismatch/);
   });
 
+  it('reads the text as UTF-8 whatever the declaration says (it came through a JS string)', () => {
+    const doc = XmlDocument.parse('<?xml version="1.0" encoding="ISO-8859-1"?><a>é ü 日本</a>');
+    expect(doc.string('/a')).toBe('é ü 日本');
+    expect(doc.xml).toContain('<a>é ü 日本</a>');
+    expect(doc.root!.xml).toBe('<a>é ü 日本</a>');
+  });
+
   it('refuses empty and non-XML text', () => {
     expect(xmlError(() => XmlDocument.parse('')).code).toBe('ERR_PMC_XML_PARSE');
     expect(xmlError(() => XmlDocument.parse('not xml', { name: 'x' })).message).toMatch(/^x:1:\d+: /);
