@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Builds the example plugin and the test plugins (build-plugins/, gitignored).
+          globalSetup: ['test/helpers/plugins.ts'],
           testTimeout: 60_000,
         },
       },

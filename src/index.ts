@@ -26,3 +26,17 @@ export type {
 } from './pmc/types.js';
 export { Facts, HostFacts, DomainFacts } from './pmc/facts.js';
 export { builtinChecks } from './checks/index.js';
+export {
+  CheckFile,
+  CheckLoadError,
+  CHECK_FILE_SCHEMA,
+  DEFAULT_MAX_CHECK_FILE_BYTES,
+  loadCheckFile,
+  loadPlugin,
+  nativeFactSpecs,
+  Plugin,
+} from './pmc/external.js';
+export type { CheckLoadErrorCode, CheckLoadErrorFields, ExternalCheck, LoadCheckFileOptions } from './pmc/external.js';
+export { listChecks } from './pmc/listing.js';
+export type { CheckListing, ListChecksOptions } from './pmc/listing.js';
+export type { NativeFactSpec } from './native-types.js';

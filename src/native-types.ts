@@ -265,6 +265,38 @@ export interface NativeCheckList {
   /** Many settled checks in one call (same meaning as complete). */
   completeBatch(indices: number[], statuses: number[], messages: string[], details: (string | undefined)[]): void;
   count(): number;
+  /** Adds check `index` of a loaded check file (a C check, run on a worker thread). */
+  addXml(file: NativeHandle<'checkFile'>, index: number, origin?: string): number;
+  /** Adds check `index` of a loaded plugin. */
+  addPlugin(plugin: NativeHandle<'plugin'>, index: number): number;
+  /** The facts native checks read in the next run, as text; `errors` for facts libvirt could not give. */
+  setFacts(values: Record<string, string>, errors: Record<string, string>): void;
+}
+
+/** An opaque native handle (a type-tagged External). */
+export type NativeHandle<Kind extends string> = { readonly __handle: Kind };
+
+export interface NativeCheckFileInfo {
+  handle: NativeHandle<'checkFile'>;
+  path: string;
+  variables: string[];
+  checks: { name: string; severity: 'critical' | 'warning' | 'info'; description: string; line: number; variables: string[] }[];
+}
+
+export interface NativePluginInfo {
+  handle: NativeHandle<'plugin'>;
+  path: string;
+  name: string;
+  version: string;
+  description: string;
+  facts: string[];
+  checks: { name: string; severity: 'critical' | 'warning' | 'info'; description: string; blocking: boolean }[];
+}
+
+export interface NativeFactSpec {
+  name: string;
+  kind: 'xml' | 'string' | 'number';
+  meaning: string;
 }
 
 export interface NativeCancel {
@@ -331,6 +363,10 @@ export interface NativeAddon {
   setXmlErrorClass(cls: new (message: string, fields: never) => Error): void;
   CheckList: new () => NativeCheckList;
   Cancel: new () => NativeCancel;
+  /** Throws an Error with code, file, line, column, check (a CheckLoadError's fields). */
+  loadCheckFile(text: string, path: string, schema: string, maxBytes: number): NativeCheckFileInfo;
+  loadPlugin(absolutePath: string): NativePluginInfo;
+  factSpecs(): NativeFactSpec[];
   runPMC(
     domain: NativeDomain,
     destination: NativeConnection,

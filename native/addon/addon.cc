@@ -12,6 +12,7 @@
 #include "connection.h"
 #include "constants.h"
 #include "domain.h"
+#include "external_checks.h"
 #include "xml_doc.h"
 #include "xml_document.h"
 #include "xml_node.h"
@@ -77,6 +78,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("CheckList", checkList);
   exports.Set("Cancel", cancel);
   exports.Set("runPMC", Napi::Function::New(env, RunPMC, "runPMC"));
+  exports.Set("loadCheckFile", Napi::Function::New(env, LoadCheckFileJs, "loadCheckFile"));
+  exports.Set("loadPlugin", Napi::Function::New(env, LoadPluginJs, "loadPlugin"));
+  exports.Set("factSpecs", Napi::Function::New(env, FactSpecsJs, "factSpecs"));
   exports.Set("constants", Constants(env));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("setXmlErrorClass", Napi::Function::New(env, SetXmlErrorClass, "setXmlErrorClass"));

@@ -20,6 +20,9 @@ Napi::Function CheckList::Init(Napi::Env env) {
   return DefineClass(env, "CheckList",
                      {
                          InstanceMethod<&CheckList::AddJs>("addJs"),
+                         InstanceMethod<&CheckList::AddXml>("addXml"),
+                         InstanceMethod<&CheckList::AddPlugin>("addPlugin"),
+                         InstanceMethod<&CheckList::SetFacts>("setFacts"),
                          InstanceMethod<&CheckList::Complete>("complete"),
                          InstanceMethod<&CheckList::CompleteBatch>("completeBatch"),
                          InstanceMethod<&CheckList::Count>("count"),

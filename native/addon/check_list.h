@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "check_file.h"
+#include "plugin.h"
 #include "pmc.h"
+#include "run_facts.h"
 
 namespace pmc {
 
@@ -41,6 +44,26 @@ class CheckList : public Napi::ObjectWrap<CheckList> {
   // VIR_PMC_CHECK_BLOCKING), so it only queues the call and returns PENDING.
   static int RunJsCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
 
+  // Native checks (XML check files, plugins) run in C on the runner's worker
+  // threads; their opaques keep what they read alive. See check_list_native.cc.
+  struct XmlRef {
+    std::shared_ptr<const checks::CheckFile> file;
+    checks::XmlCheck* check;
+    std::shared_ptr<const checks::RunFacts> facts;
+  };
+  struct PluginRef {
+    std::shared_ptr<const checks::Plugin> plugin;
+    virPMCCheckPtr check;
+    std::shared_ptr<const checks::RunFacts> facts;
+  };
+  static int RunXmlCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
+  static int RunPluginCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
+  Napi::Value AddXml(const Napi::CallbackInfo& info);
+  Napi::Value AddPlugin(const Napi::CallbackInfo& info);
+  Napi::Value SetFacts(const Napi::CallbackInfo& info);
+  // Adds a native check built by the caller; its index, or throws on a duplicate.
+  uint32_t AddNative(Napi::Env env, virPMCCheck check);
+
   Napi::Value AddJs(const Napi::CallbackInfo& info);
   Napi::Value Complete(const Napi::CallbackInfo& info);
   Napi::Value CompleteBatch(const Napi::CallbackInfo& info);
@@ -55,6 +78,10 @@ class CheckList : public Napi::ObjectWrap<CheckList> {
   std::deque<virPMCCheck> checks_;     // stable addresses for the list's pointers
   std::deque<std::string> strings_;    // names, descriptions, origins
   std::deque<JsCheck> jsChecks_;
+  std::deque<XmlRef> xmlRefs_;
+  std::deque<PluginRef> pluginRefs_;
+  // Written by setFacts before a run, read by native checks during it.
+  std::shared_ptr<checks::RunFacts> facts_ = std::make_shared<checks::RunFacts>();
 
   std::mutex mutex_;                   // guards what the runner thread and JS share:
   std::vector<virPMCResultPtr> pending_;

@@ -8,6 +8,7 @@ import type { Connection } from '../connection.js';
 import { Domain } from '../domain.js';
 import { native } from '../native.js';
 import type { NativeCheckList, NativeRunReport } from '../native-types.js';
+import { CheckFile, fetchNativeFacts, Plugin } from './external.js';
 import { Facts } from './facts.js';
 import { migrateFlags, migrateParams } from './migration-flags.js';
 import { fromThrown, fromValue, type NormalizedOutcome } from './outcome.js';
@@ -17,18 +18,22 @@ const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 const STATUS_CODE = { pass: 0, fail: 1, error: 2 } as const;
 export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 
-interface Entry {
-  check: CheckDefinition;
+/** One check of a run, whatever its kind; `kind` says how the native list gets it. */
+export type Entry = {
+  name: string;
+  severity: Severity;
+  description: string;
   origin: CheckOrigin;
-}
+} & (
+  | { kind: 'js'; check: CheckDefinition }
+  | { kind: 'xml'; file: CheckFile; index: number }
+  | { kind: 'plugin'; plugin: Plugin; index: number }
+);
 
 /** The checks of a run, validated: every name unique, every field of the right kind. */
 export function collectChecks(options: RunOptions): Entry[] {
   const entries: Entry[] = [];
-  if (!options.noBuiltins) for (const check of builtinChecks) entries.push({ check, origin: 'builtin' });
-  for (const check of options.checks ?? []) entries.push({ check, origin: 'js' });
-  const seen = new Set<string>();
-  for (const { check } of entries) {
+  const js = (check: CheckDefinition, origin: 'builtin' | 'js'): Entry => {
     if (typeof check !== 'object' || check === null) throw new TypeError('a check must be an object');
     if (typeof check.name !== 'string' || check.name.length === 0) {
       throw new TypeError('a check needs a name (area.what)');
@@ -37,13 +42,46 @@ export function collectChecks(options: RunOptions): Entry[] {
       throw new TypeError(`check ${check.name}: severity must be critical, warning or info`);
     }
     if (typeof check.run !== 'function') throw new TypeError(`check ${check.name}: run must be a function`);
-    if (seen.has(check.name)) throw new TypeError(`two checks are named ${check.name}`);
-    seen.add(check.name);
+    return { kind: 'js', check, origin, name: check.name, severity: check.severity, description: check.description ?? '' };
+  };
+  if (!options.noBuiltins) for (const check of builtinChecks) entries.push(js(check, 'builtin'));
+  for (const check of options.checks ?? []) entries.push(js(check, 'js'));
+  for (const file of options.checkFiles ?? []) {
+    if (!(file instanceof CheckFile)) throw new TypeError('checkFiles takes what loadCheckFile returned');
+    file.checks.forEach((c, index) => entries.push({ kind: 'xml', file, index, ...c }));
+  }
+  for (const plugin of options.plugins ?? []) {
+    if (!(plugin instanceof Plugin)) throw new TypeError('plugins takes what loadPlugin returned');
+    plugin.checks.forEach((c, index) => entries.push({ kind: 'plugin', plugin, index, ...c }));
+  }
+  const seen = new Map<string, Entry>();
+  for (const entry of entries) {
+    const earlier = seen.get(entry.name);
+    if (earlier) {
+      throw new TypeError(`two checks are named ${entry.name} (${whence(earlier)} and ${whence(entry)})`);
+    }
+    seen.set(entry.name, entry);
   }
   for (const name of options.skip ?? []) {
-    if (!seen.has(name)) throw new TypeError(`cannot skip ${name}: no such check (known: ${[...seen].join(', ')})`);
+    if (!seen.has(name)) throw new TypeError(`cannot skip ${name}: no such check (known: ${[...seen.keys()].join(', ')})`);
   }
   return entries;
+}
+
+function whence(entry: Entry): string {
+  if (entry.kind === 'xml') return `${entry.file.path}:${entry.file.checks[entry.index]!.line}`;
+  if (entry.kind === 'plugin') return entry.plugin.path;
+  return entry.origin;
+}
+
+/** The facts the run's native checks read: fetched before the run, through the run's Facts. */
+function nativeFactNames(entries: Entry[]): Set<string> {
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (entry.kind === 'xml') for (const v of entry.file.native.checks[entry.index]!.variables) names.add(v);
+    if (entry.kind === 'plugin') for (const f of entry.plugin.facts) names.add(f);
+  }
+  return names;
 }
 
 function validateOptions(options: RunOptions): void {
@@ -95,8 +133,16 @@ export async function runPMC(
   const { signal } = options;
 
   const list: NativeCheckList = new native.CheckList();
-  for (const { check, origin } of entries) {
-    list.addJs(check.name, check.description ?? '', check.severity, origin);
+  for (const entry of entries) {
+    if (entry.kind === 'js') list.addJs(entry.name, entry.description, entry.severity, entry.origin);
+    else if (entry.kind === 'xml') list.addXml(entry.file.native.handle, entry.index);
+    else list.addPlugin(entry.plugin.native.handle, entry.index);
+  }
+  const factNames = nativeFactNames(entries);
+  if (factNames.size > 0) {
+    // Cached in `facts`: the JS checks of this run read the same fetches.
+    const { values, errors } = await fetchNativeFacts(facts, options, factNames);
+    list.setFacts(values, errors);
   }
 
   const runAbort = new AbortController();
@@ -133,6 +179,7 @@ export async function runPMC(
 
   const runCheck = (index: number): void => {
     const entry = entries[index]!;
+    if (entry.kind !== 'js') return; // native checks never reach the dispatcher
     let finished = false;
     // A check's signal costs a timer and a listener: made only for checks that ask for it.
     let controller: AbortController | undefined;
@@ -242,7 +289,7 @@ export async function runPMC(
         ...(c.details !== null ? { details: parseDetails(c.details) } : {}),
         durationMs: Math.round(c.durationMs * 1000) / 1000,
         origin: c.origin as CheckOrigin,
-        ...(entry?.check.description ? { description: entry.check.description } : {}),
+        ...(entry?.description ? { description: entry.description } : {}),
       };
     }),
     verdict: nativeReport.verdict,

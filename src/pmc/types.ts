@@ -5,6 +5,7 @@
 import type { Connection } from '../connection.js';
 import type { Domain } from '../domain.js';
 import type { MigrateParams } from '../native-types.js';
+import type { CheckFile, Plugin } from './external.js';
 import type { Facts } from './facts.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -129,6 +130,10 @@ export interface Report {
 export interface RunOptions extends MigrationOptions {
   /** Extra checks (the caller's JS checks); built-ins come first. */
   checks?: CheckDefinition[];
+  /** Checks from XML check files (loadCheckFile), origin 'xml'. */
+  checkFiles?: CheckFile[];
+  /** Checks from native plugins (loadPlugin), origin 'plugin:<name>'. */
+  plugins?: Plugin[];
   /** Leave out the built-in checks. */
   noBuiltins?: boolean;
   /** Names to mark `skipped` (the analogue of Nova's and Proxmox's force). */

@@ -1,0 +1,103 @@
+// CheckList's native checks: XML asserts and plugin checks. Both are
+// VIR_PMC_CHECK_BLOCKING C checks (a plugin may say otherwise for its own),
+// so the runner calls them on its worker threads, with no JS involved.
+#include "check_list.h"
+
+#include "args.h"
+#include "external_checks.h"
+
+namespace pmc {
+
+uint32_t CheckList::AddNative(Napi::Env env, virPMCCheck check) {
+  if (running_) throw Napi::Error::New(env, "a running check list cannot change");
+  checks_.push_back(check);
+  virPMCCheckPtr stored = &checks_.back();
+  auto index = static_cast<uint32_t>(list_->count);
+  if (virPMCCheckListAdd(list_, stored) < 0) {
+    checks_.pop_back();
+    throw Napi::Error::New(env, std::string("duplicate or invalid check: ") + check.name);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_.push_back(nullptr);  // pending_ is indexed like the list; native checks never use their slot
+  return index;
+}
+
+// addXml(checkFileHandle, index, origin) → index of the check in the list.
+Napi::Value CheckList::AddXml(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto file = CheckFileOf(env, info[0]);
+  auto which = static_cast<size_t>(IntegerArg(info, 1, "index", 0, UINT32_MAX));
+  if (which >= file->checks.size()) throw Napi::RangeError::New(env, "no such check in " + file->path);
+  checks::XmlCheck* check = file->checks[which].get();
+  strings_.push_back(OptionalStringArg(info, 2, "origin"));
+  const char* origin = strings_.back().empty() ? "xml" : strings_.back().c_str();
+  xmlRefs_.push_back(XmlRef{file, check, facts_});
+  virPMCCheck c{check->name.c_str(), check->description.c_str(), check->severity, RunXmlCheck,
+                &xmlRefs_.back(), VIR_PMC_CHECK_BLOCKING, origin};
+  try {
+    return Napi::Number::New(env, AddNative(env, c));
+  } catch (...) {
+    xmlRefs_.pop_back();
+    throw;
+  }
+}
+
+// addPlugin(pluginHandle, index) → index of the check in the list.
+Napi::Value CheckList::AddPlugin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto plugin = PluginOf(env, info[0]);
+  auto which = static_cast<size_t>(IntegerArg(info, 1, "index", 0, UINT32_MAX));
+  if (which >= plugin->checks.size()) throw Napi::RangeError::New(env, "no such check in " + plugin->path);
+  const checks::PluginCheck& pc = plugin->checks[which];
+  strings_.push_back("plugin:" + plugin->name);
+  const char* origin = strings_.back().c_str();
+  pluginRefs_.push_back(PluginRef{plugin, pc.check, facts_});
+  virPMCCheck c{pc.name.c_str(), pc.check->description, pc.check->severity, RunPluginCheck,
+                &pluginRefs_.back(), pc.check->flags, origin};
+  try {
+    return Napi::Number::New(env, AddNative(env, c));
+  } catch (...) {
+    pluginRefs_.pop_back();
+    throw;
+  }
+}
+
+// setFacts(values: {name: text}, errors: {name: message}): the facts native
+// checks read in the next run, fetched by TS through the run's Facts.
+Napi::Value CheckList::SetFacts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (running_) throw Napi::Error::New(env, "a running check list cannot change");
+  if (!info[0].IsObject() || !info[1].IsObject()) throw Napi::TypeError::New(env, "setFacts takes two objects");
+  checks::RunFacts& facts = *facts_;
+  facts.Clear();
+  Napi::Object values = info[0].As<Napi::Object>(), errors = info[1].As<Napi::Object>();
+  Napi::Array names = values.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    std::string name = names.Get(i).ToString().Utf8Value();
+    facts.Set(name, values.Get(name).ToString().Utf8Value(), "");
+  }
+  names = errors.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    std::string name = names.Get(i).ToString().Utf8Value();
+    std::string message = errors.Get(name).ToString().Utf8Value();
+    facts.Set(name, "", message.empty() ? "unknown error" : message);
+  }
+  return env.Undefined();
+}
+
+int CheckList::RunXmlCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {
+  auto* ref = static_cast<XmlRef*>(opaque);
+  checks::CheckOutcome outcome = checks::RunXmlCheck(*ref->check, *ref->facts);
+  virPMCResultSet(result, outcome.status, outcome.message.c_str(),
+                  outcome.details.empty() ? nullptr : outcome.details.c_str());
+  return VIR_PMC_RUN_DONE;
+}
+
+// The trampoline: the plugin's own run, with host->fact answering from this run.
+int CheckList::RunPluginCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result) {
+  auto* ref = static_cast<PluginRef*>(opaque);
+  checks::PluginFactsScope scope(ref->facts.get());
+  return ref->check->run(domain, dconn, ref->check->opaque, result);
+}
+
+}  // namespace pmc
