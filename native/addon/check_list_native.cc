@@ -87,7 +87,10 @@ Napi::Value CheckList::SetFacts(const Napi::CallbackInfo& info) {
 
 int CheckList::RunXmlCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {
   auto* ref = static_cast<XmlRef*>(opaque);
-  checks::CheckOutcome outcome = checks::RunXmlCheck(*ref->check, *ref->facts);
+  // Held for the call: a check abandoned after a timeout may outlive the list.
+  std::shared_ptr<const checks::CheckFile> file = ref->file;
+  std::shared_ptr<const checks::RunFacts> facts = ref->facts;
+  checks::CheckOutcome outcome = checks::RunXmlCheck(*ref->check, *facts);
   virPMCResultSet(result, outcome.status, outcome.message.c_str(),
                   outcome.details.empty() ? nullptr : outcome.details.c_str());
   return VIR_PMC_RUN_DONE;
@@ -96,8 +99,12 @@ int CheckList::RunXmlCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResu
 // The trampoline: the plugin's own run, with host->fact answering from this run.
 int CheckList::RunPluginCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result) {
   auto* ref = static_cast<PluginRef*>(opaque);
-  checks::PluginFactsScope scope(ref->facts.get());
-  return ref->check->run(domain, dconn, ref->check->opaque, result);
+  // Held for the call: a plugin check abandoned after a timeout may still
+  // call host->fact after the list is gone.
+  std::shared_ptr<const checks::RunFacts> facts = ref->facts;
+  virPMCCheckPtr check = ref->check;
+  checks::PluginFactsScope scope(facts.get());
+  return check->run(domain, dconn, check->opaque, result);
 }
 
 }  // namespace pmc

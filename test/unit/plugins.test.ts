@@ -1,0 +1,192 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CheckLoadError, Connection, listChecks, loadPlugin, type Domain, type Plugin } from '../../src/index.js';
+import { fixtureUri } from '../helpers/fixtures.js';
+import { examplePluginPath, fixturePluginPath, fixturePluginSources } from '../helpers/plugins.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+async function loadError(file: string): Promise<CheckLoadError> {
+  const error = await loadPlugin(file).then(
+    () => {
+      throw new Error(`${file} loaded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CheckLoadError);
+  expect((error as CheckLoadError).message.startsWith(path.resolve(file))).toBe(true);
+  return error as CheckLoadError;
+}
+
+describe('native plugins: loading', () => {
+  it('loads the example plugin (built with its CMakeLists.txt) and lists its checks', async () => {
+    const site = await loadPlugin(examplePluginPath);
+    expect(site).toMatchObject({ name: 'site', version: '1.0', description: 'Example site rules', facts: ['dstHostname'] });
+    expect(listChecks({ noBuiltins: true, plugins: [site] })).toEqual([
+      {
+        name: 'site.vcpus-fit',
+        severity: 'critical',
+        description: 'The destination host has at least as many CPUs as the guest has vCPUs',
+        origin: 'plugin:site',
+        anchor: examplePluginPath,
+      },
+      {
+        name: 'site.maintenance',
+        severity: 'critical',
+        description: 'The destination is not a host in maintenance ($PMC_SITE_MAINTENANCE)',
+        origin: 'plugin:site',
+        anchor: examplePluginPath,
+      },
+    ]);
+  });
+
+  it('gives the same plugin for the same file (a plugin is loaded once, never unloaded)', async () => {
+    const a = await loadPlugin(examplePluginPath);
+    const b = await loadPlugin(path.relative(process.cwd(), examplePluginPath));
+    expect(b.checks).toEqual(a.checks);
+  });
+
+  it('refuses a missing file', async () => {
+    const e = await loadError(path.join(root, 'build-plugins', 'absent.so'));
+    expect(e.code).toBe('ERR_PMC_CHECKS_NOT_FOUND');
+  });
+
+  it('resolves a bare name against the working directory, never the library path', async () => {
+    // libc.so.6 exists in the library path, not in the working directory.
+    const e = await loadError('libc.so.6');
+    expect(e.code).toBe('ERR_PMC_CHECKS_NOT_FOUND');
+    expect(e.file).toBe(path.resolve('libc.so.6'));
+  });
+
+  it('refuses a file that is not a shared object', async () => {
+    const e = await loadError(path.join(fixturePluginSources, 'not-a-plugin.so'));
+    expect(e.code).toBe('ERR_PMC_PLUGIN_LOAD');
+    expect(e.message).toMatch(/not a loadable shared object: .*(invalid ELF header|file too short)/);
+  });
+
+  it('refuses a shared object without the entry point', async () => {
+    const e = await loadError(fixturePluginPath('no-entry'));
+    expect(e.code).toBe('ERR_PMC_PLUGIN_ENTRY');
+    expect(e.message).toContain('no entry point virPMCPluginInit');
+  });
+
+  it('refuses a plugin built for another ABI version', async () => {
+    const e = await loadError(fixturePluginPath('bad-abi'));
+    expect(e.code).toBe('ERR_PMC_PLUGIN_ABI');
+    expect(e.message).toContain('built for plugin ABI 99, this pmc speaks ABI 1');
+  });
+
+  it('refuses a plugin that refuses the ABI it is asked for', async () => {
+    const e = await loadError(fixturePluginPath('refuses-abi'));
+    expect(e.code).toBe('ERR_PMC_PLUGIN_ABI');
+    expect(e.message).toContain('refused plugin ABI 1');
+  });
+
+  it('refuses a check with a NULL run function, naming it', async () => {
+    const e = await loadError(fixturePluginPath('null-run'));
+    expect(e.code).toBe('ERR_PMC_PLUGIN_INVALID');
+    expect(e.check).toBe('nullrun.norun');
+    expect(e.message).toContain('check nullrun.norun: the run function is NULL');
+  });
+
+  it('refuses two checks of one name in a plugin', async () => {
+    const e = await loadError(fixturePluginPath('duplicate'));
+    expect(e.code).toBe('ERR_PMC_CHECKS_DUPLICATE');
+    expect(e.check).toBe('dup.same');
+  });
+});
+
+describe('native plugins: runs on the test driver', () => {
+  let source: Connection;
+  let destination: Connection;
+  let guest1: Domain;
+  let guestBig: Domain;
+  let site: Plugin;
+  let fixture: Plugin;
+
+  beforeAll(async () => {
+    source = await Connection.open(fixtureUri('host-a'));
+    destination = await Connection.open(fixtureUri('host-b'));
+    guest1 = await source.lookupDomainByName('guest1');
+    guestBig = await source.lookupDomainByName('guest-big');
+    site = await loadPlugin(examplePluginPath);
+    fixture = await loadPlugin(fixturePluginPath('behaviours'));
+  });
+  afterAll(async () => {
+    await Promise.all([source.close(), destination.close()]);
+  });
+  afterEach(() => {
+    delete process.env.PMC_SITE_MAINTENANCE;
+  });
+
+  const run = (domain: Domain, plugins: Plugin[], extra: Record<string, unknown> = {}) =>
+    domain.checkPMC(destination, { noBuiltins: true, plugins, ...extra });
+  const fixtureOnly = (keep: string[]) =>
+    fixture.checks.map((c) => c.name).filter((name) => !keep.includes(name));
+
+  it('passes and fails with the example plugin (libvirt calls in C)', async () => {
+    const fits = await run(guest1, [site]);
+    expect(fits.checks).toMatchObject([
+      { name: 'site.vcpus-fit', status: 'pass', origin: 'plugin:site', message: 'the guest has 2 vCPUs, the destination 2 CPUs' },
+      { name: 'site.maintenance', status: 'pass', origin: 'plugin:site' },
+    ]);
+    expect(fits.verdict).toBe('allowed');
+    const big = await run(guestBig, [site]);
+    expect(big.checks[0]).toMatchObject({ status: 'fail', message: 'the guest has 8 vCPUs, the destination 2 CPUs' });
+    expect(big.verdict).toBe('blocked');
+  });
+
+  it('reads a shared fact through host->fact (the example maintenance list)', async () => {
+    const hostname = await destination.getHostname();
+    process.env.PMC_SITE_MAINTENANCE = `other-host,${hostname}`;
+    const report = await run(guest1, [site]);
+    expect(report.checks[1]).toMatchObject({ status: 'fail', message: `${hostname} is in maintenance (PMC_SITE_MAINTENANCE)` });
+    expect(report.verdict).toBe('blocked');
+  });
+
+  it('gives a plugin only the facts it listed', async () => {
+    const report = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.facts']) });
+    const hostname = await destination.getHostname();
+    expect(report.checks.find((c) => c.name === 'fixture.facts')!.message).toBe(
+      `dst=${hostname} domain-has-name=yes unlisted=(null)`,
+    );
+  });
+
+  it('turns a status out of range into an error', async () => {
+    const report = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.bad-status']) });
+    expect(report.checks.find((c) => c.name === 'fixture.bad-status')).toMatchObject({
+      status: 'error',
+      message: 'the check set status 42, which is out of range',
+    });
+  });
+
+  it('obeys severity, skip and strict', async () => {
+    const skip = fixtureOnly(['fixture.pass', 'fixture.warn-fail']);
+    const warned = await run(guest1, [fixture], { skip });
+    expect(warned.checks.filter((c) => c.status !== 'skipped').map((c) => [c.name, c.status])).toEqual([
+      ['fixture.pass', 'pass'],
+      ['fixture.warn-fail', 'fail'],
+    ]);
+    expect(warned.checks.find((c) => c.name === 'fixture.warn-fail')!.details).toEqual({ why: 'fixture' });
+    expect(warned.verdict).toBe('allowed-with-warnings');
+    expect((await run(guest1, [fixture], { skip, strict: true })).verdict).toBe('blocked');
+    const failing = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.fail']) });
+    expect(failing.verdict).toBe('blocked');
+  });
+
+  it('obeys the timeout: a slow plugin check becomes an error and blocks', async () => {
+    const started = Date.now();
+    const report = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.slow']), timeoutMs: 200 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(report.checks.find((c) => c.name === 'fixture.slow')).toMatchObject({ status: 'error', message: expect.stringMatching(/timed out/) });
+    expect(report.verdict).toBe('blocked');
+  });
+
+  it('refuses a run where two sources give one name, before anything runs', async () => {
+    const clash = { name: 'site.maintenance', severity: 'info' as const, description: 'clash', run: () => true };
+    await expect(run(guest1, [site], { checks: [clash] })).rejects.toThrow(
+      new RegExp(`two checks are named site\\.maintenance \\(js and ${examplePluginPath}\\)`),
+    );
+  });
+});
