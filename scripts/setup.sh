@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential pkg-config python3 cmake
   libvirt-dev libxml2-dev libxml2-utils
-  libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-storage-core libvirt-clients
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   qemu-system-x86 qemu-utils
-  util-linux procps iproute2 passwd
+  util-linux mount hostname procps iproute2 passwd
 )
 
 as_root() {

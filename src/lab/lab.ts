@@ -86,7 +86,7 @@ function checkPrerequisites(): void {
   if (missing.length > 0) {
     throw new Error(
       `the lab needs ${missing.join(', ')}. On Debian/Ubuntu: apt-get install util-linux libvirt-daemon ` +
-        'libvirt-daemon-driver-qemu libvirt-daemon-driver-storage-core qemu-system-x86 qemu-utils passwd mount hostname ' +
+        'libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils passwd mount hostname ' +
         '(or run scripts/setup.sh)',
     );
   }
