@@ -164,7 +164,8 @@ export async function labUp(options: LabOptions = {}): Promise<LabInfo> {
     chownSync(lab.sharedPath, 0, gid);
     chmodSync(lab.sharedPath, 0o2770); // setgid: files created there belong to the lab group
 
-    await Promise.all(
+    // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
+    const starts = await Promise.allSettled(
       lab.hosts.map(async (host, i) => {
         const account = ensureUser(host.user, host.dir, lab.group);
         const daemonConf = prepareHostTree(host, account);
@@ -177,6 +178,8 @@ export async function labUp(options: LabOptions = {}): Promise<LabInfo> {
         conns[i] = await waitForDaemon(host, daemon);
       }),
     );
+    const failed = starts.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const ready = conns as Connection[];
     await Promise.all(ready.map((conn) => ensurePools(conn, lab)));
     await ensureGuests(ready, lab);
@@ -244,7 +247,8 @@ export async function labStatus(options: LabOptions = {}): Promise<LabStatus | n
 export async function labDown(options: LabOptions = {}): Promise<void> {
   const { lab, state } = layoutOf(options);
   if (state) {
-    await Promise.all(
+    // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
+    const starts = await Promise.allSettled(
       lab.hosts.map(async (host, i) => {
         const recorded = state.hosts[i];
         if (!recorded) return;
