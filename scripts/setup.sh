@@ -16,6 +16,12 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Split out of libvirt-daemon after Debian 12 (bookworm ships the storage
+# driver in libvirt-daemon itself): wanted only where the archive has it.
+for pkg in libvirt-daemon-driver-storage-core; do
+  if apt-cache show "$pkg" >/dev/null 2>&1; then APT_PACKAGES+=("$pkg"); fi
+done
+
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
