@@ -111,3 +111,62 @@ describe('LibvirtError', () => {
     });
   });
 });
+
+describe('argument checking of the native methods', () => {
+  let c: Connection;
+  beforeAll(async () => {
+    c = await Connection.open(fixtureUri('host-a'));
+  });
+  afterAll(async () => {
+    await c.close();
+  });
+
+  // Each call passes a wrong type straight to the native method: it must throw
+  // a TypeError (or RangeError for out-of-range numbers) synchronously, before
+  // any libvirt work, and the process must live on.
+  const connectionCases: [string, (n: Connection['native']) => unknown, typeof TypeError][] = [
+    ['lookupDomainByName(1)', (n) => n.lookupDomainByName(1 as never), TypeError],
+    ['lookupDomainByName()', (n) => (n.lookupDomainByName as () => unknown)(), TypeError],
+    ['lookupDomainByUUID({})', (n) => n.lookupDomainByUUID({} as never), TypeError],
+    ['lookupDomainByID("1")', (n) => n.lookupDomainByID('1' as never), TypeError],
+    ['lookupDomainByID(-1)', (n) => n.lookupDomainByID(-1), RangeError],
+    ['lookupDomainByID(1.5)', (n) => n.lookupDomainByID(1.5), RangeError],
+    ['listAllDomains("active")', (n) => n.listAllDomains('active' as never), TypeError],
+    ['listAllDomains(-1)', (n) => n.listAllDomains(-1), RangeError],
+    ['getFreePages("4")', (n) => n.getFreePages('4' as never, 0, 1), TypeError],
+    ['getFreePages(["4"])', (n) => n.getFreePages(['4'] as never, 0, 1), TypeError],
+    ['getCellsFreeMemory("0")', (n) => n.getCellsFreeMemory('0' as never, 1), TypeError],
+    ['compareHypervisorCPU(no xml)', (n) => n.compareHypervisorCPU(null, null, null, null, null as never, 0), TypeError],
+    ['baselineHypervisorCPU("x")', (n) => n.baselineHypervisorCPU(null, null, null, null, 'x' as never, 0), TypeError],
+    ['getDomainCapabilities(1)', (n) => n.getDomainCapabilities(1 as never, null, null, null, 0), TypeError],
+    ['defineDomain(undefined)', (n) => n.defineDomain(undefined as never, 0), TypeError],
+    ['lookupSecretByUsage("volume")', (n) => n.lookupSecretByUsage('volume' as never, 'x'), TypeError],
+    ['lookupNetworkByName(null)', (n) => n.lookupNetworkByName(null as never), TypeError],
+    ['lookupStorageVolByPath(Symbol)', (n) => n.lookupStorageVolByPath(Symbol('p') as never), TypeError],
+    ['setCloseListener("f")', (n) => n.setCloseListener('f' as never), TypeError],
+    ['getHostname with a foreign this', (n) => Reflect.apply(n.getHostname, {}, []), TypeError],
+  ];
+  it.each(connectionCases)('Connection: %s throws synchronously', (_label, call, errorClass) => {
+    expect(() => call(c.native)).toThrow(errorClass);
+  });
+
+  it('Connection.open checks its URI argument', async () => {
+    const { native } = await import('../../src/native.js');
+    expect(() => native.Connection.open(5 as never, false)).toThrow(TypeError);
+    expect(() => new (native.Connection as unknown as new () => unknown)()).toThrow(TypeError);
+  });
+
+  it('Domain methods check their arguments', async () => {
+    const d = (await c.lookupDomainByName('guest1')).native;
+    expect(() => d.getXMLDesc('migratable' as never)).toThrow(TypeError);
+    expect(() => d.getBlockJobInfo(0 as never, 0)).toThrow(TypeError);
+    expect(() => d.startDirtyRateCalc(0, 0)).toThrow(RangeError);
+    expect(() => d.startDirtyRateCalc('1' as never, 0)).toThrow(TypeError);
+    expect(() => d.createSnapshot(undefined as never, 0)).toThrow(TypeError);
+    expect(() => d.migrate3('qemu:///system' as never, {}, 0)).toThrow(TypeError);
+    expect(() => d.getStats('state' as never, 0)).toThrow(TypeError);
+    expect(() => Reflect.apply(d.getName, c.native, [])).toThrow(TypeError);
+    // Still alive and answering.
+    expect(await d.isActive()).toBe(true);
+  });
+});
