@@ -98,10 +98,12 @@ describe('migrations run on dedicated threads, not on the libuv pool', () => {
           const short = src.getHostname().then(() => { shortDone = true; });
           const t0 = Date.now();
           // If migrations needed the pool they could not settle: give up after 3 s.
-          const migrations = (await Promise.race([
+          let timer;
+          const migrations = await Promise.race([
             Promise.allSettled(Array.from({ length: 8 }, () => dom.migrate3(dst, {}, 0))),
-            new Promise((r) => setTimeout(() => r([]), 3000)),
-          ]));
+            new Promise((r) => { timer = setTimeout(() => r([]), 3000); }),
+          ]);
+          clearTimeout(timer);
           const migrationMs = Date.now() - t0;
           await new Promise((r) => setTimeout(r, 200));
           const shortDoneWhileBlocked = shortDone;
