@@ -173,7 +173,12 @@ void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
   auto* listener = static_cast<CloseListener*>(opaque);
   const char* name = CloseReasonName(reason);
   listener->tsfn.NonBlockingCall([name](Napi::Env env, Napi::Function fn) {
-    fn.Call({Napi::String::New(env, name)});
+    // A listener that throws, or an environment going away, must not let a
+    // C++ exception escape into Node (that aborts the process).
+    try {
+      fn.Call({Napi::String::New(env, name)});
+    } catch (const Napi::Error&) {
+    }
   });
 }
 
