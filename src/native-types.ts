@@ -225,8 +225,84 @@ export interface NativeDomain {
   resume(): Promise<void>;
 }
 
+export interface NativeCheckList {
+  /** Adds a JS check; returns its index, which the runner dispatches. */
+  addJs(name: string, description: string, severity: 'critical' | 'warning' | 'info', origin: string): number;
+  /** A JS check settled: status 0 pass, 1 fail, 2 error; details as JSON text. */
+  complete(index: number, status: number, message: string, details?: string): boolean;
+  count(): number;
+}
+
+export interface NativeCancel {
+  trigger(): void;
+  isTriggered(): boolean;
+}
+
+export interface NativeRunOptions {
+  migrate: boolean;
+  sequential: boolean;
+  strict: boolean;
+  timeoutMs: number;
+  skip: string[];
+  progressIntervalMs: number;
+  migrateFlags: number;
+  params: MigrateParams;
+  dconnuri: string | undefined;
+}
+
+export interface NativeCheckOutcome {
+  name: string;
+  severity: 'critical' | 'warning' | 'info';
+  status: 'pass' | 'fail' | 'error' | 'skipped';
+  message: string;
+  details: string | null;
+  durationMs: number;
+  origin: string;
+}
+
+export interface NativeRunReport {
+  checks: NativeCheckOutcome[];
+  verdict: 'allowed' | 'allowed-with-warnings' | 'blocked';
+  cancelled: boolean;
+  stateError: string | null;
+  migration: {
+    attempted: boolean;
+    succeeded: boolean;
+    durationMs: number;
+    error: { code: string; domain: string; message: string } | null;
+  };
+  migratedDomain?: NativeDomain;
+}
+
+export interface NativeProgress {
+  elapsedMs: number;
+  dataTotal: number;
+  dataProcessed: number;
+  dataRemaining: number;
+  memTotal: number;
+  memProcessed: number;
+  memRemaining: number;
+  memDirtyRate: number;
+  iteration: number;
+  memBps: number;
+  diskTotal: number;
+  diskProcessed: number;
+  diskRemaining: number;
+}
+
 export interface NativeAddon {
   Connection: NativeConnectionClass;
+  CheckList: new () => NativeCheckList;
+  Cancel: new () => NativeCancel;
+  runPMC(
+    domain: NativeDomain,
+    destination: NativeConnection,
+    list: NativeCheckList,
+    options: NativeRunOptions,
+    dispatch: (index: number) => void,
+    onProgress: ((progress: NativeProgress) => void) | undefined,
+    cancel: NativeCancel,
+  ): Promise<NativeRunReport>;
   constants: Record<string, number>;
   libvirtVersion: number;
   setErrorClass(cls: new (message: string, fields: never) => Error): void;

@@ -7,9 +7,12 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "cancel.h"
+#include "check_list.h"
 #include "connection.h"
 #include "constants.h"
 #include "domain.h"
+#include "pmc_run.h"
 
 namespace pmc {
 
@@ -44,8 +47,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->connectionClass = Napi::Persistent(connection);
   data->domainClass = Napi::Persistent(domain);
 
+  Napi::Function checkList = CheckList::Init(env);
+  Napi::Function cancel = Cancel::Init(env);
+  data->checkListClass = Napi::Persistent(checkList);
+  data->cancelClass = Napi::Persistent(cancel);
+
   exports.Set("Connection", connection);
   exports.Set("Domain", domain);
+  exports.Set("CheckList", checkList);
+  exports.Set("Cancel", cancel);
+  exports.Set("runPMC", Napi::Function::New(env, RunPMC, "runPMC"));
   exports.Set("constants", Constants(env));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   unsigned long version = 0;

@@ -17,6 +17,8 @@ struct AddonData {
   Napi::FunctionReference domainClass;
   Napi::FunctionReference xmlDocumentClass;
   Napi::FunctionReference xmlNodeClass;
+  Napi::FunctionReference checkListClass;
+  Napi::FunctionReference cancelClass;
   std::set<Connection*> connections;
 
   static AddonData* Get(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

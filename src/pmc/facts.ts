@@ -1,9 +1,156 @@
 /**
- * The run's facts: one object per connection, each libvirt fact fetched at
- * most once per run, lazily, and shared by every check (JS, XML and plugin).
- * Placeholder interface: the built-in checks issue fills it in.
+ * The run's facts: one HostFacts per connection, plus the domain's. Each
+ * libvirt fact is fetched at most once per run, lazily, and shared by every
+ * check (JS, XML and plugin); `calls` counts the libvirt calls made, so tests
+ * can hold the run to "one wave of round trips".
  */
-export interface Facts {
-  /** How many libvirt calls this run made, by fact name. */
-  readonly calls: ReadonlyMap<string, number>;
+import type { Connection, HypervisorTarget } from '../connection.js';
+import type { Domain } from '../domain.js';
+import { constants } from '../native.js';
+import type {
+  DomainInfo,
+  DomainState,
+  FreePagesCell,
+  JobInfo,
+  NetworkInfo,
+  NodeInfo,
+  SecretInfo,
+  StoragePoolInfo,
+  StorageVolumeInfo,
+} from '../native-types.js';
+import type { Version } from '../version.js';
+
+/** Memoizes named async facts and counts the calls that actually ran. */
+export class FactCache {
+  private readonly values = new Map<string, Promise<unknown>>();
+  readonly calls = new Map<string, number>();
+
+  constructor(private readonly prefix: string) {}
+
+  get<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    let value = this.values.get(key) as Promise<T> | undefined;
+    if (!value) {
+      const name = `${this.prefix}.${key.split(':')[0]}`;
+      this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+      value = fetch();
+      this.values.set(key, value);
+    }
+    return value;
+  }
+}
+
+export class HostFacts {
+  readonly cache: FactCache;
+
+  constructor(
+    readonly connection: Connection,
+    side: 'source' | 'destination',
+  ) {
+    this.cache = new FactCache(side);
+  }
+
+  hostname(): Promise<string> {
+    return this.cache.get('hostname', () => this.connection.getHostname());
+  }
+  uri(): Promise<string> {
+    return this.cache.get('uri', () => this.connection.getURI());
+  }
+  type(): Promise<string> {
+    return this.cache.get('type', () => this.connection.getType());
+  }
+  isAlive(): Promise<boolean> {
+    return this.cache.get('isAlive', () => this.connection.isAlive());
+  }
+  hypervisorVersion(): Promise<Version> {
+    return this.cache.get('hypervisorVersion', () => this.connection.getHypervisorVersion());
+  }
+  libVersion(): Promise<Version> {
+    return this.cache.get('libVersion', () => this.connection.getLibVersion());
+  }
+  capabilities(): Promise<string> {
+    return this.cache.get('capabilities', () => this.connection.getCapabilities());
+  }
+  domainCapabilities(target: HypervisorTarget): Promise<string> {
+    const key = `domainCapabilities:${target.emulator}|${target.arch}|${target.machine}|${target.virttype}`;
+    return this.cache.get(key, () => this.connection.getDomainCapabilities(target));
+  }
+  nodeInfo(): Promise<NodeInfo> {
+    return this.cache.get('nodeInfo', () => this.connection.getNodeInfo());
+  }
+  freeMemory(): Promise<number> {
+    return this.cache.get('freeMemory', () => this.connection.getFreeMemory());
+  }
+  freePages(pageSizeKiB: number): Promise<FreePagesCell[]> {
+    return this.cache.get(`freePages:${pageSizeKiB}`, () => this.connection.getFreePages([pageSizeKiB], -1, 1));
+  }
+  networks(): Promise<NetworkInfo[]> {
+    return this.cache.get('networks', () => this.connection.listAllNetworks());
+  }
+  pools(): Promise<StoragePoolInfo[]> {
+    return this.cache.get('pools', () => this.connection.listAllStoragePools());
+  }
+  domains(): Promise<Domain[]> {
+    return this.cache.get('domains', () => this.connection.listAllDomains());
+  }
+  /** The volume at `path`, or null when this host has none there. */
+  volumeByPath(path: string): Promise<StorageVolumeInfo | null> {
+    return this.cache.get(`volumeByPath:${path}`, () =>
+      this.connection.lookupStorageVolByPath(path).catch((e: { code?: string }) => {
+        if (e.code === 'VIR_ERR_NO_STORAGE_VOL') return null;
+        throw e;
+      }),
+    );
+  }
+  /** The secret with this UUID, or null when this host has none. */
+  secret(uuid: string): Promise<SecretInfo | null> {
+    return this.cache.get(`secret:${uuid}`, () =>
+      this.connection.lookupSecretByUUID(uuid).catch((e: { code?: string }) => {
+        if (e.code === 'VIR_ERR_NO_SECRET') return null;
+        throw e;
+      }),
+    );
+  }
+}
+
+export class DomainFacts {
+  readonly cache = new FactCache('domain');
+
+  constructor(readonly domain: Domain) {}
+
+  /** The XML with VIR_DOMAIN_XML_MIGRATABLE: what the destination will receive. */
+  migratableXml(): Promise<string> {
+    return this.cache.get('migratableXml', () => this.domain.getXMLDesc(constants.VIR_DOMAIN_XML_MIGRATABLE!));
+  }
+  info(): Promise<DomainInfo> {
+    return this.cache.get('info', () => this.domain.getInfo());
+  }
+  state(): Promise<DomainState> {
+    return this.cache.get('state', () => this.domain.getState());
+  }
+  isPersistent(): Promise<boolean> {
+    return this.cache.get('isPersistent', () => this.domain.isPersistent());
+  }
+  snapshotCount(): Promise<number> {
+    return this.cache.get('snapshotCount', () => this.domain.snapshotCount());
+  }
+  jobInfo(): Promise<JobInfo> {
+    return this.cache.get('jobInfo', () => this.domain.getJobInfo());
+  }
+}
+
+export class Facts {
+  readonly source: HostFacts;
+  readonly destination: HostFacts;
+  readonly domain: DomainFacts;
+
+  constructor(domain: Domain, source: Connection, destination: Connection) {
+    this.source = new HostFacts(source, 'source');
+    this.destination = new HostFacts(destination, 'destination');
+    this.domain = new DomainFacts(domain);
+  }
+
+  /** How many libvirt calls this run made, by fact name (`source.capabilities`, …). */
+  get calls(): ReadonlyMap<string, number> {
+    return new Map([...this.source.cache.calls, ...this.destination.cache.calls, ...this.domain.cache.calls]);
+  }
 }

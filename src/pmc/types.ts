@@ -119,6 +119,10 @@ export interface Report {
   verdict: Verdict;
   migration: MigrationOutcome;
   domainLocation: 'source' | 'destination' | 'unknown';
+  /** The run was cancelled (AbortSignal, Ctrl-C). */
+  cancelled?: boolean;
+  /** The domain changed while the checks ran, so it was not migrated. */
+  stateError?: string;
 }
 
 /** Options of a check run (`checkPMC`) and of `migratePMC`. */

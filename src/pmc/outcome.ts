@@ -1,0 +1,46 @@
+/** Turns whatever a JS check returned or threw into a status and a message. */
+import type { CheckStatus } from './types.js';
+
+export interface NormalizedOutcome {
+  status: Exclude<CheckStatus, 'skipped'>;
+  message: string;
+  /** JSON text of the check's details, if any. */
+  details?: string;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object without a valid status' : `${typeof value} ${String(value)}`;
+}
+
+export function fromValue(value: unknown): NormalizedOutcome {
+  if (value === true) return { status: 'pass', message: '' };
+  if (value === false) return { status: 'fail', message: 'the check failed' };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { status, message, details } = value as { status?: unknown; message?: unknown; details?: unknown };
+    if (status === 'pass' || status === 'fail') {
+      if (message !== undefined && typeof message !== 'string') {
+        return { status: 'error', message: `the check returned a message that is not a string (${typeof message})` };
+      }
+      const out: NormalizedOutcome = { status, message: message ?? (status === 'fail' ? 'the check failed' : '') };
+      if (details !== undefined) {
+        try {
+          out.details = JSON.stringify(details);
+        } catch (e) {
+          return { status: 'error', message: `the check returned details that are not JSON: ${(e as Error).message}` };
+        }
+      }
+      return out;
+    }
+  }
+  return {
+    status: 'error',
+    message: `the check returned ${describe(value)}; expected true, false or { status: 'pass' | 'fail', message }`,
+  };
+}
+
+export function fromThrown(thrown: unknown, how: 'threw' | 'rejected'): NormalizedOutcome {
+  if (thrown instanceof Error) return { status: 'error', message: `the check ${how}: ${thrown.message}` };
+  return { status: 'error', message: `the check ${how} a non-Error value: ${String(thrown)}` };
+}
