@@ -8,7 +8,12 @@ import { Connection } from '../../src/index.js';
 import { addonCandidates } from '../../src/native.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
-const P99_BOUND_MS = 50;
+// Measured on the shared 2-core machine: 10-15 ms with this file alone, up to
+// ~45 ms while the other test files (10,000-cycle loop, workers) run in
+// parallel on the other core. The figure is the JS-side cost of handling 200
+// completions at once; a call that held the JS thread for libvirt I/O would
+// add its full round trip to every one of the 200.
+const P99_BOUND_MS = 100;
 
 describe('concurrency', () => {
   let a: Connection;
