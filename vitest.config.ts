@@ -10,6 +10,20 @@ export default defineConfig({
           // Builds the example plugin and the test plugins (build-plugins/, gitignored).
           globalSetup: ['test/helpers/plugins.ts'],
           testTimeout: 60_000,
+          // lifetimes.test.ts drives the garbage collector (global.gc).
+          execArgv: ['--expose-gc'],
+        },
+      },
+      {
+        test: {
+          // Real migrations between the two hosts of the QEMU lab (needs root, see docs/lab.md).
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          // One lab, one set of guests: files take turns.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -187,6 +187,7 @@ export interface NativeConnection {
   listAllStoragePools(flags: number): Promise<StoragePoolInfo[]>;
   defineStoragePool(xml: string, start: boolean): Promise<StoragePoolInfo>;
   createStorageVolume(pool: string, xml: string): Promise<StorageVolumeInfo>;
+  deleteStorageVolume(path: string): Promise<void>;
   lookupSecretByUUID(uuid: string): Promise<SecretInfo>;
   lookupSecretByUsage(usageType: number, usageID: string): Promise<SecretInfo>;
   defineSecret(xml: string): Promise<SecretInfo>;
@@ -341,6 +342,7 @@ export interface NativeRunReport {
 }
 
 export interface NativeProgress {
+  /** Since the migration job started. */
   elapsedMs: number;
   dataTotal: number;
   dataProcessed: number;
@@ -348,8 +350,10 @@ export interface NativeProgress {
   memTotal: number;
   memProcessed: number;
   memRemaining: number;
+  /** pages/s */
   memDirtyRate: number;
   iteration: number;
+  /** bytes/s */
   memBps: number;
   diskTotal: number;
   diskProcessed: number;
