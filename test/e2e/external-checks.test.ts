@@ -1,0 +1,90 @@
+/** Checks from XML files and from a native plugin deciding real migrations in the lab. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Connection, loadCheckFile, loadPlugin, type CheckFile, type Plugin } from '../../src/index.js';
+import { LAB_VM } from '../../src/lab/index.js';
+import { expectRunsOnlyOn, host, openHosts } from '../helpers/lab.js';
+import { buildPlugins, examplePluginPath } from '../helpers/plugins.js';
+
+const lab = inject('lab');
+const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
+const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-e2e-checks-'));
+
+function checkFile(name: string, body: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `<?xml version="1.0"?>\n<checks>\n${body}\n</checks>\n`);
+  return file;
+}
+
+describe('XML check files and plugins in the lab', () => {
+  let h1: Connection;
+  let h2: Connection;
+  let site: Plugin;
+  let facts: CheckFile;
+
+  beforeAll(async () => {
+    buildPlugins();
+    site = await loadPlugin(examplePluginPath);
+    // Facts the test driver cannot give, read from real QEMU hosts.
+    facts = await loadCheckFile(
+      checkFile(
+        'facts.xml',
+        `<check name="lab.domcaps" severity="critical">
+           <assert test="count($dstDomCaps/domainCapabilities/arch) = 1">no domain capabilities</assert>
+         </check>
+         <check name="lab.free-memory" severity="info">
+           <assert test="$dstFreeMemory &gt; 0 and $srcFreeMemory &gt; 0">{$dstFreeMemory} KiB free</assert>
+         </check>`,
+      ),
+    );
+    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
+  });
+  afterAll(async () => {
+    await Promise.all([h1?.close(), h2?.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    delete process.env.PMC_SITE_MAINTENANCE;
+  });
+
+  it('an XML check blocks the migration: nothing migrated, the guest runs on host 1 only', async () => {
+    const rack = await loadCheckFile(path.resolve('examples/checks/rack.xml'));
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(h2, { ...toHost2, noBuiltins: true, checkFiles: [facts, rack] });
+    expect(report.checks.map((c) => [c.name, c.status, c.origin])).toEqual([
+      ['lab.domcaps', 'pass', 'xml'],
+      ['lab.free-memory', 'pass', 'xml'],
+      ['site.same-rack', 'fail', 'xml'],
+    ]);
+    expect(report.verdict).toBe('blocked');
+    expect(report.migration.attempted).toBe(false);
+    expect(report.domainLocation).toBe('source');
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('a plugin check blocks the migration: nothing migrated, the guest runs on host 1 only', async () => {
+    process.env.PMC_SITE_MAINTENANCE = await h2.getHostname();
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(h2, { ...toHost2, noBuiltins: true, plugins: [site] });
+    expect(report.checks.map((c) => [c.name, c.status, c.origin])).toEqual([
+      ['site.vcpus-fit', 'pass', 'plugin:site'],
+      ['site.maintenance', 'fail', 'plugin:site'],
+    ]);
+    expect(report.verdict).toBe('blocked');
+    expect(report.migration.attempted).toBe(false);
+    expect(report.domainLocation).toBe('source');
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('passing XML and plugin checks let the migration happen, and the guest comes back', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(h2, { ...toHost2, noBuiltins: true, checkFiles: [facts], plugins: [site] });
+    expect(report.verdict).toBe('allowed');
+    expect(report.migration.succeeded).toBe(true);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+    await report.migratedDomain!.migrate3(h1, { uri: host(lab, 'host-1').migrationUri }, 1);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+});
