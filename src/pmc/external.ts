@@ -246,7 +246,8 @@ function escapeXml(text: string): string {
 export function optionsXml(options: RunOptions): string {
   let body = '';
   for (const [key, value] of Object.entries(options)) {
-    if (RUN_ONLY_OPTIONS.has(key) || value === undefined || value === null) continue;
+    // Only names that are XML element names (every MigrationOptions key is one).
+    if (RUN_ONLY_OPTIONS.has(key) || value === undefined || value === null || !/^[A-Za-z_][\w.-]*$/.test(key)) continue;
     const values: unknown[] = Array.isArray(value) ? value : [value];
     for (const v of values) {
       if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') {

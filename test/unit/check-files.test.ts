@@ -12,7 +12,7 @@ import {
   type CheckFile,
   type Domain,
 } from '../../src/index.js';
-import { FETCHABLE_FACTS } from '../../src/pmc/external.js';
+import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/external.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -67,6 +67,12 @@ describe('XML check files: loading', () => {
       line: 5,
     });
     expect(listing.at(-1)).toMatchObject({ name: 'site.same-rack', origin: 'xml', anchor: rack.path });
+  });
+
+  it('writes $options from the migration options that are set, escaped, without the run-only ones', () => {
+    expect(optionsXml({ live: true, bandwidth: 100, migrateDisks: ['vda', 'vdb'], destName: 'a<b&"c', strict: true, checks: [], offline: undefined })).toBe(
+      '<options><live>true</live><bandwidth>100</bandwidth><migrateDisks>vda</migrateDisks><migrateDisks>vdb</migrateDisks><destName>a&#60;b&#38;&#34;c</destName></options>',
+    );
   });
 
   it('knows the same facts in TS and in native code', () => {
