@@ -147,6 +147,9 @@ describe('XML check files: loading', () => {
     expect(e.code).toBe('ERR_PMC_CHECKS_FORBIDDEN');
     expect(e.message).toContain(file);
     expect(e.message).toContain("external entity 'secret'");
+    const dtd = path.join(dir, 'external-dtd.xml');
+    writeFileSync(dtd, `<?xml version="1.0"?>\n<!DOCTYPE checks SYSTEM "http://127.0.0.1:9/checks.dtd">\n<checks>${check('site.x', 'true()')}</checks>\n`);
+    expect((await loadError(dtd)).message).toMatch(/refused: the document declares external DTD \(http:\/\/127\.0\.0\.1:9\/checks\.dtd\)/);
   });
 
   it('refuses a file over the size limit before parsing it', async () => {
