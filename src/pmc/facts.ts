@@ -25,6 +25,8 @@ import type { Version } from '../version.js';
 export class FactCache {
   private readonly values = new Map<string, Promise<unknown>>();
   readonly calls = new Map<string, number>();
+  /** Every libvirt query made, by full key (`volumeByPath:/var/…`), in order. */
+  readonly queries: string[] = [];
 
   constructor(private readonly prefix: string) {}
 
@@ -44,6 +46,7 @@ export class FactCache {
     if (!value) {
       const name = `${this.prefix}.${key.split(':')[0]}`;
       this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+      this.queries.push(`${this.prefix}.${key}`);
       value = fetch();
       this.values.set(key, value);
     }
@@ -225,6 +228,11 @@ export class Facts {
     this.source = new HostFacts(source, 'source');
     this.destination = new HostFacts(destination, 'destination');
     this.domain = new DomainFacts(domain);
+  }
+
+  /** Every libvirt query this run made, by full key (`destination.volumeByPath:/var/…`). */
+  get queries(): readonly string[] {
+    return [...this.source.cache.queries, ...this.destination.cache.queries, ...this.domain.cache.queries];
   }
 
   /** How many libvirt calls this run made, by fact name (`source.capabilities`, …). */
