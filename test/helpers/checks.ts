@@ -1,7 +1,7 @@
 /**
- * Runs one built-in check on real connections with a real Facts object, the
- * way the framework's runner calls it (context, facts, outcome normalization).
- * Used until the C runner lands in main; then tests can go through checkPMC.
+ * Runs one built-in check: `runCheck` through the real framework (checkPMC with
+ * noBuiltins and only this check, the C runner on its own thread);
+ * `runCheckDirect` calls it with a Facts object the test can inspect.
  */
 import type { Connection } from '../../src/connection.js';
 import type { Domain } from '../../src/domain.js';
@@ -13,7 +13,24 @@ export interface CheckRun extends NormalizedOutcome {
   facts: Facts;
 }
 
+export interface FrameworkRun {
+  status: 'pass' | 'fail' | 'error' | 'skipped';
+  message: string;
+  details?: unknown;
+}
+
 export async function runCheck(
+  check: CheckDefinition,
+  domain: Domain,
+  destination: Connection,
+  options: MigrationOptions = {},
+): Promise<FrameworkRun> {
+  const report = await domain.checkPMC(destination, { ...options, noBuiltins: true, checks: [check] });
+  const result = report.checks[0]!;
+  return { status: result.status, message: result.message, details: result.details };
+}
+
+export async function runCheckDirect(
   check: CheckDefinition,
   domain: Domain,
   destination: Connection,

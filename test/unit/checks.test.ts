@@ -24,7 +24,7 @@ import { platformSupported } from '../../src/checks/platform.js';
 import { secretsPresent } from '../../src/checks/secrets.js';
 import { storageCache, storageCdrom, storageCopyTarget, storageShared } from '../../src/checks/storage.js';
 import { fixtureUri } from '../helpers/fixtures.js';
-import { runCheck, startGuest } from '../helpers/checks.js';
+import { runCheck, runCheckDirect, startGuest } from '../helpers/checks.js';
 
 const open = (name: string) => Connection.open(fixtureUri(name));
 
@@ -47,7 +47,8 @@ describe('built-in checks on the test driver', () => {
     it('fails when the destination connection is closed', async () => {
       const dead = await open('host-c');
       await dead.close();
-      const r = await runCheck(connectionAlive, guest1, dead);
+      // Called directly: checkPMC itself refuses a closed connection before any check runs.
+      const r = await runCheckDirect(connectionAlive, guest1, dead);
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/destination connection is dead/);
     });
@@ -363,7 +364,7 @@ describe('built-in checks on the test driver', () => {
 
   describe('secrets.present', () => {
     it('passes for a domain that uses no secret (asks nothing of the destination)', async () => {
-      const r = await runCheck(secretsPresent, guest1, c);
+      const r = await runCheckDirect(secretsPresent, guest1, c);
       expect(r.status).toBe('pass');
       expect([...r.facts.calls.keys()].some((k) => k.includes('secret'))).toBe(false);
     });
@@ -453,7 +454,7 @@ describe('built-in checks on the test driver', () => {
     it('passes without measuring for offline migration or without a bandwidth', async () => {
       const offline = await runCheck(migrationConvergence, guest1, c, { offline: true, persistent: true });
       expect(offline.status).toBe('pass');
-      const noBandwidth = await runCheck(migrationConvergence, guest1, c, { live: true });
+      const noBandwidth = await runCheckDirect(migrationConvergence, guest1, c, { live: true });
       expect(noBandwidth.status).toBe('pass');
       expect(noBandwidth.message).toMatch(/not verifiable/);
       expect(noBandwidth.facts.calls.size).toBe(0);
