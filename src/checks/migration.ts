@@ -26,7 +26,7 @@ export const persistenceSafe: CheckDefinition = {
 export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: string[]): string[] {
   const p: string[] = [];
   const copies = Boolean(options.copyStorageAll || options.copyStorageInc);
-  if (options.live && options.offline) p.push('live and offline exclude each other');
+  if (options.live && options.offline) p.push('live and offline exclude each other (virsh refuses the pair)');
   if (options.copyStorageAll && options.copyStorageInc) p.push('copyStorageAll and copyStorageInc exclude each other');
   if (options.postcopy && (!options.live || options.suspend)) {
     p.push('post-copy needs a live migration that does not pause ("post-copy migration is not supported with non-live or paused migration")');

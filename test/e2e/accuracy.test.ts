@@ -245,6 +245,24 @@ describe('accuracy of the built-in checks against real migrations', () => {
     }
   });
 
+  // More of libvirt's flag rules, each on a diskless guest of its own.
+  const flagCases: [string, RunOptions][] = [
+    ['tunnelled without peer-to-peer', { live: true, tunnelled: true }],
+    ['copy-storage-all and copy-storage-inc together', { live: true, copyStorageAll: true, copyStorageInc: true }],
+    ['migrate-disks naming no disk of the guest', { live: true, copyStorageAll: true, migrateDisks: ['vdz'] }],
+  ];
+  for (const [label, options] of flagCases) {
+    it(`${label}: blocked by migration.flags, and libvirt refuses`, async () => {
+      const name = uniqueName('acc-flags');
+      const dom = await h1.createDomain(labGuestXml(name));
+      try {
+        await judge(label, dom, h2, options, { blockedBy: 'migration.flags' });
+      } finally {
+        await removeEverywhere([h1, h2], name);
+      }
+    });
+  }
+
   it('a diskless guest, live: allowed, and the real migration succeeds', async () => {
     const name = uniqueName('acc-ok');
     const dom = await h1.createDomain(labGuestXml(name));

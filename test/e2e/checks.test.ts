@@ -12,8 +12,9 @@ import { memoryAvailable } from '../../src/checks/memory.js';
 import { migrationConvergence } from '../../src/checks/migration.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { secretsPresent } from '../../src/checks/secrets.js';
-import { Connection, constants } from '../../src/index.js';
-import { LOCAL_POOL } from '../../src/lab/index.js';
+import { Connection, constants, type CheckDefinition } from '../../src/index.js';
+import { LAB_VM_DISK, LOCAL_POOL } from '../../src/lab/index.js';
+import type { Facts } from '../../src/pmc/facts.js';
 import { runCheck } from '../helpers/checks.js';
 import { createVolume, labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
 import { fixtureUri } from '../helpers/fixtures.js';
@@ -209,6 +210,34 @@ describe('built-in checks on the lab', () => {
       await expectOneHost(name);
     } finally {
       await removeEverywhere([h1, h2], name);
+    }
+  });
+});
+
+describe('a full built-in run on the lab', () => {
+  it('asks each distinct libvirt question once per connection, and allows a copy-storage migration of lab-vm-disk', async () => {
+    const [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
+    try {
+      let facts: Facts | undefined;
+      const capture: CheckDefinition = {
+        name: 'test.capture',
+        severity: 'info',
+        description: 'hands back the facts of the run',
+        run: (ctx) => {
+          facts = ctx.facts;
+          return true;
+        },
+      };
+      const dom = await h1.lookupDomainByName(LAB_VM_DISK);
+      const report = await dom.checkPMC(h2, { live: true, copyStorageAll: true, checks: [capture] });
+      expect(report.checks.filter((c) => c.status !== 'pass'), JSON.stringify(report.checks)).toEqual([]);
+      expect(report.verdict).toBe('allowed');
+      const queries = facts!.queries;
+      expect(new Set(queries).size).toBe(queries.length);
+      expect([...facts!.calls.values()].reduce((s, n) => s + n, 0)).toBe(queries.length);
+      expect(await whereRuns(lab, LAB_VM_DISK)).toEqual(['host-1']);
+    } finally {
+      await Promise.all([h1.close(), h2.close()]);
     }
   });
 });
