@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 60_000,
+          // lifetimes.test.ts drives the garbage collector (global.gc).
+          execArgv: ['--expose-gc'],
         },
       },
       {
