@@ -32,15 +32,17 @@ describe('built-in checks on the test driver', () => {
   let a: Connection;
   let b: Connection;
   let c: Connection;
+  /** Host "storage": the guest2 volume, the ISO and the NFS pool, for the storage checks. */
+  let s: Connection;
   let guest1: Domain;
   let guestBig: Domain;
 
   beforeAll(async () => {
-    [a, b, c] = await Promise.all([open('host-a'), open('host-b'), open('host-c')]);
+    [a, b, c, s] = await Promise.all([open('host-a'), open('host-b'), open('host-c'), open('host-storage')]);
     [guest1, guestBig] = await Promise.all([a.lookupDomainByName('guest1'), a.lookupDomainByName('guest-big')]);
   });
   afterAll(async () => {
-    await Promise.all([a.close(), b.close(), c.close()]);
+    await Promise.all([a.close(), b.close(), c.close(), s.close()]);
   });
 
   describe('connection.alive', () => {
@@ -241,7 +243,7 @@ describe('built-in checks on the test driver', () => {
       expect((await runCheck(storageShared, guest1, c, { live: true, unsafe: true })).status).toBe('pass');
     });
     it('passes for a disk in an NFS pool the destination also has', async () => {
-      const g = await startGuest(a, '', {
+      const g = await startGuest(s, '', {
         devices: "<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/><source file='/var/lib/pmc-nfs/shared.qcow2'/><target dev='vda' bus='virtio'/></disk>",
       });
       const r = await runCheck(storageShared, g, c, { live: true });
@@ -262,7 +264,7 @@ describe('built-in checks on the test driver', () => {
     });
     it('fails when the matching pool lacks room', async () => {
       const tight = await open('host-tight');
-      const g = await startGuest(a, '', { devices: guest2Disk });
+      const g = await startGuest(s, '', { devices: guest2Disk });
       const r = await runCheck(storageCopyTarget, g, tight, { live: true, copyStorageAll: true });
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/1\.00 GiB available.*3\.00 GiB/);
@@ -270,7 +272,7 @@ describe('built-in checks on the test driver', () => {
       await tight.close();
     });
     it('passes with a matching pool with room, or when the disk already exists there', async () => {
-      const g = await startGuest(a, '', { devices: guest2Disk });
+      const g = await startGuest(s, '', { devices: guest2Disk });
       const r = await runCheck(storageCopyTarget, g, c, { live: true, copyStorageAll: true });
       expect(r.status).toBe('pass');
       expect(r.message).toMatch(/into pool images/);
@@ -285,14 +287,14 @@ describe('built-in checks on the test driver', () => {
     const nfsDisk = (cache: string) =>
       `<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='${cache}'/><source file='/var/lib/pmc-nfs/shared.qcow2'/><target dev='vda' bus='virtio'/></disk>`;
     it('fails for a shared disk with cache=writeback', async () => {
-      const g = await startGuest(a, '', { devices: nfsDisk('writeback') });
+      const g = await startGuest(s, '', { devices: nfsDisk('writeback') });
       const r = await runCheck(storageCache, g, c);
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/vda \(cache=writeback\)/);
       await g.destroy();
     });
     it('passes for a shared disk with cache=none', async () => {
-      const g = await startGuest(a, '', { devices: nfsDisk('none') });
+      const g = await startGuest(s, '', { devices: nfsDisk('none') });
       expect((await runCheck(storageCache, g, c)).status).toBe('pass');
       await g.destroy();
     });
@@ -302,7 +304,7 @@ describe('built-in checks on the test driver', () => {
     const cdrom =
       "<disk type='file' device='cdrom'><source file='/var/lib/pmc-a/iso/install.iso'/><target dev='sda' bus='sata'/><readonly/></disk>";
     it('fails when the destination lacks the inserted image', async () => {
-      const g = await startGuest(a, '', { devices: cdrom });
+      const g = await startGuest(s, '', { devices: cdrom });
       const r = await runCheck(storageCdrom, g, b);
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/install\.iso/);
