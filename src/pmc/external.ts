@@ -9,9 +9,9 @@ import { constants as fsConstants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { domainModel } from '../checks/model.js';
 import { native } from '../native.js';
 import type { NativeCheckFileInfo, NativeFactSpec, NativePluginInfo } from '../native-types.js';
-import { XmlDocument } from '../xml.js';
 import type { Facts } from './facts.js';
 import type { CheckOrigin, RunOptions, Severity } from './types.js';
 
@@ -266,18 +266,14 @@ function nodeXml(node: { model: string; memoryKiB: number; cpus: number; mhz: nu
   );
 }
 
+/** The same target (hence the same cached fetch) as the built-in platform check asks for. */
 async function domainCapabilitiesFor(facts: Facts): Promise<string> {
-  const doc = XmlDocument.parse(await facts.domain.migratableXml(), { name: 'domain' });
-  const str = (xpath: string) => doc.string(xpath) || undefined;
-  const emulator = str('/domain/devices/emulator');
-  const arch = str('/domain/os/type/@arch');
-  const machine = str('/domain/os/type/@machine');
-  const virttype = str('/domain/@type');
+  const model = await domainModel(facts);
   return facts.destination.domainCapabilities({
-    ...(emulator ? { emulator } : {}),
-    ...(arch ? { arch } : {}),
-    ...(machine ? { machine } : {}),
-    ...(virttype ? { virttype } : {}),
+    ...(model.emulator ? { emulator: model.emulator } : {}),
+    ...(model.arch ? { arch: model.arch } : {}),
+    ...(model.machine ? { machine: model.machine } : {}),
+    virttype: model.virtType,
   });
 }
 

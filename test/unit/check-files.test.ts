@@ -12,6 +12,7 @@ import {
   type CheckFile,
   type Domain,
 } from '../../src/index.js';
+import { domainModel } from '../../src/checks/model.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/external.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
@@ -287,6 +288,33 @@ describe('XML check files: runs on the test driver', () => {
       ],
     });
     expect(report.checks.map((c) => c.status)).toEqual(['pass', 'pass']);
+    expect(calls).toBe(1);
+  });
+
+  it('shares the domain capabilities fetch with the built-in platform check', async () => {
+    const file = await loadCheckFile(checksFile(check('site.domcaps-shared', 'count($dstDomCaps/*) = 1')));
+    const report = await guest1.checkPMC(destination, { checkFiles: [file] });
+    expect(report.checks.some((c) => c.origin === 'builtin' && c.name === 'platform.supported')).toBe(true);
+    expect(report.checks.find((c) => c.name === 'site.domcaps-shared')!.status).toBe('error'); // none on the test driver
+    let calls: number | undefined;
+    await guest1.checkPMC(destination, {
+      noBuiltins: true,
+      checkFiles: [file],
+      checks: [
+        {
+          name: 'js.platform-like',
+          severity: 'info',
+          description: 'asks for the domain capabilities as platform.supported does',
+          async run({ facts }) {
+            const model = await domainModel(facts);
+            const target = { ...(model.arch ? { arch: model.arch } : {}), virttype: model.virtType };
+            await facts.destination.domainCapabilities(target).catch(() => undefined);
+            calls = facts.calls.get('destination.domainCapabilities');
+            return true;
+          },
+        },
+      ],
+    });
     expect(calls).toBe(1);
   });
 
