@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 60_000,
+          // The CLI tests run dist/cli/main.js: compile it first.
+          globalSetup: ['test/helpers/build-ts.ts'],
         },
       },
     ],
