@@ -72,8 +72,9 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
 
 function verdictLine(report: Report, style: Style, view: ReportViewOptions): string {
   const failed = report.checks.filter((c) => c.status === 'fail' || c.status === 'error');
-  if (report.cancelled && report.migration.attempted === false && report.verdict !== 'blocked') {
-    return style.yellow('Verdict: interrupted before the checks finished');
+  // An interrupted run has no meaningful verdict: unfinished checks are not failures.
+  if (report.cancelled && !report.migration.attempted) {
+    return style.yellow('Verdict: none (interrupted before the checks finished); nothing was migrated');
   }
   switch (report.verdict) {
     case 'allowed':
