@@ -23,6 +23,18 @@
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_c": ["-std=c11"],
       "libraries": ["<!@(pkg-config --libs libvirt libxml-2.0)", "-ldl", "-lpthread"]
+    },
+    {
+      "target_name": "pmc_test",
+      "type": "executable",
+      "sources": [
+        "test/native/pmc_test.c",
+        "<!@(node -p \"require('fs').readdirSync('native/pmc').filter(f => f.endsWith('.c')).map(f => 'native/pmc/' + f).join(' ')\")"
+      ],
+      "include_dirs": ["native/pmc"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(pkg-config --cflags libvirt)"],
+      "cflags_c": ["-std=c11"],
+      "libraries": ["<!@(pkg-config --libs libvirt)", "-lpthread"]
     }
   ]
 }

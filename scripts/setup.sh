@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential pkg-config python3 cmake
   libvirt-dev libxml2-dev libxml2-utils
-  libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-storage-core libvirt-clients
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   qemu-system-x86 qemu-utils
   util-linux procps iproute2 passwd
 )
@@ -15,6 +15,12 @@ APT_PACKAGES=(
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
+
+# Split out of libvirt-daemon after Debian 12 (bookworm ships the storage
+# driver in libvirt-daemon itself): wanted only where the archive has it.
+for pkg in libvirt-daemon-driver-storage-core; do
+  if apt-cache show "$pkg" >/dev/null 2>&1; then APT_PACKAGES+=("$pkg"); fi
+done
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

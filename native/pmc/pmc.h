@@ -82,7 +82,9 @@ struct _virPMCCheck {
 };
 
 /* The RFC's check list: `count` checks, `check` NULL-terminated. The list
- * stores pointers; the checks (and their strings) must outlive every run. */
+ * stores pointers; the checks (and their strings) must outlive every run.
+ * A static list in the RFC's style can be run; virPMCCheckListAdd and
+ * virPMCCheckListFree need a list from virPMCCheckListNew. */
 typedef struct _virPMCCheckList virPMCCheckList;
 typedef virPMCCheckList *virPMCCheckListPtr;
 struct _virPMCCheckList {
@@ -102,7 +104,9 @@ void virPMCCheckListFree(virPMCCheckListPtr list);
  * and `details` may be NULL. A status out of range becomes ERROR. */
 void virPMCResultSet(virPMCResultPtr result, int status, const char *message, const char *details);
 /* Completes a PENDING check, from any thread, exactly once. After a timeout
- * the runner has moved on: completing is still safe and is ignored. */
+ * the runner has moved on: completing is still safe and is ignored. The
+ * run's memory lives until every PENDING check has completed, so a check
+ * must complete even when nobody waits any more (e.g. on teardown). */
 void virPMCResultComplete(virPMCResultPtr result, int status, const char *message, const char *details);
 
 /* Cancellation of a run (an AbortSignal, Ctrl-C), triggered from any thread.
@@ -174,8 +178,12 @@ typedef struct {
 } virPMCReport;
 typedef virPMCReport *virPMCReportPtr;
 
-/* Runs the list and fills `report` (outcomes and verdict). Returns 0, or -1
- * on a bad argument (the report then says nothing). */
+/* Runs the list and fills `report` (outcomes and verdict); the report is
+ * overwritten, so clear an earlier one first. `domain` and `dconn` may be
+ * NULL for checks that need neither. Returns 0, or -1 on a bad argument (the
+ * report then says nothing). A BLOCKING check's worker that hangs past its
+ * timeout is abandoned and holds references to `domain` and `dconn` until
+ * its run returns. */
 int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
                     const virPMCRunOptions *opts, virPMCReportPtr report);
 
@@ -183,9 +191,12 @@ int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
  * The RFC's virDomainMigratePMC: runs the list; when the verdict allows and
  * nothing was cancelled, re-reads the domain's state (it may have changed
  * while the checks ran), then migrates with virDomainMigrate3, or
- * virDomainMigrateToURI3 when `flags` has VIR_MIGRATE_PEER2PEER. Returns 0
- * when the checks blocked or the migration succeeded, -1 when the migration
- * failed (the report says why) or on a bad argument.
+ * virDomainMigrateToURI3 when `flags` has VIR_MIGRATE_PEER2PEER (then
+ * `dconn` may be NULL if opts->dconnuri is set). Returns 0 when the checks
+ * blocked, the run was cancelled before the migration, the domain's state
+ * changed (report.stateError) or the migration succeeded; -1 when the
+ * migration failed (the report says why; libvirt's error also stays set on
+ * the calling thread) or on a bad argument.
  */
 int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
                         const virPMCRunOptions *opts, virTypedParameterPtr params, int nparams,

@@ -1,0 +1,159 @@
+/*
+ * pmc-list.c: the RFC's check list. The public struct is the first member of
+ * a private one that adds a name index, so that adding 10,000 checks (JS
+ * checks are added one by one) stays linear rather than quadratic.
+ */
+#include "pmc-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    virPMCCheckList pub;
+    size_t *index;         /* open addressing: slot holds list position + 1, 0 = empty */
+    size_t indexSize;      /* a power of two, at least twice the indexed count */
+    size_t indexedCount;   /* the index covers check[0 .. indexedCount) of ... */
+    virPMCCheckPtr *indexedArray; /* ... this array; the fields are public, so
+                                     a caller may have changed them: then rebuild */
+} virPMCCheckListPriv;
+
+static size_t
+hashName(const char *s)
+{
+    size_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static void
+indexInsert(virPMCCheckListPriv *p, size_t pos)
+{
+    size_t mask = p->indexSize - 1;
+    size_t i = hashName(p->pub.check[pos]->name) & mask;
+
+    while (p->index[i])
+        i = (i + 1) & mask;
+    p->index[i] = pos + 1;
+}
+
+static int
+indexRebuild(virPMCCheckListPriv *p, size_t wanted)
+{
+    size_t size = 16;
+    size_t *index;
+    size_t i;
+
+    while (size < wanted * 2)
+        size *= 2;
+    if (!(index = calloc(size, sizeof(*index))))
+        return -1;
+    free(p->index);
+    p->index = index;
+    p->indexSize = size;
+    for (i = 0; i < p->pub.count; i++) {
+        if (p->pub.check[i] && p->pub.check[i]->name)
+            indexInsert(p, i);
+    }
+    p->indexedCount = p->pub.count;
+    p->indexedArray = p->pub.check;
+    return 0;
+}
+
+static int
+indexFresh(virPMCCheckListPriv *p)
+{
+    if (p->index && p->indexedCount == p->pub.count && p->indexedArray == p->pub.check)
+        return 0;
+    return indexRebuild(p, p->pub.count + 1);
+}
+
+virPMCCheckListPtr
+virPMCCheckListNew(void)
+{
+    virPMCCheckListPriv *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    if (!(p->pub.check = calloc(8, sizeof(*p->pub.check)))) {
+        free(p);
+        return NULL;
+    }
+    p->pub.capacity = 8;
+    return &p->pub;
+}
+
+virPMCCheckPtr
+virPMCCheckListFind(virPMCCheckListPtr list, const char *name)
+{
+    virPMCCheckListPriv *p = (virPMCCheckListPriv *)list;
+    size_t mask, i;
+
+    if (!list || !name)
+        return NULL;
+    if (indexFresh(p) < 0) {
+        for (i = 0; i < list->count; i++) {
+            if (list->check[i] && list->check[i]->name && strcmp(list->check[i]->name, name) == 0)
+                return list->check[i];
+        }
+        return NULL;
+    }
+    mask = p->indexSize - 1;
+    for (i = hashName(name) & mask; p->index[i]; i = (i + 1) & mask) {
+        virPMCCheckPtr c = list->check[p->index[i] - 1];
+        if (strcmp(c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+int
+virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check)
+{
+    virPMCCheckListPriv *p = (virPMCCheckListPriv *)list;
+
+    if (!list || !check || !check->run || !check->name || !check->name[0] ||
+        (int)check->severity < VIR_PMC_SEVERITY_CRITICAL || check->severity > VIR_PMC_SEVERITY_INFO)
+        return -1;
+    if (virPMCCheckListFind(list, check->name))
+        return -1;
+    /* Room for the check and the RFC's NULL terminator. */
+    if (list->count + 2 > list->capacity) {
+        size_t cap = list->capacity ? list->capacity * 2 : 8;
+        virPMCCheckPtr *arr;
+        while (cap < list->count + 2)
+            cap *= 2;
+        if (!(arr = realloc(list->check, cap * sizeof(*arr))))
+            return -1;
+        list->check = arr;
+        list->capacity = cap;
+    }
+    list->check[list->count++] = check;
+    list->check[list->count] = NULL;
+    /* Keep the index at most half full. */
+    if (!p->index || p->indexedArray != list->check || p->indexedCount + 1 != list->count ||
+        list->count * 2 > p->indexSize) {
+        if (indexRebuild(p, list->count * 2) < 0) {
+            free(p->index);
+            p->index = NULL; /* Find falls back to a scan */
+        }
+    } else {
+        indexInsert(p, list->count - 1);
+        p->indexedCount = list->count;
+    }
+    return 0;
+}
+
+void
+virPMCCheckListFree(virPMCCheckListPtr list)
+{
+    virPMCCheckListPriv *p = (virPMCCheckListPriv *)list;
+
+    if (!list)
+        return;
+    free(p->index);
+    free(list->check);
+    free(p);
+}

@@ -1,0 +1,37 @@
+/* pmc-names.c: the names of severities, statuses and verdicts, as the
+ * JSON report spells them. */
+#include "pmc-internal.h"
+
+const char *
+virPMCSeverityName(virPMCSeverity severity)
+{
+    switch (severity) {
+    case VIR_PMC_SEVERITY_CRITICAL: return "critical";
+    case VIR_PMC_SEVERITY_WARNING: return "warning";
+    case VIR_PMC_SEVERITY_INFO: return "info";
+    }
+    return "unknown";
+}
+
+const char *
+virPMCStatusName(virPMCStatus status)
+{
+    switch (status) {
+    case VIR_PMC_STATUS_PASS: return "pass";
+    case VIR_PMC_STATUS_FAIL: return "fail";
+    case VIR_PMC_STATUS_ERROR: return "error";
+    case VIR_PMC_STATUS_SKIPPED: return "skipped";
+    }
+    return "unknown";
+}
+
+const char *
+virPMCVerdictName(virPMCVerdict verdict)
+{
+    switch (verdict) {
+    case VIR_PMC_VERDICT_ALLOWED: return "allowed";
+    case VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS: return "allowed-with-warnings";
+    case VIR_PMC_VERDICT_BLOCKED: return "blocked";
+    }
+    return "unknown";
+}
