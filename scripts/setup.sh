@@ -29,15 +29,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
-  # Package splits differ between releases (Debian 12 has the core storage
-  # driver inside libvirt-daemon, no libvirt-daemon-driver-storage-core).
-  available=()
-  for pkg in "${missing[@]}"; do
-    if apt-cache show "$pkg" >/dev/null 2>&1; then available+=("$pkg"); else echo "setup: $pkg is not in this release, skipped"; fi
-  done
-  if [ "${#available[@]}" -gt 0 ]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${available[@]}" >/dev/null
-  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 command -v node >/dev/null || { echo "setup: Node.js 20.17 or later is needed (https://nodejs.org)" >&2; exit 1; }
