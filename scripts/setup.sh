@@ -16,11 +16,11 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Split out of libvirt-daemon after Debian 12 (bookworm ships the storage
-# driver in libvirt-daemon itself): wanted only where the archive has it.
-for pkg in libvirt-daemon-driver-storage-core; do
-  if apt-cache show "$pkg" >/dev/null 2>&1; then APT_PACKAGES+=("$pkg"); fi
-done
+# Split out of libvirt-daemon after libvirt 9.0 (Debian 12 ships it inside
+# libvirt-daemon): wanted only where apt knows it.
+if apt-cache show libvirt-daemon-driver-storage-core >/dev/null 2>&1; then
+  APT_PACKAGES+=(libvirt-daemon-driver-storage-core)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,9 +1,11 @@
 export { Connection } from './connection.js';
 export type { CloseReason, CpuCompareResult, HypervisorTarget, OpenOptions } from './connection.js';
 export { Domain } from './domain.js';
-export { LibvirtError } from './errors.js';
-export type { LibvirtErrorFields } from './errors.js';
+export { LibvirtError, XmlError } from './errors.js';
+export type { LibvirtErrorFields, XmlErrorCode, XmlErrorFields } from './errors.js';
 export { constants } from './native.js';
+export { XmlDocument, XmlNode, XPathExpression, DEFAULT_MAX_XML_BYTES } from './xml.js';
+export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVariables } from './xml.js';
 export { decodeVersion, formatVersion } from './version.js';
 export type { Version } from './version.js';
 export type * from './native-types.js';

@@ -225,11 +225,45 @@ export interface NativeDomain {
   resume(): Promise<void>;
 }
 
+/** XPath results as the addon gives them: nodes are native XmlNodes. */
+export type NativeXPathValue = string | number | boolean | NativeXmlNode[];
+export type NativeXPathVariable = string | number | boolean | NativeXmlDocument | NativeXmlNode;
+/** 'any' keeps the expression's type; the others apply XPath's string(), number(), boolean(). */
+export type NativeXPathWant = 'any' | 'string' | 'number' | 'boolean';
+
+export interface NativeXPathEvaluator {
+  evaluate(
+    expression: string | NativeXPathExpression,
+    variables?: Record<string, NativeXPathVariable> | null,
+    want?: NativeXPathWant,
+  ): NativeXPathValue;
+}
+
+export interface NativeXmlDocument extends NativeXPathEvaluator {
+  getRoot(): NativeXmlNode | null;
+  serialize(): string;
+}
+
+export interface NativeXmlNode extends NativeXPathEvaluator {
+  getName(): string;
+  getType(): string;
+  getText(): string;
+  getAttr(name: string): string | null;
+  getXml(): string;
+  getLine(): number;
+}
+
+export interface NativeXPathExpression {
+  getSource(): string;
+}
+
 export interface NativeCheckList {
   /** Adds a JS check; returns its index, which the runner dispatches. */
   addJs(name: string, description: string, severity: 'critical' | 'warning' | 'info', origin: string): number;
   /** A JS check settled: status 0 pass, 1 fail, 2 error; details as JSON text. */
   complete(index: number, status: number, message: string, details?: string): boolean;
+  /** Many settled checks in one call (same meaning as complete). */
+  completeBatch(indices: number[], statuses: number[], messages: string[], details: (string | undefined)[]): void;
   count(): number;
 }
 
@@ -292,6 +326,9 @@ export interface NativeProgress {
 
 export interface NativeAddon {
   Connection: NativeConnectionClass;
+  XmlDocument: new (text: string, name: string, maxBytes: number) => NativeXmlDocument;
+  XPathExpression: new (source: string) => NativeXPathExpression;
+  setXmlErrorClass(cls: new (message: string, fields: never) => Error): void;
   CheckList: new () => NativeCheckList;
   Cancel: new () => NativeCancel;
   runPMC(
@@ -299,7 +336,7 @@ export interface NativeAddon {
     destination: NativeConnection,
     list: NativeCheckList,
     options: NativeRunOptions,
-    dispatch: (index: number) => void,
+    dispatch: (indices: number[]) => void,
     onProgress: ((progress: NativeProgress) => void) | undefined,
     cancel: NativeCancel,
   ): Promise<NativeRunReport>;

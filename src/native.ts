@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { LibvirtError } from './errors.js';
+import { LibvirtError, XmlError } from './errors.js';
 import type { NativeAddon } from './native-types.js';
 
 const require = createRequire(import.meta.url);
@@ -49,6 +49,7 @@ function load(): NativeAddon {
     try {
       const addon = require(candidate) as NativeAddon;
       addon.setErrorClass(LibvirtError);
+      addon.setXmlErrorClass(XmlError);
       return addon;
     } catch (error) {
       lastError = error;

@@ -1,5 +1,5 @@
 // The addon's entry point: registers the classes, silences libvirt's default
-// error printer, and closes every connection when the environment goes away.
+// error printer, initializes libxml2, and closes every connection when the environment goes away.
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <napi.h>
@@ -12,6 +12,10 @@
 #include "connection.h"
 #include "constants.h"
 #include "domain.h"
+#include "xml_doc.h"
+#include "xml_document.h"
+#include "xml_node.h"
+#include "xpath_expression.h"
 #include "pmc_run.h"
 
 namespace pmc {
@@ -28,6 +32,12 @@ Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetXmlErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "the error class must be a constructor");
+  AddonData::Get(info.Env())->xmlErrorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
 void CloseAll(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
   std::vector<Connection*> open(data->connections.begin(), data->connections.end());
@@ -37,6 +47,7 @@ void CloseAll(void* arg) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (virInitialize() < 0) throw Napi::Error::New(env, "libvirt failed to initialize");
   virSetErrorFunc(nullptr, IgnoreError);
+  xml::InitLibxml();
 
   auto* data = new AddonData();
   env.SetInstanceData(data);
@@ -46,6 +57,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function domain = Domain::Init(env);
   data->connectionClass = Napi::Persistent(connection);
   data->domainClass = Napi::Persistent(domain);
+  Napi::Function xmlDocument = XmlDocument::Init(env);
+  Napi::Function xmlNode = XmlNode::Init(env);
+  Napi::Function xpathExpression = XPathExpression::Init(env);
+  data->xmlDocumentClass = Napi::Persistent(xmlDocument);
+  data->xmlNodeClass = Napi::Persistent(xmlNode);
+  data->xpathExpressionClass = Napi::Persistent(xpathExpression);
 
   Napi::Function checkList = CheckList::Init(env);
   Napi::Function cancel = Cancel::Init(env);
@@ -54,11 +71,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   exports.Set("Connection", connection);
   exports.Set("Domain", domain);
+  exports.Set("XmlDocument", xmlDocument);
+  exports.Set("XmlNode", xmlNode);
+  exports.Set("XPathExpression", xpathExpression);
   exports.Set("CheckList", checkList);
   exports.Set("Cancel", cancel);
   exports.Set("runPMC", Napi::Function::New(env, RunPMC, "runPMC"));
   exports.Set("constants", Constants(env));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+  exports.Set("setXmlErrorClass", Napi::Function::New(env, SetXmlErrorClass, "setXmlErrorClass"));
   unsigned long version = 0;
   virGetVersion(&version, nullptr, nullptr);
   exports.Set("libvirtVersion", Napi::Number::New(env, static_cast<double>(version)));

@@ -1,5 +1,5 @@
 // Per-environment state (the addon is context-aware: each worker thread has
-// its own): class constructors, the JS error class, and the open connections
+// its own): class constructors, the JS error classes, and the open connections
 // that the cleanup hook closes when the environment goes away.
 #pragma once
 
@@ -17,6 +17,9 @@ struct AddonData {
   Napi::FunctionReference domainClass;
   Napi::FunctionReference xmlDocumentClass;
   Napi::FunctionReference xmlNodeClass;
+  Napi::FunctionReference xpathExpressionClass;
+  // The TS XmlError, for parse and XPath failures.
+  Napi::FunctionReference xmlErrorClass;
   Napi::FunctionReference checkListClass;
   Napi::FunctionReference cancelClass;
   std::set<Connection*> connections;

@@ -21,6 +21,7 @@ Napi::Function CheckList::Init(Napi::Env env) {
                      {
                          InstanceMethod<&CheckList::AddJs>("addJs"),
                          InstanceMethod<&CheckList::Complete>("complete"),
+                         InstanceMethod<&CheckList::CompleteBatch>("completeBatch"),
                          InstanceMethod<&CheckList::Count>("count"),
                      });
 }
@@ -87,28 +88,54 @@ int CheckList::RunJsCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResul
   auto* js = static_cast<JsCheck*>(opaque);
   CheckList* self = js->list;
   Napi::ThreadSafeFunction dispatcher;
+  bool first;
   {
     std::lock_guard<std::mutex> lock(self->mutex_);
     self->pending_[js->index] = result;
+    first = self->queued_.empty();
+    self->queued_.push_back(js->index);
     dispatcher = self->dispatcher_;
   }
-  auto* call = new JsCheckCall{self, js->index};
-  napi_status status = dispatcher.NonBlockingCall(call, [](Napi::Env env, Napi::Function fn, JsCheckCall* c) {
-    uint32_t index = c->index;
-    delete c;
-    // The dispatcher never throws: TS catches whatever a check does.
-    fn.Call({Napi::Number::New(env, index)});
-  });
+  if (!first) return VIR_PMC_RUN_PENDING;  // the JS thread is already on its way
+  napi_status status = dispatcher.NonBlockingCall(
+      [self](Napi::Env env, Napi::Function fn) { self->Drain(env, fn); });
   if (status != napi_ok) {
-    delete call;
+    // The environment is going away: nothing queued will ever reach JS.
+    std::vector<uint32_t> lost;
     {
       std::lock_guard<std::mutex> lock(self->mutex_);
-      self->pending_[js->index] = nullptr;
+      lost.swap(self->queued_);
     }
-    virPMCResultSet(result, VIR_PMC_STATUS_ERROR, "the JS environment is shutting down", nullptr);
-    return VIR_PMC_RUN_DONE;
+    for (uint32_t index : lost) {
+      self->CompleteOne(index, VIR_PMC_STATUS_ERROR, "the JS environment is shutting down", nullptr);
+    }
   }
   return VIR_PMC_RUN_PENDING;
+}
+
+void CheckList::Drain(Napi::Env env, Napi::Function dispatcher) {
+  std::vector<uint32_t> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(queued_);
+  }
+  Napi::Array indices = Napi::Array::New(env, batch.size());
+  for (size_t i = 0; i < batch.size(); i++) indices.Set(i, batch[i]);
+  // The dispatcher never throws: TS catches whatever a check does.
+  dispatcher.Call({indices});
+}
+
+bool CheckList::CompleteOne(uint32_t index, int status, const char* message, const char* details) {
+  virPMCResultPtr result = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (index >= pending_.size()) return false;
+    result = pending_[index];
+    pending_[index] = nullptr;  // exactly once
+  }
+  // Only takes the run's lock and maybe signals the runner: fine on the JS thread.
+  if (result != nullptr) virPMCResultComplete(result, status, message, details);
+  return result != nullptr;
 }
 
 // complete(index, status, message, details): a JS check has settled.
@@ -117,18 +144,30 @@ Napi::Value CheckList::Complete(const Napi::CallbackInfo& info) {
   int status = static_cast<int>(IntegerArg(info, 1, "status", -1, 100));
   std::string message = OptionalStringArg(info, 2, "message");
   std::string details = OptionalStringArg(info, 3, "details");
-  virPMCResultPtr result = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (index >= pending_.size()) throw Napi::RangeError::New(info.Env(), "no such check");
-    result = pending_[index];
-    pending_[index] = nullptr;  // exactly once
+  if (index >= list_->count) throw Napi::RangeError::New(info.Env(), "no such check");
+  bool first = CompleteOne(index, status, message.c_str(), details.empty() ? nullptr : details.c_str());
+  return Napi::Boolean::New(info.Env(), first);
+}
+
+// completeBatch(indices, statuses, messages, details): many settled checks in one call.
+Napi::Value CheckList::CompleteBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  for (size_t i = 0; i < 4; i++) {
+    if (!info[i].IsArray()) throw Napi::TypeError::New(env, "completeBatch takes four arrays");
   }
-  if (result != nullptr) {
-    // Only takes a lock and signals the runner: fine on the JS thread.
-    virPMCResultComplete(result, status, message.c_str(), details.empty() ? nullptr : details.c_str());
+  Napi::Array indices = info[0].As<Napi::Array>(), statuses = info[1].As<Napi::Array>();
+  Napi::Array messages = info[2].As<Napi::Array>(), details = info[3].As<Napi::Array>();
+  uint32_t n = indices.Length();
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t index = indices.Get(i).As<Napi::Number>().Uint32Value();
+    if (index >= list_->count) throw Napi::RangeError::New(env, "no such check");
+    int status = statuses.Get(i).As<Napi::Number>().Int32Value();
+    std::string message = messages.Get(i).IsString() ? messages.Get(i).As<Napi::String>().Utf8Value() : "";
+    Napi::Value d = details.Get(i);
+    std::string detail = d.IsString() ? d.As<Napi::String>().Utf8Value() : "";
+    CompleteOne(index, status, message.c_str(), d.IsString() ? detail.c_str() : nullptr);
   }
-  return Napi::Boolean::New(info.Env(), result != nullptr);
+  return env.Undefined();
 }
 
 }  // namespace pmc

@@ -16,12 +16,6 @@ namespace pmc {
 
 class CheckList;
 
-// What the runner hands back to JS for check `index` of a running list.
-struct JsCheckCall {
-  CheckList* list;
-  uint32_t index;
-};
-
 // The opaque of a JS check's virPMCCheck.
 struct JsCheck {
   CheckList* list;
@@ -49,6 +43,10 @@ class CheckList : public Napi::ObjectWrap<CheckList> {
 
   Napi::Value AddJs(const Napi::CallbackInfo& info);
   Napi::Value Complete(const Napi::CallbackInfo& info);
+  Napi::Value CompleteBatch(const Napi::CallbackInfo& info);
+  // On the JS thread: hands every queued index to the dispatcher in one call.
+  void Drain(Napi::Env env, Napi::Function dispatcher);
+  bool CompleteOne(uint32_t index, int status, const char* message, const char* details);
   Napi::Value Count(const Napi::CallbackInfo& info);
 
   virPMCCheckPtr NewCheck(const Napi::CallbackInfo& info);
@@ -60,6 +58,9 @@ class CheckList : public Napi::ObjectWrap<CheckList> {
 
   std::mutex mutex_;                   // guards what the runner thread and JS share:
   std::vector<virPMCResultPtr> pending_;
+  // Started checks not yet handed to JS. Only the first of a batch wakes the
+  // JS thread: thousands of checks cost one thread-safe call, not thousands.
+  std::vector<uint32_t> queued_;
   Napi::ThreadSafeFunction dispatcher_;
   bool running_ = false;
 };

@@ -225,7 +225,11 @@ Napi::Value RunPMC(const Napi::CallbackInfo& info) {
     op->cancel = Cancel::Unwrap(info[6].As<Napi::Object>())->handle();
   }
 
-  op->dispatcher = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "pmc.check", 0, 1);
+  // The dispatcher's queue may still hold a call for the list after the run
+  // settles (a check that timed out): the list lives until the TSFN is finalized.
+  auto* keepList = new Napi::ObjectReference(Napi::Persistent(info[2].As<Napi::Object>()));
+  op->dispatcher = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "pmc.check", 0, 1,
+                                                 [keepList](Napi::Env) { delete keepList; });
   if (!op->list->BeginRun(op->dispatcher)) {
     op->dispatcher.Release();
     if (op->progress) op->progress->tsfn.Release();

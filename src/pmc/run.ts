@@ -108,20 +108,44 @@ export async function runPMC(
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
 
-  const dispatch = (index: number): void => {
+  // Settled checks are handed back to C in batches, once per microtask turn.
+  const done = { indices: [] as number[], statuses: [] as number[], messages: [] as string[], details: [] as (string | undefined)[] };
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    const { indices, statuses, messages, details } = done;
+    done.indices = [];
+    done.statuses = [];
+    done.messages = [];
+    done.details = [];
+    list.completeBatch(indices, statuses, messages, details);
+  };
+  const settle = (index: number, outcome: NormalizedOutcome) => {
+    done.indices.push(index);
+    done.statuses.push(STATUS_CODE[outcome.status]);
+    done.messages.push(outcome.message);
+    done.details.push(outcome.details);
+    if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(flush);
+    }
+  };
+
+  const runCheck = (index: number): void => {
     const entry = entries[index]!;
-    const controller = new AbortController();
-    const stopOnRunAbort = () => controller.abort(runAbort.signal.reason);
-    runAbort.signal.addEventListener('abort', stopOnRunAbort, { once: true });
-    const timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    timer.unref();
-    let done = false;
+    let finished = false;
+    // A check's signal costs a timer and a listener: made only for checks that ask for it.
+    let controller: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => controller?.abort(runAbort.signal.reason);
     const finish = (outcome: NormalizedOutcome) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      runAbort.signal.removeEventListener('abort', stopOnRunAbort);
-      list.complete(index, STATUS_CODE[outcome.status], outcome.message, outcome.details);
+      if (finished) return;
+      finished = true;
+      if (controller) {
+        clearTimeout(timer);
+        runAbort.signal.removeEventListener('abort', stop);
+      }
+      settle(index, outcome);
     };
     const ctx: CheckContext = {
       domain,
@@ -129,7 +153,18 @@ export async function runPMC(
       destination,
       options,
       facts,
-      signal: controller.signal,
+      get signal(): AbortSignal {
+        if (!controller) {
+          controller = new AbortController();
+          if (runAbort.signal.aborted) controller.abort(runAbort.signal.reason);
+          else if (!finished) {
+            runAbort.signal.addEventListener('abort', stop, { once: true });
+            timer = setTimeout(() => controller!.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+            timer.unref();
+          }
+        }
+        return controller.signal;
+      },
     };
     try {
       const value: unknown = entry.check.run(ctx);
@@ -144,6 +179,9 @@ export async function runPMC(
     } catch (e) {
       finish(fromThrown(e, 'threw'));
     }
+  };
+  const dispatch = (indices: number[]): void => {
+    for (const index of indices) runCheck(index);
   };
 
   const onProgress = options.onProgress

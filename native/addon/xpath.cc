@@ -1,0 +1,151 @@
+#include "xpath.h"
+
+#include <libxml/xpathInternals.h>
+
+#include <cstring>
+
+#include "xml_error.h"
+
+namespace pmc::xml {
+
+namespace {
+
+XmlFailure XPathFailure(const std::string& expression, const LibxmlErrorCapture& capture, const char* fallback) {
+  std::string message = capture.Message().empty() ? fallback : capture.Message();
+  if (capture.HasError() && capture.Offset() > 0) message += " at character " + std::to_string(capture.Offset());
+  XmlFailure failure(kXPathError, message + " in XPath: " + expression);
+  failure.expression = expression;
+  return failure;
+}
+
+// Variables are looked up on use rather than registered in a hash per
+// evaluation; libxml2 owns (and frees) what this returns.
+xmlXPathObjectPtr LookupVariable(void* data, const xmlChar* name, const xmlChar* nsUri) {
+  if (nsUri != nullptr) return nullptr;
+  const auto* variables = static_cast<const std::vector<XPathVariable>*>(data);
+  const char* wanted = reinterpret_cast<const char*>(name);
+  for (const XPathVariable& v : *variables) {
+    if (v.name != wanted) continue;
+    switch (v.kind) {
+      case XPathVariable::Kind::String: return xmlXPathNewString(BAD_CAST v.string.c_str());
+      case XPathVariable::Kind::Number: return xmlXPathNewFloat(v.number);
+      case XPathVariable::Kind::Boolean: return xmlXPathNewBoolean(v.boolean ? 1 : 0);
+      case XPathVariable::Kind::Node: return xmlXPathNewNodeSet(v.node.node);
+    }
+  }
+  return nullptr;  // libxml2 reports "Undefined variable"
+}
+
+// The document that owns `node`, among those this evaluation can reach.
+Doc OwnerOf(xmlNodePtr node, const Doc& doc, const std::vector<XPathVariable>& variables) {
+  if (node->doc == doc.get()) return doc;
+  for (const XPathVariable& v : variables) {
+    if (v.kind == XPathVariable::Kind::Node && v.node.doc.get() == node->doc) return v.node.doc;
+  }
+  return nullptr;
+}
+
+struct ObjectFree {
+  void operator()(xmlXPathObjectPtr obj) const { xmlXPathFreeObject(obj); }
+};
+struct ContextFree {
+  void operator()(xmlXPathContextPtr ctx) const { xmlXPathFreeContext(ctx); }
+};
+
+std::string TakeXmlString(xmlChar* s) {
+  std::string out = s != nullptr ? reinterpret_cast<const char*>(s) : "";
+  xmlFree(s);
+  return out;
+}
+
+const char* TypeName(xmlXPathObjectType type) {
+  switch (type) {
+    case XPATH_NODESET: return "a node-set";
+    case XPATH_BOOLEAN: return "a boolean";
+    case XPATH_NUMBER: return "a number";
+    case XPATH_STRING: return "a string";
+    default: return "an unsupported value";
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const CompiledXPath> CompiledXPath::Compile(const std::string& expression) {
+  LibxmlErrorCapture capture;
+  // No context: the compiled form then uses no dictionary, so it shares
+  // nothing with any document.
+  xmlXPathCompExprPtr comp = xmlXPathCompile(BAD_CAST expression.c_str());
+  if (comp == nullptr) throw XPathFailure(expression, capture, "Invalid expression");
+  return std::shared_ptr<const CompiledXPath>(new CompiledXPath(expression, comp));
+}
+
+CompiledXPath::~CompiledXPath() { xmlXPathFreeCompExpr(comp_); }
+
+XPathResult Evaluate(const CompiledXPath& expression, const Doc& doc, xmlNodePtr context,
+                     const std::vector<XPathVariable>& variables, Want want) {
+  LibxmlErrorCapture capture;
+  std::unique_ptr<xmlXPathContext, ContextFree> ctx(xmlXPathNewContext(doc.get()));
+  if (!ctx) throw XPathFailure(expression.Source(), capture, "out of memory");
+  ctx->node = context != nullptr ? context : reinterpret_cast<xmlNodePtr>(doc.get());
+  xmlXPathRegisterVariableLookup(ctx.get(), LookupVariable, const_cast<std::vector<XPathVariable>*>(&variables));
+
+  std::unique_ptr<xmlXPathObject, ObjectFree> obj(xmlXPathCompiledEval(expression.Get(), ctx.get()));
+  if (!obj) throw XPathFailure(expression.Source(), capture, "XPath evaluation failed");
+
+  XPathResult result;
+  switch (want) {
+    case Want::String:
+      result.kind = XPathResult::Kind::String;
+      result.string = TakeXmlString(xmlXPathCastToString(obj.get()));
+      return result;
+    case Want::Number:
+      result.kind = XPathResult::Kind::Number;
+      result.number = xmlXPathCastToNumber(obj.get());
+      return result;
+    case Want::Boolean:
+      result.kind = XPathResult::Kind::Boolean;
+      result.boolean = xmlXPathCastToBoolean(obj.get()) != 0;
+      return result;
+    case Want::Any: break;
+  }
+  switch (obj->type) {
+    case XPATH_STRING:
+      result.kind = XPathResult::Kind::String;
+      result.string = obj->stringval != nullptr ? reinterpret_cast<const char*>(obj->stringval) : "";
+      return result;
+    case XPATH_NUMBER:
+      result.kind = XPathResult::Kind::Number;
+      result.number = obj->floatval;
+      return result;
+    case XPATH_BOOLEAN:
+      result.kind = XPathResult::Kind::Boolean;
+      result.boolean = obj->boolval != 0;
+      return result;
+    case XPATH_NODESET: {
+      result.kind = XPathResult::Kind::Nodes;
+      xmlNodeSetPtr set = obj->nodesetval;
+      int count = set != nullptr ? set->nodeNr : 0;
+      result.nodes.reserve(count);
+      for (int i = 0; i < count; i++) {
+        xmlNodePtr node = set->nodeTab[i];
+        // Namespace nodes are copies owned by the node-set, freed with it.
+        if (node->type == XML_NAMESPACE_DECL) {
+          XmlFailure failure(kXPathError, "the result holds namespace nodes, which cannot be returned (use name() or "
+                                          "string() in the expression) in XPath: " + expression.Source());
+          failure.expression = expression.Source();
+          throw failure;
+        }
+        result.nodes.push_back(XmlNodeRef{node, OwnerOf(node, doc, variables)});
+      }
+      return result;
+    }
+    default: {
+      XmlFailure failure(kXPathError, std::string("the expression gave ") + TypeName(obj->type) +
+                                          " in XPath: " + expression.Source());
+      failure.expression = expression.Source();
+      throw failure;
+    }
+  }
+}
+
+}  // namespace pmc::xml

@@ -1,0 +1,56 @@
+// The XML core without Node: one document shared by several threads, each
+// evaluating with its own compiled expressions and variables, while other
+// threads parse (and get refused). Exits non-zero on any wrong answer.
+// Built and run by test/unit/xml-threads.test.ts.
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "xml_doc.h"
+#include "xml_error.h"
+#include "xpath.h"
+
+using namespace pmc::xml;
+
+int main() {
+  InitLibxml();
+  Doc domain = Parse("<domain><devices><disk dev='vda'/><disk dev='vdb'/><hostdev/></devices></domain>", "d.xml");
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&, t] {
+      Doc host = Parse("<host><limit>" + std::to_string(t) + "</limit></host>", "h.xml");
+      auto count = CompiledXPath::Compile("count($domain//disk) + number(/host/limit)");
+      auto name = CompiledXPath::Compile("string($domain//disk[2]/@dev)");
+      std::vector<XPathVariable> vars(1);
+      vars[0].name = "domain";
+      vars[0].kind = XPathVariable::Kind::Node;
+      vars[0].node = XmlNodeRef{reinterpret_cast<xmlNodePtr>(domain.get()), domain};
+      for (int i = 0; i < 20000; i++) {
+        if (Evaluate(*count, host, nullptr, vars).number != 2 + t) failures++;
+        if (Evaluate(*name, host, nullptr, vars).string != "vdb") failures++;
+        XPathResult nodes = Evaluate(*CompiledXPath::Compile("$domain//disk"), host, nullptr, vars);
+        if (nodes.nodes.size() != 2 || nodes.nodes[0].doc != domain) failures++;
+        if (i % 100 == 0) {
+          try {
+            Parse("<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><a>&e;</a>", "x.xml");
+            failures++;
+          } catch (const XmlFailure& f) {
+            if (std::string(f.code) != kForbidden) failures++;
+          }
+          try {
+            Evaluate(*CompiledXPath::Compile("$undefined"), host, nullptr, vars);
+            failures++;
+          } catch (const XmlFailure& f) {
+            if (std::string(f.what()).find("Undefined variable") == std::string::npos) failures++;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::printf("failures: %d\n", failures.load());
+  return failures == 0 ? 0 : 1;
+}
