@@ -1,13 +1,13 @@
 /**
- * `pmc demo`: the lab up, a checked live migration host1→host2 with report and
+ * `pmc demo`: the lab up, a checked live migration host-1→host-2 with report and
  * progress, a migration a critical check blocks (nothing moves), lab-vm back,
  * the lab down — also on failure or Ctrl-C.
  */
 import type { Command } from 'commander';
-import { bringLabUp, type DemoLab } from '../demo-lab.js';
+import { bringLabUp, type DemoHost, type DemoLab } from '../demo-lab.js';
 import { ExitCode } from '../exit-codes.js';
 import { onInterrupt } from '../interrupt.js';
-import { openConnection, runMigration, type MigrationRequest } from '../migration-run.js';
+import { openConnection, runMigration } from '../migration-run.js';
 import { styleFor } from '../style.js';
 
 interface DemoOptions {
@@ -18,14 +18,11 @@ interface DemoOptions {
 /** Where a guest runs: asked of both hosts. */
 async function whereRuns(lab: DemoLab, name: string): Promise<string[]> {
   const hosts: string[] = [];
-  for (const [label, uri] of [
-    ['host1', lab.host1Uri],
-    ['host2', lab.host2Uri],
-  ] as const) {
-    const connection = await openConnection(uri, label);
+  for (const host of [lab.host1, lab.host2]) {
+    const connection = await openConnection(host.uri, host.name);
     try {
       const domain = await connection.lookupDomainByName(name).catch(() => undefined);
-      if (domain && (await domain.isActive())) hosts.push(label);
+      if (domain && (await domain.isActive())) hosts.push(host.name);
     } finally {
       await connection.close();
     }
@@ -41,22 +38,18 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   let lab: DemoLab | undefined;
   try {
     step(1, 'Bringing the two-host lab up (two libvirt daemons, QEMU guests)');
-    lab = await bringLabUp(say);
-    say(`host1: ${lab.host1Uri}\nhost2: ${lab.host2Uri}`);
+    lab = await bringLabUp();
+    for (const host of [lab.host1, lab.host2]) say(`${host.name}: ${host.uri}`);
     const active = lab;
 
-    const migrate = async (title: string, domain: string, from: string, to: string, extra: Partial<MigrationRequest['run']>) => {
-      const flags = Object.keys(extra)
-        .filter((k) => extra[k as keyof typeof extra] === true)
-        .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)
-        .join(' ');
-      say(style.dim(`$ pmc -c ${from} migrate --pmc ${flags} --verbose ${domain} ${to}`));
+    const migrate = async (title: string, domain: string, from: DemoHost, to: DemoHost) => {
+      say(style.dim(`$ pmc -c ${from.uri} migrate --pmc --live --verbose ${domain} ${to.uri} ${to.migrationUri}`));
       const { exitCode } = await runMigration({
         mode: 'migrate',
         domain,
-        sourceUri: from,
-        destUri: to,
-        run: extra,
+        sourceUri: from.uri,
+        destUri: to.uri,
+        run: { live: true, migrateUri: to.migrationUri },
         withChecks: true,
         json: opts.json === true,
         color: opts.color,
@@ -67,22 +60,22 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       return exitCode;
     };
 
-    step(2, `A checked live migration: ${active.sharedDiskGuest} host1 → host2`);
-    const first = await migrate('checked migration', active.sharedDiskGuest, active.host1Uri, active.host2Uri, { live: true });
+    step(2, `A checked live migration: ${active.sharedDiskGuest} host-1 → host-2`);
+    const first = await migrate('checked migration', active.sharedDiskGuest, active.host1, active.host2);
     if (first !== ExitCode.ok) return first;
 
-    step(3, `A migration a critical check blocks: ${active.localDiskGuest}, disk only on host1, no --copy-storage-all`);
-    const blocked = await migrate('blocked migration', active.localDiskGuest, active.host1Uri, active.host2Uri, { live: true });
+    step(3, `A migration a critical check blocks: ${active.localDiskGuest}, disk only on host-1, no --copy-storage-all`);
+    const blocked = await migrate('blocked migration', active.localDiskGuest, active.host1, active.host2);
     if (blocked === ExitCode.interrupted) return blocked;
     const where = await whereRuns(active, active.localDiskGuest);
-    say(`${active.localDiskGuest} runs on: ${where.join(', ') || 'nowhere'} (nothing moved: ${where.length === 1 && where[0] === 'host1' ? 'yes' : 'NO'})`);
-    if (blocked !== ExitCode.blocked || where.join() !== 'host1') {
+    say(`${active.localDiskGuest} runs on: ${where.join(', ') || 'nowhere'} (nothing moved: ${where.join() === active.host1.name ? 'yes' : 'NO'})`);
+    if (blocked !== ExitCode.blocked || where.join() !== active.host1.name) {
       say(style.red('The blocked migration did not behave as it should.'));
       return ExitCode.error;
     }
 
-    step(4, `${active.sharedDiskGuest} back: host2 → host1`);
-    const back = await migrate('migration back', active.sharedDiskGuest, active.host2Uri, active.host1Uri, { live: true });
+    step(4, `${active.sharedDiskGuest} back: host-2 → host-1`);
+    const back = await migrate('migration back', active.sharedDiskGuest, active.host2, active.host1);
     if (back !== ExitCode.ok) return back;
     return ExitCode.ok;
   } finally {
@@ -101,8 +94,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .summary('the two-host lab: a checked migration, a blocked one, and back')
     .description(
-      'Bring the two-host QEMU lab up, live-migrate lab-vm host1→host2 with the checks,\n' +
-        'show a migration a critical check blocks (lab-vm-disk, whose disk only host1 has),\n' +
+      'Bring the two-host QEMU lab up, live-migrate lab-vm host-1→host-2 with the checks,\n' +
+        'show a migration a critical check blocks (lab-vm-disk, whose disk only host-1 has),\n' +
         'migrate lab-vm back, and bring the lab down (also on failure or Ctrl-C). Needs root.',
     )
     .option('--json', 'print the reports as JSON')
