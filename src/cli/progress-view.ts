@@ -33,7 +33,7 @@ class TerminalBar implements ProgressView {
       {
         stream,
         format:
-          'Migration |{bar}| {percentage}% | {processed}/{total_h} | {speed} | remaining {remaining} | ETA {eta_h} | iteration {iteration}',
+          'Migration |{bar}| {percentage}% | {processed}/{total_h} processed | {speed} | {remaining} remaining | ETA {eta_h} | iteration {iteration}',
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false,
