@@ -12,6 +12,19 @@ export default defineConfig({
           globalSetup: ['test/helpers/build-ts.ts'],
         },
       },
+      {
+        test: {
+          // Real migrations between the two hosts of the QEMU lab (needs root, see docs/lab.md).
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          // The CLI tests run dist/cli/main.js: compile it first.
+          globalSetup: ['test/helpers/build-ts.ts', 'test/e2e/global-setup.ts'],
+          // One lab, one set of guests: files take turns.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -206,6 +206,11 @@ export class Connection extends EventEmitter<{ close: [reason: CloseReason] }> {
     return this.native.createStorageVolume(pool, xml);
   }
 
+  /** Deletes the volume at `path` (virStorageVolDelete) from its pool and from disk. */
+  deleteStorageVolume(path: string): Promise<void> {
+    return this.native.deleteStorageVolume(path);
+  }
+
   lookupSecretByUUID(uuid: string): Promise<SecretInfo> {
     return this.native.lookupSecretByUUID(uuid);
   }

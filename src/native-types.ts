@@ -187,6 +187,7 @@ export interface NativeConnection {
   listAllStoragePools(flags: number): Promise<StoragePoolInfo[]>;
   defineStoragePool(xml: string, start: boolean): Promise<StoragePoolInfo>;
   createStorageVolume(pool: string, xml: string): Promise<StorageVolumeInfo>;
+  deleteStorageVolume(path: string): Promise<void>;
   lookupSecretByUUID(uuid: string): Promise<SecretInfo>;
   lookupSecretByUsage(usageType: number, usageID: string): Promise<SecretInfo>;
   defineSecret(xml: string): Promise<SecretInfo>;

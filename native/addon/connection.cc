@@ -71,6 +71,7 @@ Napi::Function Connection::Init(Napi::Env env) {
           InstanceMethod<&Connection::ListAllStoragePools>("listAllStoragePools"),
           InstanceMethod<&Connection::DefineStoragePool>("defineStoragePool"),
           InstanceMethod<&Connection::CreateStorageVolume>("createStorageVolume"),
+          InstanceMethod<&Connection::DeleteStorageVolume>("deleteStorageVolume"),
           InstanceMethod<&Connection::LookupSecretByUUID>("lookupSecretByUUID"),
           InstanceMethod<&Connection::LookupSecretByUsage>("lookupSecretByUsage"),
           InstanceMethod<&Connection::DefineSecret>("defineSecret"),
@@ -572,6 +573,18 @@ Napi::Value Connection::CreateStorageVolume(const Napi::CallbackInfo& info) {
     virStoragePoolFree(pool);
     if (vol == nullptr) return false;
     bool ok = DescribeVolume(vol, out);
+    virStorageVolFree(vol);
+    return ok;
+  });
+}
+
+Napi::Value Connection::DeleteStorageVolume(const Napi::CallbackInfo& info) {
+  std::string path = StringArg(info, 0, "path");
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), "could not delete the storage volume", [conn, path](Data&) {
+    virStorageVolPtr vol = virStorageVolLookupByPath(conn.get(), path.c_str());
+    if (vol == nullptr) return false;
+    bool ok = virStorageVolDelete(vol, 0) == 0;
     virStorageVolFree(vol);
     return ok;
   });

@@ -54,6 +54,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value ListAllStoragePools(const Napi::CallbackInfo& info);
   Napi::Value DefineStoragePool(const Napi::CallbackInfo& info);
   Napi::Value CreateStorageVolume(const Napi::CallbackInfo& info);
+  Napi::Value DeleteStorageVolume(const Napi::CallbackInfo& info);
   Napi::Value LookupSecretByUUID(const Napi::CallbackInfo& info);
   Napi::Value LookupSecretByUsage(const Napi::CallbackInfo& info);
   Napi::Value DefineSecret(const Napi::CallbackInfo& info);

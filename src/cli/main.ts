@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { registerCheck } from './commands/check.js';
 import { registerChecks } from './commands/checks.js';
 import { registerDemo } from './commands/demo.js';
+import { labCommand } from './commands/lab.js';
 import { registerMigrate } from './commands/migrate.js';
 import { reportFatal } from './errors.js';
 
@@ -33,6 +34,7 @@ registerMigrate(program);
 registerCheck(program);
 registerChecks(program);
 registerDemo(program);
+program.addCommand(labCommand());
 
 try {
   await program.parseAsync(process.argv);

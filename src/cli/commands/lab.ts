@@ -1,0 +1,79 @@
+/** `pmc lab up|status|down`: the two-host QEMU lab on this machine (see docs/lab.md). */
+import { Command, Option } from 'commander';
+import { labDown, labStatus, labUp, type LabOptions } from '../../lab/index.js';
+
+interface CommonFlags {
+  id?: string;
+  root?: string;
+}
+
+function commonOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--id <id>', 'lab id, so several labs can run on one machine').env('PMC_LAB_ID').default('default'))
+    .addOption(new Option('--root <dir>', 'directory holding the labs').env('PMC_LAB_ROOT').default('/var/lib/pmc-lab'));
+}
+
+function labOptions(flags: CommonFlags & { hosts?: string }): LabOptions {
+  return {
+    id: flags.id,
+    root: flags.root,
+    ...(flags.hosts !== undefined ? { hosts: Number(flags.hosts) } : {}),
+  };
+}
+
+export function labCommand(): Command {
+  const lab = new Command('lab').description(
+    'a lab of real libvirt hosts with QEMU guests on this machine (needs root): one daemon per host, ' +
+      'each as its own user with its own hostname, host UUID and mount namespace',
+  );
+
+  commonOptions(lab.command('up'))
+    .description('start the lab, or complete it (idempotent); returns once every daemon answers and the guests run')
+    .option('--hosts <n>', 'number of hosts', '2')
+    .option('--json', 'print the hosts as JSON (name, URI, hostname, host UUID, …)')
+    .action(async (flags: CommonFlags & { hosts: string; json?: boolean }) => {
+      const started = performance.now();
+      const info = await labUp(labOptions(flags));
+      if (flags.json) {
+        console.log(JSON.stringify(info, null, 2));
+        return;
+      }
+      console.log(`lab "${info.id}" up in ${((performance.now() - started) / 1000).toFixed(1)} s (${info.dir})`);
+      for (const host of info.hosts) {
+        console.log(`  ${host.name}  ${host.hostname}  ${host.hostUUID}  ${host.uri}`);
+      }
+      console.log(`  guests on host-1: ${info.guests.join(', ')}`);
+    });
+
+  commonOptions(lab.command('status'))
+    .description('show the hosts of the lab, whether their daemons answer, and the guests on each')
+    .option('--json', 'print the status as JSON')
+    .action(async (flags: CommonFlags & { json?: boolean }) => {
+      const status = await labStatus(labOptions(flags));
+      if (flags.json) {
+        console.log(JSON.stringify(status, null, 2));
+        return;
+      }
+      if (!status) {
+        console.log(`lab "${flags.id}" is not up`);
+        process.exitCode = 3;
+        return;
+      }
+      for (const host of status.hosts) {
+        const state = host.answering ? 'answering' : host.daemonRunning ? `not answering (${host.error})` : 'daemon not running';
+        const guests = host.domains.map((d) => `${d.name}${d.active ? '' : ' (off)'}`).join(', ') || 'no guests';
+        console.log(`${host.name}  ${host.hostname}  pid ${host.pid}  ${state}  ${guests}`);
+      }
+      if (!status.hosts.every((h) => h.answering)) process.exitCode = 2;
+    });
+
+  commonOptions(lab.command('down'))
+    .description('destroy the guests, stop the daemons the lab started, and remove its files')
+    .action(async (flags: CommonFlags) => {
+      const started = performance.now();
+      await labDown(labOptions(flags));
+      console.log(`lab "${flags.id}" down in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    });
+
+  return lab;
+}

@@ -1,0 +1,132 @@
+/**
+ * Where everything of one lab lives: its directory tree, user names, hostnames,
+ * host UUIDs and migration ports. Pure functions of the lab id, so that `up`,
+ * `status` and `down` (and several labs side by side) agree without coordination.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+
+export interface LabOptions {
+  /** Tells labs on one machine apart (env PMC_LAB_ID, default "default"). */
+  id?: string;
+  /** How many hosts (default 2). */
+  hosts?: number;
+  /** The directory holding every lab (env PMC_LAB_ROOT, default /var/lib/pmc-lab). */
+  root?: string;
+}
+
+export const DEFAULT_LAB_ID = 'default';
+export const DEFAULT_LAB_ROOT = '/var/lib/pmc-lab';
+export const MAX_HOSTS = 8;
+/** Ports per host: the first PORTS_PER_HOST - 1 are libvirt's own range (migration, NBD), the last is for callers. */
+const PORTS_PER_HOST = 16;
+const FIRST_PORT = 49152;
+/** Port blocks a lab id can hash to (each holds MAX_HOSTS hosts). */
+const PORT_SLOTS = 100;
+
+export interface HostLayout {
+  index: number;
+  /** `host-1`, `host-2`, … */
+  name: string;
+  hostname: string;
+  hostUUID: string;
+  user: string;
+  /** The host's own tree (its XDG dirs, logs, its private `local` directory). */
+  dir: string;
+  runtimeDir: string;
+  configDir: string;
+  cacheDir: string;
+  dataDir: string;
+  /** What this host sees at the lab's `local` path (bind-mounted in its mount namespace). */
+  privateLocalDir: string;
+  logFile: string;
+  socket: string;
+  uri: string;
+  /** The range libvirt picks migration and NBD ports from on this host. */
+  libvirtPorts: { min: number; max: number };
+  /** A port outside libvirtPorts, for callers that name the migration URI themselves. */
+  migrationPort: number;
+}
+
+export interface LabLayout {
+  id: string;
+  dir: string;
+  /** Every host sees its own private directory at this one path (pool `local`). */
+  localPath: string;
+  /** Every host sees the same directory here (pool `shared`). */
+  sharedPath: string;
+  /** The group every lab user belongs to, so that files in `shared` are readable by all hosts. */
+  group: string;
+  stateFile: string;
+  hosts: HostLayout[];
+}
+
+export function resolveOptions(options: LabOptions = {}): Required<LabOptions> {
+  const id = options.id ?? process.env.PMC_LAB_ID ?? DEFAULT_LAB_ID;
+  // The id becomes part of user names (at most 32 characters) and paths.
+  if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(id)) {
+    throw new Error(`invalid lab id "${id}": use 1-16 characters among a-z, 0-9 and -, starting with a letter or digit`);
+  }
+  const hosts = options.hosts ?? 2;
+  if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {
+    throw new Error(`invalid host count ${hosts}: a lab has 1 to ${MAX_HOSTS} hosts`);
+  }
+  const root = path.resolve(options.root ?? process.env.PMC_LAB_ROOT ?? DEFAULT_LAB_ROOT);
+  return { id, hosts, root };
+}
+
+/** A stable UUID (RFC 4122 layout, version 5 style) from a name. */
+function uuidFrom(name: string): string {
+  const h = createHash('sha1').update(`libvirt-pmc lab/${name}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+/** The lab's first port: the default lab has the first block, other ids hash to one of the others. */
+function portBase(id: string): number {
+  if (id === DEFAULT_LAB_ID) return FIRST_PORT;
+  const slot = 1 + (createHash('sha1').update(id).digest().readUInt32BE(0) % (PORT_SLOTS - 1));
+  return FIRST_PORT + slot * MAX_HOSTS * PORTS_PER_HOST;
+}
+
+export function labLayout(options: LabOptions = {}): LabLayout {
+  const { id, hosts, root } = resolveOptions(options);
+  const dir = path.join(root, id);
+  const base = portBase(id);
+  const suffix = id === DEFAULT_LAB_ID ? '' : `-${id}`;
+  return {
+    id,
+    dir,
+    localPath: path.join(dir, 'local'),
+    sharedPath: path.join(dir, 'shared'),
+    group: `pmc-${id}`,
+    stateFile: path.join(dir, 'lab.json'),
+    hosts: Array.from({ length: hosts }, (_, i) => {
+      const index = i + 1;
+      const hostDir = path.join(dir, `host-${index}`);
+      const runtimeDir = path.join(hostDir, 'run');
+      const socket = path.join(runtimeDir, 'libvirt', 'libvirt-sock');
+      const first = base + i * PORTS_PER_HOST;
+      return {
+        index,
+        name: `host-${index}`,
+        hostname: `pmc-lab-${index}${suffix}`,
+        hostUUID: uuidFrom(`${id}/${index}`),
+        user: `pmc-${id}-${index}`,
+        dir: hostDir,
+        runtimeDir,
+        configDir: path.join(hostDir, 'config'),
+        cacheDir: path.join(hostDir, 'cache'),
+        dataDir: path.join(hostDir, 'data'),
+        privateLocalDir: path.join(hostDir, 'local'),
+        logFile: path.join(hostDir, 'libvirtd.log'),
+        socket,
+        uri: `qemu:///session?socket=${socket}`,
+        libvirtPorts: { min: first, max: first + PORTS_PER_HOST - 2 },
+        migrationPort: first + PORTS_PER_HOST - 1,
+      };
+    }),
+  };
+}

@@ -1,0 +1,102 @@
+/** Successful migrations between the lab's two hosts, each undone before the next test. */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { constants, LibvirtError, type Connection } from '../../src/index.js';
+import { LAB_VM, LAB_VM_DISK } from '../../src/lab/index.js';
+import { expectRunsOnlyOn, host, openHosts, whereDefined } from '../helpers/lab.js';
+
+const lab = inject('lab');
+const LIVE = constants.VIR_MIGRATE_LIVE!;
+const PERSIST_DEST = constants.VIR_MIGRATE_PERSIST_DEST!;
+const UNDEFINE_SOURCE = constants.VIR_MIGRATE_UNDEFINE_SOURCE!;
+const COPY_STORAGE_ALL = constants.VIR_MIGRATE_NON_SHARED_DISK!;
+const to1 = { uri: host(lab, 'host-1').migrationUri };
+const to2 = { uri: host(lab, 'host-2').migrationUri };
+
+describe('migration between the lab hosts', () => {
+  let h1: Connection;
+  let h2: Connection;
+
+  beforeAll(async () => {
+    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
+  });
+  afterAll(async () => {
+    await Promise.all([h1?.close(), h2?.close()]);
+  });
+
+  it('has two distinct hosts: hostnames and host UUIDs differ', async () => {
+    const [n1, n2] = await Promise.all([h1.getHostname(), h2.getHostname()]);
+    expect([n1, n2]).toEqual([host(lab, 'host-1').hostname, host(lab, 'host-2').hostname]);
+    const uuids = await Promise.all([h1, h2].map(async (c) => (await c.getCapabilities()).match(/<uuid>([^<]+)<\/uuid>/)?.[1]));
+    expect(uuids).toEqual(lab.hosts.map((h) => h.hostUUID));
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const cpu = (await dom.getXMLDesc()).match(/<cpu[\s\S]*?<\/cpu>/)![0];
+    // The guest's own virt type (qemu): compared against KVM the answer would be about another hypervisor.
+    expect(await h2.compareHypervisorCPU(cpu, { virttype: 'qemu' })).not.toBe('incompatible');
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('live-migrates lab-vm to host 2 and back', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const there = await dom.migrate3(h2, to2, LIVE);
+    expect(there.uuid).toBe(dom.uuid);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+
+    await there.migrate3(h1, to1, LIVE);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('with persist-dest and undefine-source, leaves lab-vm defined on host 2 only', async () => {
+    const flags = LIVE | PERSIST_DEST | UNDEFINE_SOURCE;
+    const there = await (await h1.lookupDomainByName(LAB_VM)).migrate3(h2, to2, flags);
+    try {
+      expect(await whereDefined(lab, LAB_VM)).toEqual(['host-2']);
+      await expect(h1.lookupDomainByName(LAB_VM)).rejects.toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
+      await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+    } finally {
+      await there.migrate3(h1, to1, flags);
+    }
+    expect(await whereDefined(lab, LAB_VM)).toEqual(['host-1']);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('copies lab-vm-disk’s disk to host 2 (copy-storage-all) and runs it there', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM_DISK);
+    const disk = (await dom.getXMLDesc()).match(/<source file='([^']+)'/)![1]!;
+    // Host 2 sees its own directory at the same path: the disk is not there yet.
+    await expect(h2.lookupStorageVolByPath(disk)).rejects.toBeInstanceOf(LibvirtError);
+
+    const there = await dom.migrate3(h2, to2, LIVE | COPY_STORAGE_ALL);
+    try {
+      const copy = await h2.lookupStorageVolByPath(disk);
+      expect(copy).toMatchObject({ pool: 'local', capacity: 64 * 1024 * 1024 });
+      await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-2');
+    } finally {
+      await there.migrate3(h1, to1, LIVE | COPY_STORAGE_ALL);
+      await h2.deleteStorageVolume(disk);
+    }
+    await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
+  });
+
+  it('reports growing job statistics during a migration', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    let finished = false;
+    // 1 MiB/s stretches the memory phase over a few hundred ms.
+    const migrating = dom.migrate3(h2, { ...to2, bandwidth: 1 }, LIVE).finally(() => {
+      finished = true;
+    });
+    const processed: number[] = [];
+    while (!finished) {
+      const { type, stats } = await dom.getJobStats().catch(() => ({ type: 'none', stats: {} as Record<string, unknown> }));
+      if (type === 'unbounded' && typeof stats.data_processed === 'number') processed.push(stats.data_processed);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const there = await migrating;
+    await there.migrate3(h1, to1, LIVE);
+
+    const moving = processed.filter((n) => n > 0);
+    expect(moving.length).toBeGreaterThanOrEqual(2);
+    expect(moving.at(-1)!).toBeGreaterThan(moving[0]!);
+    expect(moving).toEqual([...moving].sort((a, b) => a - b)); // never goes back
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+});
