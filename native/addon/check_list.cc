@@ -79,9 +79,22 @@ bool CheckList::BeginRun(Napi::ThreadSafeFunction dispatcher) {
 }
 
 void CheckList::EndRun() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  running_ = false;
-  dispatcher_ = Napi::ThreadSafeFunction();
+  std::vector<virPMCResultPtr> abandoned;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_ = false;
+    dispatcher_ = Napi::ThreadSafeFunction();
+    queued_.clear();
+    for (auto& result : pending_) {
+      if (result != nullptr) abandoned.push_back(result);
+      result = nullptr;
+    }
+  }
+  // Checks that timed out or were cancelled and never settled: the runner has
+  // moved on and ignores these answers, but needs them to free the run.
+  for (virPMCResultPtr result : abandoned) {
+    virPMCResultComplete(result, VIR_PMC_STATUS_ERROR, "abandoned after the run ended", nullptr);
+  }
 }
 
 int CheckList::RunJsCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {

@@ -1,0 +1,96 @@
+/** migratePMC on the real lab: the checks decide, libvirt migrates, the report tells where the guest runs. */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Connection, type CheckDefinition, type MigrationProgress } from '../../src/index.js';
+import { LAB_VM } from '../../src/lab/index.js';
+import { expectRunsOnlyOn, host, openHosts, waitForMigrationData } from '../helpers/lab.js';
+
+const lab = inject('lab');
+const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
+const toHost1 = { live: true, migrateUri: host(lab, 'host-1').migrationUri };
+const pass: CheckDefinition = { name: 'test.pass', severity: 'critical', description: 'passes', run: () => true };
+
+describe('migratePMC in the lab', () => {
+  let h1: Connection;
+  let h2: Connection;
+
+  beforeAll(async () => {
+    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
+  });
+  afterAll(async () => {
+    await Promise.all([h1?.close(), h2?.close()]);
+  });
+
+  it('migrates when every check passes, reports the destination, and comes back', async () => {
+    const progress: MigrationProgress[] = [];
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(h2, {
+      ...toHost2,
+      noBuiltins: true,
+      checks: [pass],
+      onProgress: (p) => progress.push(p),
+      progressIntervalMs: 50,
+    });
+    expect(report.verdict).toBe('allowed');
+    expect(report.migration).toMatchObject({ attempted: true, succeeded: true, error: null });
+    expect(report.migration.durationMs).toBeGreaterThan(0);
+    expect(report.domainLocation).toBe('destination');
+    expect(report.migratedDomain?.name).toBe(LAB_VM);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.some((p) => p.dataProcessed > 0 || p.memProcessed > 0)).toBe(true);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+
+    const back = await report.migratedDomain!.migratePMC(h1, { ...toHost1, noBuiltins: true, checks: [pass] });
+    expect(back.migration.succeeded).toBe(true);
+    expect(back.domainLocation).toBe('destination');
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('does not migrate when a critical check fails', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(h2, {
+      ...toHost2,
+      noBuiltins: true,
+      checks: [pass, { name: 'test.block', severity: 'critical', description: 'blocks', run: () => ({ status: 'fail', message: 'no' }) }],
+    });
+    expect(report.verdict).toBe('blocked');
+    expect(report.migration.attempted).toBe(false);
+    expect(report.domainLocation).toBe('source');
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('migrates past a failing warning and keeps the warning in the report', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(h2, {
+      ...toHost2,
+      noBuiltins: true,
+      checks: [{ name: 'test.warn', severity: 'warning', description: 'warns', run: () => ({ status: 'fail', message: 'careful' }) }],
+    });
+    expect(report.verdict).toBe('allowed-with-warnings');
+    expect(report.checks[0]).toMatchObject({ name: 'test.warn', status: 'fail', message: 'careful' });
+    expect(report.migration.succeeded).toBe(true);
+    expect(report.domainLocation).toBe('destination');
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+    await report.migratedDomain!.migrate3(h1, { uri: host(lab, 'host-1').migrationUri }, 1);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('aborts the job when the signal fires during the migration: the guest stays on the source', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM);
+    const controller = new AbortController();
+    const running = dom.migratePMC(h2, {
+      ...toHost2,
+      bandwidth: 1,
+      noBuiltins: true,
+      checks: [pass],
+      signal: controller.signal,
+    });
+    await waitForMigrationData(dom);
+    controller.abort();
+    const report = await running;
+    expect(report.cancelled).toBe(true);
+    expect(report.migration).toMatchObject({ attempted: true, succeeded: false });
+    expect(report.migration.error?.code).toBe('VIR_ERR_OPERATION_ABORTED');
+    expect(report.domainLocation).toBe('source');
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+});
