@@ -10,6 +10,8 @@ export default defineConfig({
           testTimeout: 60_000,
           // The CLI tests run dist/cli/main.js: compile it first.
           globalSetup: ['test/helpers/build-ts.ts'],
+          // lifetimes.test.ts drives the garbage collector (global.gc).
+          execArgv: ['--expose-gc'],
         },
       },
       {

@@ -48,7 +48,11 @@ export class Connection extends EventEmitter<{ close: [reason: CloseReason] }> {
   private constructor(handle: NativeConnection) {
     super();
     this.native = handle;
-    handle.setCloseListener((reason) => this.emit('close', reason as CloseReason));
+    // The native side keeps the listener alive for as long as the connection
+    // is open; a weak reference lets a dropped Connection still be collected
+    // (its finalizer then closes the libvirt connection).
+    const self = new WeakRef(this);
+    handle.setCloseListener((reason) => self.deref()?.emit('close', reason as CloseReason));
   }
 
   /** Opens `uri` (null or '' for libvirt's default) through virConnectOpenAuth. */

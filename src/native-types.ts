@@ -310,6 +310,7 @@ export interface NativeRunReport {
 }
 
 export interface NativeProgress {
+  /** Since the migration job started. */
   elapsedMs: number;
   dataTotal: number;
   dataProcessed: number;
@@ -317,8 +318,10 @@ export interface NativeProgress {
   memTotal: number;
   memProcessed: number;
   memRemaining: number;
+  /** pages/s */
   memDirtyRate: number;
   iteration: number;
+  /** bytes/s */
   memBps: number;
   diskTotal: number;
   diskProcessed: number;

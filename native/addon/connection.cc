@@ -93,10 +93,7 @@ Connection::~Connection() {
 
 void Connection::CloseNow() {
   if (conn_ == nullptr) return;
-  if (closeCallbackRegistered_) {
-    virConnectUnregisterCloseCallback(conn_, nullptr);
-    closeCallbackRegistered_ = false;
-  }
+  DropCloseListener();
   virConnectClose(conn_);
   conn_ = nullptr;
 }
@@ -151,12 +148,10 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
     deferred.Resolve(env.Undefined());
     return deferred.Promise();
   }
+  DropCloseListener();
   virConnectPtr conn = conn_;
   conn_ = nullptr;  // from now on, new calls reject; calls in flight hold their own reference
-  bool unregister = closeCallbackRegistered_;
-  closeCallbackRegistered_ = false;
-  return Call(env, "could not close the connection", [conn, unregister](Data&) {
-    if (unregister) virConnectUnregisterCloseCallback(conn, nullptr);
+  return Call(env, "could not close the connection", [conn](Data&) {
     virConnectClose(conn);
     return true;
   });
@@ -166,46 +161,57 @@ Napi::Value Connection::IsOpenMethod(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), conn_ != nullptr);
 }
 
-namespace {
-
 struct CloseListener {
   Napi::ThreadSafeFunction tsfn;
 };
 
+namespace {
+
+// Runs on libvirt's event-loop thread, under the lock that unregistering
+// takes: once DropCloseListener has unregistered, it is not running and
+// will not run again, so the listener can be released.
 void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
   auto* listener = static_cast<CloseListener*>(opaque);
   const char* name = CloseReasonName(reason);
   listener->tsfn.NonBlockingCall([name](Napi::Env env, Napi::Function fn) {
-    fn.Call({Napi::String::New(env, name)});
+    // A listener that throws, or an environment going away, must not let a
+    // C++ exception escape into Node (that aborts the process).
+    try {
+      fn.Call({Napi::String::New(env, name)});
+    } catch (const Napi::Error&) {
+    }
   });
 }
 
-void FreeCloseListener(void* opaque) {
-  auto* listener = static_cast<CloseListener*>(opaque);
-  listener->tsfn.Release();
-  delete listener;
-}
-
 }  // namespace
+
+void Connection::DropCloseListener() {
+  if (closeListener_ == nullptr) return;
+  // Fails harmlessly when libvirt already dropped the callback (after calling
+  // it) or the driver never kept it.
+  if (conn_ != nullptr && virConnectUnregisterCloseCallback(conn_, OnConnectionClosed) < 0) virResetLastError();
+  closeListener_->tsfn.Release();
+  delete closeListener_;
+  closeListener_ = nullptr;
+}
 
 Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (conn_ == nullptr) throw Napi::Error::New(env, "the connection is closed");
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "listener must be a function");
-  if (closeCallbackRegistered_) {
-    virConnectUnregisterCloseCallback(conn_, nullptr);
-    closeCallbackRegistered_ = false;
-  }
+  DropCloseListener();
   auto* listener = new CloseListener{
       Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "pmc.close", 0, 1)};
   listener->tsfn.Unref(env);  // a listener must not keep the process alive
   // Registration only stores the callback: no I/O, fine on the JS thread.
-  if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, listener, FreeCloseListener) < 0) {
+  // No free callback: the connection owns the listener (see DropCloseListener).
+  if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, listener, nullptr) < 0) {
     LibvirtErrorInfo error = LibvirtErrorInfo::Capture("could not register the close callback");
-    FreeCloseListener(listener);
+    listener->tsfn.Release();
+    delete listener;
     throw ToJsError(env, error, Napi::Error::New(env, "").Value());
   }
-  closeCallbackRegistered_ = true;
+  closeListener_ = listener;
   return env.Undefined();
 }
 

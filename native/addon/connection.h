@@ -10,6 +10,8 @@
 
 namespace pmc {
 
+struct CloseListener;
+
 class Connection : public Napi::ObjectWrap<Connection> {
  public:
   static Napi::Function Init(Napi::Env env);
@@ -64,9 +66,14 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // Wraps domains returned by a call, each keeping this connection alive.
   Napi::Value WrapDomains(Napi::Env env, DomainSlot& slot, bool single);
 
+  // Unregisters the close callback (if any) and releases its listener. On the
+  // JS thread; no I/O. libvirt does not always call a free callback (drivers
+  // without close callbacks, like the test driver, accept the registration and
+  // forget it), so the connection owns the listener, not libvirt.
+  void DropCloseListener();
+
   virConnectPtr conn_ = nullptr;
-  Napi::ThreadSafeFunction closeListener_;
-  bool closeCallbackRegistered_ = false;
+  struct CloseListener* closeListener_ = nullptr;
 };
 
 }  // namespace pmc

@@ -50,8 +50,17 @@ Napi::Error ToJsError(Napi::Env env, const LibvirtErrorInfo& info, Napi::Object 
   fields.Set("domain", ErrorDomainName(info.domain));
   fields.Set("domainNumber", info.domain);
   fields.Set("level", LevelName(info.level));
-  Napi::Function cls = AddonData::Get(env)->errorClass.Value();
-  Napi::Object error = cls.New({Napi::String::New(env, info.message), fields});
+  AddonData* data = AddonData::Get(env);
+  Napi::Object error;
+  if (data != nullptr && !data->errorClass.IsEmpty()) {
+    error = data->errorClass.Value().New({Napi::String::New(env, info.message), fields});
+  } else {
+    // The addon used without the TS layer (no setErrorClass): a plain Error
+    // with the same fields, rather than aborting the process.
+    error = Napi::Error::New(env, info.message).Value();
+    error.Set("name", "LibvirtError");
+    for (const char* key : {"code", "number", "domain", "domainNumber", "level"}) error.Set(key, fields.Get(key));
+  }
   if (!stackHolder.IsEmpty()) {
     // Keep our header line, then the frames of the call site captured earlier.
     std::string header = error.Get("name").ToString().Utf8Value() + ": " + info.message;

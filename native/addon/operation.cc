@@ -2,6 +2,7 @@
 
 #include <libxml/xmlerror.h>
 
+#include <mutex>
 #include <thread>
 
 namespace pmc {
@@ -35,15 +36,23 @@ void Operation::Run() {
 }
 
 void Operation::Settle(Napi::Env env) {
-  Napi::HandleScope scope(env);
-  if (error_.set) {
-    deferred_.Reject(ToJsError(env, error_, stack_.Value()).Value());
-    return;
-  }
+  // When a worker is terminated, its pending operations still complete, but
+  // the environment can no longer run JS: settling the promise fails and
+  // node-addon-api throws. Nobody is left to see the promise, so the failure
+  // is dropped; an exception escaping a completion callback would abort the
+  // whole process.
   try {
-    deferred_.Resolve(OnOK(env));
-  } catch (const Napi::Error& e) {
-    deferred_.Reject(e.Value());
+    Napi::HandleScope scope(env);
+    if (error_.set) {
+      deferred_.Reject(ToJsError(env, error_, stack_.Value()).Value());
+      return;
+    }
+    try {
+      deferred_.Resolve(OnOK(env));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  } catch (const Napi::Error&) {
   }
 }
 
@@ -71,19 +80,43 @@ Napi::Promise Operation::Queue(std::unique_ptr<Operation> owned, Thread thread) 
     return promise;
   }
 
-  // Dedicated: a thread of its own, reporting back through a thread-safe function.
-  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function(), "pmc.operation", 0, 1);
-  std::thread([op, tsfn]() mutable {
+  // Dedicated: a thread of its own, reporting back through a thread-safe
+  // function. When the environment goes away first (a worker terminated
+  // during a migration), Node deletes the thread-safe function while the
+  // thread still runs; touching it then is a use-after-free (it aborted the
+  // process). So the thread only touches it under `link->mutex` while
+  // `link->alive`, which the function's finalizer clears.
+  struct Link {
+    std::mutex mutex;
+    bool alive = true;
+  };
+  auto link = std::make_shared<Link>();
+  auto* finalizerLink = new std::shared_ptr<Link>(link);
+  auto tsfn = Napi::ThreadSafeFunction::New(
+      env, Napi::Function(), "pmc.operation", 0, 1, static_cast<void*>(nullptr),
+      [](Napi::Env, std::shared_ptr<Link>* held, void*) {
+        {
+          std::lock_guard<std::mutex> lock((*held)->mutex);
+          (*held)->alive = false;
+        }
+        delete held;
+      },
+      finalizerLink);
+  std::thread([op, tsfn, link]() mutable {
     op->Run();
-    napi_status status = tsfn.BlockingCall(op, [](Napi::Env env, Napi::Function, Operation* self) {
-      self->Settle(env);
-      delete self;
-    });
+    std::lock_guard<std::mutex> lock(link->mutex);
+    napi_status status = napi_closing;
+    if (link->alive) {
+      status = tsfn.BlockingCall(op, [](Napi::Env env, Napi::Function, Operation* self) {
+        self->Settle(env);
+        delete self;
+      });
+      tsfn.Release();
+    }
     if (status != napi_ok) {
       op->Abandon();
       delete op;
     }
-    tsfn.Release();
   }).detach();
   return promise;
 }
@@ -100,6 +133,12 @@ class CallOperation : public Operation {
     if (!body_(out_)) Fail(what_);
   }
   void Release() override { body_ = nullptr; }
+  void Abandon() override {
+    Operation::Abandon();
+    // `convert_` may hold JS references (a destination connection); their
+    // destructors would call into the dead environment, so they are leaked.
+    new CallConvert(std::move(convert_));
+  }
   Napi::Value OnOK(Napi::Env env) override { return convert_ ? convert_(env, out_) : out_.ToJs(env); }
 
  private:

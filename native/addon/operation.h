@@ -36,6 +36,10 @@ class Operation {
   // there rather than on the JS thread (dropping the last one may do I/O).
   virtual void Release() {}
 
+  // The environment is gone (a terminated worker): drop JS handles without
+  // touching the environment. Subclasses leak what they cannot free safely.
+  virtual void Abandon();
+
   void Fail(const char* fallback) { error_ = LibvirtErrorInfo::Capture(fallback); }
   void Fail(LibvirtErrorInfo error) { error_ = std::move(error); }
   bool Failed() const { return error_.set; }
@@ -43,8 +47,6 @@ class Operation {
  private:
   void Run();
   void Settle(Napi::Env env);
-  // The environment is going away: let go of JS handles without touching it.
-  void Abandon();
 
   LibvirtErrorInfo error_;
   Napi::Promise::Deferred deferred_;

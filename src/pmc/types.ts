@@ -4,7 +4,7 @@
  */
 import type { Connection } from '../connection.js';
 import type { Domain } from '../domain.js';
-import type { MigrateParams } from '../native-types.js';
+import type { MigrateParams, NativeProgress } from '../native-types.js';
 import type { Facts } from './facts.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -145,22 +145,7 @@ export interface RunOptions extends MigrationOptions {
   progressIntervalMs?: number;
 }
 
-export interface MigrationProgress {
-  elapsedMs: number;
-  dataTotal: number;
-  dataProcessed: number;
-  dataRemaining: number;
-  memTotal: number;
-  memProcessed: number;
-  memRemaining: number;
-  /** pages/s */
-  memDirtyRate: number;
-  iteration: number;
-  /** bytes/s */
-  memBps: number;
-  diskTotal: number;
-  diskProcessed: number;
-  diskRemaining: number;
-}
+/** A snapshot of the migration job (virDomainGetJobStats), polled on a native thread. */
+export type MigrationProgress = NativeProgress;
 
 export type { MigrateParams };
