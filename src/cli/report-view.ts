@@ -8,7 +8,7 @@ import { formatDuration, type Style } from './style.js';
 /** Failures first: they are what the operator must act on. */
 const GROUPS: { status: CheckStatus; title: string }[] = [
   { status: 'fail', title: 'Failed' },
-  { status: 'error', title: 'Errored (the check itself could not run)' },
+  { status: 'error', title: 'Errored (could not run)' },
   { status: 'pass', title: 'Passed' },
   { status: 'skipped', title: 'Skipped' },
 ];
@@ -53,7 +53,7 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
     for (const group of GROUPS) {
       const members = report.checks.filter((c) => c.status === group.status);
       if (members.length === 0) continue;
-      lines.push('', style.bold(`${group.title} (${members.length}):`));
+      lines.push('', style.bold(`${group.title}: ${members.length}`));
       for (const c of members) {
         const paint = statusStyle(c, style);
         const label = paint(STATUS_LABEL[c.status].padEnd(5));

@@ -77,6 +77,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     step(4, `${active.sharedDiskGuest} back: host-2 → host-1`);
     const back = await migrate('migration back', active.sharedDiskGuest, active.host2, active.host1);
     if (back !== ExitCode.ok) return back;
+    say(`\n${style.green('Demo done:')} ${active.sharedDiskGuest} migrated with every check passing and back; ${active.localDiskGuest} blocked by a critical check, still on ${active.host1.name}.`);
     return ExitCode.ok;
   } finally {
     if (lab) {
