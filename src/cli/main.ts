@@ -30,6 +30,12 @@ Examples:
   pmc demo`,
   );
 
+// `pmc checks | head`: a reader that goes away is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 registerMigrate(program);
 registerCheck(program);
 registerChecks(program);
