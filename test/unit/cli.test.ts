@@ -79,10 +79,24 @@ describe('pmc input errors', () => {
     [['--parallel-connections', '4'], /needs --parallel/],
     [['--skip-check', 'cpu.compatible'], /--skip-check needs --pmc/],
     [['--xml', '/nonexistent/dest.xml'], /--xml: cannot read \/nonexistent\/dest\.xml \(ENOENT\)/],
+    [['--timeout', '30'], /--timeout needs --live/],
+    [['--migrate-disks', 'vda'], /--migrate-disks needs --copy-storage-all or --copy-storage-inc/],
   ])('rejects contradictory or unreadable options: %j', async (options, pattern) => {
     const { code, stderr } = await runPmc(['-c', hostA, 'migrate', ...options, 'guest1', hostB]);
     expect(code).toBe(1);
     expectOneLineError(stderr, pattern);
+  });
+
+  it('rejects two different migration URIs (argument and --migrateuri)', async () => {
+    const { code, stderr } = await runPmc(['-c', hostA, 'migrate', '--migrateuri', 'tcp://a', 'guest1', hostB, 'tcp://b']);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, /the migration URI is given twice/);
+  });
+
+  it('rejects extra arguments', async () => {
+    const { code, stderr } = await runPmc(['-c', hostA, 'check', 'guest1', hostB, 'tcp://b', 'extra']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^pmc: error: too many arguments/);
   });
 
   it('names an unknown domain and the host it looked on', async () => {
