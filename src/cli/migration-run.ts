@@ -80,10 +80,14 @@ export function exitCodeOf(report: Report): ExitCode {
 /** virsh --timeout (its default action): suspend the guest so the last pages stop changing. */
 function suspendAfterTimeout(domain: Domain, seconds: number, stderr: NodeJS.WriteStream): () => void {
   const timer = setTimeout(() => {
-    stderr.write(`\npmc: the migration ran longer than --timeout ${seconds} s: suspending the guest so it completes\n`);
-    domain.suspend().catch((error: unknown) => {
-      stderr.write(`pmc: could not suspend the guest: ${error instanceof Error ? error.message : String(error)}\n`);
-    });
+    domain.suspend().then(
+      () => stderr.write(`\npmc: the migration ran longer than --timeout ${seconds} s: the guest is suspended so it completes\n`),
+      (error: unknown) => {
+        // The migration finished meanwhile: the source domain is gone or inactive, nothing to suspend.
+        if (error instanceof LibvirtError && (error.code === 'VIR_ERR_OPERATION_INVALID' || error.code === 'VIR_ERR_NO_DOMAIN')) return;
+        stderr.write(`\npmc: could not suspend the guest after --timeout: ${error instanceof Error ? error.message : String(error)}\n`);
+      },
+    );
   }, seconds * 1000);
   return () => clearTimeout(timer);
 }
