@@ -1,4 +1,45 @@
 /** The built-in checks, in report order. Each area lives in its own file. */
 import type { CheckDefinition } from '../pmc/types.js';
+import { connectionAlive } from './connection.js';
+import { cpuCompatible, cpuCount, cpuMode, cpuPinning, cpuTsc } from './cpu.js';
+import { devicesHostdev, devicesMigratable, devicesUsb } from './devices.js';
+import { domainJob, domainNameFree, domainSnapshots, domainState } from './domain.js';
+import { hostDistinct } from './host.js';
+import { hypervisorType, hypervisorVersion, libvirtVersion } from './hypervisor.js';
+import { memoryAvailable } from './memory.js';
+import { migrationConvergence, migrationFlags, persistenceSafe } from './migration.js';
+import { networkPresent } from './network.js';
+import { platformSupported } from './platform.js';
+import { secretsPresent } from './secrets.js';
+import { storageCache, storageCdrom, storageCopyTarget, storageShared } from './storage.js';
 
-export const builtinChecks: readonly CheckDefinition[] = [];
+export const builtinChecks: readonly CheckDefinition[] = [
+  connectionAlive,
+  hostDistinct,
+  hypervisorType,
+  hypervisorVersion,
+  libvirtVersion,
+  migrationFlags,
+  persistenceSafe,
+  domainState,
+  domainJob,
+  domainSnapshots,
+  domainNameFree,
+  platformSupported,
+  cpuCompatible,
+  cpuMode,
+  cpuTsc,
+  cpuCount,
+  cpuPinning,
+  memoryAvailable,
+  storageShared,
+  storageCopyTarget,
+  storageCache,
+  storageCdrom,
+  networkPresent,
+  devicesHostdev,
+  devicesUsb,
+  devicesMigratable,
+  secretsPresent,
+  migrationConvergence,
+];

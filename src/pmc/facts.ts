@@ -4,10 +4,11 @@
  * check (JS, XML and plugin); `calls` counts the libvirt calls made, so tests
  * can hold the run to "one wave of round trips".
  */
-import type { Connection, HypervisorTarget } from '../connection.js';
+import type { Connection, CpuCompareResult, HypervisorTarget } from '../connection.js';
 import type { Domain } from '../domain.js';
 import { constants } from '../native.js';
 import type {
+  BlockJobInfo,
   DomainInfo,
   DomainState,
   FreePagesCell,
@@ -24,19 +25,38 @@ import type { Version } from '../version.js';
 export class FactCache {
   private readonly values = new Map<string, Promise<unknown>>();
   readonly calls = new Map<string, number>();
+  /** Every libvirt query made, by full key (`volumeByPath:/var/…`), in order. */
+  readonly queries: string[] = [];
 
   constructor(private readonly prefix: string) {}
+
+  /** A value computed from facts (parsed XML, …): memoized, but not a libvirt call, so not counted. */
+  derive<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const k = `derived:${key}`;
+    let value = this.values.get(k) as Promise<T> | undefined;
+    if (!value) {
+      value = compute();
+      this.values.set(k, value);
+    }
+    return value;
+  }
 
   get<T>(key: string, fetch: () => Promise<T>): Promise<T> {
     let value = this.values.get(key) as Promise<T> | undefined;
     if (!value) {
       const name = `${this.prefix}.${key.split(':')[0]}`;
       this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+      this.queries.push(`${this.prefix}.${key}`);
       value = fetch();
       this.values.set(key, value);
     }
     return value;
   }
+}
+
+function noDomain(e: { code?: string }): null {
+  if (e.code === 'VIR_ERR_NO_DOMAIN') return null;
+  throw e;
 }
 
 export class HostFacts {
@@ -92,11 +112,39 @@ export class HostFacts {
   domains(): Promise<Domain[]> {
     return this.cache.get('domains', () => this.connection.listAllDomains());
   }
+  /** The domain of this name on this host (and whether it runs), or null when there is none. */
+  domainByName(name: string): Promise<{ uuid: string; active: boolean } | null> {
+    return this.cache.get(`domainByName:${name}`, async () => {
+      const d = await this.connection.lookupDomainByName(name).catch(noDomain);
+      return d ? { uuid: d.uuid, active: await d.isActive() } : null;
+    });
+  }
+  /** The domain with this UUID on this host (and whether it runs), or null when there is none. */
+  domainByUUID(uuid: string): Promise<{ name: string; active: boolean } | null> {
+    return this.cache.get(`domainByUUID:${uuid}`, async () => {
+      const d = await this.connection.lookupDomainByUUID(uuid).catch(noDomain);
+      return d ? { name: d.name, active: await d.isActive() } : null;
+    });
+  }
+  /** compareHypervisorCPU of `cpuXml` on this host, for the given emulator/arch/machine/virt type. */
+  compareCPU(cpuXml: string, target: HypervisorTarget, flags = 0): Promise<CpuCompareResult> {
+    const key = `compareHypervisorCPU:${target.emulator}|${target.arch}|${target.machine}|${target.virttype}|${flags}|${cpuXml}`;
+    return this.cache.get(key, () => this.connection.compareHypervisorCPU(cpuXml, target, flags));
+  }
   /** The volume at `path`, or null when this host has none there. */
   volumeByPath(path: string): Promise<StorageVolumeInfo | null> {
     return this.cache.get(`volumeByPath:${path}`, () =>
       this.connection.lookupStorageVolByPath(path).catch((e: { code?: string }) => {
         if (e.code === 'VIR_ERR_NO_STORAGE_VOL') return null;
+        throw e;
+      }),
+    );
+  }
+  /** The secret of this usage (VIR_SECRET_USAGE_TYPE_*) and usage ID, or null when this host has none. */
+  secretByUsage(usageType: number, usageID: string): Promise<SecretInfo | null> {
+    return this.cache.get(`secretByUsage:${usageType}|${usageID}`, () =>
+      this.connection.lookupSecretByUsage(usageType, usageID).catch((e: { code?: string }) => {
+        if (e.code === 'VIR_ERR_NO_SECRET') return null;
         throw e;
       }),
     );
@@ -136,6 +184,39 @@ export class DomainFacts {
   jobInfo(): Promise<JobInfo> {
     return this.cache.get('jobInfo', () => this.domain.getJobInfo());
   }
+  /** The block job on disk `target` (vda, …), or null when none runs. */
+  blockJob(target: string): Promise<BlockJobInfo | null> {
+    return this.cache.get(`blockJob:${target}`, () => this.domain.getBlockJobInfo(target));
+  }
+  /**
+   * The guest's dirty-page rate, measured now over `seconds` (virDomainStartDirtyRateCalc,
+   * then the `dirtyrate.*` stats once the measurement is done). One measurement per run.
+   */
+  dirtyRate(seconds: number, signal?: AbortSignal): Promise<Record<string, number | string | boolean>> {
+    return this.cache.get('dirtyRate', async () => {
+      await this.domain.startDirtyRateCalc(seconds);
+      const deadline = Date.now() + seconds * 1000 + 5000;
+      await sleep(seconds * 1000, signal);
+      for (;;) {
+        const stats = await this.domain.getDirtyRate();
+        // calc_status: 0 unstarted, 1 measuring, 2 measured.
+        if (stats['dirtyrate.calc_status'] === constants.VIR_DOMAIN_DIRTYRATE_MEASURED) return stats;
+        if (Date.now() > deadline) throw new Error(`the dirty-rate measurement did not finish within ${seconds + 5} s`);
+        await sleep(200, signal);
+      }
+    });
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    }, { once: true });
+  });
 }
 
 export class Facts {
@@ -147,6 +228,11 @@ export class Facts {
     this.source = new HostFacts(source, 'source');
     this.destination = new HostFacts(destination, 'destination');
     this.domain = new DomainFacts(domain);
+  }
+
+  /** Every libvirt query this run made, by full key (`destination.volumeByPath:/var/…`). */
+  get queries(): readonly string[] {
+    return [...this.source.cache.queries, ...this.destination.cache.queries, ...this.domain.cache.queries];
   }
 
   /** How many libvirt calls this run made, by fact name (`source.capabilities`, …). */

@@ -1,0 +1,198 @@
+/** The migration's own options: persistence, contradicting flags, and whether pre-copy converges. */
+import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
+import { domainModel } from './model.js';
+import { fail, pass } from './util.js';
+
+export const persistenceSafe: CheckDefinition = {
+  name: 'persistence.safe',
+  severity: 'critical',
+  description:
+    'undefine-source comes with persistent, else the guest is defined nowhere once it stops (a safety rule; libvirt allows it).',
+  anchor: 'libvirt-pmc safety rule (virsh migrate --undefinesource without --persistent)',
+  remedy: 'Add persistent (virsh --persistent) to keep a definition on the destination, or drop undefineSource.',
+  async run({ facts, options }) {
+    if (options.undefineSource && !options.persistent) {
+      const persistent = await facts.domain.isPersistent();
+      return fail(
+        `undefineSource without persistent ${persistent ? 'removes the definition from the source and leaves' : 'leaves'} ` +
+          `only a transient guest on the destination: once it stops it exists nowhere; add persistent`,
+      );
+    }
+    return pass(options.undefineSource ? 'the definition moves with the guest (persistent)' : 'the source keeps its definition');
+  },
+};
+
+/** Each contradiction libvirt (or virsh) refuses, with libvirt's own words where it has them. */
+export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: string[]): string[] {
+  const p: string[] = [];
+  const copies = Boolean(options.copyStorageAll || options.copyStorageInc);
+  if (options.live && options.offline) p.push('live and offline exclude each other (virsh refuses the pair)');
+  if (options.copyStorageAll && options.copyStorageInc) p.push('copyStorageAll and copyStorageInc exclude each other');
+  if (options.postcopy && (!options.live || options.suspend)) {
+    p.push('post-copy needs a live migration that does not pause ("post-copy migration is not supported with non-live or paused migration")');
+  }
+  if (options.postcopy && options.tunnelled) p.push('post-copy is not supported with tunnelled migration');
+  if (options.offline) {
+    if (copies) p.push('offline migration cannot handle non-shared storage (copy-storage)');
+    if (!options.persistent) p.push('offline migration must be specified with the persistent flag set');
+    if (options.tunnelled) p.push('tunnelled offline migration does not make sense');
+  }
+  if (options.tunnelled && !options.p2p) p.push('tunnelled migration needs peer-to-peer (p2p)');
+  if (options.tunnelled && copies) {
+    p.push('copy-storage is not supported with tunnelled migration and this QEMU (NBD cannot be tunnelled)');
+  }
+  if (options.migrateDisks !== undefined) {
+    if (!copies) p.push('migrateDisks needs copyStorageAll or copyStorageInc');
+    const unknown = options.migrateDisks.filter((t) => !diskTargets.includes(t));
+    if (unknown.length) p.push(`migrateDisks names no disk of the domain: ${unknown.join(', ')} (disks: ${diskTargets.join(', ') || 'none'})`);
+    if (options.migrateDisks.length === 0) p.push('migrateDisks is empty: name the disks to copy or leave it out');
+  }
+  if (options.bandwidth !== undefined && !(options.bandwidth > 0)) p.push('bandwidth must be a positive number of MiB/s');
+  if (options.parallelConnections !== undefined && !(Number.isInteger(options.parallelConnections) && options.parallelConnections > 0)) {
+    p.push('parallelConnections must be a positive whole number');
+  }
+  return p;
+}
+
+export const migrationFlags: CheckDefinition = {
+  name: 'migration.flags',
+  severity: 'critical',
+  description:
+    'The migration options do not contradict each other (post-copy needs live, offline needs persistent and no copy-storage, migrateDisks must name disks …) as libvirt requires.',
+  anchor: 'libvirt qemu_migration.c qemuMigrationSrcBeginPhase; libvirt-domain.c virDomainMigrate3 flag checks',
+  remedy: 'Change the options as the message says; each contradiction is one libvirt refuses before migrating.',
+  async run({ facts, options }) {
+    const model = await domainModel(facts);
+    const problems = flagProblems(options, model.disks.map((d) => d.target));
+    if (problems.length) return fail(`contradicting options: ${problems.join('; ')}`);
+    return pass('the migration options are consistent');
+  },
+};
+
+/** What the forecast needs; every rate in bytes/s. */
+export interface ConvergenceInput {
+  memoryBytes: number;
+  dirtyBytesPerS: number;
+  bandwidthBytesPerS: number;
+  maxDowntimeMs: number;
+  timeoutS: number;
+}
+
+export interface ConvergenceForecast {
+  converges: boolean;
+  /** Pre-copy rounds before the remaining dirty memory fits the downtime (Infinity when it never does). */
+  rounds: number;
+  /** Seconds of pre-copy until the switch-over. */
+  seconds: number;
+  /** Expected downtime at the switch-over, in ms. */
+  downtimeMs: number;
+  /** Dirty rate / bandwidth. */
+  ratio: number;
+  reason: string;
+}
+
+/** Pre-copy never goes on for more rounds than this in the forecast (QEMU itself has no cap). */
+const MAX_ROUNDS = 1000;
+
+/**
+ * The pre-copy model of docs/convergence.md. Round 0 sends all memory M at
+ * bandwidth B; round k+1 resends what the guest dirtied during round k,
+ * min(M, D * t_k). The switch-over happens once a round's data fits the
+ * allowed downtime (B * downtime). With r = D / B >= 1 the rounds never
+ * shrink; otherwise round k carries M * r^k.
+ */
+export function forecastConvergence(input: ConvergenceInput): ConvergenceForecast {
+  const { memoryBytes: m, dirtyBytesPerS: d, bandwidthBytesPerS: b, maxDowntimeMs, timeoutS } = input;
+  const ratio = d / b;
+  const fitsDowntime = (b * maxDowntimeMs) / 1000;
+  let remaining = m;
+  let seconds = 0;
+  let rounds = 0;
+  while (remaining > fitsDowntime && rounds < MAX_ROUNDS) {
+    const t = remaining / b;
+    seconds += t;
+    rounds += 1;
+    const next = Math.min(m, d * t);
+    if (next >= remaining && rounds > 1) {
+      return {
+        converges: false,
+        rounds: Infinity,
+        seconds: Infinity,
+        downtimeMs: (remaining / b) * 1000,
+        ratio,
+        reason: `the guest dirties memory at ${(ratio * 100).toFixed(0)}% of the bandwidth: each round resends as much as the last`,
+      };
+    }
+    remaining = next;
+    if (seconds > timeoutS) {
+      return {
+        converges: false,
+        rounds,
+        seconds,
+        downtimeMs: (remaining / b) * 1000,
+        ratio,
+        reason: `after ${rounds} rounds (${seconds.toFixed(0)} s) ${(remaining / 2 ** 20).toFixed(0)} MiB are still dirty, past the ${timeoutS} s timeout`,
+      };
+    }
+  }
+  const converges = remaining <= fitsDowntime;
+  return {
+    converges,
+    rounds,
+    seconds,
+    downtimeMs: (remaining / b) * 1000,
+    ratio,
+    reason: converges ? 'the dirty set shrinks below the downtime budget' : `no switch-over within ${MAX_ROUNDS} rounds`,
+  };
+}
+
+export const DEFAULT_MAX_DOWNTIME_MS = 300;
+export const DEFAULT_CONVERGENCE_TIMEOUT_S = 600;
+/** Seconds of dirty-rate measurement (virDomainStartDirtyRateCalc's minimum is 1). */
+export const DIRTY_RATE_WINDOW_S = 1;
+
+export const migrationConvergence: CheckDefinition = {
+  name: 'migration.convergence',
+  severity: 'warning',
+  description:
+    "The guest's measured dirty-page rate lets pre-copy converge within the timeout at the bandwidth limit (libvirt-pmc's own forecast; nobody else checks this before migrating).",
+  anchor: 'libvirt-pmc docs/convergence.md; libvirt virDomainStartDirtyRateCalc + dirtyrate stats',
+  remedy: 'Raise the bandwidth limit, allow a longer downtime, or migrate with postcopy or autoConverge; or migrate when the guest is quieter.',
+  async run({ facts, options, signal }) {
+    if (options.offline) return pass('an offline migration copies no memory');
+    if (!options.live) return pass('a non-live migration pauses the guest, so pre-copy needs no convergence');
+    const bandwidthMiB = options.bandwidth ?? options.linkSpeed;
+    if (!bandwidthMiB) {
+      return pass('not verifiable: no bandwidth limit and no linkSpeed given, so the forecast has no bandwidth to work with');
+    }
+    const [model, stats] = await Promise.all([domainModel(facts), facts.domain.dirtyRate(DIRTY_RATE_WINDOW_S, signal)]);
+    const dirtyMiB = Number(stats['dirtyrate.megabytes_per_second'] ?? NaN);
+    if (!Number.isFinite(dirtyMiB)) throw new Error('libvirt returned no dirtyrate.megabytes_per_second');
+    const input: ConvergenceInput = {
+      memoryBytes: model.currentMemoryKiB * 1024,
+      dirtyBytesPerS: dirtyMiB * 2 ** 20,
+      bandwidthBytesPerS: bandwidthMiB * 2 ** 20,
+      maxDowntimeMs: options.maxDowntimeMs ?? DEFAULT_MAX_DOWNTIME_MS,
+      timeoutS: options.convergenceTimeoutS ?? DEFAULT_CONVERGENCE_TIMEOUT_S,
+    };
+    const f = forecastConvergence(input);
+    const details = { ...input, dirtyMiBPerS: dirtyMiB, bandwidthMiBPerS: bandwidthMiB, forecast: f };
+    const where = `dirty rate ${dirtyMiB} MiB/s against ${bandwidthMiB} MiB/s${options.bandwidth ? '' : ' (linkSpeed)'}`;
+    if (f.converges) {
+      return pass(
+        `${where}: pre-copy converges in ${f.rounds} rounds, ~${f.seconds.toFixed(1)} s, expected downtime ~${f.downtimeMs.toFixed(0)} ms`,
+        details,
+      );
+    }
+    const rescue = options.postcopy
+      ? ' post-copy is on, so it will still finish after switching to post-copy'
+      : options.autoConverge
+        ? ' auto-converge is on and will throttle the guest to get there'
+        : ' raise the bandwidth, allow more downtime, or use postcopy/autoConverge';
+    return fail(
+      `${where}: pre-copy will not converge (${f.reason}; expected downtime ~${f.downtimeMs.toFixed(0)} ms against ` +
+        `${input.maxDowntimeMs} ms allowed);${rescue}`,
+      details,
+    );
+  },
+};

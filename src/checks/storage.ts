@@ -1,0 +1,230 @@
+/**
+ * Disks: libvirt's shared-storage rule (qemuMigrationSrcIsSafe), the target
+ * pools of copied disks (qemuMigrationDstPrecreateDisk), cache modes, CD-ROMs.
+ */
+import path from 'node:path';
+import type { Facts } from '../pmc/facts.js';
+import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
+import { domainModel, poolsOf, type DiskModel, type PoolModel } from './model.js';
+import { fail, gib, isLocalUri, pass, sharedFsOf } from './util.js';
+
+/** Pool types whose volumes every host of the cluster reaches. */
+const SHARED_POOL_TYPES = new Set(['netfs', 'gluster', 'rbd', 'sheepdog', 'iscsi', 'iscsi-direct', 'vstorage', 'mpath']);
+
+export function copiesStorage(options: Readonly<MigrationOptions>): boolean {
+  return Boolean(options.copyStorageAll || options.copyStorageInc);
+}
+
+/** Empty (no medium) or read-only: libvirt treats these as safe. */
+function isEmpty(disk: DiskModel): boolean {
+  return !disk.path && !disk.networkName && !disk.volume && disk.type !== 'nvme';
+}
+
+/** libvirt's qemuMigrationAnyCopyDisk: the listed targets, or every non-shared, writable disk with a source. */
+export function isCopied(disk: DiskModel, options: Readonly<MigrationOptions>): boolean {
+  if (!copiesStorage(options)) return false;
+  if (options.migrateDisks && options.migrateDisks.length > 0) return options.migrateDisks.includes(disk.target);
+  return !disk.shareable && !disk.readonly && !isEmpty(disk);
+}
+
+/** The test driver's paths are not files of this machine: never statfs them. */
+async function sourceIsStatable(facts: Facts): Promise<boolean> {
+  const uri = await facts.source.uri();
+  return isLocalUri(uri) && !uri.startsWith('test:');
+}
+
+interface Placement {
+  shared: boolean;
+  /** How we know: `NFS filesystem`, `pool nfs0 (netfs)`, … */
+  how: string;
+}
+
+/** Whether a file disk sits on shared storage, as libvirt's virFileIsSharedFS would say on the source. */
+async function placementOf(facts: Facts, disk: DiskModel): Promise<Placement> {
+  const file = disk.path!;
+  const vol = await facts.source.volumeByPath(file);
+  const pool = vol?.pool ? (await poolsOf(facts.source)).find((p) => p.name === vol.pool) : undefined;
+  if (pool && SHARED_POOL_TYPES.has(pool.type)) return { shared: true, how: `pool ${pool.name} (${pool.type})` };
+  if (await sourceIsStatable(facts)) {
+    const fs = await sharedFsOf(file);
+    return fs ? { shared: true, how: `${fs} filesystem` } : { shared: false, how: 'a local filesystem' };
+  }
+  if (pool) return { shared: false, how: `pool ${pool.name} (${pool.type}, local)` };
+  return { shared: false, how: 'no pool on the remote source (assumed local)' };
+}
+
+/** The destination pool whose target path is exactly `dir` (libvirt's virStoragePoolLookupByTargetPath). */
+function poolByTargetPath(pools: PoolModel[], dir: string): PoolModel | undefined {
+  const norm = path.resolve(dir);
+  return pools.find((p) => p.targetPath !== null && path.resolve(p.targetPath) === norm);
+}
+
+export const storageShared: CheckDefinition = {
+  name: 'storage.shared',
+  severity: 'critical',
+  description:
+    "Every disk not being copied is on shared storage (libvirt's rule), and with unsafe or shared storage the destination reaches it (Nova, Proxmox, vSphere).",
+  anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsSafe "Migration without shared storage is unsafe"',
+  remedy: 'Copy the disk (copyStorageAll), move it to shared storage (NFS, GlusterFS, Ceph …), or define a pool holding it on the destination.',
+  async run({ facts, options }) {
+    const model = await domainModel(facts);
+    const problems: string[] = [];
+    const notes: string[] = [];
+    const dstPools = await poolsOf(facts.destination);
+    for (const disk of model.disks) {
+      if (isEmpty(disk) || disk.readonly) continue;
+      if (isCopied(disk, options)) {
+        notes.push(`${disk.target} copied`);
+        continue;
+      }
+      if (disk.type === 'network') {
+        notes.push(`${disk.target} network (${disk.protocol ?? '?'})`);
+        continue;
+      }
+      if (disk.type === 'nvme') {
+        if (!options.unsafe) problems.push(`${disk.target} is an NVMe device of this host: libvirt calls that unsafe; copy it`);
+        continue;
+      }
+      if (disk.type !== 'file') {
+        // libvirt does not call block, dir or volume disks unsafe: it trusts them to be shared (SAN).
+        notes.push(`${disk.target} ${disk.type} (trusted as shared, as libvirt does)`);
+        continue;
+      }
+      const placement = await placementOf(facts, disk);
+      if (!placement.shared && !options.unsafe) {
+        problems.push(
+          `${disk.target} (${disk.path}) is on ${placement.how}: libvirt refuses ("Migration without shared storage is unsafe"); ` +
+            `copy it with copyStorageAll or move it to shared storage`,
+        );
+        continue;
+      }
+      const onDst = await facts.destination.volumeByPath(disk.path!);
+      const dirPool = poolByTargetPath(dstPools, path.dirname(disk.path!));
+      if (onDst) {
+        notes.push(`${disk.target} on ${placement.how}, known on the destination`);
+      } else if (placement.shared && dirPool) {
+        notes.push(`${disk.target} on ${placement.how}; destination pool ${dirPool.name} holds its directory`);
+      } else {
+        problems.push(
+          `${disk.target} (${disk.path}, on ${placement.how}) is not known on the destination: ` +
+            `define (or refresh) a pool there that holds it, or copy the disk`,
+        );
+      }
+    }
+    if (problems.length) return fail(problems.join('; '));
+    return pass(notes.length ? notes.join('; ') : 'no disk needs shared storage');
+  },
+};
+
+export const storageCopyTarget: CheckDefinition = {
+  name: 'storage.copy-target',
+  severity: 'critical',
+  description:
+    "With copy-storage, each copied disk has a destination pool at its directory with room for it (libvirt precreation; Nova disk_available_least).",
+  anchor: 'libvirt qemu_migration.c qemuMigrationDstPrecreateDisk "no storage pool with matching target path"',
+  remedy: "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there.",
+  async run({ facts, options }) {
+    if (!copiesStorage(options)) return pass('no storage is copied');
+    const model = await domainModel(facts);
+    const dstPools = await poolsOf(facts.destination);
+    const problems: string[] = [];
+    const notes: string[] = [];
+    const needByPool = new Map<string, number>();
+    for (const disk of model.disks.filter((d) => isCopied(d, options))) {
+      if (disk.type === 'network') {
+        notes.push(`${disk.target}: network disk, not pre-created by libvirt`);
+        continue;
+      }
+      if (disk.type === 'volume') {
+        const pool = dstPools.find((p) => p.name === disk.pool);
+        if (!pool?.active) problems.push(`${disk.target}: the destination has no active pool ${disk.pool}`);
+        continue;
+      }
+      const file = disk.path;
+      if (!file) continue;
+      if (await facts.destination.volumeByPath(file)) {
+        notes.push(`${disk.target}: ${file} already exists on the destination`);
+        continue;
+      }
+      if (options.copyStorageInc) {
+        problems.push(`${disk.target}: libvirt cannot pre-create a disk for incremental copy; create ${file} on the destination first`);
+        continue;
+      }
+      if (disk.type !== 'file') {
+        problems.push(`${disk.target}: libvirt cannot pre-create a ${disk.type} disk; create ${file} on the destination first`);
+        continue;
+      }
+      const dir = path.dirname(file);
+      const pool = poolByTargetPath(dstPools, dir);
+      if (!pool) {
+        problems.push(`${disk.target}: no storage pool with matching target path '${dir}' on the destination (libvirt fails there)`);
+        continue;
+      }
+      if (!pool.active) {
+        problems.push(`${disk.target}: destination pool ${pool.name} at ${dir} is not active: start it`);
+        continue;
+      }
+      // The copy writes what the source volume holds; its allocation is the room it takes.
+      const srcVol = await facts.source.volumeByPath(file);
+      const need = srcVol ? srcVol.allocation : 0;
+      needByPool.set(pool.name, (needByPool.get(pool.name) ?? 0) + need);
+      notes.push(`${disk.target}: into pool ${pool.name}${srcVol ? ` (${gib(need)})` : ' (size unknown: not in a source pool)'}`);
+    }
+    for (const [name, need] of needByPool) {
+      const pool = dstPools.find((p) => p.name === name)!;
+      if (need > pool.available) {
+        problems.push(`destination pool ${name} has ${gib(pool.available)} available, the copied disks need ${gib(need)}`);
+      }
+    }
+    if (problems.length) return fail(`${problems.join('; ')}`);
+    return pass(notes.length ? notes.join('; ') : 'no disk is copied');
+  },
+};
+
+export const storageCache: CheckDefinition = {
+  name: 'storage.cache',
+  severity: 'warning',
+  description:
+    'Disks on shared storage use cache none or directsync, else the destination may read stale data (libvirt qemuMigrationSrcIsSafe).',
+  anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsSafe "Migration may lead to data corruption if disks use cache other than none or directsync"',
+  remedy: "Set <driver cache='none'/> (or directsync) on shared disks.",
+  async run({ facts, options }) {
+    const model = await domainModel(facts);
+    const risky: string[] = [];
+    for (const disk of model.disks) {
+      if (isEmpty(disk) || disk.readonly || disk.shareable || isCopied(disk, options)) continue;
+      if (disk.type === 'network') continue;
+      const cache = disk.cache ?? 'default';
+      if (cache === 'none' || cache === 'directsync') continue;
+      if (disk.type === 'file' && !(await placementOf(facts, disk)).shared) continue;
+      risky.push(`${disk.target} (cache=${cache})`);
+    }
+    if (risky.length) {
+      return fail(
+        `shared disks with a host cache: ${risky.join(', ')}. libvirt 9.0 lets this pass when QEMU can drop caches ` +
+          `(QEMU >= 5.0), older pairs refuse it; set cache='none' to be safe`,
+      );
+    }
+    return pass('no shared disk uses a host page cache');
+  },
+};
+
+export const storageCdrom: CheckDefinition = {
+  name: 'storage.cdrom',
+  severity: 'warning',
+  description: 'A CD-ROM or floppy image the guest has inserted exists on the destination too (Proxmox: local CD-ROM).',
+  anchor: 'Proxmox qemu-server PVE/QemuMigrate/Helpers.pm check_local_resources (local cdrom)',
+  remedy: 'Eject the medium (virsh change-media --eject), or put the image in a pool the destination also has.',
+  async run({ facts }) {
+    const model = await domainModel(facts);
+    const missing: string[] = [];
+    for (const disk of model.disks) {
+      if ((disk.device !== 'cdrom' && disk.device !== 'floppy') || disk.type !== 'file' || !disk.path) continue;
+      if (!(await facts.destination.volumeByPath(disk.path))) missing.push(`${disk.target} (${disk.path})`);
+    }
+    if (missing.length) {
+      return fail(`the destination does not know the image of ${missing.join(', ')}: eject it or put it in a pool there`);
+    }
+    return pass('every inserted CD-ROM/floppy image is known on the destination (or none is inserted)');
+  },
+};

@@ -1,0 +1,90 @@
+/** Small helpers the built-in checks share: outcomes, units, shared filesystems. */
+import { statfs } from 'node:fs/promises';
+import path from 'node:path';
+import type { CheckOutcome } from '../pmc/types.js';
+
+export function pass(message: string, details?: unknown): CheckOutcome {
+  return details === undefined ? { status: 'pass', message } : { status: 'pass', message, details };
+}
+
+export function fail(message: string, details?: unknown): CheckOutcome {
+  return details === undefined ? { status: 'fail', message } : { status: 'fail', message, details };
+}
+
+export function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+}
+
+/** A libvirt error's code (`VIR_ERR_NO_SUPPORT`, …), or undefined. */
+export function errorCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code
+    : undefined;
+}
+
+/** True when `uri` names a driver on this machine (no host part), so its paths are ours to statfs. */
+export function isLocalUri(uri: string): boolean {
+  const m = /^[a-z0-9+.-]+:\/\/([^/]*)\//i.exec(uri);
+  if (!m) return true;
+  const host = (m[1] ?? '').replace(/^.*@/, '');
+  return host === '' || host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+}
+
+/**
+ * Filesystem magic numbers libvirt's virFileIsSharedFS and virFileIsClusterFS
+ * treat as shared (src/util/virfile.c): NFS, GFS2, OCFS2, AFS, SMB/CIFS,
+ * CephFS, GPFS, Quobyte (FUSE), BeeGFS, GlusterFS (FUSE).
+ */
+const SHARED_FS: Record<number, string> = {
+  0x6969: 'NFS',
+  0x01161970: 'GFS2',
+  0x7461636f: 'OCFS2',
+  0x5346414f: 'AFS',
+  0x517b: 'SMB',
+  0xfe534d42: 'SMB2',
+  0xff534d42: 'CIFS',
+  0x00c36400: 'CephFS',
+  0x47504653: 'GPFS',
+  0x19830326: 'BeeGFS',
+  0x65735546: 'FUSE',
+};
+
+/**
+ * The shared filesystem holding `file` (walking up to the first existing
+ * directory, as libvirt does for a file not yet created), or null for a local
+ * one. FUSE counts as shared only when /proc/mounts says glusterfs or quobyte,
+ * as in libvirt.
+ */
+export async function sharedFsOf(file: string): Promise<string | null> {
+  let p = file;
+  for (;;) {
+    try {
+      const st = await statfs(p);
+      const name = SHARED_FS[Number(st.type) >>> 0] ?? null;
+      if (name === 'FUSE') return (await fuseKind(p)) ?? null;
+      return name;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || p === '/') throw e;
+      p = path.dirname(p);
+    }
+  }
+}
+
+async function fuseKind(p: string): Promise<string | null> {
+  const { readFile } = await import('node:fs/promises');
+  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').map((l) => l.split(' '));
+  let best: string[] | undefined;
+  for (const m of mounts) {
+    const mountPoint = m[1];
+    if (!mountPoint || !(p === mountPoint || p.startsWith(mountPoint.endsWith('/') ? mountPoint : `${mountPoint}/`))) continue;
+    if (!best || mountPoint.length > (best[1]?.length ?? 0)) best = m;
+  }
+  const type = best?.[2] ?? '';
+  if (type === 'fuse.glusterfs') return 'GlusterFS';
+  if (type === 'fuse.quobyte') return 'Quobyte';
+  return null;
+}

@@ -1,0 +1,302 @@
+/**
+ * Accuracy of the built-in checks against real libvirt 9.0 on the lab. For
+ * each case, the full built-in suite gives a verdict (checkPMC), then the real
+ * migration runs with the checks left out (migratePMC, noBuiltins):
+ * - a case blocked by a check that follows libvirt must fail for real too;
+ * - a case that passes every critical check must migrate for real.
+ * Safety rules libvirt does not enforce (persistence.safe, memory.available)
+ * are listed apart: there the real migration succeeds and our check still blocks.
+ * Every case ends asserting that its guest runs on exactly one host.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
+import { LOCAL_POOL, SHARED_POOL } from '../../src/lab/index.js';
+import { migrateFlags, migrateParams } from '../../src/pmc/migration-flags.js';
+import { createPrivateImage, createVolume, labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
+import { host, openHosts, whereRuns } from '../helpers/lab.js';
+
+const lab = inject('lab');
+const migrateUri = host(lab, 'host-2').migrationUri;
+
+interface Row {
+  case: string;
+  verdict: Report['verdict'];
+  blockedBy: string[];
+  real: 'succeeded' | 'failed';
+  realError: string | null;
+  kind: 'libvirt' | 'safety';
+}
+const table: Row[] = [];
+
+function criticalFailures(report: Report): string[] {
+  return report.checks.filter((c) => c.severity === 'critical' && c.status === 'fail').map((c) => c.name);
+}
+
+describe('accuracy of the built-in checks against real migrations', () => {
+  let h1: Connection;
+  let h2: Connection;
+
+  beforeAll(async () => {
+    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
+  });
+  afterAll(async () => {
+    console.log('\naccuracy table (case | verdict | blocked by | real migration)');
+    for (const r of table) {
+      console.log(`${r.kind === 'safety' ? '[safety] ' : ''}${r.case} | ${r.verdict} | ${r.blockedBy.join(', ') || '-'} | ${r.real}${r.realError ? ` (${r.realError})` : ''}`);
+    }
+    await Promise.all([h1?.close(), h2?.close()]);
+  });
+
+  /**
+   * Checks, then migrates for real without checks, records the row, and
+   * asserts the guest runs on exactly one host (where the outcome says).
+   */
+  async function judge(
+    name: string,
+    dom: Domain,
+    dest: Connection,
+    options: RunOptions,
+    expected: { blockedBy?: string; kind?: 'libvirt' | 'safety'; inactive?: boolean },
+  ): Promise<Row> {
+    const report = await dom.checkPMC(dest, options);
+    const blockedBy = criticalFailures(report);
+    const migrateOptions = { ...options, migrateUri: options.migrateUri ?? migrateUri };
+    const real = await dom.migratePMC(dest, { ...migrateOptions, noBuiltins: true });
+    let succeeded = real.migration.succeeded;
+    let realError = real.migration.error?.message ?? null;
+    if (!real.migration.attempted) {
+      // The runner's own state re-check stopped it (e.g. a live migration of a stopped guest):
+      // ask libvirt itself, with the same flags and parameters.
+      const direct = await dom.migrate3(dest, migrateParams(migrateOptions), migrateFlags(migrateOptions)).then(
+        () => null,
+        (e: Error) => e,
+      );
+      succeeded = direct === null;
+      realError = direct ? `${direct.message} (virDomainMigrate3; the runner refused first: ${real.stateError ?? '?'})` : null;
+    }
+    const row: Row = {
+      case: name,
+      verdict: report.verdict,
+      blockedBy,
+      real: succeeded ? 'succeeded' : 'failed',
+      realError,
+      kind: expected.kind ?? 'libvirt',
+    };
+    table.push(row);
+    if (expected.blockedBy) {
+      expect(blockedBy, `${name}: ${JSON.stringify(report.checks.filter((c) => c.status !== 'pass'))}`).toContain(
+        expected.blockedBy,
+      );
+      expect(report.verdict).toBe('blocked');
+      if (row.kind === 'libvirt') expect(row.real, `${name}: libvirt should refuse too`).toBe('failed');
+      else expect(row.real, `${name}: libvirt allows what the safety rule blocks`).toBe('succeeded');
+    } else {
+      expect(blockedBy, `${name}: ${JSON.stringify(report.checks.filter((c) => c.status !== 'pass'))}`).toEqual([]);
+      expect(row.real, `${name}: ${row.realError}`).toBe('succeeded');
+    }
+    // An inactive guest runs nowhere: its test starts it afterwards and checks where.
+    if (expected.inactive) return row;
+    // Nothing lost: the guest runs on exactly one host.
+    const where = await whereRuns(lab, dom.name);
+    expect(where).toHaveLength(1);
+    expect(where[0]).toBe(row.real === 'succeeded' && dest !== h1 ? 'host-2' : 'host-1');
+    return row;
+  }
+
+  it('snapshots: blocked by domain.snapshots, and libvirt refuses', async () => {
+    const name = uniqueName('acc-snap');
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      // Snapshot metadata only (REDEFINE): a real snapshot list entry without touching disks.
+      await dom.createSnapshot(
+        `<domainsnapshot><name>s1</name><state>shutoff</state><creationTime>1700000000</creationTime>${await dom.getXMLDesc()}</domainsnapshot>`,
+        constants.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE!,
+      );
+      expect(await dom.snapshotCount()).toBe(1);
+      await judge('snapshots', dom, h2, { live: true }, { blockedBy: 'domain.snapshots' });
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('an active block job: blocked by domain.job, and libvirt refuses', async () => {
+    const name = uniqueName('acc-blockjob');
+    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
+    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    try {
+      await dom.blockCopy('vda', `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`, {
+        flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
+      });
+      expect(await dom.getBlockJobInfo('vda')).not.toBeNull();
+      await judge('active block job', dom, h2, { live: true, copyStorageAll: true }, { blockedBy: 'domain.job' });
+      await dom.blockJobAbort('vda');
+    } finally {
+      await removeEverywhere([h1, h2], name);
+      await h1.deleteStorageVolume(disk).catch(() => undefined);
+      await h2.deleteStorageVolume(disk).catch(() => undefined);
+    }
+  });
+
+  it('a local disk without copy-storage: blocked by storage.shared, and libvirt says unsafe', async () => {
+    const name = uniqueName('acc-local');
+    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
+    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    try {
+      const row = await judge('local disk, no copy-storage', dom, h2, { live: true }, { blockedBy: 'storage.shared' });
+      expect(row.realError).toMatch(/unsafe/i);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+      await h1.deleteStorageVolume(disk).catch(() => undefined);
+    }
+  });
+
+  it("a copied disk whose directory has no pool on the destination: blocked by storage.copy-target, libvirt finds no pool", async () => {
+    const name = uniqueName('acc-nopool');
+    const disk = createPrivateImage(lab, 'host-1', name, 'disk.qcow2');
+    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    try {
+      const row = await judge('copied disk, no pool at its directory', dom, h2, { live: true, copyStorageAll: true }, {
+        blockedBy: 'storage.copy-target',
+      });
+      expect(row.realError).toMatch(/no storage pool with matching target path/);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('a name clash on the destination: blocked by domain.name-free, and libvirt refuses', async () => {
+    const name = uniqueName('acc-clash');
+    const other = await h2.defineDomain(labGuestXml(name));
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      expect(other.uuid).not.toBe(dom.uuid);
+      await judge('name clash', dom, h2, { live: true }, { blockedBy: 'domain.name-free' });
+    } finally {
+      await dom.destroy().catch(() => undefined);
+      await other.undefine().catch(() => undefined);
+    }
+  });
+
+  it('post-copy without live: blocked by migration.flags, and libvirt refuses', async () => {
+    const name = uniqueName('acc-postcopy');
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      await judge('post-copy without live', dom, h2, { postcopy: true }, { blockedBy: 'migration.flags' });
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('migration to the same host: blocked by host.distinct, and libvirt refuses', async () => {
+    const name = uniqueName('acc-samehost');
+    const dom = await h1.createDomain(labGuestXml(name));
+    const again = await Connection.open(host(lab, 'host-1').uri);
+    try {
+      await judge('same host', dom, again, { live: true, migrateUri: host(lab, 'host-1').migrationUri }, {
+        blockedBy: 'host.distinct',
+      });
+    } finally {
+      await again.close();
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('a shared-directory disk without unsafe: blocked by storage.shared, and libvirt says unsafe', async () => {
+    const name = uniqueName('acc-shared');
+    // Created through host 2, so host 2's pool lists it (host 1 sees the same file).
+    const disk = await createVolume(h2, SHARED_POOL, `${name}.qcow2`);
+    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    try {
+      await judge('shared directory (not a shared FS), no unsafe', dom, h2, { live: true }, { blockedBy: 'storage.shared' });
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+    // The same disk with unsafe: allowed, and the real migration succeeds.
+    const dom2 = await h1.createDomain(labGuestXml(name, { disk }));
+    try {
+      await judge('shared directory with unsafe, volume known on destination', dom2, h2, { live: true, unsafe: true }, {});
+    } finally {
+      await removeEverywhere([h1, h2], name);
+      await h2.deleteStorageVolume(disk).catch(() => undefined);
+    }
+  });
+
+  it('live migration of a stopped guest: blocked by domain.state, and libvirt refuses', async () => {
+    const name = uniqueName('acc-stopped');
+    const dom = await h1.defineDomain(labGuestXml(name));
+    try {
+      await judge('live migration of a stopped guest', dom, h2, { live: true }, { blockedBy: 'domain.state', inactive: true });
+      await dom.create();
+      expect(await whereRuns(lab, name)).toEqual(['host-1']);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('offline without persistent: blocked by migration.flags, and libvirt refuses', async () => {
+    const name = uniqueName('acc-offline');
+    const dom = await h1.defineDomain(labGuestXml(name));
+    try {
+      await judge('offline without persistent', dom, h2, { offline: true }, { blockedBy: 'migration.flags', inactive: true });
+      await dom.create();
+      expect(await whereRuns(lab, name)).toEqual(['host-1']);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  // More of libvirt's flag rules, each on a diskless guest of its own.
+  const flagCases: [string, RunOptions][] = [
+    ['tunnelled without peer-to-peer', { live: true, tunnelled: true }],
+    ['copy-storage-all and copy-storage-inc together', { live: true, copyStorageAll: true, copyStorageInc: true }],
+    ['migrate-disks naming no disk of the guest', { live: true, copyStorageAll: true, migrateDisks: ['vdz'] }],
+  ];
+  for (const [label, options] of flagCases) {
+    it(`${label}: blocked by migration.flags, and libvirt refuses`, async () => {
+      const name = uniqueName('acc-flags');
+      const dom = await h1.createDomain(labGuestXml(name));
+      try {
+        await judge(label, dom, h2, options, { blockedBy: 'migration.flags' });
+      } finally {
+        await removeEverywhere([h1, h2], name);
+      }
+    });
+  }
+
+  it('a diskless guest, live: allowed, and the real migration succeeds', async () => {
+    const name = uniqueName('acc-ok');
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      await judge('diskless, live', dom, h2, { live: true }, {});
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('a local disk with copy-storage-all: allowed, and the real migration succeeds', async () => {
+    const name = uniqueName('acc-copy');
+    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
+    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    try {
+      await judge('local disk, copy-storage-all', dom, h2, { live: true, copyStorageAll: true }, {});
+    } finally {
+      await removeEverywhere([h1, h2], name);
+      await h1.deleteStorageVolume(disk).catch(() => undefined);
+      await h2.deleteStorageVolume(disk).catch(() => undefined);
+    }
+  });
+
+  it('[safety] undefine-source without persistent: persistence.safe blocks, libvirt allows', async () => {
+    const name = uniqueName('acc-undefine');
+    const dom = await h1.defineDomain(labGuestXml(name));
+    await dom.create();
+    try {
+      await judge('undefine-source without persistent', dom, h2, { live: true, undefineSource: true }, {
+        blockedBy: 'persistence.safe',
+        kind: 'safety',
+      });
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+});

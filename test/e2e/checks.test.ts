@@ -1,0 +1,243 @@
+/**
+ * The built-in checks the test driver cannot exercise, failing and passing on
+ * the lab's real QEMU hosts: jobs, CPU comparison, domain capabilities, free
+ * memory, secrets, the dirty rate, and mixed drivers (test driver vs QEMU)
+ * for the hypervisor type/version and CPU mode checks.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cpuCompatible, cpuMode } from '../../src/checks/cpu.js';
+import { domainJob, domainState } from '../../src/checks/domain.js';
+import { hypervisorType, hypervisorVersion } from '../../src/checks/hypervisor.js';
+import { memoryAvailable } from '../../src/checks/memory.js';
+import { migrationConvergence } from '../../src/checks/migration.js';
+import { platformSupported } from '../../src/checks/platform.js';
+import { secretsPresent } from '../../src/checks/secrets.js';
+import { Connection, constants, type CheckDefinition } from '../../src/index.js';
+import { LAB_VM_DISK, LOCAL_POOL } from '../../src/lab/index.js';
+import type { Facts } from '../../src/pmc/facts.js';
+import { runCheck } from '../helpers/checks.js';
+import { createVolume, labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
+import { fixtureUri } from '../helpers/fixtures.js';
+import { openHosts, whereRuns } from '../helpers/lab.js';
+
+const lab = inject('lab');
+
+describe('built-in checks on the lab', () => {
+  let h1: Connection;
+  let h2: Connection;
+  let t: Connection;
+
+  beforeAll(async () => {
+    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
+    t = await Connection.open(fixtureUri('host-a'));
+  });
+  afterAll(async () => {
+    await Promise.all([h1?.close(), h2?.close(), t?.close()]);
+  });
+
+  /** Each test's guest must end up running on exactly one host (or, for a defined-only guest, none). */
+  async function expectOneHost(name: string): Promise<void> {
+    expect(await whereRuns(lab, name)).toEqual(['host-1']);
+  }
+
+  it('domain.job: fails during a block job, passes without one', async () => {
+    const name = uniqueName('chk-job');
+    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
+    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    try {
+      expect((await runCheck(domainJob, dom, h2, { live: true })).status).toBe('pass');
+      await dom.blockCopy('vda', `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`, {
+        flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
+      });
+      const r = await runCheck(domainJob, dom, h2, { live: true });
+      expect(r.status).toBe('fail');
+      expect(r.message).toMatch(/block job on vda/);
+      await dom.blockJobAbort('vda');
+      await expectOneHost(name);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+      await h1.deleteStorageVolume(disk).catch(() => undefined);
+    }
+  });
+
+  it('domain.state: fails for a live migration of a defined, stopped guest', async () => {
+    const name = uniqueName('chk-state');
+    const dom = await h1.defineDomain(labGuestXml(name));
+    try {
+      const r = await runCheck(domainState, dom, h2, { live: true });
+      expect(r.status).toBe('fail');
+      expect(r.message).toMatch(/shutoff/);
+      await dom.create();
+      expect((await runCheck(domainState, dom, h2, { live: true })).status).toBe('pass');
+      await expectOneHost(name);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('cpu.compatible: passes for qemu64, fails naming the feature the destination lacks', async () => {
+    const name = uniqueName('chk-cpu');
+    const ok = await h1.createDomain(labGuestXml(name));
+    try {
+      const pass = await runCheck(cpuCompatible, ok, h2, { live: true });
+      expect(pass.status, pass.message).toBe('pass');
+      await expectOneHost(name);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+    // TCG has no AVX-512: defined (it could not start), checked for an offline migration.
+    const bad = uniqueName('chk-cpu-bad');
+    const dom = await h1.defineDomain(
+      labGuestXml(bad, {
+        cpu: "<cpu mode='custom' match='exact'><model>qemu64</model><feature policy='require' name='avx512f'/></cpu>",
+      }),
+    );
+    try {
+      const r = await runCheck(cpuCompatible, dom, h2, { offline: true, persistent: true });
+      expect(r.status, r.message).toBe('fail');
+      expect(r.message).toMatch(/avx512f/);
+    } finally {
+      await removeEverywhere([h1, h2], bad);
+    }
+  });
+
+  it('platform.supported: passes for the lab guest, fails for a test-driver guest on QEMU', async () => {
+    const name = uniqueName('chk-platform');
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      const r = await runCheck(platformSupported, dom, h2, { live: true });
+      expect(r.status, r.message).toBe('pass');
+      await expectOneHost(name);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+    const guest1 = await t.lookupDomainByName('guest1');
+    const r = await runCheck(platformSupported, guest1, h2, { live: true });
+    expect(r.status).toBe('fail');
+    expect(r.message).toMatch(/virt type test/);
+  });
+
+  it('hypervisor.type and hypervisor.version fail between the test driver and QEMU, pass between QEMU hosts', async () => {
+    const guest1 = await t.lookupDomainByName('guest1');
+    const type = await runCheck(hypervisorType, guest1, h2);
+    expect(type.status).toBe('fail');
+    expect(type.message).toMatch(/TEST .* QEMU/);
+    const name = uniqueName('chk-hv');
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      // QEMU 7.2 to the test driver's "0.0.2": an older destination.
+      const version = await runCheck(hypervisorVersion, dom, t);
+      expect(version.status).toBe('fail');
+      expect(version.message).toMatch(/older than the source 7\.2/);
+      expect((await runCheck(hypervisorType, dom, h2)).status).toBe('pass');
+      expect((await runCheck(hypervisorVersion, dom, h2)).status).toBe('pass');
+      await expectOneHost(name);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('cpu.mode: a host-passthrough guest fails between hosts with different CPUs', async () => {
+    const g = await t.createDomain(
+      "<domain type='test'><name>passthrough</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os><cpu mode='host-passthrough'/></domain>",
+    );
+    try {
+      const r = await runCheck(cpuMode, g, h2);
+      expect(r.status).toBe('fail');
+      expect(r.message).toMatch(/hosts' CPUs differ/);
+    } finally {
+      await g.destroy();
+    }
+  });
+
+  it('memory.available: passes for the 64 MiB guest, fails for a 1 TiB definition', async () => {
+    const name = uniqueName('chk-mem');
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      const r = await runCheck(memoryAvailable, dom, h2, { live: true });
+      expect(r.status, r.message).toBe('pass');
+      await expectOneHost(name);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+    const huge = uniqueName('chk-mem-huge');
+    const big = await h1.defineDomain(labGuestXml(huge, { memoryMiB: 1024 * 1024 }));
+    try {
+      const r = await runCheck(memoryAvailable, big, h2, { offline: true, persistent: true });
+      expect(r.status).toBe('fail');
+      expect(r.message).toMatch(/safety rule/);
+    } finally {
+      await removeEverywhere([h1, h2], huge);
+    }
+  });
+
+  it('secrets.present: fails while the destination lacks the disk secret, passes once it has it', async () => {
+    const name = uniqueName('chk-secret');
+    const uuid = '5b0c7a2e-3d4f-4e1a-9b8c-7d6e5f4a3b21';
+    const secretXml = `<secret ephemeral='no' private='yes'><uuid>${uuid}</uuid><usage type='ceph'><name>${name}</name></usage></secret>`;
+    await h1.defineSecret(secretXml);
+    const xml = labGuestXml(name).replace(
+      '<serial',
+      `<disk type='network' device='disk'><driver name='qemu' type='raw'/><source protocol='rbd' name='rbd/${name}'><host name='127.0.0.1' port='6789'/></source><auth username='admin'><secret type='ceph' uuid='${uuid}'/></auth><target dev='vdb' bus='virtio'/></disk><serial`,
+    );
+    // Defined only: there is no Ceph cluster to start it against.
+    const dom = await h1.defineDomain(xml);
+    try {
+      const missing = await runCheck(secretsPresent, dom, h2, { offline: true, persistent: true });
+      expect(missing.status, missing.message).toBe('fail');
+      expect(missing.message).toMatch(uuid);
+      await h2.defineSecret(secretXml);
+      const present = await runCheck(secretsPresent, dom, h2, { offline: true, persistent: true });
+      expect(present.status, present.message).toBe('pass');
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+
+  it('migration.convergence: measures the dirty rate and forecasts both ways', async () => {
+    const name = uniqueName('chk-conv');
+    const dom = await h1.createDomain(labGuestXml(name));
+    try {
+      // 64 MiB at 1 MiB/s needs ~64 s of pre-copy: past a 10 s timeout.
+      const slow = await runCheck(migrationConvergence, dom, h2, { live: true, bandwidth: 1, convergenceTimeoutS: 10 });
+      expect(slow.status, slow.message).toBe('fail');
+      expect(slow.message).toMatch(/will not converge/);
+      expect(slow.details).toMatchObject({ bandwidthMiBPerS: 1 });
+      // An idle guest at 1 GiB/s converges at once.
+      const fast = await runCheck(migrationConvergence, dom, h2, { live: true, linkSpeed: 1024 });
+      expect(fast.status, fast.message).toBe('pass');
+      expect(fast.message).toMatch(/converges in \d+ rounds/);
+      await expectOneHost(name);
+    } finally {
+      await removeEverywhere([h1, h2], name);
+    }
+  });
+});
+
+describe('a full built-in run on the lab', () => {
+  it('asks each distinct libvirt question once per connection, and allows a copy-storage migration of lab-vm-disk', async () => {
+    const [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
+    try {
+      let facts: Facts | undefined;
+      const capture: CheckDefinition = {
+        name: 'test.capture',
+        severity: 'info',
+        description: 'hands back the facts of the run',
+        run: (ctx) => {
+          facts = ctx.facts;
+          return true;
+        },
+      };
+      const dom = await h1.lookupDomainByName(LAB_VM_DISK);
+      const report = await dom.checkPMC(h2, { live: true, copyStorageAll: true, checks: [capture] });
+      expect(report.checks.filter((c) => c.status !== 'pass'), JSON.stringify(report.checks)).toEqual([]);
+      expect(report.verdict).toBe('allowed');
+      const queries = facts!.queries;
+      expect(new Set(queries).size).toBe(queries.length);
+      expect([...facts!.calls.values()].reduce((s, n) => s + n, 0)).toBe(queries.length);
+      expect(await whereRuns(lab, LAB_VM_DISK)).toEqual(['host-1']);
+    } finally {
+      await Promise.all([h1.close(), h2.close()]);
+    }
+  });
+});
