@@ -1,0 +1,32 @@
+/**
+ * `pmc demo` end to end: it brings up a lab of its own (id cli-demo, apart from
+ * the shared e2e lab), migrates, shows the block, migrates back and takes its
+ * lab down again.
+ */
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { LAB_VM, LAB_VM_DISK, labDown, labStatus } from '../../src/lab/index.js';
+import { runPmc } from '../helpers/cli.js';
+import { whereRuns } from '../helpers/lab.js';
+
+const DEMO_LAB = 'cli-demo';
+
+describe('pmc demo', () => {
+  afterAll(async () => {
+    // Only if the demo failed to clean up after itself.
+    await labDown({ id: DEMO_LAB });
+  }, 120_000);
+
+  it('migrates, is blocked by a critical check, migrates back, and takes its lab down', async () => {
+    const { code, stdout, stderr } = await runPmc(['demo', '--no-color'], { PMC_LAB_ID: DEMO_LAB });
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toMatch(/== 2\/5 .*\n[\s\S]*?Migration: succeeded in/);
+    expect(stdout).toMatch(/^Verdict: BLOCKED by .*; nothing was migrated$/m);
+    expect(stdout).toContain(`${LAB_VM_DISK} runs on: host-1 (nothing moved: yes)`);
+    expect(stdout).toContain('== 5/5 Bringing the lab down');
+    expect(stdout).toContain('Demo done:');
+    expect(await labStatus({ id: DEMO_LAB })).toBeNull();
+    // The shared lab was not touched: each guest still runs on exactly one host.
+    const lab = inject('lab');
+    for (const guest of [LAB_VM, LAB_VM_DISK]) expect(await whereRuns(lab, guest)).toHaveLength(1);
+  }, 300_000);
+});
