@@ -77,6 +77,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     step(4, `${active.sharedDiskGuest} back: host-2 → host-1`);
     const back = await migrate('migration back', active.sharedDiskGuest, active.host2, active.host1);
     if (back !== ExitCode.ok) return back;
+    // Nothing lost: each guest runs on exactly one host, asked of both daemons.
+    for (const guest of [active.sharedDiskGuest, active.localDiskGuest]) {
+      const hosts = await whereRuns(active, guest);
+      say(`${guest} runs on: ${hosts.join(', ') || 'no host'}`);
+      if (hosts.join() !== active.host1.name) {
+        say(style.red(`${guest} should run on ${active.host1.name} alone.`));
+        return ExitCode.error;
+      }
+    }
     say(`\n${style.green('Demo done:')} ${active.sharedDiskGuest} migrated with every check passing and back; ${active.localDiskGuest} blocked by a critical check, still on ${active.host1.name}.`);
     return ExitCode.ok;
   } finally {
