@@ -10,6 +10,8 @@ export default defineConfig({
           // Builds the example plugin and the test plugins (build-plugins/, gitignored).
           globalSetup: ['test/helpers/plugins.ts'],
           testTimeout: 60_000,
+          // The CLI tests run dist/cli/main.js: compile it first.
+          globalSetup: ['test/helpers/build-ts.ts'],
           // lifetimes.test.ts drives the garbage collector (global.gc).
           execArgv: ['--expose-gc'],
         },
@@ -19,7 +21,8 @@ export default defineConfig({
           // Real migrations between the two hosts of the QEMU lab (needs root, see docs/lab.md).
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/global-setup.ts'],
+          // The CLI tests run dist/cli/main.js: compile it first.
+          globalSetup: ['test/helpers/build-ts.ts', 'test/e2e/global-setup.ts'],
           // One lab, one set of guests: files take turns.
           fileParallelism: false,
           testTimeout: 60_000,

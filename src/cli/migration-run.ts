@@ -1,0 +1,141 @@
+/**
+ * The flow shared by `pmc migrate`, `pmc check` and `pmc demo`: connect, find
+ * the domain, run the checks (and the migration) with progress, print the
+ * report, and answer with the exit code. Failures to connect or to find the
+ * domain become one-line CliErrors.
+ */
+import { Connection } from '../connection.js';
+import type { Domain } from '../domain.js';
+import { LibvirtError } from '../errors.js';
+import type { Report, RunOptions } from '../pmc/types.js';
+import { CliError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { createProgressView } from './progress-view.js';
+import { renderReport, reportJson } from './report-view.js';
+import { styleFor } from './style.js';
+
+export interface MigrationRequest {
+  /** `check` is the dry run (domain.checkPMC). */
+  mode: 'migrate' | 'check';
+  domain: string;
+  /** null: LIBVIRT_DEFAULT_URI, else libvirt's default. */
+  sourceUri: string | null;
+  destUri: string;
+  run: RunOptions;
+  withChecks: boolean;
+  json: boolean;
+  /** false for --no-color. */
+  color: boolean | undefined;
+  verbose: boolean;
+  /** virsh --timeout: suspend the guest when the live migration takes longer. */
+  timeoutS?: number;
+  signal: AbortSignal;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+export interface MigrationResult {
+  exitCode: ExitCode;
+  report: Report;
+}
+
+export async function openConnection(uri: string | null, role: string): Promise<Connection> {
+  try {
+    return await Connection.open(uri);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const where = uri ?? process.env.LIBVIRT_DEFAULT_URI ?? "libvirt's default URI";
+    throw new CliError(`cannot connect to the ${role} ${where}: ${reason}`, ExitCode.error, { cause: error });
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** Like virsh: a domain is named by name, UUID or ID. */
+export async function lookupDomain(connection: Connection, name: string): Promise<Domain> {
+  const attempts: (() => Promise<Domain>)[] = [() => connection.lookupDomainByName(name)];
+  if (UUID.test(name)) attempts.push(() => connection.lookupDomainByUUID(name));
+  if (/^\d+$/.test(name)) attempts.push(() => connection.lookupDomainByID(Number(name)));
+  let lastError: unknown;
+  for (const attempt of attempts) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof LibvirtError && error.code === 'VIR_ERR_NO_DOMAIN')) throw error;
+      lastError = error;
+    }
+  }
+  const uri = await connection.getURI().catch(() => 'the source');
+  throw new CliError(`domain '${name}' not found on ${uri}`, ExitCode.error, { cause: lastError });
+}
+
+export function exitCodeOf(report: Report): ExitCode {
+  if (report.cancelled) return ExitCode.interrupted;
+  if (report.migration.attempted && !report.migration.succeeded) return ExitCode.migrationFailed;
+  if (report.verdict === 'blocked') return ExitCode.blocked;
+  if (report.stateError) return ExitCode.error;
+  return ExitCode.ok;
+}
+
+/** virsh --timeout (its default action): suspend the guest so the last pages stop changing. */
+function suspendAfterTimeout(domain: Domain, seconds: number, stderr: NodeJS.WriteStream): () => void {
+  const timer = setTimeout(() => {
+    domain.suspend().then(
+      () => stderr.write(`\npmc: the migration ran longer than --timeout ${seconds} s: the guest is suspended so it completes\n`),
+      (error: unknown) => {
+        // The migration finished meanwhile: the source domain is gone or inactive, nothing to suspend.
+        if (error instanceof LibvirtError && (error.code === 'VIR_ERR_OPERATION_INVALID' || error.code === 'VIR_ERR_NO_DOMAIN')) return;
+        stderr.write(`\npmc: could not suspend the guest after --timeout: ${error instanceof Error ? error.message : String(error)}\n`);
+      },
+    );
+  }, seconds * 1000);
+  return () => clearTimeout(timer);
+}
+
+export async function runMigration(request: MigrationRequest): Promise<MigrationResult> {
+  const stdout = request.stdout ?? process.stdout;
+  const stderr = request.stderr ?? process.stderr;
+  const opened: Connection[] = [];
+  try {
+    const source = await openConnection(request.sourceUri, 'source');
+    opened.push(source);
+    const domain = await lookupDomain(source, request.domain);
+    const destination = await openConnection(request.destUri, 'destination');
+    opened.push(destination);
+
+    const run: RunOptions = { ...request.run, signal: request.signal };
+    // Peer-to-peer: the source daemon dials the URI the operator typed, as virsh does.
+    if (run.p2p && run.destinationUri === undefined) run.destinationUri = request.destUri;
+
+    let stopTimeout: (() => void) | undefined;
+    const progress = request.mode === 'migrate' ? createProgressView(stderr, request.verbose) : undefined;
+    if (request.mode === 'migrate' && (progress || request.timeoutS !== undefined)) {
+      run.onProgress = (p) => {
+        // The first progress report means the migration job has started.
+        if (request.timeoutS !== undefined && !stopTimeout) {
+          stopTimeout = suspendAfterTimeout(domain, request.timeoutS, stderr);
+        }
+        progress?.update(p);
+      };
+    }
+
+    let report: Report;
+    try {
+      report = request.mode === 'migrate' ? await domain.migratePMC(destination, run) : await domain.checkPMC(destination, run);
+    } finally {
+      stopTimeout?.();
+    }
+    progress?.finish(report.migration.succeeded);
+
+    const plain = reportJson(report);
+    if (request.json) {
+      stdout.write(`${JSON.stringify(plain, null, 2)}\n`);
+    } else {
+      const style = styleFor(stdout, request.color);
+      stdout.write(renderReport(plain, style, { mode: request.mode, withChecks: request.withChecks }));
+    }
+    return { exitCode: exitCodeOf(plain), report: plain };
+  } finally {
+    await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+  }
+}

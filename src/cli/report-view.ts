@@ -1,0 +1,118 @@
+/**
+ * The report for people: everything at once, failures first, one line per
+ * check, then the verdict and (after a migration) where the guest runs now.
+ */
+import type { CheckResult, CheckStatus, Report } from '../pmc/types.js';
+import { formatDuration, type Style } from './style.js';
+
+/** Failures first: they are what the operator must act on. */
+const GROUPS: { status: CheckStatus; title: string }[] = [
+  { status: 'fail', title: 'Failed' },
+  { status: 'error', title: 'Errored (could not run)' },
+  { status: 'pass', title: 'Passed' },
+  { status: 'skipped', title: 'Skipped' },
+];
+
+const STATUS_LABEL: Record<CheckStatus, string> = { fail: 'FAIL', error: 'ERROR', pass: 'PASS', skipped: 'SKIP' };
+
+/** The report without the live Domain handle, i.e. exactly DESIGN.md's JSON. */
+export function reportJson(report: Report & { migratedDomain?: unknown }): Report {
+  const { migratedDomain: _handle, ...plain } = report;
+  return plain;
+}
+
+function statusStyle(result: CheckResult, style: Style): (s: string) => string {
+  if (result.status === 'pass') return style.green;
+  if (result.status === 'skipped') return style.dim;
+  if (result.status === 'error') return style.yellow;
+  return result.severity === 'critical' ? style.red : style.yellow;
+}
+
+function hostLabel(side: { uri: string; hostname: string }): string {
+  return side.hostname ? `${side.hostname} (${side.uri})` : side.uri;
+}
+
+export interface ReportViewOptions {
+  /** `check` is the dry run: nothing was to be migrated. */
+  mode: 'migrate' | 'check';
+  /** Whether checks were asked for (`pmc migrate` without --pmc runs none). */
+  withChecks: boolean;
+}
+
+export function renderReport(report: Report, style: Style, view: ReportViewOptions): string {
+  const lines: string[] = [];
+  const arrow = view.mode === 'check' ? '→ (dry run)' : '→';
+  lines.push(style.bold(`Domain ${report.domain.name}: ${hostLabel(report.source)} ${arrow} ${hostLabel(report.destination)}`));
+
+  if (!view.withChecks) {
+    lines.push('Checks: none (run with --pmc for pre-migration checks)');
+  } else if (report.checks.length === 0) {
+    lines.push('Checks: none available');
+  } else {
+    const nameWidth = Math.max(...report.checks.map((c) => c.name.length));
+    for (const group of GROUPS) {
+      const members = report.checks.filter((c) => c.status === group.status);
+      if (members.length === 0) continue;
+      lines.push('', style.bold(`${group.title}: ${members.length}`));
+      for (const c of members) {
+        const paint = statusStyle(c, style);
+        const label = paint(STATUS_LABEL[c.status].padEnd(5));
+        lines.push(`  ${label}  ${c.severity.padEnd(8)}  ${c.name.padEnd(nameWidth)}  ${c.message}`);
+      }
+    }
+  }
+
+  lines.push('', verdictLine(report, style, view));
+  const migration = migrationLine(report, style, view);
+  if (migration) lines.push(migration);
+  if (report.stateError) lines.push(style.yellow(`Not migrated: ${report.stateError}`));
+  if (view.mode === 'migrate') lines.push(locationLine(report, style));
+  return `${lines.join('\n')}\n`;
+}
+
+function verdictLine(report: Report, style: Style, view: ReportViewOptions): string {
+  const failed = report.checks.filter((c) => c.status === 'fail' || c.status === 'error');
+  // An interrupted run has no meaningful verdict: unfinished checks are not failures.
+  if (report.cancelled && !report.migration.attempted) {
+    return style.yellow('Verdict: none (interrupted before the checks finished); nothing was migrated');
+  }
+  switch (report.verdict) {
+    case 'allowed':
+      return style.green(view.withChecks ? 'Verdict: allowed (every check passed or was skipped)' : 'Verdict: allowed (no checks)');
+    case 'allowed-with-warnings': {
+      const warnings = failed.filter((c) => c.severity !== 'critical').map((c) => c.name);
+      return style.yellow(`Verdict: allowed with warnings (${warnings.join(', ')})`);
+    }
+    case 'blocked': {
+      // With --strict failing warnings block too: name them when no critical check did.
+      const critical = failed.filter((c) => c.severity === 'critical');
+      const blockers = (critical.length > 0 ? critical : failed).map((c) => c.name);
+      const tail = view.mode === 'migrate' ? '; nothing was migrated' : '';
+      return style.red(`Verdict: BLOCKED by ${blockers.join(', ') || 'the checks'}${tail}`);
+    }
+  }
+}
+
+function migrationLine(report: Report, style: Style, view: ReportViewOptions): string | undefined {
+  const m = report.migration;
+  if (view.mode === 'check') return 'Migration: not attempted (dry run)';
+  if (m.attempted && m.succeeded) return style.green(`Migration: succeeded in ${formatDuration(m.durationMs)}`);
+  if (m.attempted) {
+    const why = m.error ? `${m.error.message} (${m.error.code})` : 'no error given';
+    const verb = report.cancelled ? 'aborted' : 'failed';
+    return style.red(`Migration: ${verb} after ${formatDuration(m.durationMs)}: ${why}`);
+  }
+  if (report.cancelled) return style.yellow('Migration: not started (interrupted)');
+  return undefined;
+}
+
+function locationLine(report: Report, style: Style): string {
+  switch (report.domainLocation) {
+    case 'source':
+      return `Guest runs on: the source, ${hostLabel(report.source)}`;
+    case 'destination':
+      return `Guest runs on: the destination, ${hostLabel(report.destination)}`;
+    default:
+      return style.red('Guest runs on: UNKNOWN — check both hosts (virsh list --all) before acting');
+  }
+}

@@ -1,0 +1,56 @@
+/** Colour for people at a terminal; none for pipes, NO_COLOR or --no-color. */
+import type { WriteStream } from 'node:tty';
+
+export interface Style {
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+const wrap = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
+
+const colored: Style = {
+  red: wrap(31, 39),
+  yellow: wrap(33, 39),
+  green: wrap(32, 39),
+  dim: wrap(2, 22),
+  bold: wrap(1, 22),
+};
+
+const identity = (s: string) => s;
+const plain: Style = { red: identity, yellow: identity, green: identity, dim: identity, bold: identity };
+
+/** https://no-color.org: any non-empty NO_COLOR turns colour off. */
+export function colorWanted(stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (process.env.NO_COLOR) return false;
+  const tty = stream as Partial<WriteStream>;
+  return Boolean(stream.isTTY && tty.hasColors?.());
+}
+
+export function styleFor(stream: NodeJS.WriteStream, flag: boolean | undefined): Style {
+  return colorWanted(stream, flag) ? colored : plain;
+}
+
+/** 1536 → "1.5 KiB": the units virsh domjobinfo uses. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
