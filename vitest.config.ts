@@ -7,11 +7,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          // Builds the example plugin and the test plugins (build-plugins/, gitignored).
-          globalSetup: ['test/helpers/plugins.ts'],
           testTimeout: 60_000,
-          // The CLI tests run dist/cli/main.js: compile it first.
-          globalSetup: ['test/helpers/build-ts.ts'],
+          // The CLI tests run dist/cli/main.js: compile it first. The plugin
+          // tests need the example plugin and the test plugins (build-plugins/, gitignored).
+          globalSetup: ['test/helpers/build-ts.ts', 'test/helpers/plugins.ts'],
           // lifetimes.test.ts drives the garbage collector (global.gc).
           execArgv: ['--expose-gc'],
         },
