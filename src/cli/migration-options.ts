@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RunOptions } from '../pmc/types.js';
 import { CliError } from './errors.js';
+import type { ExternalCheckCliOptions } from './external-checks.js';
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -25,8 +26,13 @@ function commaList(value: string, previous: string[] = []): string[] {
   return [...previous, ...items];
 }
 
+/** Repeatable options: each occurrence adds one value. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** What commander hands the action: virsh's names, camel-cased. */
-export interface MigrationCliOptions {
+export interface MigrationCliOptions extends ExternalCheckCliOptions {
   pmc?: boolean;
   live?: boolean;
   offline?: boolean;
@@ -106,6 +112,8 @@ export function addMigrationOptions(command: Command): Command {
       .option('--verbose', 'show migration progress (also when not on a terminal)')
       // Ours: the checks and the output.
       .option('--skip-check <name>', 'mark a check skipped (repeatable; or comma-separated)', commaList)
+      .option('--checks-file <file>', 'add the checks of an XML check file (repeatable; docs/check-files.md)', collect)
+      .option('--plugin <path>', 'add the checks of a native plugin, a shared library (repeatable; docs/plugins.md)', collect)
       .option('--strict', 'failing warnings block the migration too')
       .option('--sequential', 'run checks one by one in list order, stopping at the first critical failure')
       .option('--check-timeout <ms>', 'per-check timeout in milliseconds (default 30000)', wholeNumber(1))
@@ -146,6 +154,9 @@ export function toRunOptions(opts: MigrationCliOptions, migrateUriArg: string | 
     throw new CliError('--migrate-disks needs --copy-storage-all or --copy-storage-inc');
   }
   if (opts.skipCheck && !withChecks) throw new CliError('--skip-check needs --pmc (without it no check runs)');
+  if ((opts.checksFile || opts.plugin) && !withChecks) {
+    throw new CliError(`${opts.checksFile ? '--checks-file' : '--plugin'} needs --pmc (without it no check runs)`);
+  }
   if (migrateUriArg !== undefined && opts.migrateuri !== undefined && migrateUriArg !== opts.migrateuri) {
     throw new CliError('the migration URI is given twice (argument and --migrateuri)');
   }

@@ -1,6 +1,7 @@
 /** `pmc check [options] <domain> <desturi>`: the dry run — the same checks and report as migrate --pmc, nothing moves. */
 import type { Command } from 'commander';
 import { onInterrupt } from '../interrupt.js';
+import { loadExternalChecks } from '../external-checks.js';
 import { runMigration } from '../migration-run.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 
@@ -29,7 +30,8 @@ Examples:
   );
 
   command.action(async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
-    const run = toRunOptions(opts, migrateuri, true);
+    // Check files and plugins are loaded (and validated) before any connection.
+    const run = { ...toRunOptions(opts, migrateuri, true), ...(await loadExternalChecks(opts)) };
     const interrupt = onInterrupt('stopping the checks');
     try {
       const { exitCode } = await runMigration({

@@ -1,44 +1,57 @@
-/** `pmc checks [--json]`: every available check, with severity, description, origin and anchor. */
+/**
+ * `pmc checks [--checks-file F]… [--plugin P]… [--json]`: every available
+ * check, with severity, description, origin and anchor (for check files and
+ * plugins: the file).
+ */
 import type { Command } from 'commander';
-import { builtinChecks } from '../../checks/index.js';
+import type { CheckFile, Plugin } from '../../pmc/external.js';
+import { listChecks as listRunChecks } from '../../pmc/listing.js';
+import type { CheckOrigin } from '../../pmc/types.js';
+import { addExternalCheckOptions, loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
 import { styleFor } from '../style.js';
 
 export interface CheckListing {
   name: string;
   severity: string;
   description: string;
-  origin: 'builtin';
+  origin: CheckOrigin;
   anchor: string | null;
   remedy: string | null;
+  /** Check files: the line of the check. */
+  line?: number;
 }
 
-export function listChecks(): CheckListing[] {
-  return builtinChecks.map((c) => ({
+/** The built-ins, then the checks of the given files and plugins (names must be unique, as in a run). */
+export function listChecks(external: { checkFiles?: CheckFile[]; plugins?: Plugin[] } = {}): CheckListing[] {
+  return listRunChecks(external).map((c) => ({
     name: c.name,
     severity: c.severity,
     description: c.description,
-    origin: 'builtin' as const,
+    origin: c.origin,
     anchor: c.anchor ?? null,
     remedy: c.remedy ?? null,
+    ...(c.line !== undefined ? { line: c.line } : {}),
   }));
 }
 
 export function registerChecks(program: Command): void {
-  program
+  const command = program
     .command('checks')
     .summary('list the available pre-migration checks')
     .description('List every available check: name, severity, origin, description and the anchor it follows.')
     .option('--json', 'print the list as JSON')
-    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)');
+  addExternalCheckOptions(command)
     .addHelpText(
       'after',
       `
 Examples:
   pmc checks
-  pmc checks --json | jq -r '.[] | select(.severity == "critical") | .name'`,
+  pmc checks --json | jq -r '.[] | select(.severity == "critical") | .name'
+  pmc checks --checks-file examples/checks/site-rules.xml --plugin ./build/libsite.so`,
     )
-    .action((opts: { json?: boolean; color?: boolean }) => {
-      const checks = listChecks();
+    .action(async (opts: { json?: boolean; color?: boolean } & ExternalCheckCliOptions) => {
+      const checks = listChecks(await loadExternalChecks(opts));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
         return;
@@ -49,10 +62,11 @@ Examples:
       }
       const style = styleFor(process.stdout, opts.color);
       const nameWidth = Math.max(...checks.map((c) => c.name.length));
+      const originWidth = Math.max(7, ...checks.map((c) => c.origin.length));
       const lines = checks.map((c) => {
-        const head = `${style.bold(c.name.padEnd(nameWidth))}  ${c.severity.padEnd(8)}  ${c.origin.padEnd(7)}  ${c.description}`;
-        const indent = ' '.repeat(nameWidth + 2 + 8 + 2 + 7 + 2);
-        return c.anchor ? `${head}\n${indent}${style.dim(`anchor: ${c.anchor}`)}` : head;
+        const head = `${style.bold(c.name.padEnd(nameWidth))}  ${c.severity.padEnd(8)}  ${c.origin.padEnd(originWidth)}  ${c.description}`;
+        const indent = ' '.repeat(nameWidth + 2 + 8 + 2 + originWidth + 2);
+        return c.anchor ? `${head}\n${indent}${style.dim(`anchor: ${c.anchor}${c.line !== undefined ? `:${c.line}` : ''}`)}` : head;
       });
       process.stdout.write(`${lines.join('\n')}\n${checks.length} checks.\n`);
     });

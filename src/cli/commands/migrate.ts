@@ -1,6 +1,7 @@
 /** `pmc migrate [--pmc] [options] <domain> <desturi> [<migrateuri>]`: virsh migrate, with pre-migration checks. */
 import type { Command } from 'commander';
 import { onInterrupt } from '../interrupt.js';
+import { loadExternalChecks } from '../external-checks.js';
 import { runMigration } from '../migration-run.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 
@@ -32,7 +33,8 @@ aborts the job, waits for libvirt and says where the guest runs (exit 130).`,
 
   command.action(async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
     const withChecks = opts.pmc === true;
-    const run = toRunOptions(opts, migrateuri, withChecks);
+    // Check files and plugins are loaded (and validated) before any connection.
+    const run = { ...toRunOptions(opts, migrateuri, withChecks), ...(await loadExternalChecks(opts)) };
     const interrupt = onInterrupt('stopping; if the migration has started, its job is aborted and libvirt\'s answer awaited');
     try {
       const { exitCode } = await runMigration({

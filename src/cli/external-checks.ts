@@ -1,0 +1,40 @@
+/**
+ * --checks-file and --plugin, on `pmc migrate`, `pmc check` and `pmc checks`:
+ * checks from XML check files (docs/check-files.md) and native plugins
+ * (docs/plugins.md). Both are loaded, and fully validated, before any
+ * connection is opened: a bad file stops the command with one line naming it.
+ */
+import type { Command } from 'commander';
+import { CheckLoadError, loadCheckFile, loadPlugin, type CheckFile, type Plugin } from '../pmc/external.js';
+import { CliError } from './errors.js';
+
+export interface ExternalCheckCliOptions {
+  checksFile?: string[];
+  plugin?: string[];
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function addExternalCheckOptions(command: Command): Command {
+  return command
+    .option('--checks-file <file>', 'add the checks of an XML check file (repeatable; docs/check-files.md)', collect)
+    .option('--plugin <path>', 'add the checks of a native plugin, a shared library (repeatable; docs/plugins.md)', collect);
+}
+
+/** Loads every file named, in order; a CheckLoadError becomes a CliError (exit 1) with its message. */
+export async function loadExternalChecks(opts: ExternalCheckCliOptions): Promise<{ checkFiles?: CheckFile[]; plugins?: Plugin[] }> {
+  try {
+    const checkFiles = await Promise.all((opts.checksFile ?? []).map((file) => loadCheckFile(file)));
+    const plugins: Plugin[] = [];
+    for (const file of opts.plugin ?? []) plugins.push(await loadPlugin(file));
+    return {
+      ...(checkFiles.length > 0 ? { checkFiles } : {}),
+      ...(plugins.length > 0 ? { plugins } : {}),
+    };
+  } catch (error) {
+    if (error instanceof CheckLoadError) throw new CliError(error.message, undefined, { cause: error });
+    throw error;
+  }
+}
