@@ -297,14 +297,21 @@ const FACT_FETCHERS: Record<string, (facts: Facts, options: RunOptions) => Promi
 /** The names FACT_FETCHERS knows; a test holds them equal to the native list. */
 export const FETCHABLE_FACTS: readonly string[] = Object.keys(FACT_FETCHERS);
 
-/** Fetches the named facts concurrently; a fact libvirt cannot give becomes an error the checks that read it report. */
+/**
+ * Fetches the named facts concurrently; a fact libvirt cannot give becomes an
+ * error the checks that read it report. Each fetch is bounded by the run's
+ * per-check timeout, and the run's signal stops the wait: a hung libvirt call
+ * cannot hold the run before its checks start.
+ */
 export async function fetchNativeFacts(
   facts: Facts,
   options: RunOptions,
   names: Iterable<string>,
+  timeoutMs: number,
 ): Promise<{ values: Record<string, string>; errors: Record<string, string> }> {
   const values: Record<string, string> = {};
   const errors: Record<string, string> = {};
+  const { signal } = options;
   await Promise.all(
     [...new Set(names)].map(async (name) => {
       const fetch = FACT_FETCHERS[name];
@@ -312,10 +319,22 @@ export async function fetchNativeFacts(
         errors[name] = `no such fact: ${name}`;
         return;
       }
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort: (() => void) | undefined;
+      const stop = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`fetching it timed out after ${timeoutMs} ms`)), timeoutMs);
+        timer.unref();
+        onAbort = () => reject(new Error('the run was cancelled'));
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+      });
       try {
-        values[name] = await fetch(facts, options);
+        values[name] = await Promise.race([fetch(facts, options), stop]);
       } catch (e) {
         errors[name] = e instanceof Error ? e.message : String(e);
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
       }
     }),
   );

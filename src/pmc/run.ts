@@ -74,10 +74,11 @@ function whence(entry: Entry): string {
   return entry.origin;
 }
 
-/** The facts the run's native checks read: fetched before the run, through the run's Facts. */
-function nativeFactNames(entries: Entry[]): Set<string> {
+/** The facts the run's native checks read (skipped ones aside): fetched before the run, through the run's Facts. */
+function nativeFactNames(entries: Entry[], skip: readonly string[]): Set<string> {
   const names = new Set<string>();
   for (const entry of entries) {
+    if (skip.includes(entry.name)) continue;
     if (entry.kind === 'xml') for (const v of entry.file.native.checks[entry.index]!.variables) names.add(v);
     if (entry.kind === 'plugin') for (const f of entry.plugin.facts) names.add(f);
   }
@@ -138,10 +139,10 @@ export async function runPMC(
     else if (entry.kind === 'xml') list.addXml(entry.file.native.handle, entry.index);
     else list.addPlugin(entry.plugin.native.handle, entry.index);
   }
-  const factNames = nativeFactNames(entries);
+  const factNames = nativeFactNames(entries, options.skip ?? []);
   if (factNames.size > 0) {
     // Cached in `facts`: the JS checks of this run read the same fetches.
-    const { values, errors } = await fetchNativeFacts(facts, options, factNames);
+    const { values, errors } = await fetchNativeFacts(facts, options, factNames, timeoutMs);
     list.setFacts(values, errors);
   }
 

@@ -325,6 +325,16 @@ describe('XML check files: runs on the test driver', () => {
     expect(() => listChecks({ checkFiles: [file, file], noBuiltins: true })).toThrow(/two checks are named site\.clash/);
   });
 
+  it('a cancelled run does not wait for the facts and runs nothing', async () => {
+    const file = await loadCheckFile(checksFile(check('site.cancelled', 'count($dstCaps/*) = 1')));
+    const controller = new AbortController();
+    controller.abort();
+    const report = await run(guest1, [file], { signal: controller.signal });
+    expect(report.cancelled).toBe(true);
+    expect(report.checks[0]!.status).not.toBe('pass');
+    expect(report.verdict).not.toBe('allowed');
+  });
+
   it('runs one file in concurrent runs (its expressions are guarded)', async () => {
     const file = await loadCheckFile(
       checksFile(Array.from({ length: 20 }, (_, i) => check(`site.c${i}`, `count(//*) &gt; ${i % 3}`, '{count(//*)}')).join('\n')),
