@@ -22,6 +22,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           // The CLI tests run dist/cli/main.js: compile it first.
           globalSetup: ['test/helpers/build-ts.ts', 'test/e2e/global-setup.ts'],
+          setupFiles: ['test/e2e/keep-lab-vm-home.ts'],
           // One lab, one set of guests: files take turns.
           fileParallelism: false,
           testTimeout: 60_000,
