@@ -11,20 +11,20 @@ Napi::Function Cancel::Init(Napi::Env env) {
 }
 
 Cancel::Cancel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Cancel>(info) {
-  cancel_ = virPMCCancelNew();
-  if (cancel_ == nullptr) throw Napi::Error::New(info.Env(), "out of memory");
+  virPMCCancelPtr cancel = virPMCCancelNew();
+  if (cancel == nullptr) throw Napi::Error::New(info.Env(), "out of memory");
+  cancel_ = std::shared_ptr<virPMCCancel>(cancel, virPMCCancelFree);
 }
 
-// A run holds a reference to this object until it settles, so no runner uses it here.
-Cancel::~Cancel() { virPMCCancelFree(cancel_); }
+Cancel::~Cancel() = default;
 
 Napi::Value Cancel::Trigger(const Napi::CallbackInfo& info) {
-  virPMCCancelTrigger(cancel_);
+  virPMCCancelTrigger(cancel_.get());
   return info.Env().Undefined();
 }
 
 Napi::Value Cancel::IsTriggered(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), virPMCCancelIsTriggered(cancel_) != 0);
+  return Napi::Boolean::New(info.Env(), virPMCCancelIsTriggered(cancel_.get()) != 0);
 }
 
 }  // namespace pmc

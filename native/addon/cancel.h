@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include <memory>
+
 #include "pmc.h"
 
 namespace pmc {
@@ -14,13 +16,14 @@ class Cancel : public Napi::ObjectWrap<Cancel> {
   explicit Cancel(const Napi::CallbackInfo& info);
   ~Cancel() override;
 
-  virPMCCancelPtr handle() const { return cancel_; }
+  // Shared with the runs that use it, which may outlive this object.
+  std::shared_ptr<virPMCCancel> handle() const { return cancel_; }
 
  private:
   Napi::Value Trigger(const Napi::CallbackInfo& info);
   Napi::Value IsTriggered(const Napi::CallbackInfo& info);
 
-  virPMCCancelPtr cancel_ = nullptr;
+  std::shared_ptr<virPMCCancel> cancel_;
 };
 
 }  // namespace pmc

@@ -29,51 +29,51 @@ Napi::Function CheckList::Init(Napi::Env env) {
                      });
 }
 
-CheckList::CheckList(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CheckList>(info) {
-  list_ = virPMCCheckListNew();
-  if (list_ == nullptr) throw Napi::Error::New(info.Env(), "out of memory");
-}
+CheckListData::CheckListData() : list_(virPMCCheckListNew()) {}
 
-CheckList::~CheckList() {
-  // A run holds a reference to this object until it ends, so none is active here.
-  virPMCCheckListFree(list_);
+// The last holder is the JS object or a run that outlived it, after its end.
+CheckListData::~CheckListData() { virPMCCheckListFree(list_); }
+
+CheckList::CheckList(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<CheckList>(info), data_(std::make_shared<CheckListData>()) {
+  if (data_->list_ == nullptr) throw Napi::Error::New(info.Env(), "out of memory");
 }
 
 virPMCCheckPtr CheckList::NewCheck(const Napi::CallbackInfo& info) {
-  if (running_) throw Napi::Error::New(info.Env(), "a running check list cannot change");
-  strings_.push_back(StringArg(info, 0, "name"));
-  const char* name = strings_.back().c_str();
-  strings_.push_back(OptionalStringArg(info, 1, "description"));
-  const char* description = strings_.back().c_str();
+  if (data_->running_) throw Napi::Error::New(info.Env(), "a running check list cannot change");
+  data_->strings_.push_back(StringArg(info, 0, "name"));
+  const char* name = data_->strings_.back().c_str();
+  data_->strings_.push_back(OptionalStringArg(info, 1, "description"));
+  const char* description = data_->strings_.back().c_str();
   virPMCSeverity severity = SeverityArg(info, 2);
-  strings_.push_back(StringArg(info, 3, "origin"));
-  const char* origin = strings_.back().c_str();
-  checks_.push_back(virPMCCheck{name, description, severity, nullptr, nullptr, 0, origin});
-  return &checks_.back();
+  data_->strings_.push_back(StringArg(info, 3, "origin"));
+  const char* origin = data_->strings_.back().c_str();
+  data_->checks_.push_back(virPMCCheck{name, description, severity, nullptr, nullptr, 0, origin});
+  return &data_->checks_.back();
 }
 
 // addJs(name, description, severity, origin) → index of the check in the list.
 Napi::Value CheckList::AddJs(const Napi::CallbackInfo& info) {
   virPMCCheckPtr check = NewCheck(info);
-  auto index = static_cast<uint32_t>(list_->count);
-  jsChecks_.push_back(JsCheck{this, index});
+  auto index = static_cast<uint32_t>(data_->list_->count);
+  data_->jsChecks_.push_back(JsCheck{data_.get(), index});
   check->run = RunJsCheck;
-  check->opaque = &jsChecks_.back();
-  if (virPMCCheckListAdd(list_, check) < 0) {
-    jsChecks_.pop_back();
-    checks_.pop_back();
+  check->opaque = &data_->jsChecks_.back();
+  if (virPMCCheckListAdd(data_->list_, check) < 0) {
+    data_->jsChecks_.pop_back();
+    data_->checks_.pop_back();
     throw Napi::Error::New(info.Env(), std::string("duplicate or invalid check: ") + check->name);
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  pending_.push_back(nullptr);
+  std::lock_guard<std::mutex> lock(data_->mutex_);
+  data_->pending_.push_back(nullptr);
   return Napi::Number::New(info.Env(), index);
 }
 
 Napi::Value CheckList::Count(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(list_->count));
+  return Napi::Number::New(info.Env(), static_cast<double>(data_->list_->count));
 }
 
-bool CheckList::BeginRun(Napi::ThreadSafeFunction dispatcher) {
+bool CheckListData::BeginRun(GuardedTsfn dispatcher) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_) return false;
   running_ = true;
@@ -81,12 +81,12 @@ bool CheckList::BeginRun(Napi::ThreadSafeFunction dispatcher) {
   return true;
 }
 
-void CheckList::EndRun() {
+void CheckListData::EndRun() {
   std::vector<virPMCResultPtr> abandoned;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     running_ = false;
-    dispatcher_ = Napi::ThreadSafeFunction();
+    dispatcher_ = GuardedTsfn();
     queued_.clear();
     for (auto& result : pending_) {
       if (result != nullptr) abandoned.push_back(result);
@@ -102,8 +102,8 @@ void CheckList::EndRun() {
 
 int CheckList::RunJsCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {
   auto* js = static_cast<JsCheck*>(opaque);
-  CheckList* self = js->list;
-  Napi::ThreadSafeFunction dispatcher;
+  CheckListData* self = js->data;
+  GuardedTsfn dispatcher;
   bool first;
   {
     std::lock_guard<std::mutex> lock(self->mutex_);
@@ -113,8 +113,9 @@ int CheckList::RunJsCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResul
     dispatcher = self->dispatcher_;
   }
   if (!first) return VIR_PMC_RUN_PENDING;  // the JS thread is already on its way
-  napi_status status = dispatcher.NonBlockingCall(
-      [self](Napi::Env env, Napi::Function fn) { self->Drain(env, fn); });
+  std::shared_ptr<CheckListData> keep = self->shared_from_this();
+  napi_status status =
+      dispatcher.NonBlockingCall([keep](Napi::Env, Napi::Function fn) { keep->Drain(fn); });
   if (status != napi_ok) {
     // The environment is going away: nothing queued will ever reach JS.
     std::vector<uint32_t> lost;
@@ -129,19 +130,20 @@ int CheckList::RunJsCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResul
   return VIR_PMC_RUN_PENDING;
 }
 
-void CheckList::Drain(Napi::Env env, Napi::Function dispatcher) {
+void CheckListData::Drain(Napi::Function dispatcher) {
   std::vector<uint32_t> batch;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     batch.swap(queued_);
   }
+  Napi::Env env = dispatcher.Env();
   Napi::Array indices = Napi::Array::New(env, batch.size());
   for (size_t i = 0; i < batch.size(); i++) indices.Set(i, batch[i]);
   // The dispatcher never throws: TS catches whatever a check does.
   dispatcher.Call({indices});
 }
 
-bool CheckList::CompleteOne(uint32_t index, int status, const char* message, const char* details) {
+bool CheckListData::CompleteOne(uint32_t index, int status, const char* message, const char* details) {
   virPMCResultPtr result = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -160,8 +162,8 @@ Napi::Value CheckList::Complete(const Napi::CallbackInfo& info) {
   int status = static_cast<int>(IntegerArg(info, 1, "status", -1, 100));
   std::string message = OptionalStringArg(info, 2, "message");
   std::string details = OptionalStringArg(info, 3, "details");
-  if (index >= list_->count) throw Napi::RangeError::New(info.Env(), "no such check");
-  bool first = CompleteOne(index, status, message.c_str(), details.empty() ? nullptr : details.c_str());
+  if (index >= data_->list_->count) throw Napi::RangeError::New(info.Env(), "no such check");
+  bool first = data_->CompleteOne(index, status, message.c_str(), details.empty() ? nullptr : details.c_str());
   return Napi::Boolean::New(info.Env(), first);
 }
 
@@ -176,12 +178,12 @@ Napi::Value CheckList::CompleteBatch(const Napi::CallbackInfo& info) {
   uint32_t n = indices.Length();
   for (uint32_t i = 0; i < n; i++) {
     uint32_t index = indices.Get(i).As<Napi::Number>().Uint32Value();
-    if (index >= list_->count) throw Napi::RangeError::New(env, "no such check");
+    if (index >= data_->list_->count) throw Napi::RangeError::New(env, "no such check");
     int status = statuses.Get(i).As<Napi::Number>().Int32Value();
     std::string message = messages.Get(i).IsString() ? messages.Get(i).As<Napi::String>().Utf8Value() : "";
     Napi::Value d = details.Get(i);
     std::string detail = d.IsString() ? d.As<Napi::String>().Utf8Value() : "";
-    CompleteOne(index, status, message.c_str(), d.IsString() ? detail.c_str() : nullptr);
+    data_->CompleteOne(index, status, message.c_str(), d.IsString() ? detail.c_str() : nullptr);
   }
   return env.Undefined();
 }

@@ -1,6 +1,7 @@
-// CheckList: the C++ mirror of one virPMCCheckList, built for one run. It owns
-// the virPMCCheck structs (and their strings) that the C runner reads, and the
-// trampolines through which the runner calls JS checks.
+// CheckList: the C++ mirror of one virPMCCheckList, built for one run. Its
+// state (the virPMCCheck structs and their strings that the C runner reads,
+// and the trampolines through which the runner calls JS checks) is shared with
+// the run, so it outlives the JS object when the environment goes away first.
 #pragma once
 
 #include <napi.h>
@@ -11,68 +12,46 @@
 #include <vector>
 
 #include "check_file.h"
+#include "guarded_tsfn.h"
 #include "plugin.h"
 #include "pmc.h"
 #include "run_facts.h"
 
 namespace pmc {
 
-class CheckList;
+struct CheckListData;
 
 // The opaque of a JS check's virPMCCheck.
 struct JsCheck {
-  CheckList* list;
+  CheckListData* data;
   uint32_t index;
 };
 
-class CheckList : public Napi::ObjectWrap<CheckList> {
- public:
-  static Napi::Function Init(Napi::Env env);
-  explicit CheckList(const Napi::CallbackInfo& info);
-  ~CheckList() override;
+// Native checks (XML check files, plugins) run in C on the runner's worker
+// threads; their opaques keep what they read alive. See check_list_native.cc.
+struct XmlRef {
+  std::shared_ptr<const checks::CheckFile> file;
+  checks::XmlCheck* check;
+  std::shared_ptr<const checks::RunFacts> facts;
+};
+struct PluginRef {
+  std::shared_ptr<const checks::Plugin> plugin;
+  virPMCCheckPtr check;
+  std::shared_ptr<const checks::RunFacts> facts;
+};
 
-  virPMCCheckListPtr list() const { return list_; }
+struct CheckListData : std::enable_shared_from_this<CheckListData> {
+  CheckListData();
+  ~CheckListData();
 
   // A run starts: JS checks are dispatched through `dispatcher` (a TSFN whose
-  // JS side calls check `index` and later complete(index, …)). Returns false if
-  // the list is already running.
-  bool BeginRun(Napi::ThreadSafeFunction dispatcher);
+  // JS side calls the checks of the indices it gets and later complete(index,
+  // …)). Returns false if the list is already running.
+  bool BeginRun(GuardedTsfn dispatcher);
   void EndRun();
-
- private:
-  // The trampoline: the runner calls it on its own thread (JS checks are not
-  // VIR_PMC_CHECK_BLOCKING), so it only queues the call and returns PENDING.
-  static int RunJsCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
-
-  // Native checks (XML check files, plugins) run in C on the runner's worker
-  // threads; their opaques keep what they read alive. See check_list_native.cc.
-  struct XmlRef {
-    std::shared_ptr<const checks::CheckFile> file;
-    checks::XmlCheck* check;
-    std::shared_ptr<const checks::RunFacts> facts;
-  };
-  struct PluginRef {
-    std::shared_ptr<const checks::Plugin> plugin;
-    virPMCCheckPtr check;
-    std::shared_ptr<const checks::RunFacts> facts;
-  };
-  static int RunXmlCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
-  static int RunPluginCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
-  Napi::Value AddXml(const Napi::CallbackInfo& info);
-  Napi::Value AddPlugin(const Napi::CallbackInfo& info);
-  Napi::Value SetFacts(const Napi::CallbackInfo& info);
-  // Adds a native check built by the caller; its index, or throws on a duplicate.
-  uint32_t AddNative(Napi::Env env, virPMCCheck check);
-
-  Napi::Value AddJs(const Napi::CallbackInfo& info);
-  Napi::Value Complete(const Napi::CallbackInfo& info);
-  Napi::Value CompleteBatch(const Napi::CallbackInfo& info);
   // On the JS thread: hands every queued index to the dispatcher in one call.
-  void Drain(Napi::Env env, Napi::Function dispatcher);
+  void Drain(Napi::Function dispatcher);
   bool CompleteOne(uint32_t index, int status, const char* message, const char* details);
-  Napi::Value Count(const Napi::CallbackInfo& info);
-
-  virPMCCheckPtr NewCheck(const Napi::CallbackInfo& info);
 
   virPMCCheckListPtr list_ = nullptr;
   std::deque<virPMCCheck> checks_;     // stable addresses for the list's pointers
@@ -88,8 +67,37 @@ class CheckList : public Napi::ObjectWrap<CheckList> {
   // Started checks not yet handed to JS. Only the first of a batch wakes the
   // JS thread: thousands of checks cost one thread-safe call, not thousands.
   std::vector<uint32_t> queued_;
-  Napi::ThreadSafeFunction dispatcher_;
+  GuardedTsfn dispatcher_;
   bool running_ = false;
+};
+
+class CheckList : public Napi::ObjectWrap<CheckList> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit CheckList(const Napi::CallbackInfo& info);
+
+  const std::shared_ptr<CheckListData>& data() const { return data_; }
+
+ private:
+  // The trampoline: the runner calls it on its own thread (JS checks are not
+  // VIR_PMC_CHECK_BLOCKING), so it only queues the call and returns PENDING.
+  static int RunJsCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
+  static int RunXmlCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
+  static int RunPluginCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result);
+
+  Napi::Value AddJs(const Napi::CallbackInfo& info);
+  Napi::Value AddXml(const Napi::CallbackInfo& info);
+  Napi::Value AddPlugin(const Napi::CallbackInfo& info);
+  Napi::Value SetFacts(const Napi::CallbackInfo& info);
+  Napi::Value Complete(const Napi::CallbackInfo& info);
+  Napi::Value CompleteBatch(const Napi::CallbackInfo& info);
+  Napi::Value Count(const Napi::CallbackInfo& info);
+
+  virPMCCheckPtr NewCheck(const Napi::CallbackInfo& info);
+  // Adds a native check built by the caller; its index, or throws on a duplicate.
+  uint32_t AddNative(Napi::Env env, virPMCCheck check);
+
+  std::shared_ptr<CheckListData> data_;
 };
 
 }  // namespace pmc

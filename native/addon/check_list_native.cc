@@ -9,16 +9,16 @@
 namespace pmc {
 
 uint32_t CheckList::AddNative(Napi::Env env, virPMCCheck check) {
-  if (running_) throw Napi::Error::New(env, "a running check list cannot change");
-  checks_.push_back(check);
-  virPMCCheckPtr stored = &checks_.back();
-  auto index = static_cast<uint32_t>(list_->count);
-  if (virPMCCheckListAdd(list_, stored) < 0) {
-    checks_.pop_back();
+  if (data_->running_) throw Napi::Error::New(env, "a running check list cannot change");
+  data_->checks_.push_back(check);
+  virPMCCheckPtr stored = &data_->checks_.back();
+  auto index = static_cast<uint32_t>(data_->list_->count);
+  if (virPMCCheckListAdd(data_->list_, stored) < 0) {
+    data_->checks_.pop_back();
     throw Napi::Error::New(env, std::string("duplicate or invalid check: ") + check.name);
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  pending_.push_back(nullptr);  // pending_ is indexed like the list; native checks never use their slot
+  std::lock_guard<std::mutex> lock(data_->mutex_);
+  data_->pending_.push_back(nullptr);  // data_->pending_ is indexed like the list; native checks never use their slot
   return index;
 }
 
@@ -29,15 +29,15 @@ Napi::Value CheckList::AddXml(const Napi::CallbackInfo& info) {
   auto which = static_cast<size_t>(IntegerArg(info, 1, "index", 0, UINT32_MAX));
   if (which >= file->checks.size()) throw Napi::RangeError::New(env, "no such check in " + file->path);
   checks::XmlCheck* check = file->checks[which].get();
-  strings_.push_back(OptionalStringArg(info, 2, "origin"));
-  const char* origin = strings_.back().empty() ? "xml" : strings_.back().c_str();
-  xmlRefs_.push_back(XmlRef{file, check, facts_});
+  data_->strings_.push_back(OptionalStringArg(info, 2, "origin"));
+  const char* origin = data_->strings_.back().empty() ? "xml" : data_->strings_.back().c_str();
+  data_->xmlRefs_.push_back(XmlRef{file, check, data_->facts_});
   virPMCCheck c{check->name.c_str(), check->description.c_str(), check->severity, RunXmlCheck,
-                &xmlRefs_.back(), VIR_PMC_CHECK_BLOCKING, origin};
+                &data_->xmlRefs_.back(), VIR_PMC_CHECK_BLOCKING, origin};
   try {
     return Napi::Number::New(env, AddNative(env, c));
   } catch (...) {
-    xmlRefs_.pop_back();
+    data_->xmlRefs_.pop_back();
     throw;
   }
 }
@@ -49,15 +49,15 @@ Napi::Value CheckList::AddPlugin(const Napi::CallbackInfo& info) {
   auto which = static_cast<size_t>(IntegerArg(info, 1, "index", 0, UINT32_MAX));
   if (which >= plugin->checks.size()) throw Napi::RangeError::New(env, "no such check in " + plugin->path);
   const checks::PluginCheck& pc = plugin->checks[which];
-  strings_.push_back("plugin:" + plugin->name);
-  const char* origin = strings_.back().c_str();
-  pluginRefs_.push_back(PluginRef{plugin, pc.check, facts_});
+  data_->strings_.push_back("plugin:" + plugin->name);
+  const char* origin = data_->strings_.back().c_str();
+  data_->pluginRefs_.push_back(PluginRef{plugin, pc.check, data_->facts_});
   virPMCCheck c{pc.name.c_str(), pc.check->description, pc.check->severity, RunPluginCheck,
-                &pluginRefs_.back(), pc.check->flags, origin};
+                &data_->pluginRefs_.back(), pc.check->flags, origin};
   try {
     return Napi::Number::New(env, AddNative(env, c));
   } catch (...) {
-    pluginRefs_.pop_back();
+    data_->pluginRefs_.pop_back();
     throw;
   }
 }
@@ -66,9 +66,9 @@ Napi::Value CheckList::AddPlugin(const Napi::CallbackInfo& info) {
 // checks read in the next run, fetched by TS through the run's Facts.
 Napi::Value CheckList::SetFacts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (running_) throw Napi::Error::New(env, "a running check list cannot change");
+  if (data_->running_) throw Napi::Error::New(env, "a running check list cannot change");
   if (!info[0].IsObject() || !info[1].IsObject()) throw Napi::TypeError::New(env, "setFacts takes two objects");
-  checks::RunFacts& facts = *facts_;
+  checks::RunFacts& facts = *data_->facts_;
   facts.Clear();
   Napi::Object values = info[0].As<Napi::Object>(), errors = info[1].As<Napi::Object>();
   Napi::Array names = values.GetPropertyNames();

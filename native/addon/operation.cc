@@ -2,8 +2,9 @@
 
 #include <libxml/xmlerror.h>
 
-#include <mutex>
 #include <thread>
+
+#include "guarded_tsfn.h"
 
 namespace pmc {
 
@@ -81,38 +82,16 @@ Napi::Promise Operation::Queue(std::unique_ptr<Operation> owned, Thread thread) 
   }
 
   // Dedicated: a thread of its own, reporting back through a thread-safe
-  // function. When the environment goes away first (a worker terminated
-  // during a migration), Node deletes the thread-safe function while the
-  // thread still runs; touching it then is a use-after-free (it aborted the
-  // process). So the thread only touches it under `link->mutex` while
-  // `link->alive`, which the function's finalizer clears.
-  struct Link {
-    std::mutex mutex;
-    bool alive = true;
-  };
-  auto link = std::make_shared<Link>();
-  auto* finalizerLink = new std::shared_ptr<Link>(link);
-  auto tsfn = Napi::ThreadSafeFunction::New(
-      env, Napi::Function(), "pmc.operation", 0, 1, static_cast<void*>(nullptr),
-      [](Napi::Env, std::shared_ptr<Link>* held, void*) {
-        {
-          std::lock_guard<std::mutex> lock((*held)->mutex);
-          (*held)->alive = false;
-        }
-        delete held;
-      },
-      finalizerLink);
-  std::thread([op, tsfn, link]() mutable {
+  // function guarded against the environment going away first (a worker
+  // terminated during a migration).
+  GuardedTsfn tsfn = GuardedTsfn::New(env, Napi::Function(), "pmc.operation");
+  std::thread([op, tsfn]() mutable {
     op->Run();
-    std::lock_guard<std::mutex> lock(link->mutex);
-    napi_status status = napi_closing;
-    if (link->alive) {
-      status = tsfn.BlockingCall(op, [](Napi::Env env, Napi::Function, Operation* self) {
-        self->Settle(env);
-        delete self;
-      });
-      tsfn.Release();
-    }
+    napi_status status = tsfn.BlockingCall(op, [](Napi::Env env, Napi::Function, Operation* self) {
+      self->Settle(env);
+      delete self;
+    });
+    tsfn.Release();
     if (status != napi_ok) {
       op->Abandon();
       delete op;

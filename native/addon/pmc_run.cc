@@ -78,7 +78,7 @@ Data ReportToData(const virPMCReport& r) {
 }
 
 struct ProgressSink {
-  Napi::ThreadSafeFunction tsfn;
+  GuardedTsfn tsfn;
 };
 
 void OnProgress(const virPMCProgress* progress, void* opaque) {
@@ -98,11 +98,11 @@ class RunOperation : public Operation {
 
   ~RunOperation() override { virPMCReportClear(&report_); }
 
-  CheckList* list = nullptr;
-  Napi::ObjectReference listRef, destRef, cancelRef;
-  Napi::ThreadSafeFunction dispatcher;
+  std::shared_ptr<CheckListData> list;
+  Napi::ObjectReference destRef;
+  GuardedTsfn dispatcher;
   std::unique_ptr<ProgressSink> progress;
-  virPMCCancelPtr cancel = nullptr;
+  std::shared_ptr<virPMCCancel> cancel;
   bool migrate = false;
   unsigned int flags = 0, migrateFlags = 0, timeoutMs = 0, progressIntervalMs = 0;
   std::vector<std::string> skip;
@@ -118,19 +118,19 @@ class RunOperation : public Operation {
     opts.timeoutMs = timeoutMs;
     opts.skip = skipPtrs.data();
     opts.nskip = skipPtrs.size();
-    opts.cancel = cancel;
+    opts.cancel = cancel.get();
     opts.progress = progress ? OnProgress : nullptr;
     opts.progressOpaque = progress.get();
     opts.progressIntervalMs = progressIntervalMs;
     opts.dconnuri = OrNull(dconnuri);
     int rc;
     if (migrate) {
-      rc = virDomainMigratePMC(dom_.get(), dconn_.get(), list->list(), &opts, params ? params->params() : nullptr,
+      rc = virDomainMigratePMC(dom_.get(), dconn_.get(), list->list_, &opts, params ? params->params() : nullptr,
                                params ? params->count() : 0, migrateFlags, &report_);
       // A failed migration is in the report; only a bad argument is an error here.
       if (rc < 0 && !report_.migrationAttempted) Fail("the check run could not start");
     } else {
-      rc = virPMCRunChecks(dom_.get(), dconn_.get(), list->list(), &opts, &report_);
+      rc = virPMCRunChecks(dom_.get(), dconn_.get(), list->list_, &opts, &report_);
       if (rc < 0) Fail("the check run could not start");
     }
   }
@@ -141,6 +141,13 @@ class RunOperation : public Operation {
     if (progress) progress->tsfn.Release();
     dom_.reset();
     dconn_.reset();
+  }
+
+  // The environment went away during the run: its JS handles are gone with it.
+  void Abandon() override {
+    Operation::Abandon();
+    destRef.SuppressDestruct();
+    list->EndRun();
   }
 
   Napi::Value OnOK(Napi::Env env) override {
@@ -191,8 +198,7 @@ Napi::Value RunPMC(const Napi::CallbackInfo& info) {
   }
 
   auto op = std::make_unique<RunOperation>(env, dom, dconn);
-  op->list = CheckList::Unwrap(info[2].As<Napi::Object>());
-  op->listRef = Napi::Persistent(info[2].As<Napi::Object>());
+  op->list = CheckList::Unwrap(info[2].As<Napi::Object>())->data();
   op->destRef = Napi::Persistent(info[1].As<Napi::Object>());
   op->migrate = options.Get("migrate").ToBoolean();
   if (options.Get("sequential").ToBoolean()) op->flags |= VIR_PMC_RUN_SEQUENTIAL;
@@ -215,21 +221,18 @@ Napi::Value RunPMC(const Napi::CallbackInfo& info) {
 
   if (info.Length() > 5 && info[5].IsFunction()) {
     op->progress = std::make_unique<ProgressSink>();
-    op->progress->tsfn = Napi::ThreadSafeFunction::New(env, info[5].As<Napi::Function>(), "pmc.progress", 0, 1);
+    op->progress->tsfn = GuardedTsfn::New(env, info[5].As<Napi::Function>(), "pmc.progress");
   }
   if (info.Length() > 6 && info[6].IsObject()) {
     if (!info[6].As<Napi::Object>().InstanceOf(data->cancelClass.Value())) {
       throw Napi::TypeError::New(env, "cancel must be a Cancel");
     }
-    op->cancelRef = Napi::Persistent(info[6].As<Napi::Object>());
     op->cancel = Cancel::Unwrap(info[6].As<Napi::Object>())->handle();
   }
 
-  // The dispatcher's queue may still hold a call for the list after the run
-  // settles (a check that timed out): the list lives until the TSFN is finalized.
-  auto* keepList = new Napi::ObjectReference(Napi::Persistent(info[2].As<Napi::Object>()));
-  op->dispatcher = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "pmc.check", 0, 1,
-                                                 [keepList](Napi::Env) { delete keepList; });
+  // The dispatcher's queued calls hold the list's state, so a call still
+  // queued when the run ends (a check that timed out) finds it alive.
+  op->dispatcher = GuardedTsfn::New(env, info[4].As<Napi::Function>(), "pmc.check");
   if (!op->list->BeginRun(op->dispatcher)) {
     op->dispatcher.Release();
     if (op->progress) op->progress->tsfn.Release();

@@ -89,6 +89,38 @@ describe('worker threads', () => {
     await c.close();
   });
 
+  it('survives terminate() of workers in the middle of check runs; the main thread keeps working', async () => {
+    // The runner's thread outlives the worker: the check list, the cancel and
+    // the thread-safe functions it uses must not go with the environment.
+    for (let i = 0; i < 6; i++) {
+      const { exitCode } = await runWorker(
+        `
+        (async () => {
+          const c = await addon.Connection.open(${JSON.stringify(fixtureUri('host-a'))}, false);
+          const b = await addon.Connection.open(${JSON.stringify(fixtureUri('host-b'))}, false);
+          const d = await c.lookupDomainByName('guest1');
+          post('terminate-me');
+          for (;;) {
+            const list = new addon.CheckList();
+            for (let k = 0; k < 200; k++) list.addJs('t.c' + k, '', k % 3 ? 'info' : 'critical', 'js');
+            const options = { migrate: false, sequential: false, strict: false, timeoutMs: 300, skip: [],
+              progressIntervalMs: 50, migrateFlags: 0, params: {}, dconnuri: undefined };
+            // Every other check never settles: the run waits for its timeout.
+            const dispatch = (indices) => setTimeout(() => {
+              for (const i of indices) if (i % 2) list.complete(i, 0, 'ok');
+            }, 1);
+            await addon.runPMC(d, b, list, options, dispatch, () => {}, new addon.Cancel());
+          }
+        })();`,
+        { terminateAfterMs: 20 + i * 60 },
+      );
+      expect(exitCode).toBe(1);
+    }
+    const c = await Connection.open('test:///default');
+    expect((await c.getNodeInfo()).cpus).toBe(16);
+    await c.close();
+  });
+
   it('runs the addon in four workers at once, each with its own connections', async () => {
     const results = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
