@@ -2,6 +2,7 @@
 import { CommanderError } from 'commander';
 import { LibvirtError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
+import { printable } from './style.js';
 
 /** An error meant for the operator: its message is the whole story. */
 export class CliError extends Error {
@@ -40,7 +41,7 @@ export function reportFatal(error: unknown, debug = debugRequested()): number {
   } else {
     message = String(error);
   }
-  process.stderr.write(`pmc: error: ${oneLine(message)}\n`);
+  process.stderr.write(`pmc: error: ${printable(oneLine(message))}\n`);
   if (debug) {
     let current: unknown = error;
     while (current instanceof Error) {

@@ -36,6 +36,14 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+/** Resolves once every earlier write to `stream` was handed to the OS (or the stream failed). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
 registerMigrate(program);
 registerCheck(program);
 registerChecks(program);
@@ -47,5 +55,8 @@ try {
 } catch (error) {
   process.exitCode = reportFatal(error);
 }
-// The addon's event-loop thread keeps the process alive: leave once the command is done.
+// The addon's event-loop thread keeps the process alive: leave once the command
+// is done, but only after what was written has reached the pipe: process.exit
+// drops pending writes (a report to a slow reader would end after 64 KiB).
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 process.exit(process.exitCode ?? 0);

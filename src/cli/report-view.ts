@@ -3,7 +3,7 @@
  * check, then the verdict and (after a migration) where the guest runs now.
  */
 import type { CheckResult, CheckStatus, Report } from '../pmc/types.js';
-import { formatDuration, type Style } from './style.js';
+import { formatDuration, printable, type Style } from './style.js';
 
 /** Failures first: they are what the operator must act on. */
 const GROUPS: { status: CheckStatus; title: string }[] = [
@@ -29,7 +29,7 @@ function statusStyle(result: CheckResult, style: Style): (s: string) => string {
 }
 
 function hostLabel(side: { uri: string; hostname: string }): string {
-  return side.hostname ? `${side.hostname} (${side.uri})` : side.uri;
+  return printable(side.hostname ? `${side.hostname} (${side.uri})` : side.uri);
 }
 
 export interface ReportViewOptions {
@@ -42,14 +42,14 @@ export interface ReportViewOptions {
 export function renderReport(report: Report, style: Style, view: ReportViewOptions): string {
   const lines: string[] = [];
   const arrow = view.mode === 'check' ? '→ (dry run)' : '→';
-  lines.push(style.bold(`Domain ${report.domain.name}: ${hostLabel(report.source)} ${arrow} ${hostLabel(report.destination)}`));
+  lines.push(style.bold(`Domain ${printable(report.domain.name)}: ${hostLabel(report.source)} ${arrow} ${hostLabel(report.destination)}`));
 
   if (!view.withChecks) {
     lines.push('Checks: none (run with --pmc for pre-migration checks)');
   } else if (report.checks.length === 0) {
     lines.push('Checks: none available');
   } else {
-    const nameWidth = Math.max(...report.checks.map((c) => c.name.length));
+    const nameWidth = Math.max(...report.checks.map((c) => printable(c.name).length));
     for (const group of GROUPS) {
       const members = report.checks.filter((c) => c.status === group.status);
       if (members.length === 0) continue;
@@ -57,7 +57,7 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
       for (const c of members) {
         const paint = statusStyle(c, style);
         const label = paint(STATUS_LABEL[c.status].padEnd(5));
-        lines.push(`  ${label}  ${c.severity.padEnd(8)}  ${c.name.padEnd(nameWidth)}  ${c.message}`);
+        lines.push(`  ${label}  ${c.severity.padEnd(8)}  ${printable(c.name).padEnd(nameWidth)}  ${printable(c.message)}`);
       }
     }
   }
@@ -65,7 +65,7 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
   lines.push('', verdictLine(report, style, view));
   const migration = migrationLine(report, style, view);
   if (migration) lines.push(migration);
-  if (report.stateError) lines.push(style.yellow(`Not migrated: ${report.stateError}`));
+  if (report.stateError) lines.push(style.yellow(`Not migrated: ${printable(report.stateError)}`));
   if (view.mode === 'migrate') lines.push(locationLine(report, style));
   return `${lines.join('\n')}\n`;
 }
@@ -80,13 +80,13 @@ function verdictLine(report: Report, style: Style, view: ReportViewOptions): str
     case 'allowed':
       return style.green(view.withChecks ? 'Verdict: allowed (every check passed or was skipped)' : 'Verdict: allowed (no checks)');
     case 'allowed-with-warnings': {
-      const warnings = failed.filter((c) => c.severity !== 'critical').map((c) => c.name);
+      const warnings = failed.filter((c) => c.severity !== 'critical').map((c) => printable(c.name));
       return style.yellow(`Verdict: allowed with warnings (${warnings.join(', ')})`);
     }
     case 'blocked': {
       // With --strict failing warnings block too: name them when no critical check did.
       const critical = failed.filter((c) => c.severity === 'critical');
-      const blockers = (critical.length > 0 ? critical : failed).map((c) => c.name);
+      const blockers = (critical.length > 0 ? critical : failed).map((c) => printable(c.name));
       const tail = view.mode === 'migrate' ? '; nothing was migrated' : '';
       return style.red(`Verdict: BLOCKED by ${blockers.join(', ') || 'the checks'}${tail}`);
     }
@@ -98,7 +98,7 @@ function migrationLine(report: Report, style: Style, view: ReportViewOptions): s
   if (view.mode === 'check') return 'Migration: not attempted (dry run)';
   if (m.attempted && m.succeeded) return style.green(`Migration: succeeded in ${formatDuration(m.durationMs)}`);
   if (m.attempted) {
-    const why = m.error ? `${m.error.message} (${m.error.code})` : 'no error given';
+    const why = m.error ? `${printable(m.error.message)} (${m.error.code})` : 'no error given';
     const verb = report.cancelled ? 'aborted' : 'failed';
     return style.red(`Migration: ${verb} after ${formatDuration(m.durationMs)}: ${why}`);
   }

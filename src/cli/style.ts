@@ -34,6 +34,21 @@ export function styleFor(stream: NodeJS.WriteStream, flag: boolean | undefined):
   return colorWanted(stream, flag) ? colored : plain;
 }
 
+/**
+ * Text from outside (check messages, plugin output, libvirt errors, host and
+ * domain names) made safe for a terminal: C0/C1 control characters and DEL are
+ * shown as escapes, so a message cannot move the cursor, recolour the screen
+ * or forge extra report lines.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** 1536 → "1.5 KiB": the units virsh domjobinfo uses. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -1,0 +1,73 @@
+/**
+ * What pmc prints survives the ways people read it: a slow pipe gets the whole
+ * report, and text from checks cannot drive the terminal.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { renderReport } from '../../src/cli/report-view.js';
+import { printable, styleFor } from '../../src/cli/style.js';
+import type { Report } from '../../src/pmc/types.js';
+import { pmcMain } from '../helpers/cli.js';
+
+const execFileAsync = promisify(execFile);
+
+/** A check file of `count` checks with long descriptions: its `pmc checks --json` is far over a pipe's 64 KiB. */
+function bigCheckFile(count: number): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pmc-pipe-'));
+  const file = path.join(dir, 'many.xml');
+  const padding = 'x'.repeat(300);
+  const checks = Array.from(
+    { length: count },
+    (_, i) =>
+      `<check name="site.c${i}" severity="warning"><description>check ${i} ${padding}</description><assert test="true()">never</assert></check>`,
+  );
+  writeFileSync(file, `<checks>${checks.join('')}</checks>`);
+  return file;
+}
+
+describe('pmc output', () => {
+  it('delivers a large --json report whole to a reader that starts late', async () => {
+    const file = bigCheckFile(400);
+    // The reader sleeps while pmc writes and exits: the pipe's buffer fills at 64 KiB.
+    const { stdout } = await execFileAsync(
+      '/bin/bash',
+      ['-c', 'set -o pipefail; "$0" "$1" checks --json --checks-file "$2" | (sleep 1; cat)', process.execPath, pmcMain, file],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    expect(stdout.length).toBeGreaterThan(128 * 1024);
+    const listed = JSON.parse(stdout) as { name: string }[];
+    expect(listed.filter((c) => c.name.startsWith('site.c'))).toHaveLength(400);
+  });
+
+  it('escapes control characters that checks put in their messages', () => {
+    const hostile = 'line one\n  PASS   critical  forged.check  all good\u001b[31mred\u0007\u009b2J';
+    const report: Report = {
+      version: 1,
+      domain: { name: 'vm\u001b]0;title\u0007', uuid: '4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a01' },
+      source: { uri: 'test:///default', hostname: 'h1' },
+      destination: { uri: 'test:///default', hostname: 'h2\r' },
+      checks: [{ name: 'plugin.evil', severity: 'warning', status: 'fail', message: hostile, durationMs: 1, origin: 'plugin:evil' }],
+      verdict: 'allowed-with-warnings',
+      migration: { attempted: false, succeeded: false, durationMs: 0, error: null },
+      domainLocation: 'source',
+    };
+    const text = renderReport(report, styleFor({ isTTY: false } as NodeJS.WriteStream, undefined), {
+      mode: 'check',
+      withChecks: true,
+    });
+    // No control character but the report's own newlines.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(text).not.toContain('\n  PASS   critical  forged.check');
+    expect(text).toContain('line one\\n  PASS   critical  forged.check  all good\\x1b[31mred\\x07\\x9b2J');
+    expect(text).toContain('vm\\x1b]0;title\\x07');
+  });
+
+  it('leaves printable text alone', () => {
+    expect(printable('disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓')).toBe('disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓');
+    expect(printable('a\tb\r\n\u0000')).toBe('a\\tb\\r\\n\\x00');
+  });
+});
