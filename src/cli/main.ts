@@ -11,14 +11,17 @@ import { registerDemo } from './commands/demo.js';
 import { labCommand } from './commands/lab.js';
 import { registerMigrate } from './commands/migrate.js';
 import { reportFatal } from './errors.js';
+import { printable } from './style.js';
 
 const program = new Command('pmc')
   .description('Pre-migration checks for libvirt: virsh migrate --pmc as a command of its own')
   .option('-c, --connect <uri>', 'source hypervisor connection URI (default: LIBVIRT_DEFAULT_URI, else libvirt\'s default)')
   .option('--debug', 'print stack traces of errors')
   .enablePositionalOptions()
-  // Every error line starts the same way, whoever detects it (commander or us).
-  .configureOutput({ outputError: (text, write) => write(`pmc: ${text}`) })
+  // Every error is one line that starts the same way, whoever detects it
+  // (commander or us); commander's suggestion joins it, and the argument it
+  // echoes cannot break the line or reach the terminal raw.
+  .configureOutput({ outputError: (text, write) => write(`pmc: ${printable(text.trim().replace(/\n+/g, ' '))}\n`) })
   .showSuggestionAfterError(true)
   .addHelpText(
     'after',

@@ -66,6 +66,11 @@ describe('pmc output', () => {
     expect(text).toContain('vm\\x1b]0;title\\x07');
   });
 
+  it('says an unknown option and its suggestion in one line', async () => {
+    const { stderr } = await execFileAsync(process.execPath, [pmcMain, 'migrate', '--liv']).catch((e: { stderr: string }) => e);
+    expect(stderr).toBe("pmc: error: unknown option '--liv' (Did you mean --live?)\n");
+  });
+
   it('leaves printable text alone', () => {
     expect(printable('disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓')).toBe('disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓');
     expect(printable('a\tb\r\n\u0000')).toBe('a\\tb\\r\\n\\x00');
