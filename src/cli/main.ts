@@ -4,6 +4,7 @@
  * ./commands/. Global options come before the subcommand, as in virsh
  * (`pmc -c qemu:///system migrate …`).
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCheck } from './commands/check.js';
 import { registerChecks } from './commands/checks.js';
@@ -13,7 +14,11 @@ import { registerMigrate } from './commands/migrate.js';
 import { reportFatal } from './errors.js';
 import { printable } from './style.js';
 
+/** The package's own version: read from its package.json, so it cannot drift. */
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('pmc')
+  .version(version, '-V, --version', 'print the version of pmc and exit')
   .description('Pre-migration checks for libvirt: virsh migrate --pmc as a command of its own')
   .option('-c, --connect <uri>', 'source hypervisor connection URI (default: LIBVIRT_DEFAULT_URI, else libvirt\'s default)')
   .option('--debug', 'print stack traces of errors')

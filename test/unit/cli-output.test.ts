@@ -3,7 +3,7 @@
  * report, and text from checks cannot drive the terminal.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -69,6 +69,14 @@ describe('pmc output', () => {
   it('says an unknown option and its suggestion in one line', async () => {
     const { stderr } = await execFileAsync(process.execPath, [pmcMain, 'migrate', '--liv']).catch((e: { stderr: string }) => e);
     expect(stderr).toBe("pmc: error: unknown option '--liv' (Did you mean --live?)\n");
+  });
+
+  it('prints its version with --version and -V', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const { stdout } = await execFileAsync(process.execPath, [pmcMain, flag]);
+      expect(stdout).toBe(`${version}\n`);
+    }
   });
 
   it('leaves printable text alone', () => {
