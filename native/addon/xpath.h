@@ -18,6 +18,12 @@
 
 namespace pmc::xml {
 
+// An expression as error messages quote it: cut after kQuotedExpressionMax
+// bytes with an ellipsis and its length, so a hostile 150 KB expression does
+// not come back whole in every message.
+constexpr size_t kQuotedExpressionMax = 200;
+std::string QuoteExpression(const std::string& expression);
+
 class CompiledXPath {
  public:
   // Checks the syntax; throws XmlFailure (kXPathError) naming the expression.
