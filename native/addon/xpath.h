@@ -2,9 +2,10 @@
 // node with named variables, into plain C++ values. No Node-API: usable from
 // any thread. Each evaluation gets a fresh xmlXPathContext, so evaluations on
 // different threads, even over the same document, do not share mutable state.
-// One caveat from libxml2 2.9: the first evaluation of a compiled expression
-// caches function lookups inside it (an idempotent write), so one compiled
-// expression should be evaluated by one thread at a time.
+// One caveat from libxml2 2.9: evaluating a compiled expression writes into it
+// (xmlXPathCompOpEval caches each function lookup in its step), so a compiled
+// expression is evaluated by one thread at a time (check files give each run
+// its own compiled copy: XmlCheck::TakeCompiled).
 #pragma once
 
 #include <libxml/tree.h>
