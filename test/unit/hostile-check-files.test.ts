@@ -50,7 +50,7 @@ describe('XPath recursion (item 1)', () => {
     expect(XPathExpression.compile(nested(200)).source).toHaveLength(401);
   });
 
-  it('a long flat chain (no nesting) stops at libxml2'''s evaluation depth limit with ERR_PMC_XPATH', async () => {
+  it('a long flat chain (no nesting) stops at the evaluation depth limit of libxml2 with ERR_PMC_XPATH', async () => {
     const chain = new Array(50_000).fill('1').join(' + ');
     const file = write(`<checks>${checkXml(`${chain} = 0`)}</checks>`);
     const e = await loadError(file);
