@@ -2,8 +2,8 @@
  * XML documents and XPath 1.0, on libxml2 (libvirt's own XML library): the one
  * engine that TS checks and XML check files share. Parsing and evaluation are
  * synchronous (CPU only, no I/O). Parsing never touches the network, never
- * loads a DTD, never substitutes entities, and refuses documents that declare
- * external or parameter entities.
+ * substitutes entities, and refuses any document with a DTD, hence any entity
+ * declaration (ERR_PMC_XML_FORBIDDEN).
  */
 import { XmlError } from './errors.js';
 import { native } from './native.js';

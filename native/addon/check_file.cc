@@ -45,6 +45,11 @@ std::string Collapse(const std::string& s) {
   return out;
 }
 
+// An attribute the schema types as a token (an enumerated <value>): RELAX NG
+// compares it with its white space collapsed, so " warning" is valid and must
+// mean warning here too.
+std::string TokenAttr(xmlNodePtr node, const char* name) { return Collapse(Attr(node, name)); }
+
 bool IsElement(xmlNodePtr node, const char* name) {
   return node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, BAD_CAST name);
 }
@@ -74,10 +79,10 @@ void OnSchemaError(void* ctx, xmlErrorPtr error) {
     return;
   }
   errors->has = true;
-  errors->line = error->line;
-  if (errors->line == 0 && error->node != nullptr) {
-    errors->line = static_cast<int>(xmlGetLineNo(static_cast<xmlNodePtr>(error->node)));
-  }
+  // The node's line first: error->line stops at 65535, xml::LineOf does not
+  // (the document is parsed with XML_PARSE_BIG_LINES).
+  errors->line = error->node != nullptr ? static_cast<int>(xml::LineOf(static_cast<xmlNodePtr>(error->node))) : 0;
+  if (errors->line <= 0) errors->line = error->line;
   errors->message = m;
 }
 
@@ -95,7 +100,7 @@ bool IsAreaWhat(const std::string& name) {
 bool Explain(const xml::Doc& doc, int* line, std::string* why) {
   xmlNodePtr root = xmlDocGetRootElement(doc.get());
   auto found = [&](xmlNodePtr node, std::string what) {
-    *line = static_cast<int>(xmlGetLineNo(node));
+    *line = static_cast<int>(xml::LineOf(node));
     *why = std::move(what);
     return true;
   };
@@ -106,7 +111,7 @@ bool Explain(const xml::Doc& doc, int* line, std::string* why) {
     std::string name = Attr(node, "name");
     if (!xmlHasProp(node, BAD_CAST "name")) return found(node, "a <check> needs name=\"area.what\"");
     if (!IsAreaWhat(name)) return found(node, "the check name '" + name + "' is not of the form area.what");
-    std::string severity = Attr(node, "severity");
+    std::string severity = TokenAttr(node, "severity");
     if (severity != "critical" && severity != "warning" && severity != "info") {
       return found(node, "check " + name + ": severity must be critical, warning or info" +
                              (xmlHasProp(node, BAD_CAST "severity") ? ", not '" + severity + "'" : " (it has none)"));
@@ -275,7 +280,7 @@ class Loader {
     for (const std::string& name : VariablesOf(expression)) {
       if (FindFact(name) == nullptr) {
         throw LoadError(kFileVariable, source_.path, line, column, check.name,
-                        "unknown variable $" + name + " in XPath: " + expression + " (known: " + KnownFacts() + ")");
+                        "unknown variable $" + name + " in XPath: " + xml::QuoteExpression(expression) + " (known: " + KnownFacts() + ")");
       }
       bool seen = false;
       for (const std::string& v : check.variables) seen = seen || v == name;
@@ -319,7 +324,7 @@ class Loader {
         }
       }
       if (end >= text.size()) {
-        throw LoadError(kFileXPath, source_.path, line, 1, check.name, "an unclosed { in the message: " + Collapse(text));
+        throw LoadError(kFileXPath, source_.path, line, 1, check.name, "an unclosed { in the message: " + xml::QuoteExpression(Collapse(text)));
       }
       std::string expression = text.substr(i + 1, end - i - 1);
       int eLine = line, eColumn = 1;
@@ -337,9 +342,9 @@ class Loader {
     auto check = std::make_unique<XmlCheck>();
     check->file = source_.path;
     check->name = Attr(node, "name");
-    check->line = static_cast<int>(xmlGetLineNo(node));
-    std::string severity = Attr(node, "severity");
-    // The schema allows only these three.
+    check->line = static_cast<int>(xml::LineOf(node));
+    std::string severity = TokenAttr(node, "severity");
+    // The schema allows only these three (after collapsing white space).
     check->severity = severity == "warning" ? VIR_PMC_SEVERITY_WARNING
                       : severity == "info"  ? VIR_PMC_SEVERITY_INFO
                                             : VIR_PMC_SEVERITY_CRITICAL;
@@ -348,7 +353,7 @@ class Loader {
       if (IsElement(child, "description")) check->description = Collapse(Content(child));
       if (!IsElement(child, "assert")) continue;
       XmlAssert a;
-      a.line = static_cast<int>(xmlGetLineNo(child));
+      a.line = static_cast<int>(xml::LineOf(child));
       std::string test = Attr(child, "test");
       a.test = Compile(test, *check, a.line, source_.AttributeColumn(a.line, "test"));
       a.message = Message(Content(child), *check, a.line);
@@ -418,6 +423,32 @@ std::shared_ptr<const CheckFile> LoadCheckFile(std::string_view text, const std:
   return file;
 }
 
+std::unique_ptr<CompiledAsserts> XmlCheck::TakeCompiled() {
+  {
+    std::lock_guard<std::mutex> lock(idleMutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<CompiledAsserts> compiled = std::move(idle_.back());
+      idle_.pop_back();
+      return compiled;
+    }
+  }
+  // Recompiled from the sources the load compiled: cannot fail.
+  auto compiled = std::make_unique<CompiledAsserts>(asserts);
+  for (XmlAssert& a : *compiled) {
+    a.test = xml::CompiledXPath::Compile(a.test->Source());
+    for (MessagePart& part : a.message) {
+      if (part.expression) part.expression = xml::CompiledXPath::Compile(part.expression->Source());
+    }
+  }
+  return compiled;
+}
+
+void XmlCheck::GiveBack(std::unique_ptr<CompiledAsserts> compiled) {
+  constexpr size_t kMaxIdle = 8;  // about the runner's workers; more are freed
+  std::lock_guard<std::mutex> lock(idleMutex_);
+  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(compiled));
+}
+
 CheckOutcome RunXmlCheck(XmlCheck& check, const RunFacts& facts) {
   CheckOutcome out;
   try {
@@ -431,10 +462,10 @@ CheckOutcome RunXmlCheck(XmlCheck& check, const RunFacts& facts) {
     }
     // "domain" is first: its document is the context node.
     const xml::Doc& context = variables[0].node.doc;
-    std::lock_guard<std::mutex> lock(check.evaluating);
+    std::unique_ptr<CompiledAsserts> compiled = check.TakeCompiled();
     std::vector<std::string> failed;
     std::string failedDetails;
-    for (const XmlAssert& a : check.asserts) {
+    for (const XmlAssert& a : *compiled) {
       xml::XPathResult holds = xml::Evaluate(*a.test, context, nullptr, variables, xml::Want::Boolean);
       if (holds.boolean) continue;
       std::string message;
@@ -444,10 +475,12 @@ CheckOutcome RunXmlCheck(XmlCheck& check, const RunFacts& facts) {
                        : part.literal;
       }
       message = Collapse(message);
-      failed.push_back(message.empty() ? "assertion failed: " + a.test->Source() : message);
+      failed.push_back(message.empty() ? "assertion failed: " + xml::QuoteExpression(a.test->Source()) : message);
       failedDetails += std::string(failedDetails.empty() ? "" : ",") + "{\"line\":" + std::to_string(a.line) +
                        ",\"test\":" + JsonString(a.test->Source()) + "}";
     }
+    // Not on a throw: a copy whose evaluation failed midway is simply freed.
+    check.GiveBack(std::move(compiled));
     if (failed.empty()) {
       out.status = VIR_PMC_STATUS_PASS;
       out.message = check.asserts.size() == 1 ? "the assertion holds"

@@ -32,18 +32,31 @@ struct XmlAssert {
   int line = 0;
 };
 
+// The compiled expressions one evaluation uses. libxml2 2.9 writes into a
+// compiled expression when it evaluates it (xmlXPathCompOpEval caches each
+// function lookup in the step, op->cache), so a compiled expression is not
+// read-only and two threads must not evaluate one at once.
+using CompiledAsserts = std::vector<XmlAssert>;
+
 struct XmlCheck {
   std::string file;
   std::string name;
   std::string description;
   virPMCSeverity severity = VIR_PMC_SEVERITY_CRITICAL;
   int line = 0;
-  std::vector<XmlAssert> asserts;
+  CompiledAsserts asserts;  // as loaded (and trial-evaluated): never evaluated again
   std::vector<std::string> variables;  // the facts it reads, always "domain" (the context node) first
-  // libxml2 2.9 caches function lookups inside a compiled expression on its
-  // first evaluation: one thread at a time evaluates this check's expressions
-  // (two concurrent runs sharing a file serialize on it, for microseconds).
-  std::mutex evaluating;
+
+  // Each run evaluates its own copy of the asserts, taken from these idle ones
+  // or compiled afresh (a few µs), and gives it back when done: concurrent
+  // runs of one check never wait for each other, and a run still stuck in a
+  // runaway expression after its timeout holds only its own copy.
+  std::unique_ptr<CompiledAsserts> TakeCompiled();
+  void GiveBack(std::unique_ptr<CompiledAsserts> compiled);
+
+ private:
+  std::mutex idleMutex_;
+  std::vector<std::unique_ptr<CompiledAsserts>> idle_;
 };
 
 struct CheckFile {

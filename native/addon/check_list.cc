@@ -32,7 +32,10 @@ Napi::Function CheckList::Init(Napi::Env env) {
 CheckListData::CheckListData() : list_(virPMCCheckListNew()) {}
 
 // The last holder is the JS object or a run that outlived it, after its end.
-CheckListData::~CheckListData() { virPMCCheckListFree(list_); }
+CheckListData::~CheckListData() {
+  ForgetNativeRefs(nativeRefs_);
+  virPMCCheckListFree(list_);
+}
 
 CheckList::CheckList(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<CheckList>(info), data_(std::make_shared<CheckListData>()) {

@@ -28,7 +28,9 @@ struct JsCheck {
 };
 
 // Native checks (XML check files, plugins) run in C on the runner's worker
-// threads; their opaques keep what they read alive. See check_list_native.cc.
+// threads. Their opaques are ids in a registry that holds what they read (see
+// check_list_native.cc), never pointers into the list: a worker may reach its
+// check after a timeout or a cancel decided it and the list was freed.
 struct XmlRef {
   std::shared_ptr<const checks::CheckFile> file;
   checks::XmlCheck* check;
@@ -57,8 +59,7 @@ struct CheckListData : std::enable_shared_from_this<CheckListData> {
   std::deque<virPMCCheck> checks_;     // stable addresses for the list's pointers
   std::deque<std::string> strings_;    // names, descriptions, origins
   std::deque<JsCheck> jsChecks_;
-  std::deque<XmlRef> xmlRefs_;
-  std::deque<PluginRef> pluginRefs_;
+  std::vector<uintptr_t> nativeRefs_;  // this list's ids in the registry of native checks
   // Written by setFacts before a run, read by native checks during it.
   std::shared_ptr<checks::RunFacts> facts_ = std::make_shared<checks::RunFacts>();
 
@@ -70,6 +71,10 @@ struct CheckListData : std::enable_shared_from_this<CheckListData> {
   GuardedTsfn dispatcher_;
   bool running_ = false;
 };
+
+// Removes a list's native checks from the registry (from ~CheckListData): a
+// worker that reaches one of them later finds nothing and reads no freed memory.
+void ForgetNativeRefs(const std::vector<uintptr_t>& ids);
 
 class CheckList : public Napi::ObjectWrap<CheckList> {
  public:

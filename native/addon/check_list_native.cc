@@ -1,12 +1,62 @@
 // CheckList's native checks: XML asserts and plugin checks. Both are
-// VIR_PMC_CHECK_BLOCKING C checks (a plugin may say otherwise for its own),
-// so the runner calls them on its worker threads, with no JS involved.
+// VIR_PMC_CHECK_BLOCKING C checks, so the runner calls them on its worker
+// threads, with no JS involved, under its timeout.
 #include "check_list.h"
 
 #include "args.h"
 #include "external_checks.h"
 
+#include <unordered_map>
+
 namespace pmc {
+
+namespace {
+
+// The registry of native checks' references, by id. A worker copies what it
+// needs under this lock, so it either finds its check's references (and then
+// holds them for the call) or nothing, if the list is gone.
+struct NativeRef {
+  XmlRef xml;        // xml.check set for an XML check
+  PluginRef plugin;  // plugin.check set for a plugin check
+};
+std::mutex g_refsMutex;
+std::unordered_map<uintptr_t, NativeRef> g_refs;
+uintptr_t g_nextRef = 1;
+
+void* Register(CheckListData& data, NativeRef ref) {
+  std::lock_guard<std::mutex> lock(g_refsMutex);
+  uintptr_t id = g_nextRef++;
+  g_refs.emplace(id, std::move(ref));
+  data.nativeRefs_.push_back(id);
+  return reinterpret_cast<void*>(id);
+}
+
+void Unregister(CheckListData& data, void* opaque) {
+  std::lock_guard<std::mutex> lock(g_refsMutex);
+  g_refs.erase(reinterpret_cast<uintptr_t>(opaque));
+  data.nativeRefs_.pop_back();
+}
+
+bool Lookup(void* opaque, NativeRef* out) {
+  std::lock_guard<std::mutex> lock(g_refsMutex);
+  auto found = g_refs.find(reinterpret_cast<uintptr_t>(opaque));
+  if (found == g_refs.end()) return false;
+  *out = found->second;
+  return true;
+}
+
+int ListGone(virPMCResultPtr result) {
+  // The slot was decided (timed out or cancelled) before this worker got here.
+  virPMCResultSet(result, VIR_PMC_STATUS_ERROR, "the check list is gone", nullptr);
+  return VIR_PMC_RUN_DONE;
+}
+
+}  // namespace
+
+void ForgetNativeRefs(const std::vector<uintptr_t>& ids) {
+  std::lock_guard<std::mutex> lock(g_refsMutex);
+  for (uintptr_t id : ids) g_refs.erase(id);
+}
 
 uint32_t CheckList::AddNative(Napi::Env env, virPMCCheck check) {
   if (data_->running_) throw Napi::Error::New(env, "a running check list cannot change");
@@ -31,13 +81,13 @@ Napi::Value CheckList::AddXml(const Napi::CallbackInfo& info) {
   checks::XmlCheck* check = file->checks[which].get();
   data_->strings_.push_back(OptionalStringArg(info, 2, "origin"));
   const char* origin = data_->strings_.back().empty() ? "xml" : data_->strings_.back().c_str();
-  data_->xmlRefs_.push_back(XmlRef{file, check, data_->facts_});
-  virPMCCheck c{check->name.c_str(), check->description.c_str(), check->severity, RunXmlCheck,
-                &data_->xmlRefs_.back(), VIR_PMC_CHECK_BLOCKING, origin};
+  void* opaque = Register(*data_, NativeRef{XmlRef{file, check, data_->facts_}, {}});
+  virPMCCheck c{check->name.c_str(), check->description.c_str(), check->severity, RunXmlCheck, opaque,
+                VIR_PMC_CHECK_BLOCKING, origin};
   try {
     return Napi::Number::New(env, AddNative(env, c));
   } catch (...) {
-    data_->xmlRefs_.pop_back();
+    Unregister(*data_, opaque);
     throw;
   }
 }
@@ -51,13 +101,17 @@ Napi::Value CheckList::AddPlugin(const Napi::CallbackInfo& info) {
   const checks::PluginCheck& pc = plugin->checks[which];
   data_->strings_.push_back("plugin:" + plugin->name);
   const char* origin = data_->strings_.back().c_str();
-  data_->pluginRefs_.push_back(PluginRef{plugin, pc.check, data_->facts_});
-  virPMCCheck c{pc.name.c_str(), pc.check->description, pc.check->severity, RunPluginCheck,
-                &data_->pluginRefs_.back(), pc.check->flags, origin};
+  void* opaque = Register(*data_, NativeRef{{}, PluginRef{plugin, pc.check, data_->facts_}});
+  // Always BLOCKING, whatever the plugin's flags say: a check on the runner's
+  // own thread is out of reach of the timeout and of a cancel, so one that
+  // never returns would hang the run. On a worker it is timed out and
+  // abandoned like any blocking check (docs/security.md).
+  virPMCCheck c{pc.name.c_str(), pc.check->description, pc.check->severity, RunPluginCheck, opaque,
+                pc.check->flags | VIR_PMC_CHECK_BLOCKING, origin};
   try {
     return Napi::Number::New(env, AddNative(env, c));
   } catch (...) {
-    data_->pluginRefs_.pop_back();
+    Unregister(*data_, opaque);
     throw;
   }
 }
@@ -86,11 +140,11 @@ Napi::Value CheckList::SetFacts(const Napi::CallbackInfo& info) {
 }
 
 int CheckList::RunXmlCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {
-  auto* ref = static_cast<XmlRef*>(opaque);
-  // Held for the call: a check abandoned after a timeout may outlive the list.
-  std::shared_ptr<const checks::CheckFile> file = ref->file;
-  std::shared_ptr<const checks::RunFacts> facts = ref->facts;
-  checks::CheckOutcome outcome = checks::RunXmlCheck(*ref->check, *facts);
+  // Copied under the registry's lock and held for the call: a check abandoned
+  // after a timeout may outlive the list.
+  NativeRef ref;
+  if (!Lookup(opaque, &ref)) return ListGone(result);
+  checks::CheckOutcome outcome = checks::RunXmlCheck(*ref.xml.check, *ref.xml.facts);
   virPMCResultSet(result, outcome.status, outcome.message.c_str(),
                   outcome.details.empty() ? nullptr : outcome.details.c_str());
   return VIR_PMC_RUN_DONE;
@@ -98,11 +152,12 @@ int CheckList::RunXmlCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResu
 
 // The trampoline: the plugin's own run, with host->fact answering from this run.
 int CheckList::RunPluginCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result) {
-  auto* ref = static_cast<PluginRef*>(opaque);
   // Held for the call: a plugin check abandoned after a timeout may still
   // call host->fact after the list is gone.
-  std::shared_ptr<const checks::RunFacts> facts = ref->facts;
-  virPMCCheckPtr check = ref->check;
+  NativeRef ref;
+  if (!Lookup(opaque, &ref)) return ListGone(result);
+  std::shared_ptr<const checks::RunFacts> facts = ref.plugin.facts;
+  virPMCCheckPtr check = ref.plugin.check;
   checks::PluginFactsScope scope(facts.get());
   return check->run(domain, dconn, check->opaque, result);
 }

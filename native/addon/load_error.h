@@ -20,6 +20,7 @@ constexpr const char* kPluginLoad = "ERR_PMC_PLUGIN_LOAD";
 constexpr const char* kPluginEntry = "ERR_PMC_PLUGIN_ENTRY";
 constexpr const char* kPluginAbi = "ERR_PMC_PLUGIN_ABI";
 constexpr const char* kPluginInvalid = "ERR_PMC_PLUGIN_INVALID";
+constexpr const char* kPluginUnsafe = "ERR_PMC_PLUGIN_UNSAFE";  // as root: a file others could have changed
 
 class LoadError : public std::runtime_error {
  public:

@@ -3,6 +3,12 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
 
 #include <cctype>
 #include <map>
@@ -30,7 +36,9 @@ const virPMCPluginHost kHost = {
 };
 
 std::mutex g_mutex;
-std::map<std::string, std::shared_ptr<const Plugin>> g_loaded;  // by real path
+// By device and inode of the real file: the same file under another name (a
+// symlink, a hard link, a second --plugin) is the same plugin.
+std::map<std::pair<dev_t, ino_t>, std::shared_ptr<const Plugin>> g_loaded;
 
 bool ValidPluginName(const char* s) {
   if (s == nullptr || !(std::islower(static_cast<unsigned char>(*s)) || std::isdigit(static_cast<unsigned char>(*s)))) {
@@ -43,13 +51,48 @@ bool ValidPluginName(const char* s) {
   return true;
 }
 
+// Parts of [A-Za-z0-9_-]+ joined by single dots: no dot first, last or twice
+// (the run's names are "<plugin>.<check>", the area.what of every check).
 bool ValidCheckName(const char* s) {
   if (s == nullptr || *s == '\0' || *s == '.') return false;
+  char previous = 0;
   for (; *s; s++) {
     unsigned char c = static_cast<unsigned char>(*s);
     if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.')) return false;
+    if (c == '.' && previous == '.') return false;
+    previous = static_cast<char>(c);
   }
-  return true;
+  return previous != '.';
+}
+
+// As root, a plugin is code root will run: like sudo and OpenSSH with the
+// files they trust, refuse it when someone else could have changed it, i.e.
+// when the file or any directory on its real path up to / is writable by
+// group or others (sticky or not), or is owned by a user other than root.
+// Returns "" when it is safe, or why not.
+std::string UnsafeForRoot(const std::string& real, const struct stat& file) {
+  auto unsafe = [](const std::string& what, const std::string& p, const struct stat& st) -> std::string {
+    if (st.st_uid != 0) return what + " " + p + " is owned by uid " + std::to_string(st.st_uid) + ", not root";
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+      char mode[8];
+      snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return what + " " + p + " is writable by " + ((st.st_mode & S_IWOTH) ? "others" : "its group") + " (mode " +
+             mode + ")";
+    }
+    return "";
+  };
+  std::string why = unsafe("the file", real, file);
+  if (!why.empty()) return why;
+  std::string dir = real;
+  while (dir != "/") {
+    size_t slash = dir.rfind('/');
+    dir = slash == 0 ? "/" : dir.substr(0, slash);
+    struct stat st;
+    if (stat(dir.c_str(), &st) != 0) return "cannot stat the directory " + dir + ": " + std::strerror(errno);
+    why = unsafe("the directory", dir, st);
+    if (!why.empty()) return why;
+  }
+  return "";
 }
 
 std::string OrEmpty(const char* s) { return s != nullptr ? s : ""; }
@@ -80,7 +123,7 @@ std::shared_ptr<Plugin> Describe(const std::string& path, const virPMCPluginInfo
     virPMCCheckPtr check = info.checks->check[i];
     if (check == nullptr) throw fail(kPluginInvalid, "", "check #" + std::to_string(i) + " is NULL (count too large?)");
     if (!ValidCheckName(check->name)) {
-      throw fail(kPluginInvalid, "", "check #" + std::to_string(i) + ": the name must match [A-Za-z0-9_.-]+, not '" +
+      throw fail(kPluginInvalid, "", "check #" + std::to_string(i) + ": the name must be parts of [A-Za-z0-9_-] joined by single dots, not '" +
                                          OrEmpty(check->name) + "'");
     }
     std::string name = plugin->name + "." + check->name;
@@ -113,9 +156,19 @@ std::shared_ptr<const Plugin> LoadPlugin(const std::string& path) {
   if (realpath(path.c_str(), resolved) == nullptr) {
     throw LoadError(kFileNotFound, path, 0, 0, "", "no such file");
   }
+  struct stat st;
+  if (stat(resolved, &st) != 0 || !S_ISREG(st.st_mode)) {
+    throw LoadError(kPluginLoad, path, 0, 0, "", "not a regular file");
+  }
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto found = g_loaded.find(resolved);
+  auto found = g_loaded.find({st.st_dev, st.st_ino});
   if (found != g_loaded.end()) return found->second;
+  if (geteuid() == 0) {
+    std::string why = UnsafeForRoot(resolved, st);
+    if (!why.empty()) {
+      throw LoadError(kPluginUnsafe, path, 0, 0, "", "refused to load as root: " + why + " (" + resolved + ")");
+    }
+  }
 
   dlerror();
   void* handle = dlopen(resolved, RTLD_NOW | RTLD_LOCAL);
@@ -145,7 +198,7 @@ std::shared_ptr<const Plugin> LoadPlugin(const std::string& path) {
     dlclose(handle);
     throw;
   }
-  g_loaded[resolved] = plugin;
+  g_loaded[{st.st_dev, st.st_ino}] = plugin;
   return plugin;  // `handle` stays open for the process: checks may outlive a run
 }
 

@@ -21,12 +21,19 @@ xmlExternalEntityLoader g_previousLoader = nullptr;
 
 struct ParseState {
   std::string forbidden;
+  int line = 0, column = 0;  // where the forbidden construct was met
 };
 
 void Forbid(void* ctx, std::string what) {
   auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
   auto* state = static_cast<ParseState*>(ctxt->_private);
-  if (state->forbidden.empty()) state->forbidden = std::move(what);
+  if (state->forbidden.empty()) {
+    state->forbidden = std::move(what);
+    if (ctxt->input != nullptr) {
+      state->line = ctxt->input->line;
+      state->column = ctxt->input->col;
+    }
+  }
   xmlStopParser(ctxt);
 }
 
@@ -34,34 +41,38 @@ std::string Str(const xmlChar* s) { return s != nullptr ? reinterpret_cast<const
 
 xmlParserInputPtr RefusingLoader(const char* url, const char* id, xmlParserCtxtPtr ctxt) {
   if (!tl_inOurParse) return g_previousLoader(url, id, ctxt);
-  if (ctxt != nullptr && ctxt->_private != nullptr) Forbid(ctxt, "loading '" + Str(BAD_CAST url) + "'");
+  if (ctxt != nullptr && ctxt->_private != nullptr) Forbid(ctxt, "external entities are not allowed ('" + Str(BAD_CAST url) + "')");
   return nullptr;
 }
 
-void OnEntityDecl(void* ctx, const xmlChar* name, int type, const xmlChar* publicId, const xmlChar* systemId,
-                  xmlChar* content) {
-  switch (type) {
-    case XML_INTERNAL_GENERAL_ENTITY:
-      xmlSAX2EntityDecl(ctx, name, type, publicId, systemId, content);
-      return;
-    case XML_INTERNAL_PARAMETER_ENTITY:
-      Forbid(ctx, "parameter entity '" + Str(name) + "'");
-      return;
-    default:
-      Forbid(ctx, "external entity '" + Str(name) + "' (" + Str(systemId != nullptr ? systemId : publicId) + ")");
-  }
+// Any DTD is refused where it starts, before libxml2 reads a declaration of
+// it: no entity is ever declared, so none can be expanded later (xmlGetProp
+// and xmlNodeGetContent expand internal entities outside libxml2's
+// amplification guard). Neither check files nor libvirt's XML have a DTD.
+void OnInternalSubset(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+  Forbid(ctx, "DTD/entity declarations are not allowed");
 }
 
-void OnUnparsedEntityDecl(void* ctx, const xmlChar* name, const xmlChar*, const xmlChar* systemId, const xmlChar*) {
-  Forbid(ctx, "external entity '" + Str(name) + "' (" + Str(systemId) + ")");
+// Unreachable after the refusal above; kept so that no path declares one.
+void OnEntityDecl(void* ctx, const xmlChar*, int, const xmlChar*, const xmlChar*, xmlChar*) {
+  Forbid(ctx, "DTD/entity declarations are not allowed");
 }
 
-void OnInternalSubset(void* ctx, const xmlChar* name, const xmlChar* externalId, const xmlChar* systemId) {
-  if (externalId != nullptr || systemId != nullptr) {
-    Forbid(ctx, "external DTD (" + Str(systemId != nullptr ? systemId : externalId) + ")");
-    return;
+void OnUnparsedEntityDecl(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*, const xmlChar*) {
+  Forbid(ctx, "DTD/entity declarations are not allowed");
+}
+
+// libxml2 keeps an element's line in 16 bits (65535 beyond); BIG_LINES saves
+// the real one only for text nodes. Elements keep theirs in _private, which
+// nothing else of ours or of libxml2's tree, XPath and RELAX NG code uses.
+void OnStartElementNs(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri,
+                      int nbNamespaces, const xmlChar** namespaces, int nbAttributes, int nbDefaulted,
+                      const xmlChar** attributes) {
+  auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
+  xmlSAX2StartElementNs(ctx, localname, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes);
+  if (ctxt->node != nullptr && ctxt->input != nullptr && ctxt->input->line >= 65535) {
+    ctxt->node->_private = reinterpret_cast<void*>(static_cast<intptr_t>(ctxt->input->line));
   }
-  xmlSAX2InternalSubset(ctx, name, externalId, systemId);
 }
 
 XmlFailure ParseFailure(const char* code, const std::string& name, int line, int column, const std::string& message) {
@@ -98,14 +109,17 @@ Doc Parse(std::string_view text, const std::string& name, size_t maxBytes) {
   LibxmlErrorCapture capture;
   xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(text.data(), static_cast<int>(text.size()));
   if (ctxt == nullptr) throw ParseFailure(kParseError, name, 1, 1, "out of memory");
-  // No NOENT (entities stay references), no DTDLOAD/DTDATTR; NOCDATA so that
-  // CDATA reads as text in XPath; IGNORE_ENC because the text is UTF-8
-  // whatever its declaration says (it came through a JS string).
+  // No NOENT, no DTDLOAD/DTDATTR (and any DTD is refused, see
+  // OnInternalSubset); NOCDATA so that CDATA reads as text in XPath;
+  // IGNORE_ENC because the text is UTF-8 whatever its declaration says (it
+  // came through a JS string); BIG_LINES and OnStartElementNs so that
+  // lines go past 65535 (LineOf).
   xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
-                              XML_PARSE_IGNORE_ENC);
+                              XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES);
   ctxt->sax->entityDecl = OnEntityDecl;
   ctxt->sax->unparsedEntityDecl = OnUnparsedEntityDecl;
   ctxt->sax->internalSubset = OnInternalSubset;
+  ctxt->sax->startElementNs = OnStartElementNs;
   ParseState state;
   ctxt->_private = &state;
 
@@ -121,7 +135,7 @@ Doc Parse(std::string_view text, const std::string& name, size_t maxBytes) {
   xmlFreeParserCtxt(ctxt);
 
   if (!state.forbidden.empty()) {
-    throw ParseFailure(kForbidden, name, line, column, "refused: the document declares " + state.forbidden);
+    throw ParseFailure(kForbidden, name, state.line, state.column, "refused: " + state.forbidden);
   }
   if (!wellFormed || !doc) {
     if (capture.HasError()) throw ParseFailure(kParseError, name, capture.Line(), capture.Column(), capture.Message());
@@ -131,6 +145,13 @@ Doc Parse(std::string_view text, const std::string& name, size_t maxBytes) {
   // the document is shared, as it writes to the nodes.
   xmlXPathOrderDocElems(doc.get());
   return doc;
+}
+
+long LineOf(xmlNodePtr node) {
+  if (node->type == XML_ELEMENT_NODE && node->line == 65535 && node->_private != nullptr) {
+    return static_cast<long>(reinterpret_cast<intptr_t>(node->_private));
+  }
+  return xmlGetLineNo(node);
 }
 
 std::string Serialize(xmlNodePtr node) {

@@ -22,10 +22,14 @@ constexpr size_t kDefaultMaxBytes = 16 * 1024 * 1024;
 void InitLibxml();
 
 // Parses `text` (UTF-8) without network access, DTD loading or entity
-// substitution. A document that declares an external or parameter entity, or
-// references an external DTD, is refused with kForbidden before anything is
-// loaded. `name` names the document in error messages. Throws XmlFailure.
+// substitution. A document with a DTD (<!DOCTYPE …>, hence any entity
+// declaration) is refused with kForbidden where the DTD starts, before any
+// declaration is read. `name` names the document in error messages. Throws XmlFailure.
 Doc Parse(std::string_view text, const std::string& name, size_t maxBytes = kDefaultMaxBytes);
+
+// The node's line in its document, also past 65535 (xmlGetLineNo stops there
+// for elements); -1 if unknown.
+long LineOf(xmlNodePtr node);
 
 // The node as XML text (a document: with its XML declaration).
 std::string Serialize(xmlNodePtr node);

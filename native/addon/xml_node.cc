@@ -95,7 +95,7 @@ Napi::Value XmlNode::GetXml(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value XmlNode::GetLine(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(xmlGetLineNo(ref_.node)));
+  return Napi::Number::New(info.Env(), static_cast<double>(xml::LineOf(ref_.node)));
 }
 
 Napi::Value XmlNode::Evaluate(const Napi::CallbackInfo& info) { return EvaluateFromJs(info, ref_.doc, ref_.node); }

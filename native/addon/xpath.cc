@@ -13,7 +13,7 @@ namespace {
 XmlFailure XPathFailure(const std::string& expression, const LibxmlErrorCapture& capture, const char* fallback) {
   std::string message = capture.Message().empty() ? fallback : capture.Message();
   if (capture.HasError() && capture.Offset() > 0) message += " at character " + std::to_string(capture.Offset());
-  XmlFailure failure(kXPathError, message + " in XPath: " + expression);
+  XmlFailure failure(kXPathError, message + " in XPath: " + QuoteExpression(expression));
   failure.expression = expression;
   return failure;
 }
@@ -70,11 +70,22 @@ const char* TypeName(xmlXPathObjectType type) {
 
 }  // namespace
 
+std::string QuoteExpression(const std::string& expression) {
+  if (expression.size() <= kQuotedExpressionMax) return expression;
+  size_t cut = kQuotedExpressionMax;
+  while (cut > 0 && (static_cast<unsigned char>(expression[cut]) & 0xC0) == 0x80) cut--;  // not inside a UTF-8 character
+  return expression.substr(0, cut) + "… (" + std::to_string(expression.size()) + " bytes)";
+}
+
 std::shared_ptr<const CompiledXPath> CompiledXPath::Compile(const std::string& expression) {
   LibxmlErrorCapture capture;
-  // No context: the compiled form then uses no dictionary, so it shares
-  // nothing with any document.
-  xmlXPathCompExprPtr comp = xmlXPathCompile(BAD_CAST expression.c_str());
+  // With a context: libxml2 2.9 bounds the compiler's recursion only then
+  // (XPATH_MAX_RECURSION_DEPTH, about 500 nested parentheses or predicates);
+  // xmlXPathCompile() recurses until the stack overflows. A fresh context has
+  // no dictionary, so the compiled form still shares nothing with a document.
+  std::unique_ptr<xmlXPathContext, ContextFree> ctx(xmlXPathNewContext(nullptr));
+  if (!ctx) throw XPathFailure(expression, capture, "out of memory");
+  xmlXPathCompExprPtr comp = xmlXPathCtxtCompile(ctx.get(), BAD_CAST expression.c_str());
   if (comp == nullptr) throw XPathFailure(expression, capture, "Invalid expression");
   return std::shared_ptr<const CompiledXPath>(new CompiledXPath(expression, comp));
 }
@@ -131,7 +142,7 @@ XPathResult Evaluate(const CompiledXPath& expression, const Doc& doc, xmlNodePtr
         // Namespace nodes are copies owned by the node-set, freed with it.
         if (node->type == XML_NAMESPACE_DECL) {
           XmlFailure failure(kXPathError, "the result holds namespace nodes, which cannot be returned (use name() or "
-                                          "string() in the expression) in XPath: " + expression.Source());
+                                          "string() in the expression) in XPath: " + QuoteExpression(expression.Source()));
           failure.expression = expression.Source();
           throw failure;
         }
@@ -141,7 +152,7 @@ XPathResult Evaluate(const CompiledXPath& expression, const Doc& doc, xmlNodePtr
     }
     default: {
       XmlFailure failure(kXPathError, std::string("the expression gave ") + TypeName(obj->type) +
-                                          " in XPath: " + expression.Source());
+                                          " in XPath: " + QuoteExpression(expression.Source()));
       failure.expression = expression.Source();
       throw failure;
     }

@@ -2,9 +2,10 @@
 // node with named variables, into plain C++ values. No Node-API: usable from
 // any thread. Each evaluation gets a fresh xmlXPathContext, so evaluations on
 // different threads, even over the same document, do not share mutable state.
-// One caveat from libxml2 2.9: the first evaluation of a compiled expression
-// caches function lookups inside it (an idempotent write), so one compiled
-// expression should be evaluated by one thread at a time.
+// One caveat from libxml2 2.9: evaluating a compiled expression writes into it
+// (xmlXPathCompOpEval caches each function lookup in its step), so a compiled
+// expression is evaluated by one thread at a time (check files give each run
+// its own compiled copy: XmlCheck::TakeCompiled).
 #pragma once
 
 #include <libxml/tree.h>
@@ -17,6 +18,12 @@
 #include "xml_doc.h"
 
 namespace pmc::xml {
+
+// An expression as error messages quote it: cut after kQuotedExpressionMax
+// bytes with an ellipsis and its length, so a hostile 150 KB expression does
+// not come back whole in every message.
+constexpr size_t kQuotedExpressionMax = 200;
+std::string QuoteExpression(const std::string& expression);
 
 class CompiledXPath {
  public:

@@ -34,7 +34,8 @@ export type CheckLoadErrorCode =
   | 'ERR_PMC_PLUGIN_LOAD'
   | 'ERR_PMC_PLUGIN_ENTRY'
   | 'ERR_PMC_PLUGIN_ABI'
-  | 'ERR_PMC_PLUGIN_INVALID';
+  | 'ERR_PMC_PLUGIN_INVALID'
+  | 'ERR_PMC_PLUGIN_UNSAFE';
 
 export interface CheckLoadErrorFields {
   code: CheckLoadErrorCode;

@@ -50,8 +50,12 @@ export function collectChecks(options: RunOptions): Entry[] {
     if (!(file instanceof CheckFile)) throw new TypeError('checkFiles takes what loadCheckFile returned');
     file.checks.forEach((c, index) => entries.push({ kind: 'xml', file, index, ...c }));
   }
+  const pluginPaths = new Set<string>();
   for (const plugin of options.plugins ?? []) {
     if (!(plugin instanceof Plugin)) throw new TypeError('plugins takes what loadPlugin returned');
+    // One file given twice (or through a link) is one plugin: loadPlugin gives it the path of its first load.
+    if (pluginPaths.has(plugin.path)) continue;
+    pluginPaths.add(plugin.path);
     plugin.checks.forEach((c, index) => entries.push({ kind: 'plugin', plugin, index, ...c }));
   }
   const seen = new Map<string, Entry>();

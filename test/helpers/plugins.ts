@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const pluginBuildDir = path.join(root, 'build-plugins');
 export const examplePluginPath = path.join(pluginBuildDir, 'site', 'libsite.so');
 export const fixturePluginSources = path.join(root, 'test', 'fixtures', 'plugins');
-export const FIXTURE_PLUGINS = ['behaviours', 'bad-abi', 'refuses-abi', 'null-run', 'duplicate', 'no-entry'] as const;
+export const FIXTURE_PLUGINS = ['behaviours', 'bad-abi', 'refuses-abi', 'null-run', 'duplicate', 'no-entry', 'hangs', 'trailing-dot'] as const;
 
 export function fixturePluginPath(name: (typeof FIXTURE_PLUGINS)[number]): string {
   return path.join(pluginBuildDir, 'fixtures', `${name}.so`);

@@ -147,10 +147,10 @@ describe('XML check files: loading', () => {
     const e = await loadError(file);
     expect(e.code).toBe('ERR_PMC_CHECKS_FORBIDDEN');
     expect(e.message).toContain(file);
-    expect(e.message).toContain("external entity 'secret'");
+    expect(e.message).toMatch(/:2:\d+: refused: DTD\/entity declarations are not allowed$/);
     const dtd = path.join(dir, 'external-dtd.xml');
     writeFileSync(dtd, `<?xml version="1.0"?>\n<!DOCTYPE checks SYSTEM "http://127.0.0.1:9/checks.dtd">\n<checks>${check('site.x', 'true()')}</checks>\n`);
-    expect((await loadError(dtd)).message).toMatch(/refused: the document declares external DTD \(http:\/\/127\.0\.0\.1:9\/checks\.dtd\)/);
+    expect((await loadError(dtd)).message).toMatch(/:2:\d+: refused: DTD\/entity declarations are not allowed$/);
   });
 
   it('refuses a file over the size limit before parsing it', async () => {
