@@ -1,14 +1,14 @@
-export { Connection } from './connection.js';
-export type { CloseReason, CpuCompareResult, HypervisorTarget, OpenOptions } from './connection.js';
-export { Domain } from './domain.js';
+export { Connection } from './binding/connection.js';
+export type { CloseReason, CpuCompareResult, HypervisorTarget, OpenOptions } from './binding/connection.js';
+export { Domain } from './binding/domain.js';
 export { LibvirtError, XmlError } from './errors.js';
 export type { LibvirtErrorFields, XmlErrorCode, XmlErrorFields } from './errors.js';
-export { constants } from './native.js';
-export { XmlDocument, XmlNode, XPathExpression, DEFAULT_MAX_XML_BYTES } from './xml.js';
-export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVariables } from './xml.js';
-export { decodeVersion, formatVersion } from './version.js';
-export type { Version } from './version.js';
-export type * from './native-types.js';
+export { constants } from './binding/native.js';
+export { XmlDocument, XmlNode, XPathExpression, DEFAULT_MAX_XML_BYTES } from './binding/xml.js';
+export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVariables } from './binding/xml.js';
+export { decodeVersion, formatVersion } from './binding/version.js';
+export type { Version } from './binding/version.js';
+export type * from './binding/native-types.js';
 export type {
   CheckContext,
   CheckDefinition,
@@ -39,4 +39,4 @@ export {
 export type { CheckLoadErrorCode, CheckLoadErrorFields, ExternalCheck, LoadCheckFileOptions } from './pmc/external.js';
 export { listChecks } from './pmc/listing.js';
 export type { CheckListing, ListChecksOptions } from './pmc/listing.js';
-export type { NativeFactSpec } from './native-types.js';
+export type { NativeFactSpec } from './binding/native-types.js';

@@ -1,7 +1,7 @@
 /** The guest CPU on the destination: model and features, mode, TSC, vCPU count and pinning. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { constants } from '../native.js';
-import { capabilitiesOf, domainModel, parseCpuSet, type DomainModel } from './model.js';
+import { constants } from '../binding/native.js';
+import { capabilitiesOf, domainModel, parseCpuSet, type DomainModel } from '../model/libvirt-xml.js';
 import { errorCode, fail, pass } from './util.js';
 import type { HostFacts } from '../pmc/facts.js';
 

@@ -1,6 +1,6 @@
 /** The migration's own options: persistence, contradicting flags, and whether pre-copy converges. */
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
-import { domainModel } from './model.js';
+import { domainModel } from '../model/libvirt-xml.js';
 import { fail, pass } from './util.js';
 
 export const persistenceSafe: CheckDefinition = {

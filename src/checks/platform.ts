@@ -1,6 +1,6 @@
 /** The destination can run this kind of guest at all: arch, machine type, virt type, emulator. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { capabilitiesOf, domainModel } from './model.js';
+import { capabilitiesOf, domainModel } from '../model/libvirt-xml.js';
 import { errorCode, fail, pass } from './util.js';
 
 /** Errors that say nothing about the platform (connection trouble): let them surface as errors. */

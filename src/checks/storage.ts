@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Facts } from '../pmc/facts.js';
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
-import { domainModel, poolsOf, type DiskModel, type PoolModel } from './model.js';
+import { domainModel, poolsOf, type DiskModel, type PoolModel } from '../model/libvirt-xml.js';
 import { fail, gib, isLocalUri, pass, sharedFsOf } from './util.js';
 
 /** Pool types whose volumes every host of the cluster reaches. */

@@ -4,8 +4,8 @@
  * report, and answer with the exit code. Failures to connect or to find the
  * domain become one-line CliErrors.
  */
-import { Connection } from '../connection.js';
-import type { Domain } from '../domain.js';
+import { Connection } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
 import { LibvirtError } from '../errors.js';
 import type { Report, RunOptions } from '../pmc/types.js';
 import { CliError } from './errors.js';

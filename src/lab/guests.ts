@@ -5,7 +5,7 @@
  * and under nested virtualization (`host-model` aborts QEMU there).
  */
 import path from 'node:path';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../binding/connection.js';
 import { LibvirtError } from '../errors.js';
 import type { LabLayout } from './layout.js';
 import { LOCAL_POOL } from './storage.js';

@@ -9,9 +9,9 @@ import { constants as fsConstants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { domainModel } from '../checks/model.js';
-import { native } from '../native.js';
-import type { NativeCheckFileInfo, NativeFactSpec, NativePluginInfo } from '../native-types.js';
+import { domainModel } from '../model/libvirt-xml.js';
+import { native } from '../binding/native.js';
+import type { NativeCheckFileInfo, NativeFactSpec, NativePluginInfo } from '../binding/native-types.js';
 import type { Facts } from './facts.js';
 import type { CheckOrigin, RunOptions, Severity } from './types.js';
 

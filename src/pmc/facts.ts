@@ -4,9 +4,9 @@
  * check (JS, XML and plugin); `calls` counts the libvirt calls made, so tests
  * can hold the run to "one wave of round trips".
  */
-import type { Connection, CpuCompareResult, HypervisorTarget } from '../connection.js';
-import type { Domain } from '../domain.js';
-import { constants } from '../native.js';
+import type { Connection, CpuCompareResult, HypervisorTarget } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
+import { constants } from '../binding/native.js';
 import type {
   BlockJobInfo,
   DomainInfo,
@@ -18,8 +18,8 @@ import type {
   SecretInfo,
   StoragePoolInfo,
   StorageVolumeInfo,
-} from '../native-types.js';
-import type { Version } from '../version.js';
+} from '../binding/native-types.js';
+import type { Version } from '../binding/version.js';
 
 /** Memoizes named async facts and counts the calls that actually ran. */
 export class FactCache {

@@ -4,10 +4,10 @@
  * turns the runner's answer into the report of DESIGN.md.
  */
 import { builtinChecks } from '../checks/index.js';
-import type { Connection } from '../connection.js';
-import { Domain } from '../domain.js';
-import { native } from '../native.js';
-import type { NativeCheckList, NativeRunReport } from '../native-types.js';
+import type { Connection } from '../binding/connection.js';
+import { Domain } from '../binding/domain.js';
+import { native } from '../binding/native.js';
+import type { NativeCheckList, NativeRunReport } from '../binding/native-types.js';
 import { CheckFile, fetchNativeFacts, Plugin } from './external.js';
 import { Facts } from './facts.js';
 import { migrateFlags, migrateParams } from './migration-flags.js';

@@ -2,9 +2,9 @@
  * The shapes of the pre-migration-check framework: checks, their context,
  * the options of a migration, and the report.
  */
-import type { Connection } from '../connection.js';
-import type { Domain } from '../domain.js';
-import type { MigrateParams, NativeProgress } from '../native-types.js';
+import type { Connection } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
+import type { MigrateParams, NativeProgress } from '../binding/native-types.js';
 import type { CheckFile, Plugin } from './external.js';
 import type { Facts } from './facts.js';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { Connection, LibvirtError } from '../../src/index.js';
-import { addonCandidates } from '../../src/native.js';
+import { addonCandidates } from '../../src/binding/native.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 /** The rejection of `p`, which must reject. */
@@ -151,7 +151,7 @@ describe('argument checking of the native methods', () => {
   });
 
   it('Connection.open checks its URI argument', async () => {
-    const { native } = await import('../../src/native.js');
+    const { native } = await import('../../src/binding/native.js');
     expect(() => native.Connection.open(5 as never, false)).toThrow(TypeError);
     expect(() => new (native.Connection as unknown as new () => unknown)()).toThrow(TypeError);
   });

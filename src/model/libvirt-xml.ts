@@ -5,7 +5,7 @@
  * built-ins use lives here, so a check reads typed fields, not XML.
  */
 import type { HostFacts, Facts } from '../pmc/facts.js';
-import { XmlDocument, type XmlNode } from '../xml.js';
+import { XmlDocument, type XmlNode } from '../binding/xml.js';
 
 /** A node or document: both answer XPath relative to themselves. */
 type Ctx = Pick<XmlNode, 'string' | 'nodes' | 'node'>;

@@ -5,7 +5,7 @@
  * loads a DTD, never substitutes entities, and refuses documents that declare
  * external or parameter entities.
  */
-import { XmlError } from './errors.js';
+import { XmlError } from '../errors.js';
 import { native } from './native.js';
 import type {
   NativeXmlDocument,

@@ -9,8 +9,8 @@ import type {
   NativeDomain,
 } from './native-types.js';
 import type { Connection } from './connection.js';
-import { runPMC } from './pmc/run.js';
-import type { Report, RunOptions } from './pmc/types.js';
+import { runPMC } from '../pmc/run.js';
+import type { Report, RunOptions } from '../pmc/types.js';
 
 /**
  * A libvirt domain. It keeps its connection alive; its methods reject with
