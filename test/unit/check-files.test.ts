@@ -12,7 +12,7 @@ import {
   type CheckFile,
   type Domain,
 } from '../../src/index.js';
-import { domainModel } from '../../src/model/libvirt-xml.js';
+import { domainModel } from '../../src/pmc/parsed-facts.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/external.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
