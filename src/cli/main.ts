@@ -10,12 +10,12 @@ import { registerChecks } from './commands/checks.js';
 import { registerDemo } from './commands/demo.js';
 import { labCommand } from './commands/lab.js';
 import { registerMigrate } from './commands/migrate.js';
-import { reportFatal } from './errors.js';
+import { debugOption, reportFatal } from './errors.js';
 
 const program = new Command('pmc')
   .description('Pre-migration checks for libvirt: virsh migrate --pmc as a command of its own')
   .option('-c, --connect <uri>', 'source hypervisor connection URI (default: LIBVIRT_DEFAULT_URI, else libvirt\'s default)')
-  .option('--debug', 'print stack traces of errors')
+  .addOption(debugOption())
   .enablePositionalOptions()
   // Every error line starts the same way, whoever detects it (commander or us).
   .configureOutput({ outputError: (text, write) => write(`pmc: ${text}`) })
