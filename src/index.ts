@@ -33,7 +33,7 @@ export { builtinChecks } from './checks/index.js';
 export { CheckFile, CHECK_FILE_SCHEMA, DEFAULT_MAX_CHECK_FILE_BYTES, loadCheckFile } from './pmc/check-file.js';
 export type { LoadCheckFileOptions } from './pmc/check-file.js';
 export { loadPlugin, Plugin } from './pmc/plugin.js';
-export { nativeFactSpecs } from './pmc/external.js';
+export { nativeFactSpecs } from './pmc/native-facts.js';
 export { listChecks } from './api.js';
 export type { CheckListing, ListChecksOptions } from './pmc/listing.js';
 export type { NativeFactSpec } from './binding/native-types.js';

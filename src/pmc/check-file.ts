@@ -1,7 +1,7 @@
 /**
  * XML check files: XPath asserts over the run's facts (docs/check-files.md),
  * loaded once, fully validated at load, and run in C on the runner's worker
- * threads; JS only fetches the facts they read (./external.ts).
+ * threads; JS only fetches the facts they read (./native-facts.ts).
  */
 import { constants as fsConstants } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from '../binding/native.js';
 import type { NativeCheckFileInfo } from '../binding/native-types.js';
-import { CheckLoadError, type CheckLoadErrorFields } from '../errors.js';
+import { CheckLoadError } from '../errors.js';
+import { checkLoadErrorFromNative, externalChecks } from './external-check.js';
 import type { ExternalCheck } from './types.js';
 
 /** 1 MiB: a check file is a page of rules, not a data set. */
@@ -18,13 +19,6 @@ export const DEFAULT_MAX_CHECK_FILE_BYTES = 1024 * 1024;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The RELAX NG schema every check file is validated against, shipped in the package. */
 export const CHECK_FILE_SCHEMA = path.join(root, 'schemas', 'checks.rng');
-
-/** The addon throws plain Errors with a CheckLoadError's fields: made into one. */
-export function checkLoadErrorFromNative(e: unknown): unknown {
-  const fields = e as Partial<CheckLoadErrorFields> & { message?: string };
-  if (!(e instanceof Error) || typeof fields.code !== 'string' || typeof fields.file !== 'string') return e;
-  return new CheckLoadError(e.message, fields as CheckLoadErrorFields);
-}
 
 /** A loaded XML check file. Pass it in `RunOptions.checkFiles`. */
 export class CheckFile {
@@ -40,16 +34,7 @@ export class CheckFile {
     this.native = info;
     this.path = info.path;
     this.variables = Object.freeze([...info.variables]);
-    this.checks = Object.freeze(
-      info.checks.map((c) => ({
-        name: c.name,
-        severity: c.severity,
-        description: c.description,
-        origin: 'xml' as const,
-        anchor: info.path,
-        line: c.line,
-      })),
-    );
+    this.checks = externalChecks(info.checks, 'xml', info.path);
   }
 }
 

@@ -1,12 +1,12 @@
 /**
  * Native plugins: shared libraries implementing native/pmc/pmc-plugin.h,
  * loaded once, validated at load, and run in C on the runner's worker
- * threads; JS only fetches the facts they ask for (./external.ts).
+ * threads; JS only fetches the facts they ask for (./native-facts.ts).
  */
 import path from 'node:path';
 import { native } from '../binding/native.js';
 import type { NativePluginInfo } from '../binding/native-types.js';
-import { checkLoadErrorFromNative } from './check-file.js';
+import { checkLoadErrorFromNative, externalChecks } from './external-check.js';
 import type { ExternalCheck } from './types.js';
 
 /** A loaded native plugin. Pass it in `RunOptions.plugins`. */
@@ -29,15 +29,7 @@ export class Plugin {
     this.version = info.version;
     this.description = info.description;
     this.facts = Object.freeze([...info.facts]);
-    this.checks = Object.freeze(
-      info.checks.map((c) => ({
-        name: c.name,
-        severity: c.severity,
-        description: c.description,
-        origin: `plugin:${info.name}` as const,
-        anchor: info.path,
-      })),
-    );
+    this.checks = externalChecks(info.checks, `plugin:${info.name}`, info.path);
   }
 }
 

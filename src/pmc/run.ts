@@ -9,7 +9,7 @@ import type { Domain } from '../binding/domain.js';
 import { native } from '../binding/native.js';
 import type { NativeRunReport } from '../binding/native-types.js';
 import { collectChecks, nativeCheckList, nativeFactNames } from './check-list.js';
-import { fetchNativeFacts } from './external.js';
+import { fetchNativeFacts } from './native-facts.js';
 import { Facts } from './facts.js';
 import { jsDispatcher } from './js-dispatch.js';
 import { migrateFlags, migrateParams } from './migration-flags.js';

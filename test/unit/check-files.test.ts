@@ -13,7 +13,7 @@ import {
   type Domain,
 } from '../../src/index.js';
 import { domainModel } from '../../src/pmc/parsed-facts.js';
-import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/external.js';
+import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
