@@ -63,8 +63,13 @@ export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: J
       }
       settle(index, outcome);
     };
+    const { domain, source, destination, options, facts } = context;
     const ctx: CheckContext = {
-      ...context,
+      domain,
+      source,
+      destination,
+      options,
+      facts,
       get signal(): AbortSignal {
         if (!controller) {
           controller = new AbortController();
