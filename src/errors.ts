@@ -1,4 +1,22 @@
 /**
+ * Every error of the package, under one base class with a stable `code`
+ * (callers test `code`, never the message), and the one way to ask "is this
+ * libvirt error X": isLibvirtError. The lowest layer: imports nothing.
+ */
+
+/** The base of every error this package throws or rejects with. */
+export class PmcError extends Error {
+  override name = 'PmcError';
+  /** Stable: `VIR_ERR_*` for libvirt's errors, `ERR_PMC_*` for ours. */
+  code: string;
+
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
  * Every failing libvirt call rejects with a LibvirtError: libvirt's own error,
  * copied on the thread of the failing call, with the stack of the JS caller.
  */
@@ -14,22 +32,29 @@ export interface LibvirtErrorFields {
   level: 'warning' | 'error' | 'none';
 }
 
-export class LibvirtError extends Error implements LibvirtErrorFields {
+export class LibvirtError extends PmcError implements LibvirtErrorFields {
   override name = 'LibvirtError';
-  code: string;
   number: number;
   domain: string;
   domainNumber: number;
   level: 'warning' | 'error' | 'none';
 
   constructor(message: string, fields: LibvirtErrorFields) {
-    super(message);
-    this.code = fields.code;
+    super(message, fields.code);
     this.number = fields.number;
     this.domain = fields.domain;
     this.domainNumber = fields.domainNumber;
     this.level = fields.level;
   }
+}
+
+/**
+ * True when `error` is a libvirt error, and, with `codes`, one of those
+ * (`isLibvirtError(e, 'VIR_ERR_NO_DOMAIN')`). The one test for libvirt error
+ * codes in the package: by class, never by message.
+ */
+export function isLibvirtError(error: unknown, ...codes: string[]): error is LibvirtError {
+  return error instanceof LibvirtError && (codes.length === 0 || codes.includes(error.code));
 }
 
 export type XmlErrorCode = 'ERR_PMC_XML_PARSE' | 'ERR_PMC_XPATH' | 'ERR_PMC_XML_TOO_LARGE' | 'ERR_PMC_XML_FORBIDDEN';
@@ -51,20 +76,77 @@ export interface XmlErrorFields {
  * parameter entities, an external DTD), one over the size limit, or an XPath
  * expression that does not compile or evaluate (the message names it).
  */
-export class XmlError extends Error implements XmlErrorFields {
+export class XmlError extends PmcError implements XmlErrorFields {
   override name = 'XmlError';
-  code: XmlErrorCode;
+  declare code: XmlErrorCode;
   file?: string;
   line?: number;
   column?: number;
   expression?: string;
 
   constructor(message: string, fields: XmlErrorFields) {
-    super(message);
-    this.code = fields.code;
+    super(message, fields.code);
     if (fields.file !== undefined) this.file = fields.file;
     if (fields.line !== undefined) this.line = fields.line;
     if (fields.column !== undefined) this.column = fields.column;
     if (fields.expression !== undefined) this.expression = fields.expression;
+  }
+}
+
+export type CheckLoadErrorCode =
+  | 'ERR_PMC_CHECKS_NOT_FOUND'
+  | 'ERR_PMC_CHECKS_PARSE'
+  | 'ERR_PMC_CHECKS_SCHEMA'
+  | 'ERR_PMC_CHECKS_XPATH'
+  | 'ERR_PMC_CHECKS_VARIABLE'
+  | 'ERR_PMC_CHECKS_FORBIDDEN'
+  | 'ERR_PMC_CHECKS_TOO_LARGE'
+  | 'ERR_PMC_CHECKS_DUPLICATE'
+  | 'ERR_PMC_PLUGIN_LOAD'
+  | 'ERR_PMC_PLUGIN_ENTRY'
+  | 'ERR_PMC_PLUGIN_ABI'
+  | 'ERR_PMC_PLUGIN_INVALID'
+  | 'ERR_PMC_PLUGIN_UNSAFE';
+
+export interface CheckLoadErrorFields {
+  code: CheckLoadErrorCode;
+  /** The check file or plugin. */
+  file: string;
+  /** Check files: where, 1-based. */
+  line?: number;
+  column?: number;
+  /** The check the error is in, when it is in one. */
+  check?: string;
+}
+
+/** A check file or plugin that was refused at load; the message starts with `file[:line:column]: `. */
+export class CheckLoadError extends PmcError implements CheckLoadErrorFields {
+  override name = 'CheckLoadError';
+  declare code: CheckLoadErrorCode;
+  file: string;
+  line?: number;
+  column?: number;
+  check?: string;
+
+  constructor(message: string, fields: CheckLoadErrorFields) {
+    super(message, fields.code);
+    this.file = fields.file;
+    if (fields.line !== undefined) this.line = fields.line;
+    if (fields.column !== undefined) this.column = fields.column;
+    if (fields.check !== undefined) this.check = fields.check;
+  }
+}
+
+/**
+ * An error meant for the operator of the `pmc` command: its message is the
+ * whole story, `exitCode` what the process exits with (1 unless said).
+ */
+export class CliError extends PmcError {
+  override name = 'CliError';
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1, options?: { cause?: unknown }) {
+    super(message, 'ERR_PMC_CLI', options);
+    this.exitCode = exitCode;
   }
 }

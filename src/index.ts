@@ -1,42 +1,39 @@
-export { Connection } from './connection.js';
-export type { CloseReason, CpuCompareResult, HypervisorTarget, OpenOptions } from './connection.js';
-export { Domain } from './domain.js';
-export { LibvirtError, XmlError } from './errors.js';
-export type { LibvirtErrorFields, XmlErrorCode, XmlErrorFields } from './errors.js';
-export { constants } from './native.js';
-export { XmlDocument, XmlNode, XPathExpression, DEFAULT_MAX_XML_BYTES } from './xml.js';
-export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVariables } from './xml.js';
-export { decodeVersion, formatVersion } from './version.js';
-export type { Version } from './version.js';
-export type * from './native-types.js';
+// The package entry point: re-exports only. Loading ./api.js attaches
+// domain.checkPMC / domain.migratePMC (docs/architecture.md).
+export { Connection } from './binding/connection.js';
+export type { CloseReason, CpuCompareResult, HypervisorTarget, OpenOptions } from './binding/connection.js';
+export { Domain } from './binding/domain.js';
+export { CheckLoadError, isLibvirtError, LibvirtError, PmcError, XmlError } from './errors.js';
+export type { CheckLoadErrorCode, CheckLoadErrorFields, LibvirtErrorFields, XmlErrorCode, XmlErrorFields } from './errors.js';
+export { constants } from './binding/native.js';
+export { XmlDocument, XmlNode, XPathExpression, DEFAULT_MAX_XML_BYTES } from './binding/xml.js';
+export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVariables } from './binding/xml.js';
+export { decodeVersion, formatVersion } from './binding/version.js';
+export type { Version } from './binding/version.js';
+export type * from './binding/native-types.js';
 export type {
   CheckContext,
   CheckDefinition,
   CheckOrigin,
   CheckOutcome,
+  CheckReportEntry,
   CheckResult,
   CheckStatus,
+  ExternalCheck,
   MigrationOptions,
   MigrationOutcome,
   MigrationProgress,
   Report,
-  RunOptions,
   Severity,
   Verdict,
 } from './pmc/types.js';
+export type { RunOptions } from './pmc/run-options.js';
 export { Facts, HostFacts, DomainFacts } from './pmc/facts.js';
 export { builtinChecks } from './checks/index.js';
-export {
-  CheckFile,
-  CheckLoadError,
-  CHECK_FILE_SCHEMA,
-  DEFAULT_MAX_CHECK_FILE_BYTES,
-  loadCheckFile,
-  loadPlugin,
-  nativeFactSpecs,
-  Plugin,
-} from './pmc/external.js';
-export type { CheckLoadErrorCode, CheckLoadErrorFields, ExternalCheck, LoadCheckFileOptions } from './pmc/external.js';
-export { listChecks } from './pmc/listing.js';
+export { CheckFile, CHECK_FILE_SCHEMA, DEFAULT_MAX_CHECK_FILE_BYTES, loadCheckFile } from './pmc/check-file.js';
+export type { LoadCheckFileOptions } from './pmc/check-file.js';
+export { loadPlugin, Plugin } from './pmc/plugin.js';
+export { nativeFactSpecs } from './pmc/native-facts.js';
+export { listChecks } from './api.js';
 export type { CheckListing, ListChecksOptions } from './pmc/listing.js';
-export type { NativeFactSpec } from './native-types.js';
+export type { NativeFactSpec } from './binding/native-types.js';

@@ -1,18 +1,11 @@
 /** The guest CPU on the destination: model and features, mode, TSC, vCPU count and pinning. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { constants } from '../native.js';
-import { capabilitiesOf, domainModel, parseCpuSet, type DomainModel } from './model.js';
-import { errorCode, fail, pass } from './util.js';
+import { constants } from '../binding/native.js';
+import { hypervisorTargetOf, parseCpuSet } from '../model/libvirt-xml.js';
+import { capabilitiesOf, domainModel } from '../pmc/parsed-facts.js';
+import { isLibvirtError } from '../errors.js';
+import { fail, pass } from './util.js';
 import type { HostFacts } from '../pmc/facts.js';
-
-function targetOf(model: DomainModel) {
-  return {
-    ...(model.emulator ? { emulator: model.emulator } : {}),
-    ...(model.arch ? { arch: model.arch } : {}),
-    ...(model.machine ? { machine: model.machine } : {}),
-    ...(model.virtType ? { virttype: model.virtType } : {}),
-  };
-}
 
 export const cpuCompatible: CheckDefinition = {
   name: 'cpu.compatible',
@@ -36,14 +29,14 @@ export const cpuCompatible: CheckDefinition = {
     try {
       const result = await facts.destination.compareCPU(
         cpu.xml,
-        targetOf(model),
+        hypervisorTargetOf(model),
         constants.VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE!,
       );
       if (result === 'incompatible') return fail(`the destination cannot provide CPU model ${cpu.model ?? '?'}`);
       return pass(`the destination provides CPU model ${cpu.model ?? '?'} (${result})`);
     } catch (e) {
       // FAIL_INCOMPATIBLE makes libvirt name the missing features in its error.
-      if (errorCode(e) === 'VIR_ERR_CPU_INCOMPATIBLE') {
+      if (isLibvirtError(e, 'VIR_ERR_CPU_INCOMPATIBLE')) {
         return fail(`the destination cannot provide the guest CPU: ${(e as Error).message}`, {
           model: cpu.model,
           features: cpu.features,

@@ -1,6 +1,6 @@
 /** Devices QEMU cannot carry to another host (libvirt qemuMigrationSrcIsAllowed / IsAllowedHostdev). */
 import type { CheckDefinition } from '../pmc/types.js';
-import { domainModel } from './model.js';
+import { domainModel } from '../pmc/parsed-facts.js';
 import { fail, pass } from './util.js';
 
 export const devicesHostdev: CheckDefinition = {

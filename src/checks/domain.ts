@@ -1,6 +1,6 @@
 /** The domain's own state: running, no job, no snapshots, and a free name on the destination. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { domainModel } from './model.js';
+import { domainModel } from '../pmc/parsed-facts.js';
 import { fail, pass } from './util.js';
 
 const ACTIVE_STATES = new Set(['running', 'paused', 'blocked', 'pmsuspended']);

@@ -1,6 +1,6 @@
 /** The destination must be another host: libvirt refuses a migration to the host it comes from. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { capabilitiesOf } from './model.js';
+import { capabilitiesOf } from '../pmc/parsed-facts.js';
 import { fail, pass } from './util.js';
 
 export const hostDistinct: CheckDefinition = {

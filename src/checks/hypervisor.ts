@@ -1,6 +1,6 @@
 /** Same hypervisor on both sides, and no downgrade: what Nova checks before a live migration. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { formatVersion } from '../version.js';
+import { formatVersion } from '../binding/version.js';
 import { fail, pass } from './util.js';
 
 export const hypervisorType: CheckDefinition = {

@@ -1,6 +1,6 @@
 /** Room for the guest's memory on the destination: a safety rule libvirt does not enforce. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { capabilitiesOf, domainModel } from './model.js';
+import { capabilitiesOf, domainModel } from '../pmc/parsed-facts.js';
 import { fail, mib, pass } from './util.js';
 
 /** x86's default huge page size, used when the guest asks for huge pages without a size. */

@@ -1,7 +1,7 @@
 /** The migration's own options: persistence, contradicting flags, and whether pre-copy converges. */
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
-import { domainModel } from './model.js';
-import { fail, pass } from './util.js';
+import { domainModel } from '../pmc/parsed-facts.js';
+import { copiesStorage, fail, pass } from './util.js';
 
 export const persistenceSafe: CheckDefinition = {
   name: 'persistence.safe',
@@ -25,7 +25,7 @@ export const persistenceSafe: CheckDefinition = {
 /** Each contradiction libvirt (or virsh) refuses, with libvirt's own words where it has them. */
 export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: string[]): string[] {
   const p: string[] = [];
-  const copies = Boolean(options.copyStorageAll || options.copyStorageInc);
+  const copies = copiesStorage(options);
   if (options.live && options.offline) p.push('live and offline exclude each other (virsh refuses the pair)');
   if (options.copyStorageAll && options.copyStorageInc) p.push('copyStorageAll and copyStorageInc exclude each other');
   if (options.postcopy && (!options.live || options.suspend)) {

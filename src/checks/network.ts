@@ -1,7 +1,7 @@
 /** Every interface finds its network or bridge on the destination (oVirt, vSphere). */
 import { access } from 'node:fs/promises';
 import type { CheckDefinition } from '../pmc/types.js';
-import { domainModel } from './model.js';
+import { domainModel } from '../pmc/parsed-facts.js';
 import { fail, isLocalUri, pass } from './util.js';
 
 /** A host bridge exists on a destination of this machine: /sys/class/net/<name>. */

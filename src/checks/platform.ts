@@ -1,10 +1,11 @@
 /** The destination can run this kind of guest at all: arch, machine type, virt type, emulator. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { capabilitiesOf, domainModel } from './model.js';
-import { errorCode, fail, pass } from './util.js';
+import { capabilitiesOf, destinationDomainCapabilities, domainModel } from '../pmc/parsed-facts.js';
+import { isLibvirtError } from '../errors.js';
+import { fail, pass } from './util.js';
 
 /** Errors that say nothing about the platform (connection trouble): let them surface as errors. */
-const TRANSPORT_ERRORS = new Set(['VIR_ERR_RPC', 'VIR_ERR_SYSTEM_ERROR', 'VIR_ERR_INVALID_CONN', 'VIR_ERR_NO_CONNECT']);
+const TRANSPORT_ERRORS = ['VIR_ERR_RPC', 'VIR_ERR_SYSTEM_ERROR', 'VIR_ERR_INVALID_CONN', 'VIR_ERR_NO_CONNECT'];
 
 export const platformSupported: CheckDefinition = {
   name: 'platform.supported',
@@ -17,17 +18,11 @@ export const platformSupported: CheckDefinition = {
     const model = await domainModel(facts);
     const what = `arch ${model.arch ?? '?'}, machine ${model.machine ?? '(default)'}, virt type ${model.virtType}, emulator ${model.emulator ?? '(default)'}`;
     try {
-      await facts.destination.domainCapabilities({
-        ...(model.emulator ? { emulator: model.emulator } : {}),
-        ...(model.arch ? { arch: model.arch } : {}),
-        ...(model.machine ? { machine: model.machine } : {}),
-        virttype: model.virtType,
-      });
+      await destinationDomainCapabilities(facts);
       return pass(`the destination offers ${what}`);
     } catch (e) {
-      const code = errorCode(e);
-      if (code && TRANSPORT_ERRORS.has(code)) throw e;
-      if (code !== 'VIR_ERR_NO_SUPPORT') return fail(`the destination cannot run ${what}: ${(e as Error).message}`);
+      if (isLibvirtError(e, ...TRANSPORT_ERRORS)) throw e;
+      if (!isLibvirtError(e, 'VIR_ERR_NO_SUPPORT')) return fail(`the destination cannot run ${what}: ${(e as Error).message}`);
     }
     // No domain capabilities (the test driver): the <guest> list of the capabilities answers the same question.
     const caps = await capabilitiesOf(facts.destination);

@@ -1,7 +1,8 @@
 /** The secrets the guest's disks and vTPM use exist on the destination (Nova vTPM, libvirt secret lookup at start). */
 import type { CheckDefinition } from '../pmc/types.js';
-import { constants } from '../native.js';
-import { domainModel, type SecretRef } from './model.js';
+import { constants } from '../binding/native.js';
+import type { SecretRef } from '../model/libvirt-xml.js';
+import { domainModel } from '../pmc/parsed-facts.js';
 import { fail, pass } from './util.js';
 
 const USAGE_TYPE: Record<string, string> = {

@@ -5,15 +5,13 @@
 import path from 'node:path';
 import type { Facts } from '../pmc/facts.js';
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
-import { domainModel, poolsOf, type DiskModel, type PoolModel } from './model.js';
-import { fail, gib, isLocalUri, pass, sharedFsOf } from './util.js';
+import type { DiskModel, PoolModel } from '../model/libvirt-xml.js';
+import { domainModel, poolsOf } from '../pmc/parsed-facts.js';
+import { copiesStorage, fail, gib, isLocalUri, pass, sharedFsOf } from './util.js';
 
 /** Pool types whose volumes every host of the cluster reaches. */
 const SHARED_POOL_TYPES = new Set(['netfs', 'gluster', 'rbd', 'sheepdog', 'iscsi', 'iscsi-direct', 'vstorage', 'mpath']);
 
-export function copiesStorage(options: Readonly<MigrationOptions>): boolean {
-  return Boolean(options.copyStorageAll || options.copyStorageInc);
-}
 
 /** Empty (no medium) or read-only: libvirt treats these as safe. */
 function isEmpty(disk: DiskModel): boolean {

@@ -1,7 +1,7 @@
 /** Small helpers the built-in checks share: outcomes, units, shared filesystems. */
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { CheckOutcome } from '../pmc/types.js';
+import type { CheckOutcome, MigrationOptions } from '../pmc/types.js';
 
 export function pass(message: string, details?: unknown): CheckOutcome {
   return details === undefined ? { status: 'pass', message } : { status: 'pass', message, details };
@@ -11,19 +11,17 @@ export function fail(message: string, details?: unknown): CheckOutcome {
   return details === undefined ? { status: 'fail', message } : { status: 'fail', message, details };
 }
 
+/** The migration copies the guest's disks (copyStorageAll or copyStorageInc). */
+export function copiesStorage(options: Readonly<MigrationOptions>): boolean {
+  return Boolean(options.copyStorageAll || options.copyStorageInc);
+}
+
 export function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 export function mib(bytes: number): string {
   return `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
-}
-
-/** A libvirt error's code (`VIR_ERR_NO_SUPPORT`, …), or undefined. */
-export function errorCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
-    ? (e as { code: string }).code
-    : undefined;
 }
 
 /** True when `uri` names a driver on this machine (no host part), so its paths are ours to statfs. */

@@ -3,7 +3,7 @@
  * wires the lab's API into the demo.
  */
 import { LAB_VM, LAB_VM_DISK, labDown, labUp, type LabHostInfo } from '../lab/index.js';
-import { CliError } from './errors.js';
+import { CliError } from '../errors.js';
 
 export interface DemoHost {
   /** `host-1`, `host-2`. */

@@ -1,19 +1,12 @@
 /** One clear line on stderr for every failure; the stack only with --debug. */
-import { CommanderError } from 'commander';
-import { LibvirtError } from '../errors.js';
+import { CommanderError, Option } from 'commander';
+import { CliError, LibvirtError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
 import { printable } from './style.js';
 
-/** An error meant for the operator: its message is the whole story. */
-export class CliError extends Error {
-  override name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode = ExitCode.error,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
+/** --debug: the one definition, global and on the commands that take it after their name. */
+export function debugOption(): Option {
+  return new Option('--debug', 'print stack traces of errors');
 }
 
 /** --debug may sit anywhere on the command line, and errors can come before options are parsed. */

@@ -1,4 +1,4 @@
-/** Exit codes of `pmc migrate` / `pmc check` (DESIGN.md). */
+/** Exit codes of `pmc migrate` / `pmc check` (README.md; docs/architecture.md). */
 export const ExitCode = {
   /** Allowed (and migrated). */
   ok: 0,

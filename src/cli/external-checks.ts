@@ -5,18 +5,21 @@
  * connection is opened: a bad file stops the command with one line naming it.
  */
 import type { Command } from 'commander';
-import { CheckLoadError, loadCheckFile, loadPlugin, type CheckFile, type Plugin } from '../pmc/external.js';
-import { CliError } from './errors.js';
+import { CheckLoadError, CliError } from '../errors.js';
+import { loadCheckFile, type CheckFile } from '../pmc/check-file.js';
+import { loadPlugin, type Plugin } from '../pmc/plugin.js';
 
 export interface ExternalCheckCliOptions {
   checksFile?: string[];
   plugin?: string[];
 }
 
+/** Repeatable options: each occurrence adds one value. */
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** --checks-file and --plugin: the one definition, for every command that takes them. */
 export function addExternalCheckOptions(command: Command): Command {
   return command
     .option('--checks-file <file>', 'add the checks of an XML check file (repeatable; docs/check-files.md)', collect)

@@ -11,7 +11,7 @@ import { registerChecks } from './commands/checks.js';
 import { registerDemo } from './commands/demo.js';
 import { labCommand } from './commands/lab.js';
 import { registerMigrate } from './commands/migrate.js';
-import { reportFatal } from './errors.js';
+import { debugOption, reportFatal } from './errors.js';
 import { printable } from './style.js';
 
 /** The package's own version: read from its package.json, so it cannot drift. */
@@ -21,7 +21,7 @@ const program = new Command('pmc')
   .version(version, '-V, --version', 'print the version of pmc and exit')
   .description('Pre-migration checks for libvirt: virsh migrate --pmc as a command of its own')
   .option('-c, --connect <uri>', 'source hypervisor connection URI (default: LIBVIRT_DEFAULT_URI, else libvirt\'s default)')
-  .option('--debug', 'print stack traces of errors')
+  .addOption(debugOption())
   .enablePositionalOptions()
   // Every error is one line that starts the same way, whoever detects it
   // (commander or us); commander's suggestion joins it, and the argument it

@@ -5,9 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { RunOptions } from '../pmc/types.js';
-import { CliError } from './errors.js';
-import type { ExternalCheckCliOptions } from './external-checks.js';
+import { CliError } from '../errors.js';
+import type { RunOptions } from '../pmc/run-options.js';
+import { debugOption } from './errors.js';
+import { addExternalCheckOptions, type ExternalCheckCliOptions } from './external-checks.js';
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -24,11 +25,6 @@ function commaList(value: string, previous: string[] = []): string[] {
   const items = value.split(',').map((s) => s.trim());
   if (items.some((s) => s.length === 0)) throw new InvalidArgumentError('empty item in the list.');
   return [...previous, ...items];
-}
-
-/** Repeatable options: each occurrence adds one value. */
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** What commander hands the action: virsh's names, camel-cased. */
@@ -77,8 +73,7 @@ export interface MigrationCliOptions extends ExternalCheckCliOptions {
 
 /** Adds the virsh migrate option set and ours to `command`. */
 export function addMigrationOptions(command: Command): Command {
-  return (
-    command
+  const virsh = command
       .option('--live', 'live migration (the guest keeps running)')
       .option('--offline', 'offline migration: only the definition moves (no running guest)')
       .option('--p2p', 'peer-to-peer: the source daemon connects to the destination')
@@ -111,16 +106,17 @@ export function addMigrationOptions(command: Command): Command {
       .option('--timeout <seconds>', 'suspend the guest when a live migration runs longer than this', wholeNumber(1))
       .option('--verbose', 'show migration progress (also when not on a terminal)')
       // Ours: the checks and the output.
-      .option('--skip-check <name>', 'mark a check skipped (repeatable; or comma-separated)', commaList)
-      .option('--checks-file <file>', 'add the checks of an XML check file (repeatable; docs/check-files.md)', collect)
-      .option('--plugin <path>', 'add the checks of a native plugin, a shared library (repeatable; docs/plugins.md)', collect)
+      .option('--skip-check <name>', 'mark a check skipped (repeatable; or comma-separated)', commaList);
+  // --checks-file and --plugin here, so --help lists them where they always were.
+  return (
+    addExternalCheckOptions(virsh)
       .option('--strict', 'failing warnings block the migration too')
       .option('--sequential', 'run checks one by one in list order, stopping at the first critical failure')
       .option('--check-timeout <ms>', 'per-check timeout in milliseconds (default 30000)', wholeNumber(1))
       .option('--link-speed <MiB/s>', 'link speed for the convergence forecast when no --bandwidth is set', wholeNumber(1))
       .option('--json', 'print the report as JSON (docs/report.schema.json)')
       .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-      .option('--debug', 'print stack traces of errors')
+      .addOption(debugOption())
   );
 }
 

@@ -4,11 +4,12 @@
  * report, and answer with the exit code. Failures to connect or to find the
  * domain become one-line CliErrors.
  */
-import { Connection } from '../connection.js';
-import type { Domain } from '../domain.js';
-import { LibvirtError } from '../errors.js';
-import type { Report, RunOptions } from '../pmc/types.js';
-import { CliError } from './errors.js';
+import '../api.js'; // attaches domain.checkPMC / domain.migratePMC
+import { Connection } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
+import { CliError, isLibvirtError } from '../errors.js';
+import type { RunOptions } from '../pmc/run-options.js';
+import type { Report } from '../pmc/types.js';
 import { ExitCode } from './exit-codes.js';
 import { createProgressView } from './progress-view.js';
 import { renderReport, reportJson } from './report-view.js';
@@ -61,7 +62,7 @@ export async function lookupDomain(connection: Connection, name: string): Promis
     try {
       return await attempt();
     } catch (error) {
-      if (!(error instanceof LibvirtError && error.code === 'VIR_ERR_NO_DOMAIN')) throw error;
+      if (!isLibvirtError(error, 'VIR_ERR_NO_DOMAIN')) throw error;
       lastError = error;
     }
   }
@@ -84,7 +85,7 @@ function suspendAfterTimeout(domain: Domain, seconds: number, stderr: NodeJS.Wri
       () => stderr.write(`\npmc: the migration ran longer than --timeout ${seconds} s: the guest is suspended so it completes\n`),
       (error: unknown) => {
         // The migration finished meanwhile: the source domain is gone or inactive, nothing to suspend.
-        if (error instanceof LibvirtError && (error.code === 'VIR_ERR_OPERATION_INVALID' || error.code === 'VIR_ERR_NO_DOMAIN')) return;
+        if (isLibvirtError(error, 'VIR_ERR_OPERATION_INVALID', 'VIR_ERR_NO_DOMAIN')) return;
         stderr.write(`\npmc: could not suspend the guest after --timeout: ${error instanceof Error ? error.message : String(error)}\n`);
       },
     );

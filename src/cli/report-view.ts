@@ -2,7 +2,7 @@
  * The report for people: everything at once, failures first, one line per
  * check, then the verdict and (after a migration) where the guest runs now.
  */
-import type { CheckResult, CheckStatus, Report } from '../pmc/types.js';
+import type { CheckReportEntry, CheckStatus, Report } from '../pmc/types.js';
 import { formatDuration, printable, type Style } from './style.js';
 
 /** Failures first: they are what the operator must act on. */
@@ -15,13 +15,13 @@ const GROUPS: { status: CheckStatus; title: string }[] = [
 
 const STATUS_LABEL: Record<CheckStatus, string> = { fail: 'FAIL', error: 'ERROR', pass: 'PASS', skipped: 'SKIP' };
 
-/** The report without the live Domain handle, i.e. exactly DESIGN.md's JSON. */
+/** The report without the live Domain handle, i.e. exactly the JSON of docs/report.schema.json. */
 export function reportJson(report: Report & { migratedDomain?: unknown }): Report {
   const { migratedDomain: _handle, ...plain } = report;
   return plain;
 }
 
-function statusStyle(result: CheckResult, style: Style): (s: string) => string {
+function statusStyle(result: CheckReportEntry, style: Style): (s: string) => string {
   if (result.status === 'pass') return style.green;
   if (result.status === 'skipped') return style.dim;
   if (result.status === 'error') return style.yellow;

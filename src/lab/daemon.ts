@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from '../connection.js';
+import { Connection } from '../binding/connection.js';
 import type { HostLayout } from './layout.js';
 import { isRunning, processRef, stopProcess, uidOf, type ProcessRef } from './processes.js';
 import type { Account } from './users.js';

@@ -5,8 +5,8 @@
  * and under nested virtualization (`host-model` aborts QEMU there).
  */
 import path from 'node:path';
-import type { Connection } from '../connection.js';
-import { LibvirtError } from '../errors.js';
+import type { Connection } from '../binding/connection.js';
+import { isLibvirtError } from '../errors.js';
 import type { LabLayout } from './layout.js';
 import { LOCAL_POOL } from './storage.js';
 
@@ -44,7 +44,7 @@ async function isDefinedOn(conn: Connection, name: string): Promise<boolean> {
     await conn.lookupDomainByName(name);
     return true;
   } catch (error) {
-    if (error instanceof LibvirtError && error.code === 'VIR_ERR_NO_DOMAIN') return false;
+    if (isLibvirtError(error, 'VIR_ERR_NO_DOMAIN')) return false;
     throw error;
   }
 }
@@ -53,7 +53,7 @@ async function ensureVolume(conn: Connection, lab: LabLayout): Promise<void> {
   try {
     await conn.lookupStorageVolByPath(diskPath(lab));
   } catch (error) {
-    if (!(error instanceof LibvirtError && error.code === 'VIR_ERR_NO_STORAGE_VOL')) throw error;
+    if (!isLibvirtError(error, 'VIR_ERR_NO_STORAGE_VOL')) throw error;
     await conn.createStorageVolume(
       LOCAL_POOL,
       `<volume><name>${LAB_VM_DISK_VOLUME}</name><capacity unit='MiB'>${DISK_MIB}</capacity>` +

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Connection } from '../connection.js';
+import { Connection } from '../binding/connection.js';
 import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
 import { labLayout, resolveOptions, type HostLayout, type LabLayout, type LabOptions } from './layout.js';
 import { prepareHostTree, startDaemon, stopDaemon, waitForDaemon } from './daemon.js';

@@ -4,7 +4,7 @@
  * is one directory every host sees. libvirt still treats `shared` as local
  * storage (it asks the filesystem type), see docs/lab.md.
  */
-import type { Connection } from '../connection.js';
+import type { Connection } from '../binding/connection.js';
 import type { LabLayout } from './layout.js';
 
 export const LOCAL_POOL = 'local';

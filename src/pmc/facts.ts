@@ -4,9 +4,9 @@
  * check (JS, XML and plugin); `calls` counts the libvirt calls made, so tests
  * can hold the run to "one wave of round trips".
  */
-import type { Connection, CpuCompareResult, HypervisorTarget } from '../connection.js';
-import type { Domain } from '../domain.js';
-import { constants } from '../native.js';
+import type { Connection, CpuCompareResult, HypervisorTarget } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
+import { constants } from '../binding/native.js';
 import type {
   BlockJobInfo,
   DomainInfo,
@@ -18,8 +18,9 @@ import type {
   SecretInfo,
   StoragePoolInfo,
   StorageVolumeInfo,
-} from '../native-types.js';
-import type { Version } from '../version.js';
+} from '../binding/native-types.js';
+import type { Version } from '../binding/version.js';
+import { isLibvirtError } from '../errors.js';
 
 /** Memoizes named async facts and counts the calls that actually ran. */
 export class FactCache {
@@ -54,10 +55,14 @@ export class FactCache {
   }
 }
 
-function noDomain(e: { code?: string }): null {
-  if (e.code === 'VIR_ERR_NO_DOMAIN') return null;
-  throw e;
+/** A lookup's rejection: null when libvirt says there is no such object (`code`), else the error again. */
+function noneWhen(code: string): (e: unknown) => null {
+  return (e) => {
+    if (isLibvirtError(e, code)) return null;
+    throw e;
+  };
 }
+const noDomain = noneWhen('VIR_ERR_NO_DOMAIN');
 
 export class HostFacts {
   readonly cache: FactCache;
@@ -134,28 +139,19 @@ export class HostFacts {
   /** The volume at `path`, or null when this host has none there. */
   volumeByPath(path: string): Promise<StorageVolumeInfo | null> {
     return this.cache.get(`volumeByPath:${path}`, () =>
-      this.connection.lookupStorageVolByPath(path).catch((e: { code?: string }) => {
-        if (e.code === 'VIR_ERR_NO_STORAGE_VOL') return null;
-        throw e;
-      }),
+      this.connection.lookupStorageVolByPath(path).catch(noneWhen('VIR_ERR_NO_STORAGE_VOL')),
     );
   }
   /** The secret of this usage (VIR_SECRET_USAGE_TYPE_*) and usage ID, or null when this host has none. */
   secretByUsage(usageType: number, usageID: string): Promise<SecretInfo | null> {
     return this.cache.get(`secretByUsage:${usageType}|${usageID}`, () =>
-      this.connection.lookupSecretByUsage(usageType, usageID).catch((e: { code?: string }) => {
-        if (e.code === 'VIR_ERR_NO_SECRET') return null;
-        throw e;
-      }),
+      this.connection.lookupSecretByUsage(usageType, usageID).catch(noneWhen('VIR_ERR_NO_SECRET')),
     );
   }
   /** The secret with this UUID, or null when this host has none. */
   secret(uuid: string): Promise<SecretInfo | null> {
     return this.cache.get(`secret:${uuid}`, () =>
-      this.connection.lookupSecretByUUID(uuid).catch((e: { code?: string }) => {
-        if (e.code === 'VIR_ERR_NO_SECRET') return null;
-        throw e;
-      }),
+      this.connection.lookupSecretByUUID(uuid).catch(noneWhen('VIR_ERR_NO_SECRET')),
     );
   }
 }

@@ -1,9 +1,11 @@
 /**
- * The definitions of the checks a run would have, for `pmc checks`: built-ins,
- * the caller's JS checks, and checks from check files and plugins.
+ * The definitions of the checks a run would have, for `pmc checks` and
+ * listChecks: built-ins, the caller's JS checks, and checks from check files
+ * and plugins.
  */
-import { collectChecks } from './run.js';
-import type { CheckOrigin, RunOptions, Severity } from './types.js';
+import { collectChecks } from './check-list.js';
+import type { RunOptions } from './run-options.js';
+import type { CheckDefinition, CheckOrigin, Severity } from './types.js';
 
 export interface CheckListing {
   name: string;
@@ -19,9 +21,9 @@ export interface CheckListing {
 
 export type ListChecksOptions = Pick<RunOptions, 'checks' | 'checkFiles' | 'plugins' | 'noBuiltins'>;
 
-/** In run order; throws like a run would on duplicate names. */
-export function listChecks(options: ListChecksOptions = {}): CheckListing[] {
-  return collectChecks(options).map((entry) => {
+/** In run order, with `builtins` first; throws like a run would on duplicate names. */
+export function describeChecks(builtins: readonly CheckDefinition[], options: ListChecksOptions = {}): CheckListing[] {
+  return collectChecks(builtins, options).map((entry) => {
     const listing: CheckListing = {
       name: entry.name,
       severity: entry.severity,

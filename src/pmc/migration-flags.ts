@@ -1,6 +1,6 @@
 /** Turns virsh-style migration options into virDomainMigrate3's flags and typed parameters. */
-import { constants } from '../native.js';
-import type { MigrateParams } from '../native-types.js';
+import { constants } from '../binding/native.js';
+import type { MigrateParams } from '../binding/native-types.js';
 import type { MigrationOptions } from './types.js';
 
 const flagOf: [keyof MigrationOptions, string][] = [

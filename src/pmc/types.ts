@@ -1,11 +1,11 @@
 /**
  * The shapes of the pre-migration-check framework: checks, their context,
- * the options of a migration, and the report.
+ * the options of a migration, and the report. The options of a run are in
+ * ./run-options.ts (they name the loaded check files and plugins).
  */
-import type { Connection } from '../connection.js';
-import type { Domain } from '../domain.js';
-import type { MigrateParams, NativeProgress } from '../native-types.js';
-import type { CheckFile, Plugin } from './external.js';
+import type { Connection } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
+import type { MigrateParams, NativeProgress } from '../binding/native-types.js';
 import type { Facts } from './facts.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -93,7 +93,23 @@ export interface CheckDefinition {
   run(ctx: CheckContext): CheckOutcome | Promise<CheckOutcome>;
 }
 
-export interface CheckResult {
+/** A check of a check file or plugin, as `pmc checks` lists it. */
+export interface ExternalCheck {
+  name: string;
+  severity: Severity;
+  description: string;
+  origin: CheckOrigin;
+  /** The check file or plugin it comes from. */
+  anchor: string;
+  /** Check files: the line of its <check>. */
+  line?: number;
+}
+
+/**
+ * One check in the report: its definition's name, severity and origin, and
+ * how it ended. Not to be confused with C's virPMCResult, what a check fills in.
+ */
+export interface CheckReportEntry {
   name: string;
   severity: Severity;
   status: CheckStatus;
@@ -116,7 +132,7 @@ export interface Report {
   domain: { name: string; uuid: string };
   source: { uri: string; hostname: string };
   destination: { uri: string; hostname: string };
-  checks: CheckResult[];
+  checks: CheckReportEntry[];
   verdict: Verdict;
   migration: MigrationOutcome;
   domainLocation: 'source' | 'destination' | 'unknown';
@@ -126,29 +142,8 @@ export interface Report {
   stateError?: string;
 }
 
-/** Options of a check run (`checkPMC`) and of `migratePMC`. */
-export interface RunOptions extends MigrationOptions {
-  /** Extra checks (the caller's JS checks); built-ins come first. */
-  checks?: CheckDefinition[];
-  /** Checks from XML check files (loadCheckFile), origin 'xml'. */
-  checkFiles?: CheckFile[];
-  /** Checks from native plugins (loadPlugin), origin 'plugin:<name>'. */
-  plugins?: Plugin[];
-  /** Leave out the built-in checks. */
-  noBuiltins?: boolean;
-  /** Names to mark `skipped` (the analogue of Nova's and Proxmox's force). */
-  skip?: string[];
-  /** Failing warnings block too. */
-  strict?: boolean;
-  /** List order, stopping at the first critical failure (the RFC's behaviour). */
-  sequential?: boolean;
-  /** Per-check timeout in ms (default 30000). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: MigrationProgress) => void;
-  /** Progress polling interval in ms (default 500). */
-  progressIntervalMs?: number;
-}
+/** @deprecated The report entry of one check, now named CheckReportEntry. */
+export type CheckResult = CheckReportEntry;
 
 /** A snapshot of the migration job (virDomainGetJobStats), polled on a native thread. */
 export type MigrationProgress = NativeProgress;

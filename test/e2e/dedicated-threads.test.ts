@@ -4,7 +4,7 @@
  * binding calls still answer at once.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Connection, LibvirtError, type Domain } from '../../src/index.js';
+import { Connection, isLibvirtError, type Domain } from '../../src/index.js';
 import { guestXml } from '../../src/lab/index.js';
 import { openHosts } from '../helpers/lab.js';
 
@@ -16,7 +16,7 @@ async function destroyEverywhere(conns: Connection[], name: string): Promise<voi
     try {
       await (await conn.lookupDomainByName(name)).destroy();
     } catch (e) {
-      if (!(e instanceof LibvirtError && e.code === 'VIR_ERR_NO_DOMAIN')) throw e;
+      if (!isLibvirtError(e, 'VIR_ERR_NO_DOMAIN')) throw e;
     }
   }
 }

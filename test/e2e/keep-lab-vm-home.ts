@@ -5,7 +5,7 @@
  * every later test. Tests still assert where the guest runs themselves.
  */
 import { beforeEach, inject } from 'vitest';
-import { Connection, LibvirtError, constants } from '../../src/index.js';
+import { Connection, constants, isLibvirtError } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
 
 beforeEach(async () => {
@@ -19,7 +19,7 @@ beforeEach(async () => {
         const d = await c.lookupDomainByName(LAB_VM);
         return (await d.isActive()) ? d : null;
       } catch (e) {
-        if (e instanceof LibvirtError && e.code === 'VIR_ERR_NO_DOMAIN') return null;
+        if (isLibvirtError(e, 'VIR_ERR_NO_DOMAIN')) return null;
         throw e;
       }
     };

@@ -3,8 +3,8 @@
  * noBuiltins and only this check, the C runner on its own thread);
  * `runCheckDirect` calls it with a Facts object the test can inspect.
  */
-import type { Connection } from '../../src/connection.js';
-import type { Domain } from '../../src/domain.js';
+import type { Connection } from '../../src/binding/connection.js';
+import type { Domain } from '../../src/binding/domain.js';
 import { Facts } from '../../src/pmc/facts.js';
 import { fromThrown, fromValue, type NormalizedOutcome } from '../../src/pmc/outcome.js';
 import type { CheckDefinition, MigrationOptions } from '../../src/pmc/types.js';

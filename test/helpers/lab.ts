@@ -1,7 +1,7 @@
 /** Helpers for the e2e tests on the QEMU lab (test/e2e/global-setup.ts starts it). */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import { Connection, LibvirtError, type Domain } from '../../src/index.js';
+import { Connection, isLibvirtError, type Domain } from '../../src/index.js';
 import type { LabHostInfo, LabInfo } from '../../src/lab/index.js';
 
 export function host(lab: LabInfo, name: string): LabHostInfo {
@@ -19,7 +19,7 @@ async function lookup(conn: Connection, name: string): Promise<Domain | null> {
   try {
     return await conn.lookupDomainByName(name);
   } catch (error) {
-    if (error instanceof LibvirtError && error.code === 'VIR_ERR_NO_DOMAIN') return null;
+    if (isLibvirtError(error, 'VIR_ERR_NO_DOMAIN')) return null;
     throw error;
   }
 }

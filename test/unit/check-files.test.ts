@@ -12,8 +12,8 @@ import {
   type CheckFile,
   type Domain,
 } from '../../src/index.js';
-import { domainModel } from '../../src/checks/model.js';
-import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/external.js';
+import { domainModel } from '../../src/pmc/parsed-facts.js';
+import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

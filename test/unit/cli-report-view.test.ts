@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/cli/report-view.js';
 import { styleFor } from '../../src/cli/style.js';
-import type { CheckResult, Report } from '../../src/pmc/types.js';
+import type { CheckReportEntry, Report } from '../../src/pmc/types.js';
 
-const check = (name: string, severity: CheckResult['severity'], status: CheckResult['status'], message: string): CheckResult => ({
+const check = (name: string, severity: CheckReportEntry['severity'], status: CheckReportEntry['status'], message: string): CheckReportEntry => ({
   name,
   severity,
   status,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/index.js';
-import { addonCandidates } from '../../src/native.js';
+import { addonCandidates } from '../../src/binding/native.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 // Measured on the shared 2-core machine: 10-15 ms with this file alone, up to

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Connection, Domain, LibvirtError, constants } from '../../src/index.js';
 import { fixtureUri } from '../helpers/fixtures.js';
@@ -184,5 +187,26 @@ describe('Domain on the test driver', () => {
     const dest = await Connection.open(fixtureUri('host-b'));
     await dest.close();
     expect(await rejection(guest.migrate3(dest))).toMatchObject({ code: 'VIR_ERR_INVALID_CONN' });
+  });
+});
+
+describe('layering of the Domain class', () => {
+  it('the binding alone loads no framework; the package entry attaches checkPMC and migratePMC', () => {
+    // A fresh process on the compiled package (globalSetup builds dist/), so no other import has run.
+    const script = `
+      const { Domain } = await import('./dist/binding/domain.js');
+      const bare = { check: typeof Domain.prototype.checkPMC, migrate: typeof Domain.prototype.migratePMC };
+      await import('./dist/index.js');
+      const composed = { check: typeof Domain.prototype.checkPMC, migrate: typeof Domain.prototype.migratePMC };
+      console.log(JSON.stringify({ bare, composed }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(JSON.parse(out)).toEqual({
+      bare: { check: 'undefined', migrate: 'undefined' },
+      composed: { check: 'function', migrate: 'function' },
+    });
   });
 });

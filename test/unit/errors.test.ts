@@ -1,8 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { Connection, LibvirtError } from '../../src/index.js';
-import { addonCandidates } from '../../src/native.js';
+import {
+  CheckLoadError,
+  Connection,
+  isLibvirtError,
+  LibvirtError,
+  loadCheckFile,
+  PmcError,
+  XmlDocument,
+  XmlError,
+} from '../../src/index.js';
+import { CliError } from '../../src/errors.js';
+import { addonCandidates } from '../../src/binding/native.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 /** The rejection of `p`, which must reject. */
@@ -112,6 +122,55 @@ describe('LibvirtError', () => {
   });
 });
 
+describe('one error hierarchy', () => {
+  it('isLibvirtError answers by class and code: a real rejection, not a look-alike object', async () => {
+    const c = await Connection.open('test:///default');
+    try {
+      const error = await rejection(c.lookupDomainByName('no-such-guest'));
+      expect(isLibvirtError(error)).toBe(true);
+      expect(isLibvirtError(error, 'VIR_ERR_NO_DOMAIN')).toBe(true);
+      expect(isLibvirtError(error, 'VIR_ERR_NO_SUPPORT', 'VIR_ERR_NO_DOMAIN')).toBe(true);
+      expect(isLibvirtError(error, 'VIR_ERR_NO_SUPPORT')).toBe(false);
+    } finally {
+      await c.close();
+    }
+    // Something else that happens to carry a libvirt code is not libvirt's error.
+    expect(isLibvirtError({ code: 'VIR_ERR_NO_DOMAIN' }, 'VIR_ERR_NO_DOMAIN')).toBe(false);
+    expect(isLibvirtError(Object.assign(new Error('x'), { code: 'VIR_ERR_NO_DOMAIN' }), 'VIR_ERR_NO_DOMAIN')).toBe(false);
+  });
+
+  it('every error of the package is a PmcError with a stable code', async () => {
+    const c = await Connection.open('test:///default');
+    let libvirt: LibvirtError;
+    try {
+      libvirt = await rejection(c.lookupDomainByName('no-such-guest'));
+    } finally {
+      await c.close();
+    }
+    let xml: unknown;
+    try {
+      XmlDocument.parse('<a', { name: 'doc.xml' });
+    } catch (e) {
+      xml = e;
+    }
+    const load = await loadCheckFile('/nonexistent/checks.xml').catch((e: unknown) => e);
+    const cli = new CliError('bad input', 2);
+    const cases: [unknown, Function, string][] = [
+      [libvirt, LibvirtError, 'VIR_ERR_NO_DOMAIN'],
+      [xml, XmlError, 'ERR_PMC_XML_PARSE'],
+      [load, CheckLoadError, 'ERR_PMC_CHECKS_NOT_FOUND'],
+      [cli, CliError, 'ERR_PMC_CLI'],
+    ];
+    for (const [error, cls, code] of cases) {
+      expect(error).toBeInstanceOf(cls);
+      expect(error).toBeInstanceOf(PmcError);
+      expect((error as PmcError).code).toBe(code);
+      expect((error as PmcError).name).toBe(cls.name);
+    }
+    expect(cli.exitCode).toBe(2);
+  });
+});
+
 describe('argument checking of the native methods', () => {
   let c: Connection;
   beforeAll(async () => {
@@ -151,7 +210,7 @@ describe('argument checking of the native methods', () => {
   });
 
   it('Connection.open checks its URI argument', async () => {
-    const { native } = await import('../../src/native.js');
+    const { native } = await import('../../src/binding/native.js');
     expect(() => native.Connection.open(5 as never, false)).toThrow(TypeError);
     expect(() => new (native.Connection as unknown as new () => unknown)()).toThrow(TypeError);
   });

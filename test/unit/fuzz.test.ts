@@ -129,7 +129,7 @@ const prologue = usually(
 );
 
 /** fast-check prints a failing case: keep a 100 KB file to its head and tail. */
-function shortPrinted(text: string): { text: string } {
+function shortPrinted(text: string): { text: string; [fc.toStringMethod]: () => string } {
   const shown = text.length > 400 ? `${text.slice(0, 200)}…(${text.length} chars)…${text.slice(-150)}` : text;
   return { text, [fc.toStringMethod]: () => JSON.stringify(shown) };
 }

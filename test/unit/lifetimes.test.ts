@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Connection, LibvirtError } from '../../src/index.js';
-import { addonCandidates } from '../../src/native.js';
-import type { NativeDomain } from '../../src/native-types.js';
+import { addonCandidates } from '../../src/binding/native.js';
+import type { NativeDomain } from '../../src/binding/native-types.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { collectGarbage } from '../helpers/gc.js';
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { Connection } from '../../src/index.js';
-import { addonCandidates } from '../../src/native.js';
+import { addonCandidates } from '../../src/binding/native.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const addon = addonCandidates().find((p) => existsSync(p))!;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Connection, XmlDocument, XmlError, XmlNode, XPathExpression } from '../../src/index.js';
-import { addonCandidates } from '../../src/native.js';
+import { addonCandidates } from '../../src/binding/native.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');

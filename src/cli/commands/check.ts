@@ -1,9 +1,7 @@
 /** `pmc check [options] <domain> <desturi>`: the dry run — the same checks and report as migrate --pmc, nothing moves. */
 import type { Command } from 'commander';
-import { onInterrupt } from '../interrupt.js';
-import { loadExternalChecks } from '../external-checks.js';
-import { runMigration } from '../migration-run.js';
-import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import { addMigrationOptions } from '../migration-options.js';
+import { migrationAction } from './migration-action.js';
 
 export function registerCheck(program: Command): void {
   const command = program
@@ -29,26 +27,5 @@ Examples:
   pmc -c test:///default check test test:///default        # libvirt's test driver`,
   );
 
-  command.action(async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
-    // Check files and plugins are loaded (and validated) before any connection.
-    const run = { ...toRunOptions(opts, migrateuri, true), ...(await loadExternalChecks(opts)) };
-    const interrupt = onInterrupt('stopping the checks');
-    try {
-      const { exitCode } = await runMigration({
-        mode: 'check',
-        domain,
-        sourceUri: cmd.optsWithGlobals<{ connect?: string }>().connect ?? null,
-        destUri: desturi,
-        run,
-        withChecks: true,
-        json: opts.json === true,
-        color: opts.color,
-        verbose: opts.verbose === true,
-        signal: interrupt.signal,
-      });
-      process.exitCode = exitCode;
-    } finally {
-      interrupt.dispose();
-    }
-  });
+  command.action(migrationAction('check', 'stopping the checks'));
 }

@@ -4,26 +4,14 @@
  * plugins: the file).
  */
 import type { Command } from 'commander';
-import type { CheckFile, Plugin } from '../../pmc/external.js';
-import { listChecks as listRunChecks } from '../../pmc/listing.js';
-import type { CheckOrigin } from '../../pmc/types.js';
+import { listChecks } from '../../api.js';
+import type { CheckListing } from '../../pmc/listing.js';
 import { addExternalCheckOptions, loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
 import { styleFor } from '../style.js';
 
-export interface CheckListing {
-  name: string;
-  severity: string;
-  description: string;
-  origin: CheckOrigin;
-  anchor: string | null;
-  remedy: string | null;
-  /** Check files: the line of the check. */
-  line?: number;
-}
-
-/** The built-ins, then the checks of the given files and plugins (names must be unique, as in a run). */
-export function listChecks(external: { checkFiles?: CheckFile[]; plugins?: Plugin[] } = {}): CheckListing[] {
-  return listRunChecks(external).map((c) => ({
+/** A listing as `--json` prints it: every field present, null when the check has none. */
+function jsonRow(c: CheckListing) {
+  return {
     name: c.name,
     severity: c.severity,
     description: c.description,
@@ -31,7 +19,7 @@ export function listChecks(external: { checkFiles?: CheckFile[]; plugins?: Plugi
     anchor: c.anchor ?? null,
     remedy: c.remedy ?? null,
     ...(c.line !== undefined ? { line: c.line } : {}),
-  }));
+  };
 }
 
 export function registerChecks(program: Command): void {
@@ -53,7 +41,7 @@ Examples:
     .action(async (opts: { json?: boolean; color?: boolean } & ExternalCheckCliOptions) => {
       const checks = listChecks(await loadExternalChecks(opts));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(checks.map(jsonRow), null, 2)}\n`);
         return;
       }
       if (checks.length === 0) {

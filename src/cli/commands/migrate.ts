@@ -1,9 +1,7 @@
 /** `pmc migrate [--pmc] [options] <domain> <desturi> [<migrateuri>]`: virsh migrate, with pre-migration checks. */
 import type { Command } from 'commander';
-import { onInterrupt } from '../interrupt.js';
-import { loadExternalChecks } from '../external-checks.js';
-import { runMigration } from '../migration-run.js';
-import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import { addMigrationOptions } from '../migration-options.js';
+import { migrationAction } from './migration-action.js';
 
 export function registerMigrate(program: Command): void {
   const command = program
@@ -31,28 +29,5 @@ Ctrl-C during the checks stops them (nothing is migrated); during the migration 
 aborts the job, waits for libvirt and says where the guest runs (exit 130).`,
   );
 
-  command.action(async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
-    const withChecks = opts.pmc === true;
-    // Check files and plugins are loaded (and validated) before any connection.
-    const run = { ...toRunOptions(opts, migrateuri, withChecks), ...(await loadExternalChecks(opts)) };
-    const interrupt = onInterrupt('stopping; if the migration has started, its job is aborted and libvirt\'s answer awaited');
-    try {
-      const { exitCode } = await runMigration({
-        mode: 'migrate',
-        domain,
-        sourceUri: cmd.optsWithGlobals<{ connect?: string }>().connect ?? null,
-        destUri: desturi,
-        run,
-        withChecks,
-        json: opts.json === true,
-        color: opts.color,
-        verbose: opts.verbose === true,
-        timeoutS: opts.timeout,
-        signal: interrupt.signal,
-      });
-      process.exitCode = exitCode;
-    } finally {
-      interrupt.dispose();
-    }
-  });
+  command.action(migrationAction('migrate', 'stopping; if the migration has started, its job is aborted and libvirt\'s answer awaited'));
 }

@@ -1,11 +1,13 @@
 /**
- * What the built-in checks read from libvirt's XML documents (the domain's
- * migratable XML, capabilities, pools, networks), parsed once per run with the
- * libxml2 XPath engine and memoized on the run's facts. Every XPath the
- * built-ins use lives here, so a check reads typed fields, not XML.
+ * The libvirt XML model: what the checks read from libvirt's XML documents
+ * (the domain's migratable XML, capabilities, pools), parsed with the libxml2
+ * XPath engine into typed fields. Every XPath the built-ins use lives here, so
+ * a check reads fields, not XML. Pure functions of the XML: the run memoizes
+ * them on its facts (src/pmc/parsed-facts.ts).
  */
-import type { HostFacts, Facts } from '../pmc/facts.js';
-import { XmlDocument, type XmlNode } from '../xml.js';
+import type { HypervisorTarget } from '../binding/connection.js';
+import type { StoragePoolInfo } from '../binding/native-types.js';
+import { XmlDocument, type XmlNode } from '../binding/xml.js';
 
 /** A node or document: both answer XPath relative to themselves. */
 type Ctx = Pick<XmlNode, 'string' | 'nodes' | 'node'>;
@@ -362,26 +364,29 @@ export interface PoolModel {
   sourceFormat: string | null;
 }
 
-export async function poolsOf(host: HostFacts): Promise<PoolModel[]> {
-  return host.cache.derive('pools', async () =>
-    (await host.pools()).map((p) => {
-      const doc = XmlDocument.parse(p.xml);
-      return {
-        name: p.name,
-        type: doc.string('string(/pool/@type)'),
-        active: p.active,
-        targetPath: str(doc, '/pool/target/path'),
-        available: p.available,
-        sourceFormat: str(doc, '/pool/source/format/@type'),
-      };
-    }),
-  );
+/** A storage pool as libvirt lists it, with the fields of its XML the checks read. */
+export function parsePool(pool: StoragePoolInfo): PoolModel {
+  const doc = XmlDocument.parse(pool.xml);
+  return {
+    name: pool.name,
+    type: doc.string('string(/pool/@type)'),
+    active: pool.active,
+    targetPath: str(doc, '/pool/target/path'),
+    available: pool.available,
+    sourceFormat: str(doc, '/pool/source/format/@type'),
+  };
 }
 
-export function domainModel(facts: Facts): Promise<DomainModel> {
-  return facts.domain.cache.derive('model', async () => parseDomainXml(await facts.domain.migratableXml()));
-}
-
-export function capabilitiesOf(host: HostFacts): Promise<HostCapabilities> {
-  return host.cache.derive('capabilities', async () => parseCapabilities(await host.capabilities()));
+/**
+ * The hypervisor the guest needs (emulator, arch, machine, virt type), as
+ * libvirt's per-hypervisor calls take it. One function for every such call, so
+ * that the run's fact cache keys them alike and shares one fetch.
+ */
+export function hypervisorTargetOf(model: DomainModel): HypervisorTarget {
+  return {
+    ...(model.emulator ? { emulator: model.emulator } : {}),
+    ...(model.arch ? { arch: model.arch } : {}),
+    ...(model.machine ? { machine: model.machine } : {}),
+    ...(model.virtType ? { virttype: model.virtType } : {}),
+  };
 }

@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { LibvirtError, XmlError } from './errors.js';
+import { LibvirtError, XmlError } from '../errors.js';
 import type { NativeAddon } from './native-types.js';
 
 const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where the addon may be: PMC_ADDON (an explicit path), node-gyp's output, cmake-js's output. */
 export function addonCandidates(): string[] {

@@ -5,7 +5,7 @@
  * substitutes entities, and refuses any document with a DTD, hence any entity
  * declaration (ERR_PMC_XML_FORBIDDEN).
  */
-import { XmlError } from './errors.js';
+import { XmlError } from '../errors.js';
 import { native } from './native.js';
 import type {
   NativeXmlDocument,

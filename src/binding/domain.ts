@@ -9,12 +9,12 @@ import type {
   NativeDomain,
 } from './native-types.js';
 import type { Connection } from './connection.js';
-import { runPMC } from './pmc/run.js';
-import type { Report, RunOptions } from './pmc/types.js';
 
 /**
  * A libvirt domain. It keeps its connection alive; its methods reject with
- * VIR_ERR_INVALID_CONN once that connection is closed.
+ * VIR_ERR_INVALID_CONN once that connection is closed. A plain binding: the
+ * pre-migration-check methods (checkPMC, migratePMC) are attached by
+ * src/api.ts, which the package entry point loads.
  */
 export class Domain {
   /** The native handle, for the framework's native calls. */
@@ -124,21 +124,6 @@ export class Domain {
   /** virDomainMigrateToURI3 (peer-to-peer: the source daemon connects to `dconnuri`). */
   migrateToURI3(dconnuri: string | null, params: MigrateParams = {}, flags = 0): Promise<void> {
     return this.native.migrateToURI3(dconnuri, params, flags);
-  }
-
-  /**
-   * The RFC's virDomainMigratePMC: runs the pre-migration checks (built-ins and
-   * `options.checks`) on a native thread, then migrates only when the verdict
-   * allows. Resolves with the report (a blocked or failed migration is in the
-   * report, not a rejection); `migratedDomain` is the domain on `dest`.
-   */
-  migratePMC(dest: Connection, options: RunOptions = {}): Promise<Report & { migratedDomain?: Domain }> {
-    return runPMC(this, dest, options, true);
-  }
-
-  /** The same checks and report as migratePMC, without the migration: a dry run. */
-  checkPMC(dest: Connection, options: RunOptions = {}): Promise<Report> {
-    return runPMC(this, dest, options, false);
   }
 
   create(flags = 0): Promise<void> {

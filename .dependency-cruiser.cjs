@@ -1,0 +1,79 @@
+// The layers of src/ (docs/architecture.md), lowest first; a layer imports
+// only from layers below it:
+//   errors.ts → binding/ → options/ → model/ → pmc/ → checks/ → api.ts → index.ts → cli/
+//   lab/ sits beside the framework: it uses errors and binding only; the CLI uses it.
+// `npm run lint:deps` fails on any import that points up, on any runtime
+// import cycle, and on any cycle (type-only ones too) that crosses a layer.
+
+/** `^src/(a|b)/` or `^src/a.ts`: the modules of these layers. */
+function layers(...names) {
+  const folders = names.filter((n) => !n.endsWith('.ts'));
+  const files = names.filter((n) => n.endsWith('.ts')).map((n) => n.replace('.', '\\.'));
+  return [...(folders.length ? [`^src/(${folders.join('|')})/`] : []), ...files.map((f) => `^src/${f}$`)];
+}
+
+/** A rule: modules of `layer` must not import any of `above`. */
+function pointsDown(name, layer, above, comment) {
+  return { name, comment, severity: 'error', from: { path: layers(...layer) }, to: { path: layers(...above) } };
+}
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-runtime-cycle',
+      comment: 'A runtime import cycle in src/: module evaluation order decides what is undefined. Break it (docs/architecture.md).',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only', 'type-import'] } },
+    },
+    {
+      name: 'no-cycle-across-layers',
+      comment: 'A cycle, even type-only, through two layers: one of them points up.',
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { circular: true, pathNot: '^src/$1/' },
+    },
+    pointsDown('errors-imports-nothing', ['errors.ts'], ['binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      'src/errors.ts is the lowest layer.'),
+    pointsDown('binding-points-down', ['binding'], ['options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      'The binding knows libvirt and libxml2, nothing of the framework (checkPMC/migratePMC are attached by src/api.ts).'),
+    pointsDown('options-points-down', ['options'], ['model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      'The migration option table uses errors and the binding only.'),
+    pointsDown('model-points-down', ['model'], ['pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      'The XML model parses; the run memoizes it (src/pmc/parsed-facts.ts).'),
+    pointsDown('pmc-points-down', ['pmc'], ['checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      'The framework takes the built-in checks as an argument; src/api.ts binds them.'),
+    pointsDown('checks-point-down', ['checks'], ['lab', 'cli', 'api.ts', 'index.ts'],
+      'A built-in check uses the model, the framework types and the binding.'),
+    pointsDown('lab-uses-the-binding-only', ['lab'], ['options', 'model', 'pmc', 'checks', 'cli', 'api.ts', 'index.ts'],
+      'The lab sits beside the framework.'),
+    pointsDown('api-points-down', ['api.ts'], ['lab', 'cli', 'index.ts'], 'The composing module is below the entry point.'),
+    pointsDown('index-is-not-the-cli', ['index.ts'], ['cli'], 'The package entry point does not load the command.'),
+    {
+      name: 'src-stays-in-src',
+      comment: 'The package does not import its tests, benches or scripts.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(test|bench|scripts)/' },
+    },
+    {
+      name: 'no-unresolvable',
+      comment: 'An import that resolves to nothing: a moved file whose importers were not updated.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    // Type-only imports count: a type cycle across layers is a layer pointing up.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.build.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|build|node_modules)/' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

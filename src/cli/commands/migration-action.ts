@@ -1,0 +1,38 @@
+/**
+ * The action of `pmc migrate` and `pmc check`: one flow, the mode aside.
+ * Check files and plugins are loaded (and validated) before any connection;
+ * Ctrl-C stops the run through its signal.
+ */
+import type { Command } from 'commander';
+import { loadExternalChecks } from '../external-checks.js';
+import { onInterrupt } from '../interrupt.js';
+import { toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import { runMigration } from '../migration-run.js';
+
+export function migrationAction(mode: 'migrate' | 'check', interruptMessage: string) {
+  return async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
+    // `check` always runs the checks; `migrate` only with --pmc.
+    const withChecks = mode === 'check' || opts.pmc === true;
+    const run = { ...toRunOptions(opts, migrateuri, withChecks), ...(await loadExternalChecks(opts)) };
+    const interrupt = onInterrupt(interruptMessage);
+    try {
+      const { exitCode } = await runMigration({
+        mode,
+        domain,
+        sourceUri: cmd.optsWithGlobals<{ connect?: string }>().connect ?? null,
+        destUri: desturi,
+        run,
+        withChecks,
+        json: opts.json === true,
+        color: opts.color,
+        verbose: opts.verbose === true,
+        // virsh --timeout acts on a migration job; a dry run has none.
+        ...(mode === 'migrate' ? { timeoutS: opts.timeout } : {}),
+        signal: interrupt.signal,
+      });
+      process.exitCode = exitCode;
+    } finally {
+      interrupt.dispose();
+    }
+  };
+}

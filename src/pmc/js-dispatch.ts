@@ -1,0 +1,104 @@
+/**
+ * Runs the JS checks the native runner hands over, and hands their outcomes
+ * back to C in batches, once per microtask turn. A check's signal (its
+ * timeout and the run's cancellation) costs a timer and a listener: it is made
+ * only for checks that read `ctx.signal`.
+ */
+import type { NativeCheckList } from '../binding/native-types.js';
+import type { Entry } from './check-list.js';
+import { fromThrown, fromValue, type NormalizedOutcome } from './outcome.js';
+import type { CheckContext } from './types.js';
+
+const STATUS_CODE = { pass: 0, fail: 1, error: 2 } as const;
+
+export interface JsDispatchOptions {
+  entries: readonly Entry[];
+  list: NativeCheckList;
+  /** What every check's context holds but its signal. */
+  context: Omit<CheckContext, 'signal'>;
+  /** The run's signal: aborting it aborts every check's. */
+  runSignal: AbortSignal;
+  timeoutMs: number;
+}
+
+/** Settled checks, handed to C together at the end of the current microtask turn. */
+function batcher(list: NativeCheckList): (index: number, outcome: NormalizedOutcome) => void {
+  let done = { indices: [] as number[], statuses: [] as number[], messages: [] as string[], details: [] as (string | undefined)[] };
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    const { indices, statuses, messages, details } = done;
+    done = { indices: [], statuses: [], messages: [], details: [] };
+    list.completeBatch(indices, statuses, messages, details);
+  };
+  return (index, outcome) => {
+    done.indices.push(index);
+    done.statuses.push(STATUS_CODE[outcome.status]);
+    done.messages.push(outcome.message);
+    done.details.push(outcome.details);
+    if (!flushQueued) {
+      flushQueued = true;
+      queueMicrotask(flush);
+    }
+  };
+}
+
+/** The dispatcher the native runner calls with the indices of the JS checks to run now. */
+export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: JsDispatchOptions): (indices: number[]) => void {
+  const settle = batcher(list);
+
+  const runCheck = (index: number): void => {
+    const entry = entries[index]!;
+    if (entry.kind !== 'js') return; // native checks never reach the dispatcher
+    let finished = false;
+    let controller: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => controller?.abort(runSignal.reason);
+    const finish = (outcome: NormalizedOutcome) => {
+      if (finished) return;
+      finished = true;
+      if (controller) {
+        clearTimeout(timer);
+        runSignal.removeEventListener('abort', stop);
+      }
+      settle(index, outcome);
+    };
+    const { domain, source, destination, options, facts } = context;
+    const ctx: CheckContext = {
+      domain,
+      source,
+      destination,
+      options,
+      facts,
+      get signal(): AbortSignal {
+        if (!controller) {
+          controller = new AbortController();
+          if (runSignal.aborted) controller.abort(runSignal.reason);
+          else if (!finished) {
+            runSignal.addEventListener('abort', stop, { once: true });
+            timer = setTimeout(() => controller!.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+            timer.unref();
+          }
+        }
+        return controller.signal;
+      },
+    };
+    try {
+      const value: unknown = entry.check.run(ctx);
+      if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') {
+        (value as PromiseLike<unknown>).then(
+          (v) => finish(fromValue(v)),
+          (e) => finish(fromThrown(e, 'rejected')),
+        );
+      } else {
+        finish(fromValue(value));
+      }
+    } catch (e) {
+      finish(fromThrown(e, 'threw'));
+    }
+  };
+
+  return (indices) => {
+    for (const index of indices) runCheck(index);
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The report of a run (docs/report.schema.json), shaped from the native
+ * runner's answer, the run's entries and what the run's facts know of both
+ * hosts.
+ */
+import type { Connection } from '../binding/connection.js';
+import { Domain } from '../binding/domain.js';
+import type { NativeRunReport } from '../binding/native-types.js';
+import type { Entry } from './check-list.js';
+import type { Facts } from './facts.js';
+import { locateGuest } from './locate-guest.js';
+import type { CheckOrigin, CheckReportEntry, Report } from './types.js';
+
+/** JS checks hand over JSON; native ones may hand over plain text. */
+function parseDetails(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function reportEntry(c: NativeRunReport['checks'][number], entry: Entry | undefined): CheckReportEntry {
+  return {
+    name: c.name,
+    severity: c.severity,
+    status: c.status,
+    message: c.message,
+    ...(c.details !== null ? { details: parseDetails(c.details) } : {}),
+    durationMs: Math.round(c.durationMs * 1000) / 1000,
+    origin: c.origin as CheckOrigin,
+    ...(entry?.description ? { description: entry.description } : {}),
+  };
+}
+
+export async function shapeReport(
+  nativeReport: NativeRunReport,
+  entries: readonly Entry[],
+  domain: Domain,
+  destination: Connection,
+  facts: Facts,
+): Promise<Report & { migratedDomain?: Domain }> {
+  const [srcUri, srcHost, dstUri, dstHost, domainLocation] = await Promise.all([
+    facts.source.uri(),
+    facts.source.hostname(),
+    facts.destination.uri(),
+    facts.destination.hostname(),
+    locateGuest(domain, destination, nativeReport),
+  ]);
+
+  const report: Report & { migratedDomain?: Domain } = {
+    version: 1,
+    domain: { name: domain.name, uuid: domain.uuid },
+    source: { uri: srcUri, hostname: srcHost },
+    destination: { uri: dstUri, hostname: dstHost },
+    checks: nativeReport.checks.map((c, i) => reportEntry(c, entries[i])),
+    verdict: nativeReport.verdict,
+    migration: nativeReport.migration,
+    domainLocation,
+  };
+  if (nativeReport.cancelled) report.cancelled = true;
+  if (nativeReport.stateError) report.stateError = nativeReport.stateError;
+  if (nativeReport.migratedDomain) report.migratedDomain = new Domain(nativeReport.migratedDomain, destination);
+  return report;
+}

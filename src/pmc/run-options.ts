@@ -1,0 +1,38 @@
+/** The options of a run: a migration's, plus which checks run and how. */
+import type { CheckFile } from './check-file.js';
+import type { Plugin } from './plugin.js';
+import type { CheckDefinition, MigrationOptions, MigrationProgress } from './types.js';
+
+/** Options of a check run (`checkPMC`) and of `migratePMC`. */
+export interface RunOptions extends MigrationOptions {
+  /** Extra checks (the caller's JS checks); built-ins come first. */
+  checks?: CheckDefinition[];
+  /** Checks from XML check files (loadCheckFile), origin 'xml'. */
+  checkFiles?: CheckFile[];
+  /** Checks from native plugins (loadPlugin), origin 'plugin:<name>'. */
+  plugins?: Plugin[];
+  /** Leave out the built-in checks. */
+  noBuiltins?: boolean;
+  /** Names to mark `skipped` (the analogue of Nova's and Proxmox's force). */
+  skip?: string[];
+  /** Failing warnings block too. */
+  strict?: boolean;
+  /** List order, stopping at the first critical failure (the RFC's behaviour). */
+  sequential?: boolean;
+  /** Per-check timeout in ms (default 30000). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: MigrationProgress) => void;
+  /** Progress polling interval in ms (default 500). */
+  progressIntervalMs?: number;
+}
+
+/** Throws for options of the wrong kind, before anything runs. */
+export function validateRunOptions(options: RunOptions): void {
+  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new RangeError('timeoutMs must be a positive whole number of milliseconds');
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError('signal must be an AbortSignal');
+  }
+}
