@@ -4,11 +4,13 @@
       "target_name": "pmc",
       "sources": [
         "<!@(node -p \"require('fs').readdirSync('native/addon').filter(f => f.endsWith('.cc')).map(f => 'native/addon/' + f).join(' ')\")",
+        "<!@(node -p \"require('fs').readdirSync('native/cxx').filter(f => f.endsWith('.cc')).map(f => 'native/cxx/' + f).join(' ')\")",
         "<!@(node -p \"require('fs').readdirSync('native/pmc').filter(f => f.endsWith('.c')).map(f => 'native/pmc/' + f).join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "native/pmc",
+        "native/cxx",
         "native/addon"
       ],
       "defines": [

@@ -16,11 +16,11 @@ describe('the XML core off the JS thread', () => {
   it('evaluates over one shared document from several threads', () => {
     const pkg = (flag: string) => execFileSync('pkg-config', [flag, 'libxml-2.0'], { encoding: 'utf8' }).trim().split(/\s+/);
     const binary = path.join(dir, 'xpath_threads');
-    const addon = path.join(root, 'native', 'addon');
+    const cxx = path.join(root, 'native', 'cxx');
     execFileSync('g++', [
-      '-std=c++17', '-O1', '-Wall', `-I${addon}`, ...pkg('--cflags'),
+      '-std=c++17', '-O1', '-Wall', `-I${cxx}`, ...pkg('--cflags'),
       path.join(root, 'test', 'native', 'xpath_threads.cc'),
-      ...['xml_doc.cc', 'xml_error.cc', 'xpath.cc'].map((f) => path.join(addon, f)),
+      ...['xml_parser.cc', 'xml_failure.cc', 'xpath_eval.cc'].map((f) => path.join(cxx, f)),
       ...pkg('--libs'), '-lpthread', '-o', binary,
     ]);
     const run = spawnSync(binary, { encoding: 'utf8', timeout: 50_000 });

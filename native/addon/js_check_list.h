@@ -13,7 +13,7 @@
 
 #include "check_file.h"
 #include "guarded_tsfn.h"
-#include "plugin.h"
+#include "plugin_loader.h"
 #include "pmc.h"
 #include "run_facts.h"
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "xml_doc.h"
+#include "xml_parser.h"
 
 namespace pmc::xml {
 

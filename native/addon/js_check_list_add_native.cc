@@ -1,7 +1,7 @@
 // CheckList's native checks: XML asserts and plugin checks. Both are
 // VIR_PMC_CHECK_BLOCKING C checks (a plugin may say otherwise for its own),
 // so the runner calls them on its worker threads, with no JS involved.
-#include "check_list.h"
+#include "js_check_list.h"
 
 #include "args.h"
 #include "external_checks.h"

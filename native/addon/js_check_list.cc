@@ -1,4 +1,4 @@
-#include "check_list.h"
+#include "js_check_list.h"
 
 #include "args.h"
 

@@ -1,4 +1,4 @@
-#include "pmc_run.h"
+#include "js_run_pmc.h"
 
 #include <libvirt/virterror.h>
 
@@ -9,7 +9,7 @@
 #include "addon_data.h"
 #include "args.h"
 #include "cancel.h"
-#include "check_list.h"
+#include "js_check_list.h"
 #include "connection.h"
 #include "domain.h"
 #include "libvirt_error.h"

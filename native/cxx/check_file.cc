@@ -7,7 +7,7 @@
 #include <set>
 
 #include "load_error.h"
-#include "xml_error.h"
+#include "xml_failure.h"
 
 namespace pmc::checks {
 
