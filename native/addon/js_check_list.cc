@@ -1,6 +1,7 @@
 #include "js_check_list.h"
 
 #include "args.h"
+#include "pmc_last_error.h"
 
 namespace pmc {
 
@@ -36,7 +37,7 @@ CheckListData::~CheckListData() { virPMCCheckListFree(list_); }
 
 CheckList::CheckList(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<CheckList>(info), data_(std::make_shared<CheckListData>()) {
-  if (data_->list_ == nullptr) throw Napi::Error::New(info.Env(), "out of memory");
+  if (data_->list_ == nullptr) throw PmcErrorToJs(info.Env(), LastPmcError("out of memory"));
 }
 
 virPMCCheckPtr CheckList::NewCheck(const Napi::CallbackInfo& info) {
@@ -62,7 +63,7 @@ Napi::Value CheckList::AddJs(const Napi::CallbackInfo& info) {
   if (virPMCCheckListAdd(data_->list_, check) < 0) {
     data_->jsChecks_.pop_back();
     data_->checks_.pop_back();
-    throw Napi::Error::New(info.Env(), std::string("duplicate or invalid check: ") + check->name);
+    throw PmcErrorToJs(info.Env(), LastPmcError("cannot add the check"));
   }
   std::lock_guard<std::mutex> lock(data_->mutex_);
   data_->pending_.push_back(nullptr);

@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "external_checks.h"
+#include "pmc_last_error.h"
 
 namespace pmc {
 
@@ -15,7 +16,7 @@ uint32_t CheckList::AddNative(Napi::Env env, virPMCCheck check) {
   auto index = static_cast<uint32_t>(data_->list_->count);
   if (virPMCCheckListAdd(data_->list_, stored) < 0) {
     data_->checks_.pop_back();
-    throw Napi::Error::New(env, std::string("duplicate or invalid check: ") + check.name);
+    throw PmcErrorToJs(env, LastPmcError("cannot add the check"));
   }
   std::lock_guard<std::mutex> lock(data_->mutex_);
   data_->pending_.push_back(nullptr);  // data_->pending_ is indexed like the list; native checks never use their slot

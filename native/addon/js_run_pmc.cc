@@ -15,6 +15,7 @@
 #include "libvirt_error.h"
 #include "operation.h"
 #include "pmc.h"
+#include "pmc_last_error.h"
 #include "typed_params.h"
 
 namespace pmc {
@@ -128,11 +129,17 @@ class RunOperation : public Operation {
       rc = virDomainMigratePMC(dom_.get(), dconn_.get(), list->list_, &opts, params ? params->params() : nullptr,
                                params ? params->count() : 0, migrateFlags, &report_);
       // A failed migration is in the report; only a bad argument is an error here.
-      if (rc < 0 && !report_.migrationAttempted) Fail("the check run could not start");
+      if (rc < 0 && !report_.migrationAttempted) FailToStart();
     } else {
       rc = virPMCRunChecks(dom_.get(), dconn_.get(), list->list_, &opts, &report_);
-      if (rc < 0) Fail("the check run could not start");
+      if (rc < 0) FailToStart();
     }
+  }
+
+  // On the thread of the failing call, where the core's last error is.
+  void FailToStart() {
+    PmcErrorInfo why = LastPmcError("no reason given");
+    Fail(LibvirtErrorInfo::Make(VIR_ERR_INTERNAL_ERROR, "the check run could not start: " + why.message));
   }
 
   void Release() override {

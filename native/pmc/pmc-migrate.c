@@ -184,13 +184,25 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
     uint64_t t0;
     int ret = -1;
 
-    if (!domain || !list || !report || nparams < 0 || (nparams && !params))
+    virPMCResetLastError();
+    if (!domain || !list || !report) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL",
+                          !domain ? "the domain" : !list ? "the check list" : "the report");
         return -1;
+    }
+    if (nparams < 0 || (nparams && !params)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%d typed parameters%s", nparams,
+                          nparams < 0 ? " is not a count" : " but no array");
+        return -1;
+    }
     if (!opts)
         opts = &defaults;
     /* virDomainMigrate3 needs dconn; peer-to-peer needs a URI from somewhere. */
-    if (!dconn && !((flags & VIR_MIGRATE_PEER2PEER) && opts->dconnuri))
+    if (!dconn && !((flags & VIR_MIGRATE_PEER2PEER) && opts->dconnuri)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG,
+                          "no destination: dconn is NULL and no peer-to-peer migration to opts->dconnuri");
         return -1;
+    }
 
     if (virDomainGetState(domain, &before, &beforeReason, 0) < 0) {
         char *msg = readStateError("before the checks");
@@ -216,10 +228,14 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
 
     if (flags & VIR_MIGRATE_PEER2PEER) {
         if (opts->dconnuri) {
-            uri = virPMCStrdup(opts->dconnuri);
+            if (!(uri = virPMCStrdup(opts->dconnuri))) {
+                virPMCReportOOM();
+                return -1;
+            }
         } else if (!(uri = virConnectGetURI(dconn))) {
             report->migrationAttempted = 1;
             copyLastError(report, "cannot read the destination URI");
+            virPMCReportLibvirtError("cannot read the destination URI");
             virResetLastError();
             return -1;
         }
@@ -273,6 +289,7 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
         /* On this thread: libvirt's error is thread-local. It stays set for
          * a C caller, as after any failing libvirt call. */
         copyLastError(report, "the migration failed");
+        virPMCReportLibvirtError("the migration failed");
     }
 
     if (monitoring) {

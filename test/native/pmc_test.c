@@ -290,6 +290,26 @@ messageOf(const virPMCReport *rep, const char *name)
 }
 
 /* One severity/status pair → the verdict, with and without strict. */
+/* The calling thread's last pmc error has `code` and a message containing `part`. */
+static int
+lastErrorIs(int code, const char *part)
+{
+    const virPMCError *e = virPMCGetLastError();
+
+    if (e && e->code == code && e->message && strstr(e->message, part))
+        return 1;
+    printf("  last error: %d %s (wanted %d, \"%s\")\n", e ? e->code : 0,
+           e && e->message ? e->message : "(none)", code, part);
+    return 0;
+}
+
+static void *
+readLastError(void *opaque)
+{
+    *(const virPMCError **)opaque = virPMCGetLastError();
+    return NULL;
+}
+
 static int
 verdictFor(virPMCSeverity sev, virPMCCheckRun fn, unsigned int flags)
 {
@@ -370,6 +390,86 @@ main(void)
         EXPECT(virDomainMigratePMC(NULL, dconn, list, NULL, NULL, 0, 0, &rep) == -1);
         virPMCCheckListFree(list);
         endCase("run: bad arguments return -1");
+    }
+
+    {
+        virPMCCheck c[] = {
+            CHECK("e.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
+            CHECK("e.one", VIR_PMC_SEVERITY_WARNING, runPass),
+        };
+        virPMCCheckListPtr list = virPMCCheckListNew();
+        EXPECT(list && virPMCGetLastError() == NULL);
+        EXPECT(virPMCCheckListAdd(list, &c[0]) == 0);
+        EXPECT(virPMCCheckListAdd(list, &c[1]) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_DUPLICATE_CHECK, "duplicate check name e.one"));
+        virPMCCheckListFree(list);
+        endCase("error: a duplicate name says which (VIR_PMC_ERR_DUPLICATE_CHECK)");
+    }
+
+    {
+        virPMCCheck c[] = {
+            CHECK("e.norun", VIR_PMC_SEVERITY_CRITICAL, NULL),
+            CHECK("", VIR_PMC_SEVERITY_CRITICAL, runPass),
+            CHECK("e.badsev", (virPMCSeverity)7, runPass),
+        };
+        virPMCCheck *arr[] = { &c[0], NULL };
+        virPMCCheckList raw = { .count = 1, .check = arr };
+        virPMCCheckListPtr list = virPMCCheckListNew();
+        EXPECT(virPMCCheckListAdd(list, &c[0]) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.norun has no run function"));
+        EXPECT(virPMCCheckListAdd(list, &c[1]) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "a check needs a name"));
+        EXPECT(virPMCCheckListAdd(list, &c[2]) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.badsev has severity 7"));
+        EXPECT(virPMCRunChecks(dom, dconn, &raw, NULL, &rep) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.norun has no run function"));
+        virPMCCheckListFree(list);
+        endCase("error: an invalid check says what is wrong (VIR_PMC_ERR_INVALID_CHECK)");
+    }
+
+    {
+        virPMCCheck c[] = { CHECK("e.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
+        virPMCCheckListPtr list = listOf(c, 1);
+        virPMCRunOptions noSkipArray = { .nskip = 2 };
+        EXPECT(virPMCCheckListAdd(NULL, &c[0]) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the check list is NULL"));
+        EXPECT(virPMCCheckListAdd(list, NULL) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the check is NULL"));
+        EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the check list is NULL"));
+        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, NULL) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the report is NULL"));
+        EXPECT(virPMCRunChecks(dom, dconn, list, &noSkipArray, &rep) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "skip 2 names but give no array"));
+        EXPECT(virDomainMigratePMC(NULL, dconn, list, NULL, NULL, 0, 0, &rep) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the domain is NULL"));
+        EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, -1, 0, &rep) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "-1 typed parameters is not a count"));
+        EXPECT(virDomainMigratePMC(dom, NULL, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "no destination"));
+        virPMCCheckListFree(list);
+        endCase("error: a bad argument names it (VIR_PMC_ERR_INVALID_ARG)");
+    }
+
+    {
+        virPMCCheck c[] = { CHECK("e.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
+        virPMCCheckListPtr list = listOf(c, 1);
+        const virPMCError *other = (const virPMCError *)1;
+        pthread_t tid;
+        EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
+        EXPECT(virPMCGetLastError() != NULL);
+        /* Per thread, like libvirt's: another thread has none of its own. */
+        EXPECT(pthread_create(&tid, NULL, readLastError, &other) == 0 && pthread_join(tid, NULL) == 0);
+        EXPECT(other == NULL);
+        /* A call that succeeds starts by clearing it. */
+        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+        EXPECT(virPMCGetLastError() == NULL);
+        virPMCReportClear(&rep);
+        EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
+        virPMCResetLastError();
+        EXPECT(virPMCGetLastError() == NULL);
+        virPMCCheckListFree(list);
+        endCase("error: per thread, cleared by the next call and by virPMCResetLastError");
     }
 
     {
@@ -729,8 +829,10 @@ main(void)
         EXPECT(rep.migrated == NULL && !rep.stateError && !rep.cancelled);
         printf("  test driver says: %s (code %d, domain %d)\n", rep.migrationError ? rep.migrationError : "?",
                rep.migrationErrorCode, rep.migrationErrorDomain);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_LIBVIRT, "the migration failed: "));
+        EXPECT(virGetLastError() != NULL); /* libvirt's own stays set too */
         virPMCReportClear(&rep);
-        endCase("migrate: allowed, attempted; the test driver's refusal is reported");
+        endCase("migrate: allowed, attempted; the test driver's refusal is reported (VIR_PMC_ERR_LIBVIRT)");
 
         /* Peer-to-peer takes virDomainMigrateToURI3, the URI from dconn. */
         EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER,
