@@ -246,6 +246,9 @@ void virPMCReportClear(virPMCReportPtr report);
 const char *virPMCSeverityName(virPMCSeverity severity);
 const char *virPMCStatusName(virPMCStatus status);
 const char *virPMCVerdictName(virPMCVerdict verdict);
+/* libvirt's virDomainState as one word ("running", "shutoff", …; "unknown"
+ * out of range), as reports and the JS binding spell it. */
+const char *virPMCDomainStateName(int state);
 
 #ifdef __cplusplus
 }
