@@ -28,7 +28,7 @@ struct JsCheck {
 };
 
 // Native checks (XML check files, plugins) run in C on the runner's worker
-// threads; their opaques keep what they read alive. See check_list_native.cc.
+// threads; their opaques keep what they read alive. See js_check_list_add_native.cc.
 struct XmlRef {
   std::shared_ptr<const checks::CheckFile> file;
   checks::XmlCheck* check;
