@@ -8,11 +8,9 @@ namespace pmc {
 namespace {
 
 virPMCSeverity SeverityArg(const Napi::CallbackInfo& info, size_t i) {
-  std::string s = StringArg(info, i, "severity");
-  if (s == "critical") return VIR_PMC_SEVERITY_CRITICAL;
-  if (s == "warning") return VIR_PMC_SEVERITY_WARNING;
-  if (s == "info") return VIR_PMC_SEVERITY_INFO;
-  throw Napi::RangeError::New(info.Env(), "severity must be critical, warning or info, not " + s);
+  int severity = virPMCSeverityFromName(StringArg(info, i, "severity").c_str());
+  if (severity < 0) throw Napi::RangeError::New(info.Env(), LastPmcError("bad severity").message);
+  return static_cast<virPMCSeverity>(severity);
 }
 
 }  // namespace

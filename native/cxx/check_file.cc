@@ -107,7 +107,7 @@ bool Explain(const xml::Doc& doc, int* line, std::string* why) {
     if (!xmlHasProp(node, BAD_CAST "name")) return found(node, "a <check> needs name=\"area.what\"");
     if (!IsAreaWhat(name)) return found(node, "the check name '" + name + "' is not of the form area.what");
     std::string severity = Attr(node, "severity");
-    if (severity != "critical" && severity != "warning" && severity != "info") {
+    if (virPMCSeverityFromName(severity.c_str()) < 0) {
       return found(node, "check " + name + ": severity must be critical, warning or info" +
                              (xmlHasProp(node, BAD_CAST "severity") ? ", not '" + severity + "'" : " (it has none)"));
     }
@@ -339,10 +339,8 @@ class Loader {
     check->name = Attr(node, "name");
     check->line = static_cast<int>(xmlGetLineNo(node));
     std::string severity = Attr(node, "severity");
-    // The schema allows only these three.
-    check->severity = severity == "warning" ? VIR_PMC_SEVERITY_WARNING
-                      : severity == "info"  ? VIR_PMC_SEVERITY_INFO
-                                            : VIR_PMC_SEVERITY_CRITICAL;
+    // The schema (Validate) allows only the three names.
+    check->severity = static_cast<virPMCSeverity>(virPMCSeverityFromName(severity.c_str()));
     check->variables.push_back("domain");  // the context node of every expression
     for (xmlNodePtr child = node->children; child != nullptr; child = child->next) {
       if (IsElement(child, "description")) check->description = Collapse(Content(child));

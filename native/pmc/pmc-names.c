@@ -2,6 +2,8 @@
  * states, as the JSON report spells them. */
 #include "pmc-internal.h"
 
+#include <string.h>
+
 const char *
 virPMCSeverityName(virPMCSeverity severity)
 {
@@ -11,6 +13,21 @@ virPMCSeverityName(virPMCSeverity severity)
     case VIR_PMC_SEVERITY_INFO: return "info";
     }
     return "unknown";
+}
+
+int
+virPMCSeverityFromName(const char *name)
+{
+    int s;
+
+    virPMCResetLastError();
+    for (s = VIR_PMC_SEVERITY_CRITICAL; name && s <= VIR_PMC_SEVERITY_INFO; s++) {
+        if (strcmp(name, virPMCSeverityName((virPMCSeverity)s)) == 0)
+            return s;
+    }
+    virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "severity must be critical, warning or info, not %s",
+                      name ? name : "NULL");
+    return -1;
 }
 
 const char *

@@ -244,6 +244,9 @@ int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckLis
 void virPMCReportClear(virPMCReportPtr report);
 
 const char *virPMCSeverityName(virPMCSeverity severity);
+/* The inverse: "critical", "warning" or "info" → its virPMCSeverity; -1
+ * (VIR_PMC_ERR_INVALID_ARG) for anything else. */
+int virPMCSeverityFromName(const char *name);
 const char *virPMCStatusName(virPMCStatus status);
 const char *virPMCVerdictName(virPMCVerdict verdict);
 /* libvirt's virDomainState as one word ("running", "shutoff", …; "unknown"

@@ -768,6 +768,10 @@ testNames(void)
     EXPECT(STREQ(virPMCStatusName(VIR_PMC_STATUS_SKIPPED), "skipped"));
     EXPECT(STREQ(virPMCVerdictName(VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS), "allowed-with-warnings"));
     EXPECT(STREQ(virPMCVerdictName((virPMCVerdict)9), "unknown"));
+    EXPECT(virPMCSeverityFromName("info") == VIR_PMC_SEVERITY_INFO);
+    EXPECT(virPMCSeverityFromName("critical") == VIR_PMC_SEVERITY_CRITICAL);
+    EXPECT(virPMCSeverityFromName("fatal") == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "not fatal"));
     EXPECT(STREQ(virPMCDomainStateName(VIR_DOMAIN_PMSUSPENDED), "pmsuspended"));
     EXPECT(STREQ(virPMCDomainStateName(VIR_DOMAIN_SHUTOFF), "shutoff"));
     EXPECT(STREQ(virPMCDomainStateName(99), "unknown"));

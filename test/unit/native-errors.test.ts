@@ -25,6 +25,9 @@ describe('native check list errors carry the C core reason', () => {
     expect(() => list.addJs('', '', 'info', 'js')).toThrow(
       expect.objectContaining({ message: 'a check needs a name', code: 'ERR_PMC_INVALID_CHECK' }),
     );
+    expect(() => list.addJs('cpu.x', '', 'fatal' as never, 'js')).toThrow(
+      new RangeError('severity must be critical, warning or info, not fatal'),
+    );
     expect(list.count()).toBe(0);
   });
 });
