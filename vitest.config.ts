@@ -9,8 +9,9 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           testTimeout: 60_000,
           // The CLI tests run dist/cli/main.js: compile it first. The plugin
-          // tests need the example plugin and the test plugins (build-plugins/, gitignored).
-          globalSetup: ['test/helpers/build-ts.ts', 'test/helpers/plugins.ts'],
+          // tests need the example plugin and the test plugins (build-plugins/, gitignored);
+          // the C/C++ tests their programs of test/native (build-tests/, gitignored).
+          globalSetup: ['test/helpers/build-ts.ts', 'test/helpers/plugins.ts', 'test/helpers/native-tests.ts'],
           // lifetimes.test.ts drives the garbage collector (global.gc).
           execArgv: ['--expose-gc'],
         },

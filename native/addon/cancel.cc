@@ -1,5 +1,7 @@
 #include "cancel.h"
 
+#include "pmc_last_error.h"
+
 namespace pmc {
 
 Napi::Function Cancel::Init(Napi::Env env) {
@@ -12,7 +14,7 @@ Napi::Function Cancel::Init(Napi::Env env) {
 
 Cancel::Cancel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Cancel>(info) {
   virPMCCancelPtr cancel = virPMCCancelNew();
-  if (cancel == nullptr) throw Napi::Error::New(info.Env(), "out of memory");
+  if (cancel == nullptr) throw PmcErrorToJs(info.Env(), LastPmcError("out of memory"));
   cancel_ = std::shared_ptr<virPMCCancel>(cancel, virPMCCancelFree);
 }
 

@@ -6,7 +6,7 @@
 #include <libvirt/libvirt.h>
 #include <napi.h>
 
-#include "handles.h"
+#include "libvirt_handles.h"
 
 namespace pmc {
 

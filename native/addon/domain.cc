@@ -9,25 +9,12 @@
 #include "args.h"
 #include "connection.h"
 #include "operation.h"
+#include "pmc.h"
 #include "typed_params.h"
 
 namespace pmc {
 
 namespace {
-
-const char* StateName(int state) {
-  switch (state) {
-    case VIR_DOMAIN_NOSTATE: return "nostate";
-    case VIR_DOMAIN_RUNNING: return "running";
-    case VIR_DOMAIN_BLOCKED: return "blocked";
-    case VIR_DOMAIN_PAUSED: return "paused";
-    case VIR_DOMAIN_SHUTDOWN: return "shutdown";
-    case VIR_DOMAIN_SHUTOFF: return "shutoff";
-    case VIR_DOMAIN_CRASHED: return "crashed";
-    case VIR_DOMAIN_PMSUSPENDED: return "pmsuspended";
-    default: return "unknown";
-  }
-}
 
 // Paused reasons matter to checks (an I/O error, a migration in progress).
 const char* PausedReasonName(int reason) {
@@ -168,7 +155,7 @@ Napi::Value Domain::GetInfo(const Napi::CallbackInfo& info) {
     virDomainInfo di;
     if (virDomainGetInfo(dom.get(), &di) < 0) return false;
     out = Data::Object();
-    out.Set("state", Data::String(StateName(di.state)));
+    out.Set("state", Data::String(virPMCDomainStateName(di.state)));
     out.Set("maxMemKiB", Num(di.maxMem));
     out.Set("memoryKiB", Num(di.memory));
     out.Set("vcpus", Data::Number(di.nrVirtCpu));
@@ -183,7 +170,7 @@ Napi::Value Domain::GetState(const Napi::CallbackInfo& info) {
     int state = 0, reason = 0;
     if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) return false;
     out = Data::Object();
-    out.Set("state", Data::String(StateName(state)));
+    out.Set("state", Data::String(virPMCDomainStateName(state)));
     out.Set("reason", Data::Number(reason));
     out.Set("reasonName", state == VIR_DOMAIN_PAUSED ? Data::String(PausedReasonName(reason)) : Data::Null());
     return true;

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "check_file.h"
-#include "plugin.h"
+#include "plugin_loader.h"
 
 namespace pmc {
 

@@ -13,12 +13,16 @@ struct _virPMCCancel {
 virPMCCancelPtr
 virPMCCancelNew(void)
 {
-    virPMCCancelPtr c = calloc(1, sizeof(*c));
+    virPMCCancelPtr c;
 
-    if (!c)
+    virPMCResetLastError();
+    if (!(c = calloc(1, sizeof(*c)))) {
+        virPMCReportOOM();
         return NULL;
+    }
     if (pthread_mutex_init(&c->lock, NULL) != 0) {
         free(c);
+        virPMCReportError(VIR_PMC_ERR_SYSTEM, "cannot initialise the cancel's mutex");
         return NULL;
     }
     atomic_init(&c->triggered, 0);

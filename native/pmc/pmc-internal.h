@@ -17,6 +17,12 @@
 
 #include "pmc.h"
 
+/* Records why the calling public function fails (see virPMCGetLastError). */
+void virPMCReportError(virPMCErrorNumber code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define virPMCReportOOM() virPMCReportError(VIR_PMC_ERR_NO_MEMORY, "out of memory")
+/* VIR_PMC_ERR_LIBVIRT, "<what>: <libvirt's message>"; libvirt's error stays set. */
+void virPMCReportLibvirtError(const char *what);
+
 uint64_t virPMCNowNs(void);
 /* A monotonic time in ns as a timespec for pthread_cond_timedwait
  * on a condition variable made by virPMCCondInit. */

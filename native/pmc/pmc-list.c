@@ -73,12 +73,16 @@ indexFresh(virPMCCheckListPriv *p)
 virPMCCheckListPtr
 virPMCCheckListNew(void)
 {
-    virPMCCheckListPriv *p = calloc(1, sizeof(*p));
+    virPMCCheckListPriv *p;
 
-    if (!p)
+    virPMCResetLastError();
+    if (!(p = calloc(1, sizeof(*p)))) {
+        virPMCReportOOM();
         return NULL;
+    }
     if (!(p->pub.check = calloc(8, sizeof(*p->pub.check)))) {
         free(p);
+        virPMCReportOOM();
         return NULL;
     }
     p->pub.capacity = 8;
@@ -114,19 +118,38 @@ virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check)
 {
     virPMCCheckListPriv *p = (virPMCCheckListPriv *)list;
 
-    if (!list || !check || !check->run || !check->name || !check->name[0] ||
-        (int)check->severity < VIR_PMC_SEVERITY_CRITICAL || check->severity > VIR_PMC_SEVERITY_INFO)
+    virPMCResetLastError();
+    if (!list || !check) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL", !list ? "the check list" : "the check");
         return -1;
-    if (virPMCCheckListFind(list, check->name))
+    }
+    if (!check->name || !check->name[0]) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "a check needs a name");
         return -1;
+    }
+    if (!check->run) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has no run function", check->name);
+        return -1;
+    }
+    if ((int)check->severity < VIR_PMC_SEVERITY_CRITICAL || check->severity > VIR_PMC_SEVERITY_INFO) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has severity %d, not critical, warning or info",
+                          check->name, (int)check->severity);
+        return -1;
+    }
+    if (virPMCCheckListFind(list, check->name)) {
+        virPMCReportError(VIR_PMC_ERR_DUPLICATE_CHECK, "duplicate check name %s", check->name);
+        return -1;
+    }
     /* Room for the check and the RFC's NULL terminator. */
     if (list->count + 2 > list->capacity) {
         size_t cap = list->capacity ? list->capacity * 2 : 8;
         virPMCCheckPtr *arr;
         while (cap < list->count + 2)
             cap *= 2;
-        if (!(arr = realloc(list->check, cap * sizeof(*arr))))
+        if (!(arr = realloc(list->check, cap * sizeof(*arr)))) {
+            virPMCReportOOM();
             return -1;
+        }
         list->check = arr;
         list->capacity = cap;
     }

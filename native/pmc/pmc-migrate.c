@@ -5,6 +5,7 @@
  */
 #include "pmc-internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,12 +24,34 @@ typedef struct {
 /* Retry interval for virDomainAbortJob: the job may not have started yet. */
 #define VIR_PMC_ABORT_RETRY_NS (100ull * 1000000ull)
 
+/* virDomainGetJobStats's parameters → virPMCProgress's fields. */
+static const struct {
+    const char *param;
+    size_t offset;
+} progressFields[] = {
+    { VIR_DOMAIN_JOB_TIME_ELAPSED, offsetof(virPMCProgress, timeElapsedMs) },
+    { VIR_DOMAIN_JOB_DATA_TOTAL, offsetof(virPMCProgress, dataTotal) },
+    { VIR_DOMAIN_JOB_DATA_PROCESSED, offsetof(virPMCProgress, dataProcessed) },
+    { VIR_DOMAIN_JOB_DATA_REMAINING, offsetof(virPMCProgress, dataRemaining) },
+    { VIR_DOMAIN_JOB_MEMORY_TOTAL, offsetof(virPMCProgress, memTotal) },
+    { VIR_DOMAIN_JOB_MEMORY_PROCESSED, offsetof(virPMCProgress, memProcessed) },
+    { VIR_DOMAIN_JOB_MEMORY_REMAINING, offsetof(virPMCProgress, memRemaining) },
+    { VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, offsetof(virPMCProgress, memDirtyRate) },
+    { VIR_DOMAIN_JOB_MEMORY_ITERATION, offsetof(virPMCProgress, memIteration) },
+    { VIR_DOMAIN_JOB_MEMORY_BPS, offsetof(virPMCProgress, memBps) },
+    { VIR_DOMAIN_JOB_DISK_TOTAL, offsetof(virPMCProgress, diskTotal) },
+    { VIR_DOMAIN_JOB_DISK_PROCESSED, offsetof(virPMCProgress, diskProcessed) },
+    { VIR_DOMAIN_JOB_DISK_REMAINING, offsetof(virPMCProgress, diskRemaining) },
+};
+#define N_PROGRESS_FIELDS (sizeof(progressFields) / sizeof(progressFields[0]))
+
 static void
 monitorPoll(virPMCMonitor *m)
 {
     virTypedParameterPtr params = NULL;
     int nparams = 0, type = VIR_DOMAIN_JOB_NONE;
     virPMCProgress p;
+    size_t i;
 
     memset(&p, 0, sizeof(p));
     if (virDomainGetJobStats(m->domain, &type, &params, &nparams, 0) < 0) {
@@ -36,19 +59,9 @@ monitorPoll(virPMCMonitor *m)
         return;
     }
     if (type != VIR_DOMAIN_JOB_NONE) {
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_TIME_ELAPSED, &p.timeElapsedMs);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_TOTAL, &p.dataTotal);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_PROCESSED, &p.dataProcessed);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DATA_REMAINING, &p.dataRemaining);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_TOTAL, &p.memTotal);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &p.memProcessed);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_REMAINING, &p.memRemaining);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &p.memDirtyRate);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION, &p.memIteration);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_MEMORY_BPS, &p.memBps);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DISK_TOTAL, &p.diskTotal);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DISK_PROCESSED, &p.diskProcessed);
-        virTypedParamsGetULLong(params, nparams, VIR_DOMAIN_JOB_DISK_REMAINING, &p.diskRemaining);
+        for (i = 0; i < N_PROGRESS_FIELDS; i++)
+            virTypedParamsGetULLong(params, nparams, progressFields[i].param,
+                                    (unsigned long long *)((char *)&p + progressFields[i].offset));
     }
     virTypedParamsFree(params, nparams);
     if (type != VIR_DOMAIN_JOB_NONE)
@@ -118,22 +131,6 @@ copyLastError(virPMCReportPtr report, const char *fallback)
     report->migrationErrorDomain = err ? err->domain : 0;
 }
 
-static const char *
-stateName(int state)
-{
-    switch (state) {
-    case VIR_DOMAIN_NOSTATE: return "nostate";
-    case VIR_DOMAIN_RUNNING: return "running";
-    case VIR_DOMAIN_BLOCKED: return "blocked";
-    case VIR_DOMAIN_PAUSED: return "paused";
-    case VIR_DOMAIN_SHUTDOWN: return "shutdown";
-    case VIR_DOMAIN_SHUTOFF: return "shutoff";
-    case VIR_DOMAIN_CRASHED: return "crashed";
-    case VIR_DOMAIN_PMSUSPENDED: return "pmsuspended";
-    }
-    return "unknown";
-}
-
 static bool
 stateIsActive(int state)
 {
@@ -161,12 +158,12 @@ stateChange(virDomainPtr domain, int before, int beforeReason, unsigned int flag
         return readStateError("after the checks");
     if (stateIsActive(before) && !stateIsActive(state))
         return virPMCAsprintf("the domain stopped while the checks ran (%s, now %s)",
-                              stateName(before), stateName(state));
+                              virPMCDomainStateName(before), virPMCDomainStateName(state));
     if (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR &&
         !(before == VIR_DOMAIN_PAUSED && beforeReason == VIR_DOMAIN_PAUSED_IOERROR))
         return virPMCAsprintf("the domain was paused on an I/O error while the checks ran");
     if ((flags & VIR_MIGRATE_LIVE) && !stateIsActive(state))
-        return virPMCAsprintf("a live migration needs an active domain; it is %s", stateName(state));
+        return virPMCAsprintf("a live migration needs an active domain; it is %s", virPMCDomainStateName(state));
     return NULL;
 }
 
@@ -184,13 +181,25 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
     uint64_t t0;
     int ret = -1;
 
-    if (!domain || !list || !report || nparams < 0 || (nparams && !params))
+    virPMCResetLastError();
+    if (!domain || !list || !report) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL",
+                          !domain ? "the domain" : !list ? "the check list" : "the report");
         return -1;
+    }
+    if (nparams < 0 || (nparams && !params)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%d typed parameters%s", nparams,
+                          nparams < 0 ? " is not a count" : " but no array");
+        return -1;
+    }
     if (!opts)
         opts = &defaults;
     /* virDomainMigrate3 needs dconn; peer-to-peer needs a URI from somewhere. */
-    if (!dconn && !((flags & VIR_MIGRATE_PEER2PEER) && opts->dconnuri))
+    if (!dconn && !((flags & VIR_MIGRATE_PEER2PEER) && opts->dconnuri)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG,
+                          "no destination: dconn is NULL and no peer-to-peer migration to opts->dconnuri");
         return -1;
+    }
 
     if (virDomainGetState(domain, &before, &beforeReason, 0) < 0) {
         char *msg = readStateError("before the checks");
@@ -216,10 +225,14 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
 
     if (flags & VIR_MIGRATE_PEER2PEER) {
         if (opts->dconnuri) {
-            uri = virPMCStrdup(opts->dconnuri);
+            if (!(uri = virPMCStrdup(opts->dconnuri))) {
+                virPMCReportOOM();
+                return -1;
+            }
         } else if (!(uri = virConnectGetURI(dconn))) {
             report->migrationAttempted = 1;
             copyLastError(report, "cannot read the destination URI");
+            virPMCReportLibvirtError("cannot read the destination URI");
             virResetLastError();
             return -1;
         }
@@ -273,6 +286,7 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
         /* On this thread: libvirt's error is thread-local. It stays set for
          * a C caller, as after any failing libvirt call. */
         copyLastError(report, "the migration failed");
+        virPMCReportLibvirtError("the migration failed");
     }
 
     if (monitoring) {

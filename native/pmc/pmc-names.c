@@ -1,6 +1,8 @@
-/* pmc-names.c: the names of severities, statuses and verdicts, as the
- * JSON report spells them. */
+/* pmc-names.c: the names of severities, statuses, verdicts and domain
+ * states, as the JSON report spells them. */
 #include "pmc-internal.h"
+
+#include <string.h>
 
 const char *
 virPMCSeverityName(virPMCSeverity severity)
@@ -11,6 +13,21 @@ virPMCSeverityName(virPMCSeverity severity)
     case VIR_PMC_SEVERITY_INFO: return "info";
     }
     return "unknown";
+}
+
+int
+virPMCSeverityFromName(const char *name)
+{
+    int s;
+
+    virPMCResetLastError();
+    for (s = VIR_PMC_SEVERITY_CRITICAL; name && s <= VIR_PMC_SEVERITY_INFO; s++) {
+        if (strcmp(name, virPMCSeverityName((virPMCSeverity)s)) == 0)
+            return s;
+    }
+    virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "severity must be critical, warning or info, not %s",
+                      name ? name : "NULL");
+    return -1;
 }
 
 const char *
@@ -32,6 +49,22 @@ virPMCVerdictName(virPMCVerdict verdict)
     case VIR_PMC_VERDICT_ALLOWED: return "allowed";
     case VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS: return "allowed-with-warnings";
     case VIR_PMC_VERDICT_BLOCKED: return "blocked";
+    }
+    return "unknown";
+}
+
+const char *
+virPMCDomainStateName(int state)
+{
+    switch (state) {
+    case VIR_DOMAIN_NOSTATE: return "nostate";
+    case VIR_DOMAIN_RUNNING: return "running";
+    case VIR_DOMAIN_BLOCKED: return "blocked";
+    case VIR_DOMAIN_PAUSED: return "paused";
+    case VIR_DOMAIN_SHUTDOWN: return "shutdown";
+    case VIR_DOMAIN_SHUTOFF: return "shutoff";
+    case VIR_DOMAIN_CRASHED: return "crashed";
+    case VIR_DOMAIN_PMSUSPENDED: return "pmsuspended";
     }
     return "unknown";
 }

@@ -15,18 +15,22 @@ virPMCRunNew(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, 
     virPMCRun *run = calloc(1, sizeof(*run));
     size_t i, n = list->count;
 
-    if (!run)
+    if (!run) {
+        virPMCReportOOM();
         return NULL;
+    }
     if (!(run->slots = calloc(n ? n : 1, sizeof(*run->slots))) ||
         !(run->queue = calloc(n ? n : 1, sizeof(*run->queue)))) {
         free(run->slots);
         free(run);
+        virPMCReportOOM();
         return NULL;
     }
     if (pthread_mutex_init(&run->lock, NULL) != 0) {
         free(run->queue);
         free(run->slots);
         free(run);
+        virPMCReportError(VIR_PMC_ERR_SYSTEM, "cannot initialise the run's mutex");
         return NULL;
     }
     if (virPMCCondInit(&run->doneCond) < 0 || virPMCCondInit(&run->workCond) < 0) {
@@ -35,6 +39,7 @@ virPMCRunNew(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, 
         free(run->queue);
         free(run->slots);
         free(run);
+        virPMCReportError(VIR_PMC_ERR_SYSTEM, "cannot initialise the run's condition variables");
         return NULL;
     }
     atomic_init(&run->refs, 1);

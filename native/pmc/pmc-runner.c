@@ -355,21 +355,38 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
     virPMCRun *run;
     size_t i;
 
-    if (!list || !report || (list->count && !list->check))
+    virPMCResetLastError();
+    if (!list || !report) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL", !list ? "the check list" : "the report");
         return -1;
+    }
+    if (list->count && !list->check) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the check list counts %zu checks but has no array", list->count);
+        return -1;
+    }
     for (i = 0; i < list->count; i++) {
-        if (!list->check[i] || !list->check[i]->run || !list->check[i]->name)
+        virPMCCheckPtr c = list->check[i];
+        if (!c || !c->name) {
+            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %zu of the list is %s", i, !c ? "NULL" : "without a name");
             return -1;
+        }
+        if (!c->run) {
+            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has no run function", c->name);
+            return -1;
+        }
     }
     if (!opts)
         opts = &defaults;
-    if (opts->nskip && !opts->skip)
+    if (opts->nskip && !opts->skip) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the options skip %zu names but give no array", opts->nskip);
         return -1;
+    }
     memset(report, 0, sizeof(*report));
     if (!(run = virPMCRunNew(domain, dconn, list, opts->timeoutMs)))
         return -1;
     if (list->count && !(report->outcomes = calloc(list->count, sizeof(*report->outcomes)))) {
         virPMCRunUnref(run);
+        virPMCReportOOM();
         return -1;
     }
 

@@ -20,6 +20,38 @@
 extern "C" {
 #endif
 
+/*
+ * Errors, in libvirt's way: a function that fails (returns -1 or NULL)
+ * records why on the calling thread, and virPMCGetLastError() reads it back,
+ * as virGetLastError() does for libvirt. Every public function that can fail
+ * clears the record when it starts, so after a success it reads NULL. The
+ * record is pmc's own rather than libvirt's (virSetError): the reasons
+ * (a duplicate check name, an invalid check) have no virErrorNumber, and a
+ * library should not overwrite another library's last error. When libvirt
+ * itself failed (VIR_PMC_ERR_LIBVIRT), libvirt's error is left set too.
+ */
+typedef enum {
+    VIR_PMC_ERR_OK = 0,
+    VIR_PMC_ERR_NO_MEMORY = 1,       /* an allocation failed */
+    VIR_PMC_ERR_INVALID_ARG = 2,     /* a NULL or inconsistent argument */
+    VIR_PMC_ERR_INVALID_CHECK = 3,   /* a check without name or run, or with a severity out of range */
+    VIR_PMC_ERR_DUPLICATE_CHECK = 4, /* the list has a check of that name already */
+    VIR_PMC_ERR_SYSTEM = 5,          /* a mutex, condition variable or thread could not be made */
+    VIR_PMC_ERR_LIBVIRT = 6,         /* a libvirt call failed; the message is libvirt's */
+} virPMCErrorNumber;
+
+/* Fields may be added at the end; read it through the pointer only. */
+typedef struct {
+    int code;            /* virPMCErrorNumber */
+    const char *message; /* one line for humans, e.g. "duplicate check name 'cpu.compatible'" */
+} virPMCError;
+typedef virPMCError *virPMCErrorPtr;
+
+/* The calling thread's last error, or NULL. Valid until the thread's next
+ * pmc call; copy what you keep. */
+const virPMCError *virPMCGetLastError(void);
+void virPMCResetLastError(void);
+
 typedef enum {
     VIR_PMC_SEVERITY_CRITICAL = 0, /* fails or errors: the migration is blocked */
     VIR_PMC_SEVERITY_WARNING = 1,  /* fails: reported; blocks only in strict mode */
@@ -93,9 +125,12 @@ struct _virPMCCheckList {
     size_t capacity;
 };
 
+/* NULL when out of memory (VIR_PMC_ERR_NO_MEMORY). */
 virPMCCheckListPtr virPMCCheckListNew(void);
 /* Appends `check`. Returns 0, or -1 when the check is invalid (NULL run,
- * empty name, severity out of range) or its name is already in the list. */
+ * empty name, severity out of range: VIR_PMC_ERR_INVALID_CHECK), its name is
+ * already in the list (VIR_PMC_ERR_DUPLICATE_CHECK), or on a NULL argument or
+ * no memory. virPMCGetLastError() says which, naming the check. */
 int virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check);
 virPMCCheckPtr virPMCCheckListFind(virPMCCheckListPtr list, const char *name);
 void virPMCCheckListFree(virPMCCheckListPtr list);
@@ -114,6 +149,7 @@ void virPMCResultComplete(virPMCResultPtr result, int status, const char *messag
  * calls virDomainAbortJob and waits for libvirt's answer. */
 typedef struct _virPMCCancel virPMCCancel;
 typedef virPMCCancel *virPMCCancelPtr;
+/* NULL when out of memory or without a mutex (see virPMCGetLastError). */
 virPMCCancelPtr virPMCCancelNew(void);
 void virPMCCancelTrigger(virPMCCancelPtr cancel);
 int virPMCCancelIsTriggered(virPMCCancelPtr cancel);
@@ -180,8 +216,9 @@ typedef virPMCReport *virPMCReportPtr;
 
 /* Runs the list and fills `report` (outcomes and verdict); the report is
  * overwritten, so clear an earlier one first. `domain` and `dconn` may be
- * NULL for checks that need neither. Returns 0, or -1 on a bad argument (the
- * report then says nothing). A BLOCKING check's worker that hangs past its
+ * NULL for checks that need neither. Returns 0, or -1 on a bad argument, no
+ * memory or no mutex (the report then says nothing; virPMCGetLastError says
+ * why). A BLOCKING check's worker that hangs past its
  * timeout is abandoned and holds references to `domain` and `dconn` until
  * its run returns. */
 int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
@@ -195,8 +232,10 @@ int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
  * `dconn` may be NULL if opts->dconnuri is set). Returns 0 when the checks
  * blocked, the run was cancelled before the migration, the domain's state
  * changed (report.stateError) or the migration succeeded; -1 when the
- * migration failed (the report says why; libvirt's error also stays set on
- * the calling thread) or on a bad argument.
+ * migration failed (the report says why; virPMCGetLastError says
+ * VIR_PMC_ERR_LIBVIRT with libvirt's message, and libvirt's error also stays
+ * set on the calling thread) or on a bad argument (virPMCGetLastError says
+ * which).
  */
 int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
                         const virPMCRunOptions *opts, virTypedParameterPtr params, int nparams,
@@ -205,8 +244,14 @@ int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckLis
 void virPMCReportClear(virPMCReportPtr report);
 
 const char *virPMCSeverityName(virPMCSeverity severity);
+/* The inverse: "critical", "warning" or "info" → its virPMCSeverity; -1
+ * (VIR_PMC_ERR_INVALID_ARG) for anything else. */
+int virPMCSeverityFromName(const char *name);
 const char *virPMCStatusName(virPMCStatus status);
 const char *virPMCVerdictName(virPMCVerdict verdict);
+/* libvirt's virDomainState as one word ("running", "shutoff", …; "unknown"
+ * out of range), as reports and the JS binding spell it. */
+const char *virPMCDomainStateName(int state);
 
 #ifdef __cplusplus
 }

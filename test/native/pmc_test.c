@@ -1,6 +1,7 @@
 /*
  * pmc_test.c: self-checking test of the C core (native/pmc) on libvirt's test
- * driver. One line per case; the last line is "N passed, N failed"; the exit
+ * driver. One function per case, run by DO_TEST in main (libvirt's tests/ habit);
+ * one line per case; the last line is "N passed, N failed"; the exit
  * status is non-zero on any failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -290,6 +291,26 @@ messageOf(const virPMCReport *rep, const char *name)
 }
 
 /* One severity/status pair → the verdict, with and without strict. */
+/* The calling thread's last pmc error has `code` and a message containing `part`. */
+static int
+lastErrorIs(int code, const char *part)
+{
+    const virPMCError *e = virPMCGetLastError();
+
+    if (e && e->code == code && e->message && strstr(e->message, part))
+        return 1;
+    printf("  last error: %d %s (wanted %d, \"%s\")\n", e ? e->code : 0,
+           e && e->message ? e->message : "(none)", code, part);
+    return 0;
+}
+
+static void *
+readLastError(void *opaque)
+{
+    *(const virPMCError **)opaque = virPMCGetLastError();
+    return NULL;
+}
+
 static int
 verdictFor(virPMCSeverity sev, virPMCCheckRun fn, unsigned int flags)
 {
@@ -306,14 +327,634 @@ verdictFor(virPMCSeverity sev, virPMCCheckRun fn, unsigned int flags)
     return v;
 }
 
+/* The test driver's domain "test" on one connection, and a second connection as the destination. */
+static virConnectPtr conn, dconn;
+static virDomainPtr dom;
+
+static void
+testListAdd(void)
+{
+    virPMCCheck c[] = {
+        CHECK("a.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("a.one", VIR_PMC_SEVERITY_WARNING, runPass),
+        CHECK("a.norun", VIR_PMC_SEVERITY_CRITICAL, NULL),
+        CHECK("", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("a.badsev", (virPMCSeverity)7, runPass),
+    };
+    virPMCCheckListPtr list = virPMCCheckListNew();
+    char names[300][24];
+    virPMCCheck many[300];
+    int i;
+
+    EXPECT(virPMCCheckListAdd(list, &c[0]) == 0);
+    EXPECT(virPMCCheckListAdd(list, &c[1]) == -1);
+    EXPECT(virPMCCheckListAdd(list, &c[2]) == -1);
+    EXPECT(virPMCCheckListAdd(list, &c[3]) == -1);
+    EXPECT(virPMCCheckListAdd(list, &c[4]) == -1);
+    EXPECT(virPMCCheckListAdd(list, NULL) == -1);
+    /* Enough to grow the array and the name index several times. */
+    for (i = 0; i < 300; i++) {
+        snprintf(names[i], sizeof(names[i]), "many.%d", i);
+        many[i] = (virPMCCheck)CHECK(names[i], VIR_PMC_SEVERITY_INFO, runPass);
+        EXPECT(virPMCCheckListAdd(list, &many[i]) == 0);
+    }
+    EXPECT(virPMCCheckListAdd(list, &many[123]) == -1);
+    EXPECT(list->count == 301);
+    EXPECT(list->check[301] == NULL);
+    EXPECT(virPMCCheckListFind(list, "a.one") == &c[0]);
+    EXPECT(virPMCCheckListFind(list, "many.299") == &many[299]);
+    EXPECT(virPMCCheckListFind(list, "nope") == NULL);
+    virPMCCheckListFree(list);
+}
+
+static void
+testRunBadArguments(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = { CHECK("a.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
+    virPMCCheckListPtr list = listOf(c, 1);
+    virPMCCheck bad = CHECK("x.null", VIR_PMC_SEVERITY_CRITICAL, NULL);
+    virPMCCheck *arr[] = { &bad, NULL };
+    virPMCCheckList raw = { .count = 1, .check = arr };
+    EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
+    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, NULL) == -1);
+    EXPECT(virPMCRunChecks(dom, dconn, &raw, NULL, &rep) == -1);
+    EXPECT(virDomainMigratePMC(NULL, dconn, list, NULL, NULL, 0, 0, &rep) == -1);
+    virPMCCheckListFree(list);
+}
+
+static void
+testErrorDuplicate(void)
+{
+    virPMCCheck c[] = {
+        CHECK("e.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("e.one", VIR_PMC_SEVERITY_WARNING, runPass),
+    };
+    virPMCCheckListPtr list = virPMCCheckListNew();
+    EXPECT(list && virPMCGetLastError() == NULL);
+    EXPECT(virPMCCheckListAdd(list, &c[0]) == 0);
+    EXPECT(virPMCCheckListAdd(list, &c[1]) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_DUPLICATE_CHECK, "duplicate check name e.one"));
+    virPMCCheckListFree(list);
+}
+
+static void
+testErrorInvalidCheck(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = {
+        CHECK("e.norun", VIR_PMC_SEVERITY_CRITICAL, NULL),
+        CHECK("", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("e.badsev", (virPMCSeverity)7, runPass),
+    };
+    virPMCCheck *arr[] = { &c[0], NULL };
+    virPMCCheckList raw = { .count = 1, .check = arr };
+    virPMCCheckListPtr list = virPMCCheckListNew();
+    EXPECT(virPMCCheckListAdd(list, &c[0]) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.norun has no run function"));
+    EXPECT(virPMCCheckListAdd(list, &c[1]) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "a check needs a name"));
+    EXPECT(virPMCCheckListAdd(list, &c[2]) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.badsev has severity 7"));
+    EXPECT(virPMCRunChecks(dom, dconn, &raw, NULL, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.norun has no run function"));
+    virPMCCheckListFree(list);
+}
+
+static void
+testErrorInvalidArg(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = { CHECK("e.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
+    virPMCCheckListPtr list = listOf(c, 1);
+    virPMCRunOptions noSkipArray = { .nskip = 2 };
+    EXPECT(virPMCCheckListAdd(NULL, &c[0]) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the check list is NULL"));
+    EXPECT(virPMCCheckListAdd(list, NULL) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the check is NULL"));
+    EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the check list is NULL"));
+    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, NULL) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the report is NULL"));
+    EXPECT(virPMCRunChecks(dom, dconn, list, &noSkipArray, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "skip 2 names but give no array"));
+    EXPECT(virDomainMigratePMC(NULL, dconn, list, NULL, NULL, 0, 0, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the domain is NULL"));
+    EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, -1, 0, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "-1 typed parameters is not a count"));
+    EXPECT(virDomainMigratePMC(dom, NULL, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "no destination"));
+    virPMCCheckListFree(list);
+}
+
+static void
+testErrorPerThread(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = { CHECK("e.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
+    virPMCCheckListPtr list = listOf(c, 1);
+    const virPMCError *other = (const virPMCError *)1;
+    pthread_t tid;
+    EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
+    EXPECT(virPMCGetLastError() != NULL);
+    /* Per thread, like libvirt's: another thread has none of its own. */
+    EXPECT(pthread_create(&tid, NULL, readLastError, &other) == 0 && pthread_join(tid, NULL) == 0);
+    EXPECT(other == NULL);
+    /* A call that succeeds starts by clearing it. */
+    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    EXPECT(virPMCGetLastError() == NULL);
+    virPMCReportClear(&rep);
+    EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
+    virPMCResetLastError();
+    EXPECT(virPMCGetLastError() == NULL);
+    virPMCCheckListFree(list);
+}
+
+static void
+testRunStaticList(void)
+{
+    virPMCReport rep;
+    /* The RFC's static list works as is. */
+    virPMCCheck chk1 = CHECK("rfc.one", VIR_PMC_SEVERITY_CRITICAL, runPass);
+    virPMCCheck chk2 = CHECK("rfc.two", VIR_PMC_SEVERITY_CRITICAL, runPass);
+    virPMCCheck *arr[] = { &chk1, &chk2, NULL };
+    virPMCCheckList chklist = { .count = 2, .check = arr };
+    EXPECT(virPMCRunChecks(dom, dconn, &chklist, NULL, &rep) == 0);
+    EXPECT(rep.count == 2 && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
+    EXPECT(STREQ(rep.outcomes[0].origin, "c"));
+    virPMCReportClear(&rep);
+}
+
+static void
+testRunStatuses(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = {
+        CHECK("r.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("r.fail", VIR_PMC_SEVERITY_WARNING, runFail),
+        CHECK("r.error", VIR_PMC_SEVERITY_INFO, runError),
+        CHECK("r.unset", VIR_PMC_SEVERITY_INFO, runUnset),
+        CHECK("r.badstatus", VIR_PMC_SEVERITY_INFO, runBadStatus),
+        CHECK("r.badreturn", VIR_PMC_SEVERITY_INFO, runBadReturn),
+    };
+    virPMCCheckListPtr list = listOf(c, 6);
+    c[0].origin = "builtin";
+    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    EXPECT(rep.count == 6);
+    EXPECT(STREQ(rep.outcomes[0].name, "r.pass") && STREQ(rep.outcomes[5].name, "r.badreturn"));
+    EXPECT(STREQ(rep.outcomes[0].origin, "builtin") && STREQ(rep.outcomes[0].description, "test check"));
+    EXPECT(statusOf(&rep, "r.pass") == VIR_PMC_STATUS_PASS && STREQ(messageOf(&rep, "r.pass"), "fine"));
+    EXPECT(statusOf(&rep, "r.fail") == VIR_PMC_STATUS_FAIL);
+    EXPECT(STREQ(outcome(&rep, "r.fail")->details, "some details"));
+    EXPECT(statusOf(&rep, "r.error") == VIR_PMC_STATUS_ERROR);
+    EXPECT(statusOf(&rep, "r.unset") == VIR_PMC_STATUS_ERROR);
+    EXPECT(strstr(messageOf(&rep, "r.unset"), "without setting a result") != NULL);
+    EXPECT(statusOf(&rep, "r.badstatus") == VIR_PMC_STATUS_ERROR);
+    EXPECT(strstr(messageOf(&rep, "r.badstatus"), "out of range") != NULL);
+    EXPECT(statusOf(&rep, "r.badreturn") == VIR_PMC_STATUS_ERROR);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
+    EXPECT(!rep.cancelled && !rep.migrationAttempted);
+    virPMCReportClear(&rep);
+    EXPECT(rep.count == 0 && rep.outcomes == NULL);
+    virPMCCheckListFree(list);
+}
+
+static void
+testRunPending(void)
+{
+    virPMCReport rep;
+    laterArgs la = { .delayMs = 60, .status = CHECK_SUCCESS };
+    virPMCCheck c[] = { CHECK("p.later", VIR_PMC_SEVERITY_CRITICAL, runLater) };
+    virPMCCheckListPtr list;
+    c[0].opaque = &la;
+    list = listOf(c, 1);
+    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    EXPECT(statusOf(&rep, "p.later") == VIR_PMC_STATUS_PASS);
+    EXPECT(STREQ(messageOf(&rep, "p.later"), "completed later"));
+    EXPECT(rep.outcomes[0].durationMs >= 50);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
+    virPMCReportClear(&rep);
+    while (!atomic_load(&la.finished))
+        sleepMs(5);
+    virPMCCheckListFree(list);
+}
+
+static void
+testRunTimeouts(void)
+{
+    virPMCReport rep;
+    double t0, elapsed;
+    /* A hung BLOCKING check and a late PENDING one: the run ends at the
+     * timeout; their late results are ignored, safely. */
+    laterArgs la = { .delayMs = 1000, .status = CHECK_FAIL };
+    virPMCCheck c[] = {
+        CHECK("t.sleep", VIR_PMC_SEVERITY_WARNING, runSleep),
+        CHECK("t.late", VIR_PMC_SEVERITY_WARNING, runLater),
+        CHECK("t.quick", VIR_PMC_SEVERITY_CRITICAL, runSleep),
+    };
+    virPMCCheckListPtr list;
+    virPMCRunOptions opts = { .timeoutMs = 100 };
+    c[0].flags = VIR_PMC_CHECK_BLOCKING;
+    c[0].opaque = (void *)(size_t)1000;
+    c[1].opaque = &la;
+    c[2].flags = VIR_PMC_CHECK_BLOCKING;
+    c[2].opaque = (void *)(size_t)10;
+    list = listOf(c, 3);
+    atomic_store(&sleepersDone, 0);
+    t0 = nowMs();
+    EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
+    elapsed = nowMs() - t0;
+    EXPECT(elapsed >= 90 && elapsed < 800); /* loose: shared CI cores */
+    EXPECT(statusOf(&rep, "t.sleep") == VIR_PMC_STATUS_ERROR);
+    EXPECT(STREQ(messageOf(&rep, "t.sleep"), "timed out after 100 ms"));
+    EXPECT(statusOf(&rep, "t.late") == VIR_PMC_STATUS_ERROR);
+    EXPECT(STREQ(messageOf(&rep, "t.late"), "timed out after 100 ms"));
+    EXPECT(statusOf(&rep, "t.quick") == VIR_PMC_STATUS_PASS);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
+    virPMCReportClear(&rep);
+    /* Let the late ones finish into their (still valid) slots. */
+    while (!atomic_load(&la.finished) || atomic_load(&sleepersDone) < 2)
+        sleepMs(5);
+    sleepMs(20);
+    virPMCCheckListFree(list);
+    printf("  run took %.0f ms with a 100 ms timeout\n", elapsed);
+}
+
+static void
+testSequentialHungWorker(void)
+{
+    virPMCReport rep;
+    /* Sequential, with a hung BLOCKING check: the next one still runs. */
+    virPMCCheck c[] = {
+        CHECK("s.hang", VIR_PMC_SEVERITY_WARNING, runSleep),
+        CHECK("s.next", VIR_PMC_SEVERITY_CRITICAL, runState),
+    };
+    virPMCCheckListPtr list;
+    virPMCRunOptions opts = { .flags = VIR_PMC_RUN_SEQUENTIAL, .timeoutMs = 50 };
+    c[0].flags = c[1].flags = VIR_PMC_CHECK_BLOCKING;
+    c[0].opaque = (void *)(size_t)200;
+    list = listOf(c, 2);
+    atomic_store(&sleepersDone, 0);
+    EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
+    EXPECT(statusOf(&rep, "s.hang") == VIR_PMC_STATUS_ERROR);
+    EXPECT(statusOf(&rep, "s.next") == VIR_PMC_STATUS_PASS);
+    virPMCReportClear(&rep);
+    while (atomic_load(&sleepersDone) < 1)
+        sleepMs(5);
+    sleepMs(20);
+    virPMCCheckListFree(list);
+}
+
+static void
+testRunBlockingPool(void)
+{
+    virPMCReport rep;
+    double t0, elapsed;
+    /* 20 BLOCKING checks of 30 ms: at most 8 at once, all pass, ~3 waves. */
+    virPMCCheck c[20];
+    char names[20][24];
+    virPMCCheckListPtr list;
+    int i;
+    for (i = 0; i < 20; i++) {
+        snprintf(names[i], sizeof(names[i]), "b.%d", i);
+        c[i] = (virPMCCheck)CHECK(names[i], VIR_PMC_SEVERITY_CRITICAL, runSleep);
+        c[i].flags = VIR_PMC_CHECK_BLOCKING;
+        c[i].opaque = (void *)(size_t)30;
+    }
+    c[19].run = runState;
+    list = listOf(c, 20);
+    atomic_store(&maxConcurrent, 0);
+    t0 = nowMs();
+    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    elapsed = nowMs() - t0;
+    for (i = 0; i < 20; i++)
+        EXPECT(rep.outcomes[i].status == VIR_PMC_STATUS_PASS);
+    EXPECT(atomic_load(&maxConcurrent) >= 2 && atomic_load(&maxConcurrent) <= 8);
+    EXPECT(elapsed < 550); /* one at a time would take 600 */
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
+    printf("  20 blocking checks of 30 ms: %.0f ms, at most %d at once\n", elapsed,
+           atomic_load(&maxConcurrent));
+    virPMCReportClear(&rep);
+    virPMCCheckListFree(list);
+}
+
+static void
+testCancelBefore(void)
+{
+    virPMCReport rep;
+    virPMCCancelPtr cancel = virPMCCancelNew();
+    virPMCCheck c[] = {
+        CHECK("c.pass", VIR_PMC_SEVERITY_CRITICAL, runCount),
+        CHECK("c.block", VIR_PMC_SEVERITY_CRITICAL, runCount),
+        CHECK("c.skip", VIR_PMC_SEVERITY_CRITICAL, runCount),
+    };
+    const char *skip[] = { "c.skip" };
+    virPMCRunOptions opts = { .cancel = cancel, .skip = skip, .nskip = 1 };
+    virPMCCheckListPtr list;
+    c[1].flags = VIR_PMC_CHECK_BLOCKING;
+    list = listOf(c, 3);
+    atomic_store(&counted, 0);
+    virPMCCancelTrigger(cancel);
+    EXPECT(virPMCCancelIsTriggered(cancel));
+    EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
+    EXPECT(atomic_load(&counted) == 0);
+    EXPECT(statusOf(&rep, "c.pass") == VIR_PMC_STATUS_ERROR && STREQ(messageOf(&rep, "c.pass"), "cancelled"));
+    EXPECT(statusOf(&rep, "c.block") == VIR_PMC_STATUS_ERROR);
+    EXPECT(statusOf(&rep, "c.skip") == VIR_PMC_STATUS_SKIPPED);
+    EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED);
+    virPMCReportClear(&rep);
+    /* The same through virDomainMigratePMC: nothing is migrated. */
+    EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(rep.cancelled == 1 && !rep.migrationAttempted && rep.verdict == VIR_PMC_VERDICT_BLOCKED);
+    virPMCReportClear(&rep);
+    virPMCCheckListFree(list);
+    virPMCCancelFree(cancel);
+}
+
+static void
+testCancelDuring(void)
+{
+    virPMCReport rep;
+    double t0, elapsed;
+    virPMCCancelPtr cancel = virPMCCancelNew();
+    virPMCCheck c[] = {
+        CHECK("c.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("c.hold", VIR_PMC_SEVERITY_CRITICAL, runHold),
+    };
+    virPMCRunOptions opts = { .cancel = cancel };
+    virPMCCheckListPtr list = listOf(c, 2);
+    pthread_t tid;
+    pthread_create(&tid, NULL, cancelAfter, cancel);
+    t0 = nowMs();
+    EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
+    elapsed = nowMs() - t0;
+    pthread_join(tid, NULL);
+    EXPECT(elapsed < 1000);
+    EXPECT(statusOf(&rep, "c.pass") == VIR_PMC_STATUS_PASS);
+    EXPECT(statusOf(&rep, "c.hold") == VIR_PMC_STATUS_ERROR && STREQ(messageOf(&rep, "c.hold"), "cancelled"));
+    EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED);
+    virPMCReportClear(&rep);
+    /* The check answers after the runner returned: ignored, and frees the run. */
+    virPMCResultComplete(heldResult, CHECK_SUCCESS, "too late", NULL);
+    virPMCCheckListFree(list);
+    virPMCCancelFree(cancel);
+}
+
+static void
+testSequentialStops(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = {
+        CHECK("q.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("q.warn", VIR_PMC_SEVERITY_WARNING, runFail),
+        CHECK("q.two", VIR_PMC_SEVERITY_CRITICAL, runFail),
+        CHECK("q.three", VIR_PMC_SEVERITY_CRITICAL, runCount),
+        CHECK("q.four", VIR_PMC_SEVERITY_INFO, runCount),
+    };
+    virPMCRunOptions opts = { .flags = VIR_PMC_RUN_SEQUENTIAL };
+    virPMCCheckListPtr list = listOf(c, 5);
+    c[3].flags = VIR_PMC_CHECK_BLOCKING;
+    atomic_store(&counted, 0);
+    EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
+    EXPECT(statusOf(&rep, "q.one") == VIR_PMC_STATUS_PASS);
+    EXPECT(statusOf(&rep, "q.warn") == VIR_PMC_STATUS_FAIL);
+    EXPECT(statusOf(&rep, "q.two") == VIR_PMC_STATUS_FAIL);
+    EXPECT(statusOf(&rep, "q.three") == VIR_PMC_STATUS_SKIPPED);
+    EXPECT(STREQ(messageOf(&rep, "q.three"), "not reached: q.two failed"));
+    EXPECT(statusOf(&rep, "q.four") == VIR_PMC_STATUS_SKIPPED);
+    EXPECT(atomic_load(&counted) == 0);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
+    virPMCReportClear(&rep);
+    virPMCCheckListFree(list);
+}
+
+static void
+testSkipList(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = {
+        CHECK("k.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("k.bad", VIR_PMC_SEVERITY_CRITICAL, runFail),
+    };
+    const char *skip[] = { "k.bad", "not.in.list" };
+    virPMCRunOptions opts = { .skip = skip, .nskip = 2 };
+    virPMCCheckListPtr list = listOf(c, 2);
+    EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
+    EXPECT(statusOf(&rep, "k.bad") == VIR_PMC_STATUS_SKIPPED);
+    EXPECT(STREQ(messageOf(&rep, "k.bad"), "skipped on request"));
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
+    virPMCReportClear(&rep);
+    virPMCCheckListFree(list);
+}
+
+static void
+testVerdicts(void)
+{
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_CRITICAL, runFail, 0) == VIR_PMC_VERDICT_BLOCKED);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_CRITICAL, runError, 0) == VIR_PMC_VERDICT_BLOCKED);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_CRITICAL, runPass, 0) == VIR_PMC_VERDICT_ALLOWED);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runFail, 0) == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runError, 0) == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runFail, VIR_PMC_RUN_STRICT) == VIR_PMC_VERDICT_BLOCKED);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runPass, VIR_PMC_RUN_STRICT) == VIR_PMC_VERDICT_ALLOWED);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_INFO, runFail, 0) == VIR_PMC_VERDICT_ALLOWED);
+    EXPECT(verdictFor(VIR_PMC_SEVERITY_INFO, runError, VIR_PMC_RUN_STRICT) == VIR_PMC_VERDICT_ALLOWED);
+}
+
+static void
+testNames(void)
+{
+    EXPECT(STREQ(virPMCSeverityName(VIR_PMC_SEVERITY_WARNING), "warning"));
+    EXPECT(STREQ(virPMCStatusName(VIR_PMC_STATUS_SKIPPED), "skipped"));
+    EXPECT(STREQ(virPMCVerdictName(VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS), "allowed-with-warnings"));
+    EXPECT(STREQ(virPMCVerdictName((virPMCVerdict)9), "unknown"));
+    EXPECT(virPMCSeverityFromName("info") == VIR_PMC_SEVERITY_INFO);
+    EXPECT(virPMCSeverityFromName("critical") == VIR_PMC_SEVERITY_CRITICAL);
+    EXPECT(virPMCSeverityFromName("fatal") == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "not fatal"));
+    EXPECT(STREQ(virPMCDomainStateName(VIR_DOMAIN_PMSUSPENDED), "pmsuspended"));
+    EXPECT(STREQ(virPMCDomainStateName(VIR_DOMAIN_SHUTOFF), "shutoff"));
+    EXPECT(STREQ(virPMCDomainStateName(99), "unknown"));
+}
+
+static void
+testRunTenThousand(void)
+{
+    virPMCReport rep;
+    double t0, elapsed;
+    /* 10,000 non-blocking checks: a few µs each at most. */
+    enum { N = 10000 };
+    virPMCCheck *c = calloc(N, sizeof(*c));
+    char (*names)[24] = calloc(N, sizeof(*names));
+    virPMCCheckListPtr list = virPMCCheckListNew();
+    double addMs;
+    int i;
+    t0 = nowMs();
+    for (i = 0; i < N; i++) {
+        snprintf(names[i], sizeof(names[i]), "n.%d", i);
+        c[i] = (virPMCCheck)CHECK(names[i], VIR_PMC_SEVERITY_CRITICAL, runPass);
+        EXPECT(virPMCCheckListAdd(list, &c[i]) == 0);
+    }
+    addMs = nowMs() - t0;
+    t0 = nowMs();
+    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    elapsed = nowMs() - t0;
+    EXPECT(rep.count == N && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
+    printf("  10000 checks: add %.2f µs/check, run %.2f µs/check (report included)\n",
+           addMs * 1000 / N, elapsed * 1000 / N);
+    virPMCReportClear(&rep);
+
+    /* The same checks, PENDING, completed from another thread. */
+    {
+        pthread_t tid;
+        manyResults = calloc(N, sizeof(*manyResults));
+        atomic_store(&manyStarted, 0);
+        for (i = 0; i < N; i++) {
+            c[i].run = runRecord;
+            c[i].opaque = (void *)(size_t)i;
+        }
+        pthread_create(&tid, NULL, completeMany, (void *)(size_t)N);
+        t0 = nowMs();
+        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+        elapsed = nowMs() - t0;
+        pthread_join(tid, NULL);
+        EXPECT(rep.count == N && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
+        EXPECT(rep.outcomes[N - 1].status == VIR_PMC_STATUS_PASS);
+        printf("  10000 PENDING checks completed from another thread: %.2f µs/check\n",
+               elapsed * 1000 / N);
+        virPMCReportClear(&rep);
+        free(manyResults);
+    }
+    virPMCCheckListFree(list);
+    free(names);
+    free(c);
+}
+
+static void
+testMigrateBlocked(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = { CHECK("m.fail", VIR_PMC_SEVERITY_CRITICAL, runFail) };
+    virPMCCheckListPtr list = listOf(c, 1);
+    EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
+    EXPECT(!rep.migrationAttempted && !rep.migrationSucceeded && !rep.migrationError && !rep.stateError);
+    virPMCReportClear(&rep);
+    virPMCCheckListFree(list);
+}
+
+/* Checks that allow, then a migration the test driver refuses (it cannot
+ * migrate). A progress function and a cancel start the monitor thread, which
+ * must be stopped and joined when the refused migration returns. */
+static int
+migrateRefused(unsigned int flags, virPMCReportPtr rep)
+{
+    virPMCCheck c[] = {
+        CHECK("m.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("m.state", VIR_PMC_SEVERITY_CRITICAL, runState),
+        CHECK("m.warn", VIR_PMC_SEVERITY_WARNING, runFail),
+    };
+    virPMCCheckListPtr list;
+    virPMCCancelPtr cancel = virPMCCancelNew();
+    virPMCRunOptions opts = { .progressIntervalMs = 10, .progress = onProgress, .cancel = cancel };
+    int rc;
+
+    c[1].flags = VIR_PMC_CHECK_BLOCKING;
+    list = listOf(c, 3);
+    rc = virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, flags, rep);
+    virPMCCheckListFree(list);
+    virPMCCancelFree(cancel);
+    return rc;
+}
+
+static void
+testMigrateRefused(void)
+{
+    virPMCReport rep;
+
+    EXPECT(migrateRefused(VIR_MIGRATE_LIVE, &rep) == -1);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
+    EXPECT(rep.migrationAttempted == 1 && rep.migrationSucceeded == 0);
+    EXPECT(rep.migrationError && rep.migrationError[0]);
+    EXPECT(rep.migrationErrorCode != 0 && rep.migrationErrorDomain != 0);
+    EXPECT(rep.migrated == NULL && !rep.stateError && !rep.cancelled);
+    printf("  test driver says: %s (code %d, domain %d)\n", rep.migrationError ? rep.migrationError : "?",
+           rep.migrationErrorCode, rep.migrationErrorDomain);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_LIBVIRT, "the migration failed: "));
+    EXPECT(virGetLastError() != NULL); /* libvirt's own stays set too */
+    virPMCReportClear(&rep);
+}
+
+/* Peer-to-peer takes virDomainMigrateToURI3, the URI from dconn. */
+static void
+testMigrateRefusedPeerToPeer(void)
+{
+    virPMCReport rep;
+
+    EXPECT(migrateRefused(VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER, &rep) == -1);
+    EXPECT(rep.migrationAttempted == 1 && !rep.migrationSucceeded && rep.migrationError);
+    EXPECT(rep.migrationErrorCode != 0);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_LIBVIRT, "the migration failed: "));
+    virPMCReportClear(&rep);
+}
+
+static void
+testMigrateCancelledByCheck(void)
+{
+    virPMCReport rep;
+    virPMCCancelPtr cancel = virPMCCancelNew();
+    virPMCCheck c[] = { CHECK("m.cancel", VIR_PMC_SEVERITY_INFO, runCancelSelf) };
+    virPMCRunOptions opts = { .cancel = cancel };
+    virPMCCheckListPtr list;
+    c[0].opaque = cancel;
+    list = listOf(c, 1);
+    EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED && !rep.migrationAttempted);
+    EXPECT(statusOf(&rep, "m.cancel") == VIR_PMC_STATUS_PASS);
+    virPMCReportClear(&rep);
+    virPMCCheckListFree(list);
+    virPMCCancelFree(cancel);
+}
+
+static void
+testMigrateDomainStopped(void)
+{
+    virPMCReport rep;
+    virPMCCheck c[] = {
+        CHECK("m.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("m.destroy", VIR_PMC_SEVERITY_INFO, runDestroy),
+    };
+    virPMCCheckListPtr list;
+    int state = -1, reason;
+    c[1].flags = VIR_PMC_CHECK_BLOCKING;
+    list = listOf(c, 2);
+    EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(statusOf(&rep, "m.destroy") == VIR_PMC_STATUS_PASS);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
+    EXPECT(rep.stateError && strstr(rep.stateError, "stopped") != NULL);
+    EXPECT(!rep.migrationAttempted);
+    if (rep.stateError)
+        printf("  stateError: %s\n", rep.stateError);
+    virPMCReportClear(&rep);
+    virDomainGetState(dom, &state, &reason, 0);
+    EXPECT(state == VIR_DOMAIN_SHUTOFF);
+    EXPECT(virDomainCreate(dom) == 0); /* leave the shared test driver as found */
+    virPMCCheckListFree(list);
+}
+
+/* libvirt's habit (tests/testutils.h): one function a case, run by name. */
+#define DO_TEST(name, fn) testRun(name, fn)
+
+static void
+testRun(const char *name, void (*fn)(void))
+{
+    fn();
+    endCase(name);
+}
+
 int
 main(void)
 {
-    virConnectPtr conn, dconn;
-    virDomainPtr dom;
-    virPMCReport rep;
-    double t0, elapsed;
-
     virSetErrorFunc(NULL, quietErrors);
     conn = virConnectOpen("test:///default");
     dconn = virConnectOpen("test:///default");
@@ -323,465 +964,36 @@ main(void)
         return 1;
     }
 
-    {
-        virPMCCheck c[] = {
-            CHECK("a.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("a.one", VIR_PMC_SEVERITY_WARNING, runPass),
-            CHECK("a.norun", VIR_PMC_SEVERITY_CRITICAL, NULL),
-            CHECK("", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("a.badsev", (virPMCSeverity)7, runPass),
-        };
-        virPMCCheckListPtr list = virPMCCheckListNew();
-        char names[300][24];
-        virPMCCheck many[300];
-        int i;
-
-        EXPECT(virPMCCheckListAdd(list, &c[0]) == 0);
-        EXPECT(virPMCCheckListAdd(list, &c[1]) == -1);
-        EXPECT(virPMCCheckListAdd(list, &c[2]) == -1);
-        EXPECT(virPMCCheckListAdd(list, &c[3]) == -1);
-        EXPECT(virPMCCheckListAdd(list, &c[4]) == -1);
-        EXPECT(virPMCCheckListAdd(list, NULL) == -1);
-        /* Enough to grow the array and the name index several times. */
-        for (i = 0; i < 300; i++) {
-            snprintf(names[i], sizeof(names[i]), "many.%d", i);
-            many[i] = (virPMCCheck)CHECK(names[i], VIR_PMC_SEVERITY_INFO, runPass);
-            EXPECT(virPMCCheckListAdd(list, &many[i]) == 0);
-        }
-        EXPECT(virPMCCheckListAdd(list, &many[123]) == -1);
-        EXPECT(list->count == 301);
-        EXPECT(list->check[301] == NULL);
-        EXPECT(virPMCCheckListFind(list, "a.one") == &c[0]);
-        EXPECT(virPMCCheckListFind(list, "many.299") == &many[299]);
-        EXPECT(virPMCCheckListFind(list, "nope") == NULL);
-        virPMCCheckListFree(list);
-        endCase("list: add, duplicate name, NULL run, empty name, bad severity, find");
-    }
-
-    {
-        virPMCCheck c[] = { CHECK("a.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
-        virPMCCheckListPtr list = listOf(c, 1);
-        virPMCCheck bad = CHECK("x.null", VIR_PMC_SEVERITY_CRITICAL, NULL);
-        virPMCCheck *arr[] = { &bad, NULL };
-        virPMCCheckList raw = { .count = 1, .check = arr };
-        EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
-        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, NULL) == -1);
-        EXPECT(virPMCRunChecks(dom, dconn, &raw, NULL, &rep) == -1);
-        EXPECT(virDomainMigratePMC(NULL, dconn, list, NULL, NULL, 0, 0, &rep) == -1);
-        virPMCCheckListFree(list);
-        endCase("run: bad arguments return -1");
-    }
-
-    {
-        /* The RFC's static list works as is. */
-        virPMCCheck chk1 = CHECK("rfc.one", VIR_PMC_SEVERITY_CRITICAL, runPass);
-        virPMCCheck chk2 = CHECK("rfc.two", VIR_PMC_SEVERITY_CRITICAL, runPass);
-        virPMCCheck *arr[] = { &chk1, &chk2, NULL };
-        virPMCCheckList chklist = { .count = 2, .check = arr };
-        EXPECT(virPMCRunChecks(dom, dconn, &chklist, NULL, &rep) == 0);
-        EXPECT(rep.count == 2 && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-        EXPECT(STREQ(rep.outcomes[0].origin, "c"));
-        virPMCReportClear(&rep);
-        endCase("run: a static RFC-style list");
-    }
-
-    {
-        virPMCCheck c[] = {
-            CHECK("r.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("r.fail", VIR_PMC_SEVERITY_WARNING, runFail),
-            CHECK("r.error", VIR_PMC_SEVERITY_INFO, runError),
-            CHECK("r.unset", VIR_PMC_SEVERITY_INFO, runUnset),
-            CHECK("r.badstatus", VIR_PMC_SEVERITY_INFO, runBadStatus),
-            CHECK("r.badreturn", VIR_PMC_SEVERITY_INFO, runBadReturn),
-        };
-        virPMCCheckListPtr list = listOf(c, 6);
-        c[0].origin = "builtin";
-        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
-        EXPECT(rep.count == 6);
-        EXPECT(STREQ(rep.outcomes[0].name, "r.pass") && STREQ(rep.outcomes[5].name, "r.badreturn"));
-        EXPECT(STREQ(rep.outcomes[0].origin, "builtin") && STREQ(rep.outcomes[0].description, "test check"));
-        EXPECT(statusOf(&rep, "r.pass") == VIR_PMC_STATUS_PASS && STREQ(messageOf(&rep, "r.pass"), "fine"));
-        EXPECT(statusOf(&rep, "r.fail") == VIR_PMC_STATUS_FAIL);
-        EXPECT(STREQ(outcome(&rep, "r.fail")->details, "some details"));
-        EXPECT(statusOf(&rep, "r.error") == VIR_PMC_STATUS_ERROR);
-        EXPECT(statusOf(&rep, "r.unset") == VIR_PMC_STATUS_ERROR);
-        EXPECT(strstr(messageOf(&rep, "r.unset"), "without setting a result") != NULL);
-        EXPECT(statusOf(&rep, "r.badstatus") == VIR_PMC_STATUS_ERROR);
-        EXPECT(strstr(messageOf(&rep, "r.badstatus"), "out of range") != NULL);
-        EXPECT(statusOf(&rep, "r.badreturn") == VIR_PMC_STATUS_ERROR);
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
-        EXPECT(!rep.cancelled && !rep.migrationAttempted);
-        virPMCReportClear(&rep);
-        EXPECT(rep.count == 0 && rep.outcomes == NULL);
-        virPMCCheckListFree(list);
-        endCase("run: pass, fail, error, DONE with nothing set, status and return out of range");
-    }
-
-    {
-        laterArgs la = { .delayMs = 60, .status = CHECK_SUCCESS };
-        virPMCCheck c[] = { CHECK("p.later", VIR_PMC_SEVERITY_CRITICAL, runLater) };
-        virPMCCheckListPtr list;
-        c[0].opaque = &la;
-        list = listOf(c, 1);
-        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
-        EXPECT(statusOf(&rep, "p.later") == VIR_PMC_STATUS_PASS);
-        EXPECT(STREQ(messageOf(&rep, "p.later"), "completed later"));
-        EXPECT(rep.outcomes[0].durationMs >= 50);
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-        virPMCReportClear(&rep);
-        while (!atomic_load(&la.finished))
-            sleepMs(5);
-        virPMCCheckListFree(list);
-        endCase("run: PENDING, completed later from another thread");
-    }
-
-    {
-        /* A hung BLOCKING check and a late PENDING one: the run ends at the
-         * timeout; their late results are ignored, safely. */
-        laterArgs la = { .delayMs = 1000, .status = CHECK_FAIL };
-        virPMCCheck c[] = {
-            CHECK("t.sleep", VIR_PMC_SEVERITY_WARNING, runSleep),
-            CHECK("t.late", VIR_PMC_SEVERITY_WARNING, runLater),
-            CHECK("t.quick", VIR_PMC_SEVERITY_CRITICAL, runSleep),
-        };
-        virPMCCheckListPtr list;
-        virPMCRunOptions opts = { .timeoutMs = 100 };
-        c[0].flags = VIR_PMC_CHECK_BLOCKING;
-        c[0].opaque = (void *)(size_t)1000;
-        c[1].opaque = &la;
-        c[2].flags = VIR_PMC_CHECK_BLOCKING;
-        c[2].opaque = (void *)(size_t)10;
-        list = listOf(c, 3);
-        atomic_store(&sleepersDone, 0);
-        t0 = nowMs();
-        EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
-        elapsed = nowMs() - t0;
-        EXPECT(elapsed >= 90 && elapsed < 800); /* loose: shared CI cores */
-        EXPECT(statusOf(&rep, "t.sleep") == VIR_PMC_STATUS_ERROR);
-        EXPECT(STREQ(messageOf(&rep, "t.sleep"), "timed out after 100 ms"));
-        EXPECT(statusOf(&rep, "t.late") == VIR_PMC_STATUS_ERROR);
-        EXPECT(STREQ(messageOf(&rep, "t.late"), "timed out after 100 ms"));
-        EXPECT(statusOf(&rep, "t.quick") == VIR_PMC_STATUS_PASS);
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
-        virPMCReportClear(&rep);
-        /* Let the late ones finish into their (still valid) slots. */
-        while (!atomic_load(&la.finished) || atomic_load(&sleepersDone) < 2)
-            sleepMs(5);
-        sleepMs(20);
-        virPMCCheckListFree(list);
-        printf("  run took %.0f ms with a 100 ms timeout\n", elapsed);
-        endCase("run: timeout of a hung BLOCKING check and of a PENDING one");
-    }
-
-    {
-        /* Sequential, with a hung BLOCKING check: the next one still runs. */
-        virPMCCheck c[] = {
-            CHECK("s.hang", VIR_PMC_SEVERITY_WARNING, runSleep),
-            CHECK("s.next", VIR_PMC_SEVERITY_CRITICAL, runState),
-        };
-        virPMCCheckListPtr list;
-        virPMCRunOptions opts = { .flags = VIR_PMC_RUN_SEQUENTIAL, .timeoutMs = 50 };
-        c[0].flags = c[1].flags = VIR_PMC_CHECK_BLOCKING;
-        c[0].opaque = (void *)(size_t)200;
-        list = listOf(c, 2);
-        atomic_store(&sleepersDone, 0);
-        EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
-        EXPECT(statusOf(&rep, "s.hang") == VIR_PMC_STATUS_ERROR);
-        EXPECT(statusOf(&rep, "s.next") == VIR_PMC_STATUS_PASS);
-        virPMCReportClear(&rep);
-        while (atomic_load(&sleepersDone) < 1)
-            sleepMs(5);
-        sleepMs(20);
-        virPMCCheckListFree(list);
-        endCase("sequential: a hung BLOCKING check times out, the next runs on a new worker");
-    }
-
-    {
-        /* 20 BLOCKING checks of 30 ms: at most 8 at once, all pass, ~3 waves. */
-        virPMCCheck c[20];
-        char names[20][24];
-        virPMCCheckListPtr list;
-        int i;
-        for (i = 0; i < 20; i++) {
-            snprintf(names[i], sizeof(names[i]), "b.%d", i);
-            c[i] = (virPMCCheck)CHECK(names[i], VIR_PMC_SEVERITY_CRITICAL, runSleep);
-            c[i].flags = VIR_PMC_CHECK_BLOCKING;
-            c[i].opaque = (void *)(size_t)30;
-        }
-        c[19].run = runState;
-        list = listOf(c, 20);
-        atomic_store(&maxConcurrent, 0);
-        t0 = nowMs();
-        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
-        elapsed = nowMs() - t0;
-        for (i = 0; i < 20; i++)
-            EXPECT(rep.outcomes[i].status == VIR_PMC_STATUS_PASS);
-        EXPECT(atomic_load(&maxConcurrent) >= 2 && atomic_load(&maxConcurrent) <= 8);
-        EXPECT(elapsed < 550); /* one at a time would take 600 */
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-        printf("  20 blocking checks of 30 ms: %.0f ms, at most %d at once\n", elapsed,
-               atomic_load(&maxConcurrent));
-        virPMCReportClear(&rep);
-        virPMCCheckListFree(list);
-        endCase("run: BLOCKING checks on a bounded pool, one calling libvirt");
-    }
-
-    {
-        virPMCCancelPtr cancel = virPMCCancelNew();
-        virPMCCheck c[] = {
-            CHECK("c.pass", VIR_PMC_SEVERITY_CRITICAL, runCount),
-            CHECK("c.block", VIR_PMC_SEVERITY_CRITICAL, runCount),
-            CHECK("c.skip", VIR_PMC_SEVERITY_CRITICAL, runCount),
-        };
-        const char *skip[] = { "c.skip" };
-        virPMCRunOptions opts = { .cancel = cancel, .skip = skip, .nskip = 1 };
-        virPMCCheckListPtr list;
-        c[1].flags = VIR_PMC_CHECK_BLOCKING;
-        list = listOf(c, 3);
-        atomic_store(&counted, 0);
-        virPMCCancelTrigger(cancel);
-        EXPECT(virPMCCancelIsTriggered(cancel));
-        EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
-        EXPECT(atomic_load(&counted) == 0);
-        EXPECT(statusOf(&rep, "c.pass") == VIR_PMC_STATUS_ERROR && STREQ(messageOf(&rep, "c.pass"), "cancelled"));
-        EXPECT(statusOf(&rep, "c.block") == VIR_PMC_STATUS_ERROR);
-        EXPECT(statusOf(&rep, "c.skip") == VIR_PMC_STATUS_SKIPPED);
-        EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED);
-        virPMCReportClear(&rep);
-        /* The same through virDomainMigratePMC: nothing is migrated. */
-        EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
-        EXPECT(rep.cancelled == 1 && !rep.migrationAttempted && rep.verdict == VIR_PMC_VERDICT_BLOCKED);
-        virPMCReportClear(&rep);
-        virPMCCheckListFree(list);
-        virPMCCancelFree(cancel);
-        endCase("cancel before the checks: all cancelled, blocked, not migrated");
-    }
-
-    {
-        virPMCCancelPtr cancel = virPMCCancelNew();
-        virPMCCheck c[] = {
-            CHECK("c.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("c.hold", VIR_PMC_SEVERITY_CRITICAL, runHold),
-        };
-        virPMCRunOptions opts = { .cancel = cancel };
-        virPMCCheckListPtr list = listOf(c, 2);
-        pthread_t tid;
-        pthread_create(&tid, NULL, cancelAfter, cancel);
-        t0 = nowMs();
-        EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
-        elapsed = nowMs() - t0;
-        pthread_join(tid, NULL);
-        EXPECT(elapsed < 1000);
-        EXPECT(statusOf(&rep, "c.pass") == VIR_PMC_STATUS_PASS);
-        EXPECT(statusOf(&rep, "c.hold") == VIR_PMC_STATUS_ERROR && STREQ(messageOf(&rep, "c.hold"), "cancelled"));
-        EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED);
-        virPMCReportClear(&rep);
-        /* The check answers after the runner returned: ignored, and frees the run. */
-        virPMCResultComplete(heldResult, CHECK_SUCCESS, "too late", NULL);
-        virPMCCheckListFree(list);
-        virPMCCancelFree(cancel);
-        endCase("cancel during the checks from another thread wakes the runner");
-    }
-
-    {
-        virPMCCheck c[] = {
-            CHECK("q.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("q.warn", VIR_PMC_SEVERITY_WARNING, runFail),
-            CHECK("q.two", VIR_PMC_SEVERITY_CRITICAL, runFail),
-            CHECK("q.three", VIR_PMC_SEVERITY_CRITICAL, runCount),
-            CHECK("q.four", VIR_PMC_SEVERITY_INFO, runCount),
-        };
-        virPMCRunOptions opts = { .flags = VIR_PMC_RUN_SEQUENTIAL };
-        virPMCCheckListPtr list = listOf(c, 5);
-        c[3].flags = VIR_PMC_CHECK_BLOCKING;
-        atomic_store(&counted, 0);
-        EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
-        EXPECT(statusOf(&rep, "q.one") == VIR_PMC_STATUS_PASS);
-        EXPECT(statusOf(&rep, "q.warn") == VIR_PMC_STATUS_FAIL);
-        EXPECT(statusOf(&rep, "q.two") == VIR_PMC_STATUS_FAIL);
-        EXPECT(statusOf(&rep, "q.three") == VIR_PMC_STATUS_SKIPPED);
-        EXPECT(STREQ(messageOf(&rep, "q.three"), "not reached: q.two failed"));
-        EXPECT(statusOf(&rep, "q.four") == VIR_PMC_STATUS_SKIPPED);
-        EXPECT(atomic_load(&counted) == 0);
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
-        virPMCReportClear(&rep);
-        virPMCCheckListFree(list);
-        endCase("sequential: stops at the first critical failure, the rest not reached");
-    }
-
-    {
-        virPMCCheck c[] = {
-            CHECK("k.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("k.bad", VIR_PMC_SEVERITY_CRITICAL, runFail),
-        };
-        const char *skip[] = { "k.bad", "not.in.list" };
-        virPMCRunOptions opts = { .skip = skip, .nskip = 2 };
-        virPMCCheckListPtr list = listOf(c, 2);
-        EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
-        EXPECT(statusOf(&rep, "k.bad") == VIR_PMC_STATUS_SKIPPED);
-        EXPECT(STREQ(messageOf(&rep, "k.bad"), "skipped on request"));
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-        virPMCReportClear(&rep);
-        virPMCCheckListFree(list);
-        endCase("skip list: SKIPPED on request, never blocks");
-    }
-
-    {
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_CRITICAL, runFail, 0) == VIR_PMC_VERDICT_BLOCKED);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_CRITICAL, runError, 0) == VIR_PMC_VERDICT_BLOCKED);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_CRITICAL, runPass, 0) == VIR_PMC_VERDICT_ALLOWED);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runFail, 0) == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runError, 0) == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runFail, VIR_PMC_RUN_STRICT) == VIR_PMC_VERDICT_BLOCKED);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_WARNING, runPass, VIR_PMC_RUN_STRICT) == VIR_PMC_VERDICT_ALLOWED);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_INFO, runFail, 0) == VIR_PMC_VERDICT_ALLOWED);
-        EXPECT(verdictFor(VIR_PMC_SEVERITY_INFO, runError, VIR_PMC_RUN_STRICT) == VIR_PMC_VERDICT_ALLOWED);
-        endCase("severities and strict mode give the verdicts");
-    }
-
-    {
-        EXPECT(STREQ(virPMCSeverityName(VIR_PMC_SEVERITY_WARNING), "warning"));
-        EXPECT(STREQ(virPMCStatusName(VIR_PMC_STATUS_SKIPPED), "skipped"));
-        EXPECT(STREQ(virPMCVerdictName(VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS), "allowed-with-warnings"));
-        EXPECT(STREQ(virPMCVerdictName((virPMCVerdict)9), "unknown"));
-        endCase("names");
-    }
-
-    {
-        /* 10,000 non-blocking checks: a few µs each at most. */
-        enum { N = 10000 };
-        virPMCCheck *c = calloc(N, sizeof(*c));
-        char (*names)[24] = calloc(N, sizeof(*names));
-        virPMCCheckListPtr list = virPMCCheckListNew();
-        double addMs;
-        int i;
-        t0 = nowMs();
-        for (i = 0; i < N; i++) {
-            snprintf(names[i], sizeof(names[i]), "n.%d", i);
-            c[i] = (virPMCCheck)CHECK(names[i], VIR_PMC_SEVERITY_CRITICAL, runPass);
-            EXPECT(virPMCCheckListAdd(list, &c[i]) == 0);
-        }
-        addMs = nowMs() - t0;
-        t0 = nowMs();
-        EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
-        elapsed = nowMs() - t0;
-        EXPECT(rep.count == N && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-        printf("  10000 checks: add %.2f µs/check, run %.2f µs/check (report included)\n",
-               addMs * 1000 / N, elapsed * 1000 / N);
-        virPMCReportClear(&rep);
-
-        /* The same checks, PENDING, completed from another thread. */
-        {
-            pthread_t tid;
-            manyResults = calloc(N, sizeof(*manyResults));
-            atomic_store(&manyStarted, 0);
-            for (i = 0; i < N; i++) {
-                c[i].run = runRecord;
-                c[i].opaque = (void *)(size_t)i;
-            }
-            pthread_create(&tid, NULL, completeMany, (void *)(size_t)N);
-            t0 = nowMs();
-            EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
-            elapsed = nowMs() - t0;
-            pthread_join(tid, NULL);
-            EXPECT(rep.count == N && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-            EXPECT(rep.outcomes[N - 1].status == VIR_PMC_STATUS_PASS);
-            printf("  10000 PENDING checks completed from another thread: %.2f µs/check\n",
-                   elapsed * 1000 / N);
-            virPMCReportClear(&rep);
-            free(manyResults);
-        }
-        virPMCCheckListFree(list);
-        free(names);
-        free(c);
-        endCase("run: 10,000 non-blocking checks, DONE and PENDING");
-    }
-
-    {
-        virPMCCheck c[] = { CHECK("m.fail", VIR_PMC_SEVERITY_CRITICAL, runFail) };
-        virPMCCheckListPtr list = listOf(c, 1);
-        EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
-        EXPECT(!rep.migrationAttempted && !rep.migrationSucceeded && !rep.migrationError && !rep.stateError);
-        virPMCReportClear(&rep);
-        virPMCCheckListFree(list);
-        endCase("migrate: blocked by a critical check, not attempted");
-    }
-
-    {
-        virPMCCheck c[] = {
-            CHECK("m.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("m.state", VIR_PMC_SEVERITY_CRITICAL, runState),
-            CHECK("m.warn", VIR_PMC_SEVERITY_WARNING, runFail),
-        };
-        virPMCCheckListPtr list;
-        virPMCCancelPtr cancel = virPMCCancelNew();
-        /* A progress function and a cancel start the monitor thread, which
-         * must be stopped and joined when the (refused) migration returns. */
-        virPMCRunOptions opts = { .progressIntervalMs = 10, .progress = onProgress, .cancel = cancel };
-        c[1].flags = VIR_PMC_CHECK_BLOCKING;
-        list = listOf(c, 3);
-        EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == -1);
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS);
-        EXPECT(rep.migrationAttempted == 1 && rep.migrationSucceeded == 0);
-        EXPECT(rep.migrationError && rep.migrationError[0]);
-        EXPECT(rep.migrationErrorCode != 0 && rep.migrationErrorDomain != 0);
-        EXPECT(rep.migrated == NULL && !rep.stateError && !rep.cancelled);
-        printf("  test driver says: %s (code %d, domain %d)\n", rep.migrationError ? rep.migrationError : "?",
-               rep.migrationErrorCode, rep.migrationErrorDomain);
-        virPMCReportClear(&rep);
-        endCase("migrate: allowed, attempted; the test driver's refusal is reported");
-
-        /* Peer-to-peer takes virDomainMigrateToURI3, the URI from dconn. */
-        EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER,
-                                   &rep) == -1);
-        EXPECT(rep.migrationAttempted == 1 && !rep.migrationSucceeded && rep.migrationError);
-        EXPECT(rep.migrationErrorCode != 0);
-        virPMCReportClear(&rep);
-        endCase("migrate: peer-to-peer, attempted and refused");
-        virPMCCheckListFree(list);
-        virPMCCancelFree(cancel);
-    }
-
-    {
-        virPMCCancelPtr cancel = virPMCCancelNew();
-        virPMCCheck c[] = { CHECK("m.cancel", VIR_PMC_SEVERITY_INFO, runCancelSelf) };
-        virPMCRunOptions opts = { .cancel = cancel };
-        virPMCCheckListPtr list;
-        c[0].opaque = cancel;
-        list = listOf(c, 1);
-        EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
-        EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED && !rep.migrationAttempted);
-        EXPECT(statusOf(&rep, "m.cancel") == VIR_PMC_STATUS_PASS);
-        virPMCReportClear(&rep);
-        virPMCCheckListFree(list);
-        virPMCCancelFree(cancel);
-        endCase("migrate: cancelled by a check that passed, not attempted");
-    }
-
-    {
-        virPMCCheck c[] = {
-            CHECK("m.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
-            CHECK("m.destroy", VIR_PMC_SEVERITY_INFO, runDestroy),
-        };
-        virPMCCheckListPtr list;
-        int state = -1, reason;
-        c[1].flags = VIR_PMC_CHECK_BLOCKING;
-        list = listOf(c, 2);
-        EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
-        EXPECT(statusOf(&rep, "m.destroy") == VIR_PMC_STATUS_PASS);
-        EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-        EXPECT(rep.stateError && strstr(rep.stateError, "stopped") != NULL);
-        EXPECT(!rep.migrationAttempted);
-        if (rep.stateError)
-            printf("  stateError: %s\n", rep.stateError);
-        virPMCReportClear(&rep);
-        virDomainGetState(dom, &state, &reason, 0);
-        EXPECT(state == VIR_DOMAIN_SHUTOFF);
-        EXPECT(virDomainCreate(dom) == 0); /* leave the shared test driver as found */
-        virPMCCheckListFree(list);
-        endCase("migrate: the domain stopped during the checks, stateError, not attempted");
-    }
+    DO_TEST("list: add, duplicate name, NULL run, empty name, bad severity, find", testListAdd);
+    DO_TEST("run: bad arguments return -1", testRunBadArguments);
+    DO_TEST("error: a duplicate name says which (VIR_PMC_ERR_DUPLICATE_CHECK)", testErrorDuplicate);
+    DO_TEST("error: an invalid check says what is wrong (VIR_PMC_ERR_INVALID_CHECK)",
+            testErrorInvalidCheck);
+    DO_TEST("error: a bad argument names it (VIR_PMC_ERR_INVALID_ARG)", testErrorInvalidArg);
+    DO_TEST("error: per thread, cleared by the next call and by virPMCResetLastError",
+            testErrorPerThread);
+    DO_TEST("run: a static RFC-style list", testRunStaticList);
+    DO_TEST("run: pass, fail, error, DONE with nothing set, status and return out of range",
+            testRunStatuses);
+    DO_TEST("run: PENDING, completed later from another thread", testRunPending);
+    DO_TEST("run: timeout of a hung BLOCKING check and of a PENDING one", testRunTimeouts);
+    DO_TEST("sequential: a hung BLOCKING check times out, the next runs on a new worker",
+            testSequentialHungWorker);
+    DO_TEST("run: BLOCKING checks on a bounded pool, one calling libvirt", testRunBlockingPool);
+    DO_TEST("cancel before the checks: all cancelled, blocked, not migrated", testCancelBefore);
+    DO_TEST("cancel during the checks from another thread wakes the runner", testCancelDuring);
+    DO_TEST("sequential: stops at the first critical failure, the rest not reached", testSequentialStops);
+    DO_TEST("skip list: SKIPPED on request, never blocks", testSkipList);
+    DO_TEST("severities and strict mode give the verdicts", testVerdicts);
+    DO_TEST("names: severities, statuses, verdicts, domain states", testNames);
+    DO_TEST("run: 10,000 non-blocking checks, DONE and PENDING", testRunTenThousand);
+    DO_TEST("migrate: blocked by a critical check, not attempted", testMigrateBlocked);
+    DO_TEST("migrate: allowed, attempted; the test driver's refusal is reported (VIR_PMC_ERR_LIBVIRT)",
+            testMigrateRefused);
+    DO_TEST("migrate: peer-to-peer, attempted and refused", testMigrateRefusedPeerToPeer);
+    DO_TEST("migrate: cancelled by a check that passed, not attempted", testMigrateCancelledByCheck);
+    DO_TEST("migrate: the domain stopped during the checks, stateError, not attempted",
+            testMigrateDomainStopped);
 
     virDomainFree(dom);
     virConnectClose(dconn);

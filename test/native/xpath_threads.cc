@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "xml_doc.h"
-#include "xml_error.h"
-#include "xpath.h"
+#include "xml_parser.h"
+#include "xml_failure.h"
+#include "xpath_eval.h"
 
 using namespace pmc::xml;
 

@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { nativeTestProgram } from '../helpers/native-tests.js';
 
-// The C core's own test program (test/native/pmc_test.c), built by node-gyp
-// next to the addon. It runs on libvirt's test driver and checks itself.
-const binary = fileURLToPath(new URL('../../build/Release/pmc_test', import.meta.url));
+// The C core's own test program (test/native/pmc_test.c), linked with the
+// pmc_c static library by the global setup (test/helpers/native-tests.ts).
+// It runs on libvirt's test driver and checks itself.
+const binary = nativeTestProgram('pmc_test');
 
 describe('C core (native/pmc) self-test', () => {
   it('passes every case', () => {
-    expect(existsSync(binary), `${binary} is missing: run npx node-gyp rebuild`).toBe(true);
+    expect(existsSync(binary), `${binary} is missing: the global setup builds it`).toBe(true);
     const run = spawnSync(binary, [], { encoding: 'utf8', timeout: 60_000 });
     const out = `${run.stdout}${run.stderr}`;
     expect(run.error, out).toBeUndefined();

@@ -1,4 +1,4 @@
-#include "xml_error.h"
+#include "xml_failure.h"
 
 #include <libxml/globals.h>
 #include <libxml/xmlerror.h>

@@ -4,7 +4,7 @@
 
 #include <napi.h>
 
-#include "xml_doc.h"
+#include "xml_parser.h"
 
 namespace pmc {
 

@@ -1,4 +1,4 @@
-#include "xml_doc.h"
+#include "xml_parser.h"
 
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
@@ -8,7 +8,7 @@
 #include <climits>
 #include <mutex>
 
-#include "xml_error.h"
+#include "xml_failure.h"
 
 namespace pmc::xml {
 

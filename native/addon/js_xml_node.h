@@ -4,7 +4,7 @@
 
 #include <napi.h>
 
-#include "xpath.h"
+#include "xpath_eval.h"
 
 namespace pmc {
 

@@ -1,7 +1,7 @@
-#include "xpath_expression.h"
+#include "js_xpath_expression.h"
 
 #include "args.h"
-#include "xml_js.h"
+#include "js_xml_convert.h"
 
 namespace pmc {
 

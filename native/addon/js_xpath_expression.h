@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "xpath.h"
+#include "xpath_eval.h"
 
 namespace pmc {
 

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "load_error.h"
-#include "xml_error.h"
+#include "xml_failure.h"
 
 namespace pmc::checks {
 
@@ -112,7 +112,7 @@ bool Explain(const xml::Doc& doc, int* line, std::string* why) {
     if (!xmlHasProp(node, BAD_CAST "name")) return found(node, "a <check> needs name=\"area.what\"");
     if (!IsAreaWhat(name)) return found(node, "the check name '" + name + "' is not of the form area.what");
     std::string severity = TokenAttr(node, "severity");
-    if (severity != "critical" && severity != "warning" && severity != "info") {
+    if (virPMCSeverityFromName(severity.c_str()) < 0) {
       return found(node, "check " + name + ": severity must be critical, warning or info" +
                              (xmlHasProp(node, BAD_CAST "severity") ? ", not '" + severity + "'" : " (it has none)"));
     }
@@ -343,11 +343,8 @@ class Loader {
     check->file = source_.path;
     check->name = Attr(node, "name");
     check->line = static_cast<int>(xml::LineOf(node));
-    std::string severity = TokenAttr(node, "severity");
-    // The schema allows only these three (after collapsing white space).
-    check->severity = severity == "warning" ? VIR_PMC_SEVERITY_WARNING
-                      : severity == "info"  ? VIR_PMC_SEVERITY_INFO
-                                            : VIR_PMC_SEVERITY_CRITICAL;
+    // The schema (Validate) allows only the three names, after collapsing white space.
+    check->severity = static_cast<virPMCSeverity>(virPMCSeverityFromName(TokenAttr(node, "severity").c_str()));
     check->variables.push_back("domain");  // the context node of every expression
     for (xmlNodePtr child = node->children; child != nullptr; child = child->next) {
       if (IsElement(child, "description")) check->description = Collapse(Content(child));

@@ -1,10 +1,11 @@
 // CheckList's native checks: XML asserts and plugin checks. Both are
 // VIR_PMC_CHECK_BLOCKING C checks, so the runner calls them on its worker
 // threads, with no JS involved, under its timeout.
-#include "check_list.h"
+#include "js_check_list.h"
 
 #include "args.h"
 #include "external_checks.h"
+#include "pmc_last_error.h"
 
 #include <unordered_map>
 
@@ -65,7 +66,7 @@ uint32_t CheckList::AddNative(Napi::Env env, virPMCCheck check) {
   auto index = static_cast<uint32_t>(data_->list_->count);
   if (virPMCCheckListAdd(data_->list_, stored) < 0) {
     data_->checks_.pop_back();
-    throw Napi::Error::New(env, std::string("duplicate or invalid check: ") + check.name);
+    throw PmcErrorToJs(env, LastPmcError("cannot add the check"));
   }
   std::lock_guard<std::mutex> lock(data_->mutex_);
   data_->pending_.push_back(nullptr);  // data_->pending_ is indexed like the list; native checks never use their slot

@@ -1,9 +1,9 @@
-#include "xml_document.h"
+#include "js_xml_document.h"
 
 #include "args.h"
-#include "xml_error.h"
-#include "xml_js.h"
-#include "xml_node.h"
+#include "xml_failure.h"
+#include "js_xml_convert.h"
+#include "js_xml_node.h"
 
 namespace pmc {
 

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "xml_error.h"
+#include "xml_failure.h"
 
 namespace pmc::checks {
 

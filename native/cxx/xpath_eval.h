@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "xml_doc.h"
+#include "xml_parser.h"
 
 namespace pmc::xml {
 

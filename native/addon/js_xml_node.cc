@@ -1,10 +1,10 @@
-#include "xml_node.h"
+#include "js_xml_node.h"
 
 #include <libxml/xpathInternals.h>
 
 #include "addon_data.h"
 #include "args.h"
-#include "xml_js.h"
+#include "js_xml_convert.h"
 
 namespace pmc {
 

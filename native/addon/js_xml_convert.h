@@ -7,8 +7,8 @@
 #include <memory>
 #include <vector>
 
-#include "xml_error.h"
-#include "xpath.h"
+#include "xml_failure.h"
+#include "xpath_eval.h"
 
 namespace pmc {
 

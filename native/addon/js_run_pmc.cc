@@ -1,4 +1,4 @@
-#include "pmc_run.h"
+#include "js_run_pmc.h"
 
 #include <libvirt/virterror.h>
 
@@ -9,12 +9,13 @@
 #include "addon_data.h"
 #include "args.h"
 #include "cancel.h"
-#include "check_list.h"
+#include "js_check_list.h"
 #include "connection.h"
 #include "domain.h"
 #include "libvirt_error.h"
 #include "operation.h"
 #include "pmc.h"
+#include "pmc_last_error.h"
 #include "typed_params.h"
 
 namespace pmc {
@@ -128,11 +129,17 @@ class RunOperation : public Operation {
       rc = virDomainMigratePMC(dom_.get(), dconn_.get(), list->list_, &opts, params ? params->params() : nullptr,
                                params ? params->count() : 0, migrateFlags, &report_);
       // A failed migration is in the report; only a bad argument is an error here.
-      if (rc < 0 && !report_.migrationAttempted) Fail("the check run could not start");
+      if (rc < 0 && !report_.migrationAttempted) FailToStart();
     } else {
       rc = virPMCRunChecks(dom_.get(), dconn_.get(), list->list_, &opts, &report_);
-      if (rc < 0) Fail("the check run could not start");
+      if (rc < 0) FailToStart();
     }
+  }
+
+  // On the thread of the failing call, where the core's last error is.
+  void FailToStart() {
+    PmcErrorInfo why = LastPmcError("no reason given");
+    Fail(LibvirtErrorInfo::Make(VIR_ERR_INTERNAL_ERROR, "the check run could not start: " + why.message));
   }
 
   void Release() override {

@@ -1,11 +1,11 @@
-#include "xml_js.h"
+#include "js_xml_convert.h"
 
 #include <string>
 
 #include "addon_data.h"
-#include "xml_document.h"
-#include "xml_node.h"
-#include "xpath_expression.h"
+#include "js_xml_document.h"
+#include "js_xml_node.h"
+#include "js_xpath_expression.h"
 
 namespace pmc {
 

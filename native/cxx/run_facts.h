@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "xml_doc.h"
-#include "xpath.h"
+#include "xml_parser.h"
+#include "xpath_eval.h"
 
 namespace pmc::checks {
 

@@ -14,7 +14,7 @@
 
 #include "pmc.h"
 #include "run_facts.h"
-#include "xpath.h"
+#include "xpath_eval.h"
 
 namespace pmc::checks {
 

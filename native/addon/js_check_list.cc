@@ -1,17 +1,16 @@
-#include "check_list.h"
+#include "js_check_list.h"
 
 #include "args.h"
+#include "pmc_last_error.h"
 
 namespace pmc {
 
 namespace {
 
 virPMCSeverity SeverityArg(const Napi::CallbackInfo& info, size_t i) {
-  std::string s = StringArg(info, i, "severity");
-  if (s == "critical") return VIR_PMC_SEVERITY_CRITICAL;
-  if (s == "warning") return VIR_PMC_SEVERITY_WARNING;
-  if (s == "info") return VIR_PMC_SEVERITY_INFO;
-  throw Napi::RangeError::New(info.Env(), "severity must be critical, warning or info, not " + s);
+  int severity = virPMCSeverityFromName(StringArg(info, i, "severity").c_str());
+  if (severity < 0) throw Napi::RangeError::New(info.Env(), LastPmcError("bad severity").message);
+  return static_cast<virPMCSeverity>(severity);
 }
 
 }  // namespace
@@ -39,7 +38,7 @@ CheckListData::~CheckListData() {
 
 CheckList::CheckList(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<CheckList>(info), data_(std::make_shared<CheckListData>()) {
-  if (data_->list_ == nullptr) throw Napi::Error::New(info.Env(), "out of memory");
+  if (data_->list_ == nullptr) throw PmcErrorToJs(info.Env(), LastPmcError("out of memory"));
 }
 
 virPMCCheckPtr CheckList::NewCheck(const Napi::CallbackInfo& info) {
@@ -65,7 +64,7 @@ Napi::Value CheckList::AddJs(const Napi::CallbackInfo& info) {
   if (virPMCCheckListAdd(data_->list_, check) < 0) {
     data_->jsChecks_.pop_back();
     data_->checks_.pop_back();
-    throw Napi::Error::New(info.Env(), std::string("duplicate or invalid check: ") + check->name);
+    throw PmcErrorToJs(info.Env(), LastPmcError("cannot add the check"));
   }
   std::lock_guard<std::mutex> lock(data_->mutex_);
   data_->pending_.push_back(nullptr);

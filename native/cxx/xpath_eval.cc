@@ -1,10 +1,10 @@
-#include "xpath.h"
+#include "xpath_eval.h"
 
 #include <libxml/xpathInternals.h>
 
 #include <cstring>
 
-#include "xml_error.h"
+#include "xml_failure.h"
 
 namespace pmc::xml {
 

@@ -1,5 +1,5 @@
 // Errors of the XML core (parsing and XPath), as plain C++ so that the core can
-// run on any thread; xml_js.cc turns them into JS XmlErrors.
+// run on any thread; js_xml_convert.cc (native/addon) turns them into JS XmlErrors.
 #pragma once
 
 #include <libxml/xmlerror.h>

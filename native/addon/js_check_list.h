@@ -13,7 +13,7 @@
 
 #include "check_file.h"
 #include "guarded_tsfn.h"
-#include "plugin.h"
+#include "plugin_loader.h"
 #include "pmc.h"
 #include "run_facts.h"
 
@@ -29,7 +29,7 @@ struct JsCheck {
 
 // Native checks (XML check files, plugins) run in C on the runner's worker
 // threads. Their opaques are ids in a registry that holds what they read (see
-// check_list_native.cc), never pointers into the list: a worker may reach its
+// js_check_list_add_native.cc), never pointers into the list: a worker may reach its
 // check after a timeout or a cancel decided it and the list was freed.
 struct XmlRef {
   std::shared_ptr<const checks::CheckFile> file;
