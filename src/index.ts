@@ -9,6 +9,7 @@ export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVar
 export { decodeVersion, formatVersion } from './version.js';
 export type { Version } from './version.js';
 export type * from './native-types.js';
+export type { MigrateParams } from './options/index.js';
 export type {
   CheckContext,
   CheckDefinition,

@@ -10,7 +10,7 @@ import { native } from '../native.js';
 import type { NativeCheckList, NativeRunReport } from '../native-types.js';
 import { CheckFile, fetchNativeFacts, Plugin } from './external.js';
 import { Facts } from './facts.js';
-import { migrateFlags, migrateParams } from './migration-flags.js';
+import { migrateFlags, migrateParamEntries } from '../options/index.js';
 import { fromThrown, fromValue, type NormalizedOutcome } from './outcome.js';
 import type { CheckContext, CheckDefinition, CheckOrigin, Report, RunOptions, Severity } from './types.js';
 
@@ -255,8 +255,8 @@ export async function runPMC(
         timeoutMs,
         skip: options.skip ?? [],
         progressIntervalMs: options.progressIntervalMs ?? 500,
-        migrateFlags: migrateFlags(options),
-        params: migrateParams(options),
+        migrateFlags: migrateFlags(options, native.constants),
+        params: migrateParamEntries(options),
         dconnuri: options.destinationUri,
       },
       dispatch,
