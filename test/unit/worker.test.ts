@@ -76,7 +76,7 @@ describe('worker threads', () => {
             await Promise.allSettled([
               ...Array.from({ length: 20 }, () => c.getNodeInfo()),
               d.getXMLDesc(0),
-              ...Array.from({ length: 8 }, () => d.migrate3(b, {}, 0)),
+              ...Array.from({ length: 8 }, () => d.migrate3(b, [], 0)),
             ]);
           }
         })();`,
