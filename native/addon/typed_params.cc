@@ -53,7 +53,7 @@ std::unique_ptr<TypedParams> TypedParams::FromEntries(Napi::Value value) {
     Napi::Value typeValue = entry.Get(1u);
     std::string type = typeValue.IsString() ? typeValue.As<Napi::String>().Utf8Value() : "";
     Napi::Value v = entry.Get(2u);
-    // Errors name the caller's key when it gave one (e.g. `disksPort (disks_port)`), else libvirt's field.
+    // Errors name the caller's key when it gave one (e.g. `bandwidth (bandwidth)`), else libvirt's field.
     Napi::Value labelValue = entry.Get(3u);
     std::string label = labelValue.IsString() ? labelValue.As<Napi::String>().Utf8Value() + " (" + field + ")" : field;
     int rc = 0;
