@@ -56,6 +56,12 @@ export const migrationOptionTable = {
     type: 'boolean', flag: 'VIR_MIGRATE_NON_SHARED_INC', cli: { flags: '--copy-storage-inc' },
     help: 'copy non-shared storage, incremental (shared backing file)', checkFiles: true,
   },
+  /** Mirror guest writes to both disks synchronously so the storage copy converges (VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES). */
+  copyStorageSynchronousWrites: {
+    type: 'boolean', flag: 'VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES', cli: { flags: '--copy-storage-synchronous-writes' },
+    help: 'write guest disk writes to source and destination synchronously, so the storage copy converges',
+    needs: ['copyStorageAll', 'copyStorageInc'], checkFiles: true,
+  },
   /** Refuse configuration changes to the domain during the migration (VIR_MIGRATE_CHANGE_PROTECTION). */
   changeProtection: {
     type: 'boolean', flag: 'VIR_MIGRATE_CHANGE_PROTECTION', cli: { flags: '--change-protection' },
@@ -65,6 +71,21 @@ export const migrationOptionTable = {
   unsafe: {
     type: 'boolean', flag: 'VIR_MIGRATE_UNSAFE', cli: { flags: '--unsafe' },
     help: 'force the migration even if libvirt thinks it unsafe', checkFiles: true,
+  },
+  /** Encrypt the migration streams with TLS, using the hosts' migrate_tls_x509 certificates (VIR_MIGRATE_TLS). */
+  tls: {
+    type: 'boolean', flag: 'VIR_MIGRATE_TLS', cli: { flags: '--tls' },
+    help: 'encrypt the migration with TLS (the hosts\' configured certificates)', checkFiles: true,
+  },
+  /** Zero-copy transfer of memory pages; QEMU locks the pages being sent (VIR_MIGRATE_ZEROCOPY). */
+  zerocopy: {
+    type: 'boolean', flag: 'VIR_MIGRATE_ZEROCOPY', cli: { flags: '--zerocopy' },
+    help: 'send memory pages without copying them (QEMU locks guest memory while queued)', checkFiles: true,
+  },
+  /** For an rdma:// migration URI: pin all guest memory before the migration starts (VIR_MIGRATE_RDMA_PIN_ALL). */
+  rdmaPinAll: {
+    type: 'boolean', flag: 'VIR_MIGRATE_RDMA_PIN_ALL', cli: { flags: '--rdma-pin-all' },
+    help: 'pin all guest memory at once before an RDMA migration', checkFiles: true,
   },
   /** Compress the memory stream; methods in `compression` (VIR_MIGRATE_COMPRESSED). */
   compressed: {
@@ -199,6 +220,12 @@ export const migrationOptionTable = {
     type: 'int', action: 'pmc migrate suspends the guest once the live migration has run this long',
     cliOnly: true, cli: { flags: '--timeout <seconds>', min: 1 },
     help: 'suspend the guest when a live migration runs longer than this', needs: ['live'],
+  },
+  /** virsh --timeout-suspend: the --timeout action made explicit (it is the default). */
+  timeoutSuspend: {
+    type: 'boolean', action: 'pmc migrate suspends the guest at the --timeout (its default action)',
+    cliOnly: true, cli: { flags: '--timeout-suspend' },
+    help: 'at the --timeout, suspend the guest (the default)', needs: ['timeout'],
   },
   /** For p2p: the destination URI as the source daemon sees it (default: the destination connection's URI). */
   destinationUri: {

@@ -164,6 +164,60 @@ describe('the real table', () => {
   });
 });
 
+/**
+ * virsh migrate's options as virsh-domain.c (libvirt 9.x) hands them to
+ * virDomainMigrate3: the flag or the VIR_MIGRATE_PARAM_* macro, read from
+ * libvirt's header, and the value. Each parsed by `pmc migrate`'s options,
+ * translated into RunOptions and packed by the real packer.
+ */
+const virshOptions: [args: string[], expected: { flags?: string[]; params?: [macro: string, value: number | string][] }][] = [
+  [['--tls'], { flags: ['VIR_MIGRATE_TLS'] }],
+  [['--tls', '--tls-destination', 'host2.example.org'], { flags: ['VIR_MIGRATE_TLS'], params: [['VIR_MIGRATE_PARAM_TLS_DESTINATION', 'host2.example.org']] }],
+  [['--zerocopy', '--parallel'], { flags: ['VIR_MIGRATE_ZEROCOPY', 'VIR_MIGRATE_PARALLEL'] }],
+  [['--rdma-pin-all'], { flags: ['VIR_MIGRATE_RDMA_PIN_ALL'] }],
+  [['--copy-storage-all', '--copy-storage-synchronous-writes'], { flags: ['VIR_MIGRATE_NON_SHARED_DISK', 'VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES'] }],
+  [['--postcopy', '--postcopy-bandwidth', '50'], { flags: ['VIR_MIGRATE_POSTCOPY'], params: [['VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY', 50]] }],
+  [['--disks-uri', 'unix:///run/nbd.sock'], { params: [['VIR_MIGRATE_PARAM_DISKS_URI', 'unix:///run/nbd.sock']] }],
+  [['--graphicsuri', 'spice://host2:5900'], { params: [['VIR_MIGRATE_PARAM_GRAPHICS_URI', 'spice://host2:5900']] }],
+  [['--compressed', '--comp-methods', 'mt', '--comp-mt-level', '9', '--comp-mt-threads', '4', '--comp-mt-dthreads', '2'], {
+    flags: ['VIR_MIGRATE_COMPRESSED'],
+    params: [['VIR_MIGRATE_PARAM_COMPRESSION', 'mt'], ['VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL', 9], ['VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS', 4], ['VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS', 2]],
+  }],
+  [['--compressed', '--comp-methods', 'xbzrle', '--comp-xbzrle-cache', '67108864'], {
+    flags: ['VIR_MIGRATE_COMPRESSED'],
+    params: [['VIR_MIGRATE_PARAM_COMPRESSION', 'xbzrle'], ['VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE', 67108864]],
+  }],
+  [['--copy-storage-inc', '--migrate-disks', 'vda,vdb', '--disks-port', '49153'], {
+    flags: ['VIR_MIGRATE_NON_SHARED_INC'],
+    params: [['VIR_MIGRATE_PARAM_MIGRATE_DISKS', 'vda'], ['VIR_MIGRATE_PARAM_MIGRATE_DISKS', 'vdb'], ['VIR_MIGRATE_PARAM_DISKS_PORT', 49153]],
+  }],
+  [['--live', '--timeout', '30', '--timeout-suspend'], { flags: ['VIR_MIGRATE_LIVE'] }], // the timeout is pmc's own action, not libvirt's
+];
+
+describe('virsh migrate\'s options reach libvirt as virsh passes them', () => {
+  const headerParams = [...libvirtMigrateParams().values()];
+  const headerFlags = libvirtMigrateFlags();
+
+  it.each(virshOptions)('%j', (args, expected) => {
+    const run = parse(migrationOptionTable, args);
+    const flags = (expected.flags ?? []).reduce((bits, name) => bits | headerFlags.get(name)!, 0);
+    expect(flagsOf(migrationOptionTable, run, constants)).toBe(flags);
+    const params = (expected.params ?? []).map(([macro, value]) => {
+      const documented = headerParams.find((p) => p.macro === macro)!;
+      return [documented.field, typeof value === 'string' ? 'string' : documented.type === 'ULLONG' ? 'ullong' : 'int', value];
+    });
+    expect(native.packTypedParams(paramEntriesOf(migrationOptionTable, run))).toEqual(params);
+  });
+
+  it.each([
+    [['--copy-storage-synchronous-writes'], '--copy-storage-synchronous-writes needs --copy-storage-all or --copy-storage-inc'],
+    [['--live', '--timeout-suspend'], '--timeout-suspend needs --timeout'],
+    [['--comp-mt-level', '10'], /Expected a whole number from 0 to 9/],
+  ])('refuses %j as virsh does', (args, message) => {
+    expect(() => parse(migrationOptionTable, args)).toThrow(message);
+  });
+});
+
 describe('docs/migration-options.md', () => {
   it('is up to date with the option table (run `npm run docs:options`)', () => {
     expect(readFileSync(path.join(root, 'docs/migration-options.md'), 'utf8')).toBe(renderOptionsDoc(migrationOptionTable));
