@@ -40,6 +40,9 @@ function collect(value: string, previous: string[] = []): string[] {
 export interface MigrationCliOptions extends ExternalCheckCliOptions {
   readonly [tableOption: string]: unknown;
   pmc?: boolean;
+  /** virsh's named forms of the first two arguments. */
+  domain?: string;
+  desturi?: string;
   direct?: boolean;
   /** The row migrateUri: also the third argument. */
   migrateuri?: string;
@@ -53,6 +56,39 @@ export interface MigrationCliOptions extends ExternalCheckCliOptions {
   json?: boolean;
   color?: boolean;
   debug?: boolean;
+}
+
+/**
+ * The arguments of `pmc migrate` / `pmc check` as virsh takes them:
+ * `<domain> <desturi> [migrateuri]`, the first two also named (`--domain`,
+ * `--desturi`); resolveMigrationArguments puts them together.
+ */
+export function addMigrationArguments(command: Command, desturiHelp: string): Command {
+  return command
+    .usage('[options] <domain> <desturi> [migrateuri]')
+    .argument('[domain]', 'domain name, UUID or ID on the source (or --domain)')
+    .argument('[desturi]', `${desturiHelp} (or --desturi)`)
+    .argument('[migrateuri]', 'migration stream URI (same as --migrateuri)')
+    .option('--domain <name>', 'the domain, named (virsh\'s --domain)')
+    .option('--desturi <uri>', 'the destination connection URI, named (virsh\'s --desturi)');
+}
+
+export interface MigrationArguments {
+  domain: string;
+  desturi: string;
+  migrateuri: string | undefined;
+}
+
+/** As virsh does: the named ones take their places, the positional ones fill the others in order. */
+export function resolveMigrationArguments(positional: readonly (string | undefined)[], opts: MigrationCliOptions): MigrationArguments {
+  const rest = positional.filter((a): a is string => a !== undefined);
+  const domain = opts.domain ?? rest.shift();
+  const desturi = opts.desturi ?? rest.shift();
+  const migrateuri = rest.shift();
+  if (rest.length > 0) throw new CliError(`too many arguments: ${rest.map((a) => `'${a}'`).join(' ')} (with --domain or --desturi, give fewer positional ones)`);
+  if (domain === undefined) throw new CliError("missing required argument 'domain' (or --domain)");
+  if (desturi === undefined) throw new CliError("missing required argument 'desturi' (or --desturi)");
+  return { domain, desturi, migrateuri };
 }
 
 /** The commander Option of a row: its spelling, help (with what it needs) and value parser. */

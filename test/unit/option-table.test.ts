@@ -131,11 +131,16 @@ describe('the real table', () => {
 
   it('is consistent: each row is a flag, a parameter or an action; references name rows; CLI spellings are unique', () => {
     const spellings = new Set<string>();
+    const fields = new Set<string>();
     for (const [name, row] of rows) {
       expect(name, 'an XML element name for $options').toMatch(/^[A-Za-z_]\w*$/);
       const r = row as Record<string, unknown> & { needs?: readonly string[]; conflicts?: readonly string[]; cli?: { flags: string } };
       expect(optionKind(row) === 'action', `${name}: an action says what it does`).toBe(typeof r.action === 'string');
       if (optionKind(row) === 'flag') expect(row.type, name).toBe('boolean');
+      if ('param' in row) {
+        expect(fields.has(row.param), `${name}: ${row.param} packed by two rows`).toBe(false);
+        fields.add(row.param);
+      }
       for (const other of [...(r.needs ?? []), ...(r.conflicts ?? [])]) expect(Object.keys(migrationOptionTable), `${name} → ${other}`).toContain(other);
       if (r.cli) {
         const long = r.cli.flags.split(' ')[0]!;

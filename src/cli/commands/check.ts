@@ -3,7 +3,13 @@ import type { Command } from 'commander';
 import { onInterrupt } from '../interrupt.js';
 import { loadExternalChecks } from '../external-checks.js';
 import { runMigration } from '../migration-run.js';
-import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import {
+  addMigrationArguments,
+  addMigrationOptions,
+  resolveMigrationArguments,
+  toRunOptions,
+  type MigrationCliOptions,
+} from '../migration-options.js';
 
 export function registerCheck(program: Command): void {
   const command = program
@@ -15,12 +21,9 @@ export function registerCheck(program: Command): void {
         'because the verdicts depend on them (e.g. --copy-storage-all, --bandwidth).\n' +
         'Exit codes: 0 allowed, 2 blocked, 1 other error, 130 interrupted.',
     )
-    .argument('<domain>', 'domain name, UUID or ID on the source')
-    .argument('<desturi>', 'destination connection URI')
-    .argument('[migrateuri]', 'migration stream URI (same as --migrateuri)')
     // Accepted so a `migrate --pmc …` line can become a `check …` line unchanged.
     .option('--pmc', 'accepted for symmetry with migrate; the checks always run');
-  addMigrationOptions(command).addHelpText(
+  addMigrationOptions(addMigrationArguments(command, 'destination connection URI')).addHelpText(
     'after',
     `
 Examples:
@@ -29,7 +32,8 @@ Examples:
   pmc -c test:///default check test test:///default        # libvirt's test driver`,
   );
 
-  command.action(async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
+  command.action(async (domainArg: string | undefined, desturiArg: string | undefined, migrateuriArg: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
+    const { domain, desturi, migrateuri } = resolveMigrationArguments([domainArg, desturiArg, migrateuriArg], opts);
     // Check files and plugins are loaded (and validated) before any connection.
     const run = { ...toRunOptions(opts, migrateuri, true), ...(await loadExternalChecks(opts)) };
     const interrupt = onInterrupt('stopping the checks');

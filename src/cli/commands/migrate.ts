@@ -3,7 +3,13 @@ import type { Command } from 'commander';
 import { onInterrupt } from '../interrupt.js';
 import { loadExternalChecks } from '../external-checks.js';
 import { runMigration } from '../migration-run.js';
-import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import {
+  addMigrationArguments,
+  addMigrationOptions,
+  resolveMigrationArguments,
+  toRunOptions,
+  type MigrationCliOptions,
+} from '../migration-options.js';
 
 export function registerMigrate(program: Command): void {
   const command = program
@@ -14,11 +20,8 @@ export function registerMigrate(program: Command): void {
         'With --pmc the pre-migration checks run first and a failing critical check stops it.\n' +
         'Exit codes: 0 migrated, 2 blocked by checks, 3 migration failed, 1 other error, 130 interrupted.',
     )
-    .argument('<domain>', 'domain name, UUID or ID on the source')
-    .argument('<desturi>', 'destination connection URI, e.g. qemu+ssh://host2/system')
-    .argument('[migrateuri]', 'migration stream URI, e.g. tcp://10.0.0.2 (same as --migrateuri)')
     .option('--pmc', 'run the pre-migration checks first (the RFC\'s virsh migrate --pmc)');
-  addMigrationOptions(command).addHelpText(
+  addMigrationOptions(addMigrationArguments(command, 'destination connection URI, e.g. qemu+ssh://host2/system')).addHelpText(
     'after',
     `
 Examples:
@@ -31,7 +34,8 @@ Ctrl-C during the checks stops them (nothing is migrated); during the migration 
 aborts the job, waits for libvirt and says where the guest runs (exit 130).`,
   );
 
-  command.action(async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
+  command.action(async (domainArg: string | undefined, desturiArg: string | undefined, migrateuriArg: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
+    const { domain, desturi, migrateuri } = resolveMigrationArguments([domainArg, desturiArg, migrateuriArg], opts);
     const withChecks = opts.pmc === true;
     // Check files and plugins are loaded (and validated) before any connection.
     const run = { ...toRunOptions(opts, migrateuri, withChecks), ...(await loadExternalChecks(opts)) };
