@@ -229,7 +229,7 @@ export const migrationOptionTable = {
   },
   /** For p2p: the destination URI as the source daemon sees it (default: the destination connection's URI). */
   destinationUri: {
-    type: 'string', action: 'the dconnuri of virDomainMigrateToURI3 (p2p); the CLI passes its <desturi>',
+    type: 'string', action: 'the dconnuri of virDomainMigrateToURI3 (p2p); the CLI passes its `desturi` argument',
     help: 'for p2p: the destination URI as the source daemon sees it', checkFiles: true,
   },
   /** Stated link speed in MiB/s, for the convergence forecast when no bandwidth limit is set. */
