@@ -11,6 +11,7 @@ export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVar
 export { decodeVersion, formatVersion } from './binding/version.js';
 export type { Version } from './binding/version.js';
 export type * from './binding/native-types.js';
+export type { MigrateParams } from './options/index.js';
 export type {
   CheckContext,
   CheckDefinition,

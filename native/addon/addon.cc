@@ -18,6 +18,7 @@
 #include "js_xml_node.h"
 #include "js_xpath_expression.h"
 #include "js_run_pmc.h"
+#include "typed_params.h"
 
 namespace pmc {
 
@@ -82,6 +83,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadPlugin", Napi::Function::New(env, LoadPluginJs, "loadPlugin"));
   exports.Set("factSpecs", Napi::Function::New(env, FactSpecsJs, "factSpecs"));
   exports.Set("constants", Constants(env));
+  exports.Set("packTypedParams", Napi::Function::New(env, PackTypedParamsJs, "packTypedParams"));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("setXmlErrorClass", Napi::Function::New(env, SetXmlErrorClass, "setXmlErrorClass"));
   unsigned long version = 0;

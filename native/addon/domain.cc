@@ -376,8 +376,7 @@ Napi::Value Domain::Migrate3(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "destination must be a Connection");
   }
   Napi::Object destObject = info[0].As<Napi::Object>();
-  if (!info[1].IsObject()) throw Napi::TypeError::New(env, "params must be an object");
-  std::shared_ptr<TypedParams> params = TypedParams::FromMigrateOptions(info[1].As<Napi::Object>());
+  std::shared_ptr<TypedParams> params = TypedParams::FromEntries(info[1]);
   unsigned int flags = FlagsArg(info, 2);
   Connection* dest = Connection::Unwrap(destObject);
   ConnHandle dconn = dest->Retain();
@@ -402,8 +401,7 @@ Napi::Value Domain::Migrate3(const Napi::CallbackInfo& info) {
 Napi::Value Domain::MigrateToURI3(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dconnuri = OptionalStringArg(info, 0, "dconnuri");
-  if (!info[1].IsObject()) throw Napi::TypeError::New(env, "params must be an object");
-  std::shared_ptr<TypedParams> params = TypedParams::FromMigrateOptions(info[1].As<Napi::Object>());
+  std::shared_ptr<TypedParams> params = TypedParams::FromEntries(info[1]);
   unsigned int flags = FlagsArg(info, 2);
   PMC_REQUIRE_DOMAIN(env);
   return Call(

@@ -224,7 +224,7 @@ Napi::Value RunPMC(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < arr.Length(); i++) op->skip.push_back(arr.Get(i).ToString().Utf8Value());
   }
   Napi::Value params = options.Get("params");
-  if (params.IsObject()) op->params = TypedParams::FromMigrateOptions(params.As<Napi::Object>());
+  if (!params.IsUndefined()) op->params = TypedParams::FromEntries(params);
 
   if (info.Length() > 5 && info[5].IsFunction()) {
     op->progress = std::make_unique<ProgressSink>();

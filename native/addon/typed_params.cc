@@ -1,6 +1,7 @@
 #include "typed_params.h"
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -8,92 +9,110 @@ namespace pmc {
 
 namespace {
 
-enum class ParamType { String, StringList, Int, ULLong };
+// The largest whole numbers a JS number carries exactly, per libvirt type.
+constexpr double kMaxInt = 2147483647.0;          // INT_MAX
+constexpr double kMaxULLong = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 
-struct MigrateParam {
-  const char* option;  // the TS option name
-  const char* field;   // VIR_MIGRATE_PARAM_*
-  ParamType type;
-};
-
-const MigrateParam kMigrateParams[] = {
-    {"uri", VIR_MIGRATE_PARAM_URI, ParamType::String},
-    {"destName", VIR_MIGRATE_PARAM_DEST_NAME, ParamType::String},
-    {"destXml", VIR_MIGRATE_PARAM_DEST_XML, ParamType::String},
-    {"persistentXml", VIR_MIGRATE_PARAM_PERSIST_XML, ParamType::String},
-    {"bandwidth", VIR_MIGRATE_PARAM_BANDWIDTH, ParamType::ULLong},
-    {"bandwidthPostcopy", VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, ParamType::ULLong},
-    {"graphicsUri", VIR_MIGRATE_PARAM_GRAPHICS_URI, ParamType::String},
-    {"listenAddress", VIR_MIGRATE_PARAM_LISTEN_ADDRESS, ParamType::String},
-    {"migrateDisks", VIR_MIGRATE_PARAM_MIGRATE_DISKS, ParamType::StringList},
-    {"disksPort", VIR_MIGRATE_PARAM_DISKS_PORT, ParamType::Int},
-    {"disksUri", VIR_MIGRATE_PARAM_DISKS_URI, ParamType::String},
-    {"compression", VIR_MIGRATE_PARAM_COMPRESSION, ParamType::StringList},
-    {"compressionMtLevel", VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, ParamType::Int},
-    {"compressionMtThreads", VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, ParamType::Int},
-    {"compressionMtDthreads", VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, ParamType::Int},
-    {"compressionXbzrleCache", VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, ParamType::ULLong},
-    {"autoConvergeInitial", VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, ParamType::Int},
-    {"autoConvergeIncrement", VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, ParamType::Int},
-    {"parallelConnections", VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, ParamType::Int},
-    {"tlsDestination", VIR_MIGRATE_PARAM_TLS_DESTINATION, ParamType::String},
-};
-
-double WholeNumber(Napi::Env env, Napi::Value v, const char* option, double max) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string(option) + " must be a number");
+double WholeNumber(Napi::Env env, Napi::Value v, const std::string& label, double max) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, label + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::floor(d) != d || d < 0 || d > max) {
-    throw Napi::RangeError::New(env, std::string(option) + " must be a whole number from 0 to " +
+    throw Napi::RangeError::New(env, label + " must be a whole number from 0 to " +
                                          std::to_string(static_cast<unsigned long long>(max)));
   }
   return d;
 }
 
+// A C string for libvirt: an embedded NUL would silently cut the value short.
+std::string CString(Napi::Env env, Napi::Value v, const std::string& label, const char* expected) {
+  if (!v.IsString()) throw Napi::TypeError::New(env, label + " must be " + expected);
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.find('\0') != std::string::npos) throw Napi::TypeError::New(env, label + " must not contain NUL characters");
+  return s;
+}
+
 }  // namespace
 
-std::unique_ptr<TypedParams> TypedParams::FromMigrateOptions(Napi::Object options) {
-  Napi::Env env = options.Env();
+std::unique_ptr<TypedParams> TypedParams::FromEntries(Napi::Value value) {
+  Napi::Env env = value.Env();
+  if (!value.IsArray()) throw Napi::TypeError::New(env, "params must be an array of [field, type, value] entries");
+  Napi::Array entries = value.As<Napi::Array>();
   auto out = std::make_unique<TypedParams>();
-  Napi::Array keys = options.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); i++) {
-    std::string key = keys.Get(i).ToString().Utf8Value();
-    Napi::Value v = options.Get(key);
-    if (v.IsUndefined()) continue;
-    const MigrateParam* param = nullptr;
-    for (const auto& p : kMigrateParams) {
-      if (key == p.option) param = &p;
+  for (uint32_t i = 0; i < entries.Length(); i++) {
+    Napi::Value item = entries.Get(i);
+    if (!item.IsArray() || item.As<Napi::Array>().Length() < 3) {
+      throw Napi::TypeError::New(env, "params[" + std::to_string(i) + "] must be a [field, type, value] entry");
     }
-    if (param == nullptr) throw Napi::TypeError::New(env, "unknown migration parameter: " + key);
+    Napi::Array entry = item.As<Napi::Array>();
+    std::string field = CString(env, entry.Get(0u), "params[" + std::to_string(i) + "] field", "a string");
+    // libvirt copies the field into a fixed buffer (VIR_TYPED_PARAM_FIELD_LENGTH, NUL included).
+    if (field.empty() || field.size() >= VIR_TYPED_PARAM_FIELD_LENGTH) {
+      throw Napi::RangeError::New(env, "typed parameter field '" + field + "' must be 1 to " +
+                                           std::to_string(VIR_TYPED_PARAM_FIELD_LENGTH - 1) + " bytes");
+    }
+    Napi::Value typeValue = entry.Get(1u);
+    std::string type = typeValue.IsString() ? typeValue.As<Napi::String>().Utf8Value() : "";
+    Napi::Value v = entry.Get(2u);
+    // Errors name the caller's key when it gave one (e.g. `bandwidth (bandwidth)`), else libvirt's field.
+    Napi::Value labelValue = entry.Get(3u);
+    std::string label = labelValue.IsString() ? labelValue.As<Napi::String>().Utf8Value() + " (" + field + ")" : field;
     int rc = 0;
-    switch (param->type) {
-      case ParamType::String:
-        if (!v.IsString()) throw Napi::TypeError::New(env, key + " must be a string");
-        rc = virTypedParamsAddString(&out->params_, &out->count_, &out->max_, param->field,
-                                     v.As<Napi::String>().Utf8Value().c_str());
-        break;
-      case ParamType::StringList: {
-        if (!v.IsArray()) throw Napi::TypeError::New(env, key + " must be an array of strings");
-        Napi::Array list = v.As<Napi::Array>();
-        for (uint32_t k = 0; k < list.Length() && rc == 0; k++) {
-          Napi::Value item = list.Get(k);
-          if (!item.IsString()) throw Napi::TypeError::New(env, key + " must be an array of strings");
-          rc = virTypedParamsAddString(&out->params_, &out->count_, &out->max_, param->field,
-                                       item.As<Napi::String>().Utf8Value().c_str());
-        }
-        break;
+    if (type == "string") {
+      rc = virTypedParamsAddString(&out->params_, &out->count_, &out->max_, field.c_str(),
+                                   CString(env, v, label, "a string").c_str());
+    } else if (type == "string-list") {
+      if (!v.IsArray()) throw Napi::TypeError::New(env, label + " must be an array of strings");
+      Napi::Array list = v.As<Napi::Array>();
+      for (uint32_t k = 0; k < list.Length() && rc == 0; k++) {
+        std::string s = CString(env, list.Get(k), label, "an array of strings");
+        rc = virTypedParamsAddString(&out->params_, &out->count_, &out->max_, field.c_str(), s.c_str());
       }
-      case ParamType::Int:
-        rc = virTypedParamsAddInt(&out->params_, &out->count_, &out->max_, param->field,
-                                  static_cast<int>(WholeNumber(env, v, param->option, INT32_MAX)));
-        break;
-      case ParamType::ULLong:
-        rc = virTypedParamsAddULLong(&out->params_, &out->count_, &out->max_, param->field,
-                                     static_cast<unsigned long long>(WholeNumber(env, v, param->option, 9007199254740991.0)));
-        break;
+    } else if (type == "int") {
+      rc = virTypedParamsAddInt(&out->params_, &out->count_, &out->max_, field.c_str(),
+                                static_cast<int>(WholeNumber(env, v, label, kMaxInt)));
+    } else if (type == "ullong") {
+      rc = virTypedParamsAddULLong(&out->params_, &out->count_, &out->max_, field.c_str(),
+                                   static_cast<unsigned long long>(WholeNumber(env, v, label, kMaxULLong)));
+    } else {
+      throw Napi::TypeError::New(env, "unknown typed parameter type for " + label + ": '" + type +
+                                          "' (expected string, string-list, int or ullong)");
     }
-    if (rc < 0) throw Napi::Error::New(env, "could not pack migration parameter " + key);
+    // -1: libvirt could not grow the array (out of memory); its message is in virGetLastError.
+    if (rc < 0) throw Napi::Error::New(env, "could not pack typed parameter " + label);
   }
   return out;
+}
+
+Napi::Value TypedParams::ToEntries(Napi::Env env) const {
+  Napi::Array out = Napi::Array::New(env, count_);
+  for (int i = 0; i < count_; i++) {
+    const virTypedParameter& p = params_[i];
+    Napi::Array entry = Napi::Array::New(env, 3);
+    entry.Set(0u, Napi::String::New(env, p.field));
+    switch (p.type) {
+      case VIR_TYPED_PARAM_INT:
+        entry.Set(1u, Napi::String::New(env, "int"));
+        entry.Set(2u, Napi::Number::New(env, p.value.i));
+        break;
+      case VIR_TYPED_PARAM_ULLONG:
+        entry.Set(1u, Napi::String::New(env, "ullong"));
+        entry.Set(2u, Napi::Number::New(env, static_cast<double>(p.value.ul)));
+        break;
+      case VIR_TYPED_PARAM_STRING:
+        entry.Set(1u, Napi::String::New(env, "string"));
+        entry.Set(2u, Napi::String::New(env, p.value.s ? p.value.s : ""));
+        break;
+      default:  // FromEntries packs no other type
+        entry.Set(1u, Napi::Number::New(env, p.type));
+        break;
+    }
+    out.Set(static_cast<uint32_t>(i), entry);
+  }
+  return out;
+}
+
+Napi::Value PackTypedParamsJs(const Napi::CallbackInfo& info) {
+  return TypedParams::FromEntries(info[0])->ToEntries(info.Env());
 }
 
 Data TypedParamsToData(virTypedParameterPtr params, int count) {

@@ -5,9 +5,9 @@ import type {
   DomainState,
   JobInfo,
   JobStats,
-  MigrateParams,
   NativeDomain,
 } from './native-types.js';
+import { paramsToEntries, type MigrateParams } from '../options/index.js';
 import type { Connection } from './connection.js';
 
 /**
@@ -118,12 +118,12 @@ export class Domain {
    * the domain on the destination.
    */
   async migrate3(dest: Connection, params: MigrateParams = {}, flags = 0): Promise<Domain> {
-    return new Domain(await this.native.migrate3(dest.native, params, flags), dest);
+    return new Domain(await this.native.migrate3(dest.native, paramsToEntries(params), flags), dest);
   }
 
   /** virDomainMigrateToURI3 (peer-to-peer: the source daemon connects to `dconnuri`). */
   migrateToURI3(dconnuri: string | null, params: MigrateParams = {}, flags = 0): Promise<void> {
-    return this.native.migrateToURI3(dconnuri, params, flags);
+    return this.native.migrateToURI3(dconnuri, paramsToEntries(params), flags);
   }
 
   create(flags = 0): Promise<void> {

@@ -1,4 +1,5 @@
 /** The shapes of what the native addon returns; the public API wraps them. */
+import type { ParamEntry } from '../options/row.js';
 
 export interface NodeInfo {
   model: string;
@@ -112,31 +113,6 @@ export interface BlockJobInfo {
   end: number;
 }
 
-/** Typed migration parameters (VIR_MIGRATE_PARAM_*), each optional. */
-export interface MigrateParams {
-  uri?: string;
-  destName?: string;
-  destXml?: string;
-  persistentXml?: string;
-  /** MiB/s. */
-  bandwidth?: number;
-  bandwidthPostcopy?: number;
-  graphicsUri?: string;
-  listenAddress?: string;
-  migrateDisks?: string[];
-  disksPort?: number;
-  disksUri?: string;
-  compression?: string[];
-  compressionMtLevel?: number;
-  compressionMtThreads?: number;
-  compressionMtDthreads?: number;
-  compressionXbzrleCache?: number;
-  autoConvergeInitial?: number;
-  autoConvergeIncrement?: number;
-  parallelConnections?: number;
-  tlsDestination?: string;
-}
-
 export interface NativeConnection {
   close(): Promise<void>;
   isOpen(): boolean;
@@ -217,8 +193,8 @@ export interface NativeDomain {
   blockJobAbort(disk: string, flags: number): Promise<void>;
   startDirtyRateCalc(seconds: number, flags: number): Promise<void>;
   getStats(stats: number, flags: number): Promise<Record<string, number | string | boolean>>;
-  migrate3(dest: NativeConnection, params: MigrateParams, flags: number): Promise<NativeDomain>;
-  migrateToURI3(dconnuri: string | null, params: MigrateParams, flags: number): Promise<void>;
+  migrate3(dest: NativeConnection, params: readonly ParamEntry[], flags: number): Promise<NativeDomain>;
+  migrateToURI3(dconnuri: string | null, params: readonly ParamEntry[], flags: number): Promise<void>;
   create(flags: number): Promise<void>;
   destroy(flags: number): Promise<void>;
   undefine(flags: number): Promise<void>;
@@ -313,7 +289,7 @@ export interface NativeRunOptions {
   skip: string[];
   progressIntervalMs: number;
   migrateFlags: number;
-  params: MigrateParams;
+  params: readonly ParamEntry[];
   dconnuri: string | undefined;
 }
 
@@ -381,6 +357,8 @@ export interface NativeAddon {
     cancel: NativeCancel,
   ): Promise<NativeRunReport>;
   constants: Record<string, number>;
+  /** Packs typed-parameter entries as migrate3 does and reads them back: what libvirt receives. */
+  packTypedParams(entries: readonly ParamEntry[]): [field: string, type: string, value: number | string][];
   libvirtVersion: number;
   setErrorClass(cls: new (message: string, fields: never) => Error): void;
 }

@@ -5,16 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { migrationOptionTable, type OptionRow, type OptionTable } from '../options/index.js';
 import { CliError } from '../errors.js';
 import type { RunOptions } from '../pmc/run-options.js';
 import { debugOption } from './errors.js';
 import { addExternalCheckOptions, type ExternalCheckCliOptions } from './external-checks.js';
 
-function wholeNumber(min: number) {
+function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`Expected a whole number${min > 0 ? ` of at least ${min}` : ''}.`);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const bounds = max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min > 0 ? ` of at least ${min}` : '';
+      throw new InvalidArgumentError(`Expected a whole number${bounds}.`);
     }
     return n;
   };
@@ -27,97 +29,99 @@ function commaList(value: string, previous: string[] = []): string[] {
   return [...previous, ...items];
 }
 
-/** What commander hands the action: virsh's names, camel-cased. */
+/**
+ * What commander hands the action: the table's options under their commander
+ * names (virsh's spelling camel-cased, e.g. `undefinesource`), and ours.
+ */
 export interface MigrationCliOptions extends ExternalCheckCliOptions {
+  readonly [tableOption: string]: unknown;
   pmc?: boolean;
-  live?: boolean;
-  offline?: boolean;
-  p2p?: boolean;
+  /** virsh's named forms of the first two arguments. */
+  domain?: string;
+  desturi?: string;
   direct?: boolean;
-  tunnelled?: boolean;
-  persistent?: boolean;
-  undefinesource?: boolean;
-  suspend?: boolean;
-  copyStorageAll?: boolean;
-  copyStorageInc?: boolean;
-  changeProtection?: boolean;
-  unsafe?: boolean;
-  compressed?: boolean;
-  compMethods?: string[];
-  autoConverge?: boolean;
-  autoConvergeInitial?: number;
-  autoConvergeIncrement?: number;
-  postcopy?: boolean;
-  abortOnError?: boolean;
+  /** The row migrateUri: also the third argument. */
   migrateuri?: string;
-  listenAddress?: string;
-  dname?: string;
-  xml?: string;
-  persistentXml?: string;
-  bandwidth?: number;
-  parallel?: boolean;
-  parallelConnections?: number;
-  migrateDisks?: string[];
-  disksPort?: number;
+  /** The row timeout: a client-side action of `pmc migrate`. */
   timeout?: number;
   verbose?: boolean;
   skipCheck?: string[];
   strict?: boolean;
   sequential?: boolean;
   checkTimeout?: number;
-  linkSpeed?: number;
   json?: boolean;
   color?: boolean;
   debug?: boolean;
 }
 
-/** Adds the virsh migrate option set and ours to `command`. */
-export function addMigrationOptions(command: Command): Command {
+/**
+ * The arguments of `pmc migrate` / `pmc check` as virsh takes them:
+ * `<domain> <desturi> [migrateuri]`, the first two also named (`--domain`,
+ * `--desturi`); resolveMigrationArguments puts them together.
+ */
+export function addMigrationArguments(command: Command, desturiHelp: string): Command {
+  return command
+    .usage('[options] <domain> <desturi> [migrateuri]')
+    .argument('[domain]', 'domain name, UUID or ID on the source (or --domain)')
+    .argument('[desturi]', `${desturiHelp} (or --desturi)`)
+    .argument('[migrateuri]', 'migration stream URI (same as --migrateuri)')
+    .option('--domain <name>', 'the domain, named (virsh\'s --domain)')
+    .option('--desturi <uri>', 'the destination connection URI, named (virsh\'s --desturi)');
+}
+
+export interface MigrationArguments {
+  domain: string;
+  desturi: string;
+  migrateuri: string | undefined;
+}
+
+/** As virsh does: the named ones take their places, the positional ones fill the others in order. */
+export function resolveMigrationArguments(positional: readonly (string | undefined)[], opts: MigrationCliOptions): MigrationArguments {
+  const rest = positional.filter((a): a is string => a !== undefined);
+  const domain = opts.domain ?? rest.shift();
+  const desturi = opts.desturi ?? rest.shift();
+  const migrateuri = rest.shift();
+  if (rest.length > 0) throw new CliError(`too many arguments: ${rest.map((a) => `'${a}'`).join(' ')} (with --domain or --desturi, give fewer positional ones)`);
+  if (domain === undefined) throw new CliError("missing required argument 'domain' (or --domain)");
+  if (desturi === undefined) throw new CliError("missing required argument 'desturi' (or --desturi)");
+  return { domain, desturi, migrateuri };
+}
+
+/** The commander Option of a row: its spelling, help (with what it needs) and value parser. */
+function tableOption(row: OptionRow, table: OptionTable): Option | undefined {
+  if (!row.cli) return undefined;
+  const needs = row.needs ? ` (needs ${row.needs.map((other) => spelling(table, other)).join(' or ')})` : '';
+  const option = new Option(row.cli.flags, row.help + needs);
+  if (row.type === 'string-list') option.argParser(commaList);
+  else if (row.type === 'int' || row.type === 'ullong') option.argParser(wholeNumber(row.cli.min ?? 0, row.cli.max));
+  return option;
+}
+
+/** `--long` of a row, for messages. */
+function spelling(table: OptionTable, name: string): string {
+  const flags = table[name]?.cli?.flags;
+  return flags ? new Option(flags).long ?? name : name;
+}
+
+/** Adds the option table's options (virsh migrate's set) and ours to `command`. */
+export function addMigrationOptions(command: Command, table: OptionTable = migrationOptionTable): Command {
+  for (const row of Object.values(table)) {
+    const option = tableOption(row, table);
+    if (option) command.addOption(option);
+  }
   const virsh = command
-      .option('--live', 'live migration (the guest keeps running)')
-      .option('--offline', 'offline migration: only the definition moves (no running guest)')
-      .option('--p2p', 'peer-to-peer: the source daemon connects to the destination')
-      .addOption(new Option('--direct', 'direct migration (not supported: the QEMU driver has none)'))
-      .option('--tunnelled', 'tunnel the migration stream through the libvirt connection (needs --p2p)')
-      .option('--persistent', 'persist the domain on the destination')
-      .option('--undefinesource', 'undefine the domain on the source after migrating')
-      .option('--suspend', 'leave the domain paused on the destination')
-      .option('--copy-storage-all', 'copy non-shared storage, full disk copy')
-      .option('--copy-storage-inc', 'copy non-shared storage, incremental (shared backing file)')
-      .option('--change-protection', 'prevent changes to the domain configuration during migration')
-      .option('--unsafe', 'force the migration even if libvirt thinks it unsafe')
-      .option('--compressed', 'compress repeatedly transferred memory pages')
-      .option('--comp-methods <list>', 'comma-separated compression methods (mt, xbzrle, zlib, zstd)', commaList)
-      .option('--auto-converge', 'throttle the guest CPU when the migration does not converge')
-      .option('--auto-converge-initial <percent>', 'initial CPU throttling rate', wholeNumber(0))
-      .option('--auto-converge-increment <percent>', 'throttling increment', wholeNumber(0))
-      .option('--postcopy', 'enable post-copy migration')
-      .option('--abort-on-error', 'abort on soft errors during migration (e.g. I/O errors)')
-      .option('--migrateuri <uri>', 'migration stream URI, e.g. tcp://10.0.0.2:49152 (also the third argument)')
-      .option('--listen-address <address>', 'address the destination hypervisor listens on for the incoming migration')
-      .option('--dname <name>', 'rename the domain on the destination')
-      .option('--xml <file>', 'file with an updated domain XML for the destination')
-      .option('--persistent-xml <file>', 'file with the domain XML to persist on the destination')
-      .option('--bandwidth <MiB/s>', 'migration bandwidth limit in MiB/s', wholeNumber(1))
-      .option('--parallel', 'use several connections for the migration stream')
-      .option('--parallel-connections <n>', 'number of parallel connections (with --parallel)', wholeNumber(1))
-      .option('--migrate-disks <list>', 'comma-separated disk targets to copy (with --copy-storage-*)', commaList)
-      .option('--disks-port <port>', 'port the destination NBD server listens on', wholeNumber(1))
-      .option('--timeout <seconds>', 'suspend the guest when a live migration runs longer than this', wholeNumber(1))
-      .option('--verbose', 'show migration progress (also when not on a terminal)')
-      // Ours: the checks and the output.
-      .option('--skip-check <name>', 'mark a check skipped (repeatable; or comma-separated)', commaList);
+    .addOption(new Option('--direct', 'direct migration (not supported: the QEMU driver has none)'))
+    .option('--verbose', 'show migration progress (also when not on a terminal)')
+    // Ours: the checks and the output.
+    .option('--skip-check <name>', 'mark a check skipped (repeatable; or comma-separated)', commaList);
   // --checks-file and --plugin here, so --help lists them where they always were.
-  return (
-    addExternalCheckOptions(virsh)
-      .option('--strict', 'failing warnings block the migration too')
-      .option('--sequential', 'run checks one by one in list order, stopping at the first critical failure')
-      .option('--check-timeout <ms>', 'per-check timeout in milliseconds (default 30000)', wholeNumber(1))
-      .option('--link-speed <MiB/s>', 'link speed for the convergence forecast when no --bandwidth is set', wholeNumber(1))
-      .option('--json', 'print the report as JSON (docs/report.schema.json)')
-      .option('--no-color', 'no colour (NO_COLOR is honoured too)')
-      .addOption(debugOption())
-  );
+  return addExternalCheckOptions(virsh)
+    .option('--strict', 'failing warnings block the migration too')
+    .option('--sequential', 'run checks one by one in list order, stopping at the first critical failure')
+    .option('--check-timeout <ms>', 'per-check timeout in milliseconds (default 30000)', wholeNumber(1))
+    .option('--json', 'print the report as JSON (docs/report.schema.json)')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .addOption(debugOption());
 }
 
 function readXmlFile(option: string, file: string): string {
@@ -133,21 +137,30 @@ function readXmlFile(option: string, file: string): string {
  * Validates the combination the way virsh and libvirt would, but before any
  * connection is opened, and turns it into RunOptions.
  */
-export function toRunOptions(opts: MigrationCliOptions, migrateUriArg: string | undefined, withChecks: boolean): RunOptions {
+export function toRunOptions(
+  opts: MigrationCliOptions,
+  migrateUriArg: string | undefined,
+  withChecks: boolean,
+  table: OptionTable = migrationOptionTable,
+): RunOptions {
   if (opts.direct) {
     throw new CliError('--direct is not supported: libvirt\'s QEMU driver has no direct migration; use the default (managed) migration or --p2p');
   }
-  if (opts.live && opts.offline) throw new CliError('--live and --offline are mutually exclusive');
-  if (opts.copyStorageAll && opts.copyStorageInc) {
-    throw new CliError('--copy-storage-all and --copy-storage-inc are mutually exclusive');
+  // Each row's value as commander parsed it, by the row's name.
+  const given = new Map<string, unknown>();
+  for (const [name, row] of Object.entries(table)) {
+    const option = tableOption(row, table);
+    const value = option ? opts[option.attributeName()] : undefined;
+    if (value !== undefined) given.set(name, value);
   }
-  if (opts.tunnelled && !opts.p2p) throw new CliError('--tunnelled needs --p2p');
-  if (opts.parallelConnections !== undefined && !opts.parallel) {
-    throw new CliError('--parallel-connections needs --parallel');
-  }
-  if (opts.timeout !== undefined && !opts.live) throw new CliError('--timeout needs --live');
-  if (opts.migrateDisks && !opts.copyStorageAll && !opts.copyStorageInc) {
-    throw new CliError('--migrate-disks needs --copy-storage-all or --copy-storage-inc');
+  for (const [name, row] of Object.entries(table)) {
+    if (!given.has(name)) continue;
+    for (const other of row.conflicts ?? []) {
+      if (given.has(other)) throw new CliError(`${spelling(table, name)} and ${spelling(table, other)} are mutually exclusive`);
+    }
+    if (row.needs && !row.needs.some((other) => given.has(other))) {
+      throw new CliError(`${spelling(table, name)} needs ${row.needs.map((other) => spelling(table, other)).join(' or ')}`);
+    }
   }
   if (opts.skipCheck && !withChecks) throw new CliError('--skip-check needs --pmc (without it no check runs)');
   if ((opts.checksFile || opts.plugin) && !withChecks) {
@@ -156,38 +169,15 @@ export function toRunOptions(opts: MigrationCliOptions, migrateUriArg: string | 
   if (migrateUriArg !== undefined && opts.migrateuri !== undefined && migrateUriArg !== opts.migrateuri) {
     throw new CliError('the migration URI is given twice (argument and --migrateuri)');
   }
-  const migrateUri = opts.migrateuri ?? migrateUriArg;
 
-  const run: RunOptions = {
-    live: opts.live,
-    offline: opts.offline,
-    p2p: opts.p2p,
-    tunnelled: opts.tunnelled,
-    persistent: opts.persistent,
-    undefineSource: opts.undefinesource,
-    suspend: opts.suspend,
-    copyStorageAll: opts.copyStorageAll,
-    copyStorageInc: opts.copyStorageInc,
-    changeProtection: opts.changeProtection,
-    unsafe: opts.unsafe,
-    compressed: opts.compressed,
-    compression: opts.compMethods,
-    autoConverge: opts.autoConverge,
-    autoConvergeInitial: opts.autoConvergeInitial,
-    autoConvergeIncrement: opts.autoConvergeIncrement,
-    postcopy: opts.postcopy,
-    abortOnError: opts.abortOnError,
-    migrateUri,
-    listenAddress: opts.listenAddress,
-    destName: opts.dname,
-    destXml: opts.xml !== undefined ? readXmlFile('--xml', opts.xml) : undefined,
-    persistentXml: opts.persistentXml !== undefined ? readXmlFile('--persistent-xml', opts.persistentXml) : undefined,
-    bandwidth: opts.bandwidth,
-    parallel: opts.parallel,
-    parallelConnections: opts.parallelConnections,
-    migrateDisks: opts.migrateDisks,
-    disksPort: opts.disksPort,
-    linkSpeed: opts.linkSpeed,
+  const run: Record<string, unknown> = {};
+  for (const [name, value] of given) {
+    const row = table[name]!;
+    if (row.cliOnly) continue; // done by the command itself (virsh's --timeout)
+    run[name] = row.cli?.file ? readXmlFile(row.cli.flags.split(' ')[0]!, value as string) : value;
+  }
+  if (migrateUriArg !== undefined && table.migrateUri) run.migrateUri = migrateUriArg;
+  const ours: RunOptions = {
     skip: opts.skipCheck,
     strict: opts.strict,
     sequential: opts.sequential,
@@ -196,6 +186,6 @@ export function toRunOptions(opts: MigrationCliOptions, migrateUriArg: string | 
     noBuiltins: !withChecks,
   };
   // Leave unset options out, so the checks see exactly what was asked.
-  for (const key of Object.keys(run) as (keyof RunOptions)[]) if (run[key] === undefined) delete run[key];
-  return run;
+  for (const [key, value] of Object.entries(ours)) if (value !== undefined) run[key] = value;
+  return run as RunOptions;
 }

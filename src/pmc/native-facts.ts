@@ -5,6 +5,7 @@
  */
 import { native } from '../binding/native.js';
 import type { NativeFactSpec } from '../binding/native-types.js';
+import { checkFileOptionsOf, migrationOptionTable, type OptionTable } from '../options/index.js';
 import type { Facts } from './facts.js';
 import { destinationDomainCapabilities } from './parsed-facts.js';
 import type { RunOptions } from './run-options.js';
@@ -16,30 +17,17 @@ export function nativeFactSpecs(): NativeFactSpec[] {
 
 // ---- the facts native checks read, fetched through the run's Facts ----
 
-const RUN_ONLY_OPTIONS = new Set([
-  'checks',
-  'checkFiles',
-  'plugins',
-  'noBuiltins',
-  'skip',
-  'strict',
-  'sequential',
-  'timeoutMs',
-  'signal',
-  'onProgress',
-  'progressIntervalMs',
-]);
-
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** `$options`: every migration option that is set, as <options><live>true</live>…</options>. */
-export function optionsXml(options: RunOptions): string {
+/**
+ * `$options`: the migration options that are set and that the option table
+ * lets check files see, as <options><live>true</live>…</options>.
+ */
+export function optionsXml(options: RunOptions, table: OptionTable = migrationOptionTable): string {
   let body = '';
-  for (const [key, value] of Object.entries(options)) {
-    // Only names that are XML element names (every MigrationOptions key is one).
-    if (RUN_ONLY_OPTIONS.has(key) || value === undefined || value === null || !/^[A-Za-z_][\w.-]*$/.test(key)) continue;
+  for (const [key, value] of checkFileOptionsOf(table, options)) {
     const values: unknown[] = Array.isArray(value) ? value : [value];
     for (const v of values) {
       if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') {

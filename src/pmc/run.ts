@@ -8,11 +8,11 @@ import type { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { native } from '../binding/native.js';
 import type { NativeRunReport } from '../binding/native-types.js';
+import { migrateFlags, migrateParamEntries } from '../options/index.js';
 import { collectChecks, nativeCheckList, nativeFactNames } from './check-list.js';
 import { fetchNativeFacts } from './native-facts.js';
 import { Facts } from './facts.js';
 import { jsDispatcher } from './js-dispatch.js';
-import { migrateFlags, migrateParams } from './migration-flags.js';
 import { shapeReport } from './report.js';
 import { validateRunOptions, type RunOptions } from './run-options.js';
 import { bridgeSignal } from './signal-bridge.js';
@@ -81,8 +81,8 @@ export async function runPMC(
         timeoutMs,
         skip: options.skip ?? [],
         progressIntervalMs: options.progressIntervalMs ?? 500,
-        migrateFlags: migrateFlags(options),
-        params: migrateParams(options),
+        migrateFlags: migrateFlags(options, native.constants),
+        params: migrateParamEntries(options),
         dconnuri: options.destinationUri,
       },
       dispatch,

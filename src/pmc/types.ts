@@ -5,7 +5,8 @@
  */
 import type { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
-import type { MigrateParams, NativeProgress } from '../binding/native-types.js';
+import type { NativeProgress } from '../binding/native-types.js';
+import type { MigrateParams, MigrationOptions } from '../options/index.js';
 import type { Facts } from './facts.js';
 
 export type Severity = 'critical' | 'warning' | 'info';
@@ -13,54 +14,6 @@ export type CheckStatus = 'pass' | 'fail' | 'error' | 'skipped';
 export type Verdict = 'allowed' | 'allowed-with-warnings' | 'blocked';
 /** Where a check comes from: built in, the caller's JS, an XML check file, a native plugin. */
 export type CheckOrigin = 'builtin' | 'js' | 'xml' | `plugin:${string}`;
-
-/** Options of a migration, named after `virsh migrate`'s. They are visible to every check. */
-export interface MigrationOptions {
-  live?: boolean;
-  offline?: boolean;
-  /** Peer-to-peer: the source daemon talks to the destination (virDomainMigrateToURI3). */
-  p2p?: boolean;
-  tunnelled?: boolean;
-  persistent?: boolean;
-  undefineSource?: boolean;
-  suspend?: boolean;
-  copyStorageAll?: boolean;
-  copyStorageInc?: boolean;
-  /** Shallow copy of the top layer only (VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES is not this). */
-  compressed?: boolean;
-  autoConverge?: boolean;
-  postcopy?: boolean;
-  abortOnError?: boolean;
-  unsafe?: boolean;
-  changeProtection?: boolean;
-  unsafeDisks?: boolean;
-  parallel?: boolean;
-  /** The migration stream's URI (virsh --migrateuri), e.g. tcp://10.0.0.2:49152. */
-  migrateUri?: string;
-  listenAddress?: string;
-  /** virsh --dname */
-  destName?: string;
-  /** virsh --xml */
-  destXml?: string;
-  /** virsh --persistent-xml */
-  persistentXml?: string;
-  /** MiB/s */
-  bandwidth?: number;
-  parallelConnections?: number;
-  migrateDisks?: string[];
-  disksPort?: number;
-  compression?: string[];
-  autoConvergeInitial?: number;
-  autoConvergeIncrement?: number;
-  /** For p2p: the destination URI as the source daemon sees it (default: the destination connection's URI). */
-  destinationUri?: string;
-  /** Stated link speed in MiB/s, for the convergence forecast when no bandwidth limit is set. */
-  linkSpeed?: number;
-  /** Max downtime the forecast aims for, in ms (QEMU's default 300). */
-  maxDowntimeMs?: number;
-  /** How long pre-copy may take before the forecast calls it non-converging, in s. */
-  convergenceTimeoutS?: number;
-}
 
 /** What a check's run receives. */
 export interface CheckContext {
@@ -148,4 +101,4 @@ export type CheckResult = CheckReportEntry;
 /** A snapshot of the migration job (virDomainGetJobStats), polled on a native thread. */
 export type MigrationProgress = NativeProgress;
 
-export type { MigrateParams };
+export type { MigrateParams, MigrationOptions };

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
 import { LOCAL_POOL, SHARED_POOL } from '../../src/lab/index.js';
-import { migrateFlags, migrateParams } from '../../src/pmc/migration-flags.js';
+import { migrateFlags, migrateParamEntries } from '../../src/options/index.js';
 import { createPrivateImage, createVolume, labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
 import { host, openHosts, whereRuns } from '../helpers/lab.js';
 
@@ -67,7 +67,7 @@ describe('accuracy of the built-in checks against real migrations', () => {
     if (!real.migration.attempted) {
       // The runner's own state re-check stopped it (e.g. a live migration of a stopped guest):
       // ask libvirt itself, with the same flags and parameters.
-      const direct = await dom.migrate3(dest, migrateParams(migrateOptions), migrateFlags(migrateOptions)).then(
+      const direct = await dom.native.migrate3(dest.native, migrateParamEntries(migrateOptions), migrateFlags(migrateOptions, constants)).then(
         () => null,
         (e: Error) => e,
       );

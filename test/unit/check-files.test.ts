@@ -70,9 +70,11 @@ describe('XML check files: loading', () => {
     expect(listing.at(-1)).toMatchObject({ name: 'site.same-rack', origin: 'xml', anchor: rack.path });
   });
 
-  it('writes $options from the migration options that are set, escaped, without the run-only ones', () => {
-    expect(optionsXml({ live: true, bandwidth: 100, migrateDisks: ['vda', 'vdb'], destName: 'a<b&"c', strict: true, checks: [], offline: undefined })).toBe(
-      '<options><live>true</live><bandwidth>100</bandwidth><migrateDisks>vda</migrateDisks><migrateDisks>vdb</migrateDisks><destName>a&#60;b&#38;&#34;c</destName></options>',
+  it('writes $options from the migration options that are set, escaped, in table order, without run-only or secret-bearing ones', () => {
+    expect(
+      optionsXml({ live: true, bandwidth: 100, migrateDisks: ['vda', 'vdb'], destName: 'a<b&"c', strict: true, checks: [], offline: undefined, destXml: '<domain/>' }),
+    ).toBe(
+      '<options><live>true</live><destName>a&#60;b&#38;&#34;c</destName><bandwidth>100</bandwidth><migrateDisks>vda</migrateDisks><migrateDisks>vdb</migrateDisks></options>',
     );
   });
 

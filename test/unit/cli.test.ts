@@ -33,7 +33,7 @@ describe('pmc --help', () => {
   it('lists virsh migrate\'s options and ours on migrate and check alike', async () => {
     for (const command of ['migrate', 'check']) {
       const { stdout } = await runPmc([command, '--help']);
-      for (const option of ['--live', '--p2p', '--copy-storage-all', '--migrateuri', '--bandwidth', '--skip-check', '--json', '--no-color', '--link-speed', '--timeout']) {
+      for (const option of ['--live', '--p2p', '--copy-storage-all', '--migrateuri', '--bandwidth', '--skip-check', '--json', '--no-color', '--link-speed', '--timeout', '--tls', '--domain', '--desturi']) {
         expect(stdout, `${command} ${option}`).toContain(option);
       }
     }
@@ -83,6 +83,28 @@ describe('pmc input errors', () => {
     [['--migrate-disks', 'vda'], /--migrate-disks needs --copy-storage-all or --copy-storage-inc/],
   ])('rejects contradictory or unreadable options: %j', async (options, pattern) => {
     const { code, stderr } = await runPmc(['-c', hostA, 'migrate', ...options, 'guest1', hostB]);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, pattern);
+  });
+
+  it.each([
+    [['--domain', 'guest1', '--desturi', hostB]],
+    [['--desturi', hostB, 'guest1']],
+    [['--domain', 'guest1', hostB]],
+    [['guest1', hostB]],
+  ])('takes the domain and the destination named or positional, as virsh does: %j', async (args) => {
+    const { stdout } = await runPmc(['-c', hostA, 'check', '--json', ...args]);
+    const report = JSON.parse(stdout) as { domain: { name: string }; destination: { uri: string } };
+    expect(report.domain.name).toBe('guest1');
+    expect(report.destination.uri).toBe(hostB);
+  });
+
+  it.each([
+    [['--domain', 'guest1'], /missing required argument 'desturi' \(or --desturi\)/],
+    [['--desturi', hostB], /missing required argument 'domain' \(or --domain\)/],
+    [['--domain', 'guest1', hostB, 'tcp://b', 'extra'], /too many arguments: 'extra'/],
+  ])('refuses missing or extra arguments in the named forms: %j', async (args, pattern) => {
+    const { code, stderr } = await runPmc(['-c', hostA, 'check', ...args]);
     expect(code).toBe(1);
     expectOneLineError(stderr, pattern);
   });

@@ -105,7 +105,7 @@ describe('migrations run on dedicated threads, not on the libuv pool', () => {
           // If migrations needed the pool they could not settle: give up after 3 s.
           let timer;
           const migrations = await Promise.race([
-            Promise.allSettled(Array.from({ length: 8 }, () => dom.migrate3(dst, {}, 0))),
+            Promise.allSettled(Array.from({ length: 8 }, () => dom.migrate3(dst, [], 0))),
             new Promise((r) => { timer = setTimeout(() => r([]), 3000); }),
           ]);
           clearTimeout(timer);

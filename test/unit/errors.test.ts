@@ -222,7 +222,7 @@ describe('argument checking of the native methods', () => {
     expect(() => d.startDirtyRateCalc(0, 0)).toThrow(RangeError);
     expect(() => d.startDirtyRateCalc('1' as never, 0)).toThrow(TypeError);
     expect(() => d.createSnapshot(undefined as never, 0)).toThrow(TypeError);
-    expect(() => d.migrate3('qemu:///system' as never, {}, 0)).toThrow(TypeError);
+    expect(() => d.migrate3('qemu:///system' as never, [], 0)).toThrow(TypeError);
     expect(() => d.getStats('state' as never, 0)).toThrow(TypeError);
     expect(() => Reflect.apply(d.getName, c.native, [])).toThrow(TypeError);
     // Still alive and answering.

@@ -145,7 +145,7 @@ describe('object lifetimes', () => {
         const a = await addon.Connection.open(${JSON.stringify(fixtureUri('host-a'))}, false);
         const b = await addon.Connection.open(${JSON.stringify(fixtureUri('host-b'))}, false);
         const d = await a.lookupDomainByName('guest1');
-        await d.migrate3(b, {}, 0).catch(() => {}); // a dedicated-thread call, finished
+        await d.migrate3(b, [], 0).catch(() => {}); // a dedicated-thread call, finished
         console.log('done, nothing closed');
       })();`;
     const started = Date.now();

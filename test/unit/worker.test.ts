@@ -76,7 +76,7 @@ describe('worker threads', () => {
             await Promise.allSettled([
               ...Array.from({ length: 20 }, () => c.getNodeInfo()),
               d.getXMLDesc(0),
-              ...Array.from({ length: 8 }, () => d.migrate3(b, {}, 0)),
+              ...Array.from({ length: 8 }, () => d.migrate3(b, [], 0)),
             ]);
           }
         })();`,
@@ -104,7 +104,7 @@ describe('worker threads', () => {
             const list = new addon.CheckList();
             for (let k = 0; k < 200; k++) list.addJs('t.c' + k, '', k % 3 ? 'info' : 'critical', 'js');
             const options = { migrate: false, sequential: false, strict: false, timeoutMs: 300, skip: [],
-              progressIntervalMs: 50, migrateFlags: 0, params: {}, dconnuri: undefined };
+              progressIntervalMs: 50, migrateFlags: 0, params: [], dconnuri: undefined };
             // Every other check never settles: the run waits for its timeout.
             const dispatch = (indices) => setTimeout(() => {
               for (const i of indices) if (i % 2) list.complete(i, 0, 'ok');

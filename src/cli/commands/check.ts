@@ -1,6 +1,6 @@
 /** `pmc check [options] <domain> <desturi>`: the dry run — the same checks and report as migrate --pmc, nothing moves. */
 import type { Command } from 'commander';
-import { addMigrationOptions } from '../migration-options.js';
+import { addMigrationArguments, addMigrationOptions } from '../migration-options.js';
 import { migrationAction } from './migration-action.js';
 
 export function registerCheck(program: Command): void {
@@ -13,12 +13,9 @@ export function registerCheck(program: Command): void {
         'because the verdicts depend on them (e.g. --copy-storage-all, --bandwidth).\n' +
         'Exit codes: 0 allowed, 2 blocked, 1 other error, 130 interrupted.',
     )
-    .argument('<domain>', 'domain name, UUID or ID on the source')
-    .argument('<desturi>', 'destination connection URI')
-    .argument('[migrateuri]', 'migration stream URI (same as --migrateuri)')
     // Accepted so a `migrate --pmc …` line can become a `check …` line unchanged.
     .option('--pmc', 'accepted for symmetry with migrate; the checks always run');
-  addMigrationOptions(command).addHelpText(
+  addMigrationOptions(addMigrationArguments(command, 'destination connection URI')).addHelpText(
     'after',
     `
 Examples:

@@ -1,6 +1,6 @@
 /** `pmc migrate [--pmc] [options] <domain> <desturi> [<migrateuri>]`: virsh migrate, with pre-migration checks. */
 import type { Command } from 'commander';
-import { addMigrationOptions } from '../migration-options.js';
+import { addMigrationArguments, addMigrationOptions } from '../migration-options.js';
 import { migrationAction } from './migration-action.js';
 
 export function registerMigrate(program: Command): void {
@@ -12,11 +12,8 @@ export function registerMigrate(program: Command): void {
         'With --pmc the pre-migration checks run first and a failing critical check stops it.\n' +
         'Exit codes: 0 migrated, 2 blocked by checks, 3 migration failed, 1 other error, 130 interrupted.',
     )
-    .argument('<domain>', 'domain name, UUID or ID on the source')
-    .argument('<desturi>', 'destination connection URI, e.g. qemu+ssh://host2/system')
-    .argument('[migrateuri]', 'migration stream URI, e.g. tcp://10.0.0.2 (same as --migrateuri)')
     .option('--pmc', 'run the pre-migration checks first (the RFC\'s virsh migrate --pmc)');
-  addMigrationOptions(command).addHelpText(
+  addMigrationOptions(addMigrationArguments(command, 'destination connection URI, e.g. qemu+ssh://host2/system')).addHelpText(
     'after',
     `
 Examples:

@@ -6,11 +6,19 @@
 import type { Command } from 'commander';
 import { loadExternalChecks } from '../external-checks.js';
 import { onInterrupt } from '../interrupt.js';
-import { toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import { resolveMigrationArguments, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 import { runMigration } from '../migration-run.js';
 
 export function migrationAction(mode: 'migrate' | 'check', interruptMessage: string) {
-  return async (domain: string, desturi: string, migrateuri: string | undefined, opts: MigrationCliOptions, cmd: Command) => {
+  return async (
+    domainArg: string | undefined,
+    desturiArg: string | undefined,
+    migrateuriArg: string | undefined,
+    opts: MigrationCliOptions,
+    cmd: Command,
+  ) => {
+    // virsh's named forms (--domain, --desturi) fill the positional slots.
+    const { domain, desturi, migrateuri } = resolveMigrationArguments([domainArg, desturiArg, migrateuriArg], opts);
     // `check` always runs the checks; `migrate` only with --pmc.
     const withChecks = mode === 'check' || opts.pmc === true;
     const run = { ...toRunOptions(opts, migrateuri, withChecks), ...(await loadExternalChecks(opts)) };

@@ -1,0 +1,70 @@
+/**
+ * What derives from an option table, for any table (the real one in
+ * table.ts, or a test's with a synthetic row): flags, typed-parameter
+ * entries, `migrate3` params, and the options check files see.
+ */
+import type { OptionRow, OptionTable, ParamEntry } from './row.js';
+
+// Any options object: interfaces such as RunOptions have no index signature.
+type Values = object;
+const get = (options: Values, name: string): unknown => (options as Record<string, unknown>)[name];
+
+function isSet(row: OptionRow, value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  return row.type === 'boolean' ? value === true : true;
+}
+
+/**
+ * The VIR_MIGRATE_* bits of the options that are set. `constants` is the
+ * addon's (flags by name); a row naming a flag it lacks is a programming
+ * error, thrown rather than packed as 0.
+ */
+export function flagsOf(table: OptionTable, options: Values, constants: Readonly<Record<string, number>>): number {
+  let flags = 0;
+  for (const [name, row] of Object.entries(table)) {
+    if (row.flag === undefined || row.cliOnly || !isSet(row, get(options, name))) continue;
+    const bit = constants[row.flag];
+    if (bit === undefined) throw new Error(`migration option ${name}: libvirt has no ${row.flag}`);
+    flags |= bit;
+  }
+  return flags >>> 0;
+}
+
+/** The typed-parameter entries of the options that are set, in table order, for the native packer. */
+export function paramEntriesOf(table: OptionTable, options: Values): ParamEntry[] {
+  const entries: ParamEntry[] = [];
+  for (const [name, row] of Object.entries(table)) {
+    if (row.param === undefined || row.type === 'boolean') continue;
+    const value = get(options, name);
+    if (value !== undefined) entries.push([row.param, row.type, value, name]);
+  }
+  return entries;
+}
+
+/**
+ * `domain.migrate3`'s params (keys by `paramKey` or name) as entries. An
+ * unknown key is a TypeError naming it: a typo must not vanish silently.
+ */
+export function migrateParamEntriesOf(table: OptionTable, params: Values): ParamEntry[] {
+  const byKey = new Map<string, OptionRow>();
+  for (const [name, row] of Object.entries(table)) {
+    if (row.param !== undefined && row.type !== 'boolean') byKey.set(row.paramKey ?? name, row);
+  }
+  const entries: ParamEntry[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    const row = byKey.get(key);
+    if (row === undefined) throw new TypeError(`unknown migration parameter: ${key}`);
+    if (value !== undefined) entries.push([row.param!, row.type as ParamEntry[1], value, key]);
+  }
+  return entries;
+}
+
+/** The options check files see (`$options`): the set ones of allow-listed rows, in table order. */
+export function checkFileOptionsOf(table: OptionTable, options: Values): [name: string, value: unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [name, row] of Object.entries(table)) {
+    const value = get(options, name);
+    if (row.checkFiles && value !== undefined && value !== null) out.push([name, value]);
+  }
+  return out;
+}

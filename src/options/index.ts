@@ -1,0 +1,33 @@
+/** The migration option table and its derivations, bound to the real table. */
+import { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf } from './derive.js';
+import type { MigrateParamsOf, OptionsOf, ParamEntry } from './row.js';
+import { migrationOptionTable } from './table.js';
+
+export { migrationOptionTable } from './table.js';
+export type { MigrationOptionTable } from './table.js';
+export { optionKind } from './row.js';
+export type { OptionRow, OptionTable, OptionsOf, MigrateParamsOf, ParamEntry, ParamType, ValueType } from './row.js';
+export { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf } from './derive.js';
+export { renderOptionsDoc } from './doc.js';
+
+/** Options of a migration, named after `virsh migrate`'s (docs/migration-options.md). They are visible to every check. */
+// An interface (not an alias) so messages and hovers say `MigrationOptions`; the fields keep their rows' TSDoc.
+export interface MigrationOptions extends OptionsOf<typeof migrationOptionTable> {}
+
+/** Typed migration parameters (VIR_MIGRATE_PARAM_*) of `domain.migrate3` / `migrateToURI3`, each optional. */
+export interface MigrateParams extends MigrateParamsOf<typeof migrationOptionTable> {}
+
+/** virDomainMigrate3's flags for `options`; `constants` is the addon's. */
+export function migrateFlags(options: MigrationOptions, constants: Readonly<Record<string, number>>): number {
+  return flagsOf(migrationOptionTable, options, constants);
+}
+
+/** The typed parameters of `options`, as the native packer takes them. */
+export function migrateParamEntries(options: MigrationOptions): ParamEntry[] {
+  return paramEntriesOf(migrationOptionTable, options);
+}
+
+/** `domain.migrate3`'s params as the native packer takes them; an unknown key is a TypeError. */
+export function paramsToEntries(params: MigrateParams): ParamEntry[] {
+  return migrateParamEntriesOf(migrationOptionTable, params);
+}
