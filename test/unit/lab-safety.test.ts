@@ -19,7 +19,7 @@ const isRoot = process.getuid?.() === 0;
 /** A directory that looks like a lab (lab.json, a host tree) but holds no marker. */
 function plantVictim(dir: string): void {
   mkdirSync(path.join(dir, 'host-1'), { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(dir, 'lab.json'), '{"id":"victim","hosts":[]}\n');
+  writeFileSync(path.join(dir, 'lab.json'), '{"id":"victim","hosts":[{"name":"host-1","uid":4000000,"gid":4000000,"daemon":null}]}\n');
   writeFileSync(path.join(dir, 'keep'), 'precious\n');
 }
 
