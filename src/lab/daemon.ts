@@ -7,7 +7,7 @@ import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '../connection.js';
-import type { HostLayout, LabLayout } from './layout.js';
+import { LAB_MIGRATION_ADDRESS, type HostLayout, type LabLayout } from './layout.js';
 import { ensureOwnedDir, openAppendNoFollow, readUserFile } from './root-fs.js';
 import { isRunning, processRef, stopProcess, uidOf, type ProcessRef } from './processes.js';
 import type { Account } from './users.js';
@@ -40,8 +40,8 @@ export function qemuConf(host: HostLayout): string {
     `migration_port_max = ${host.libvirtPorts.max}`,
     // Incoming migrations (and NBD) listen on loopback only, and the source is told to connect
     // there: a migration between lab hosts needs no migrate URI, and nothing listens beyond this machine.
-    'migration_address = "127.0.0.1"',
-    'migration_host = "127.0.0.1"',
+    `migration_address = "${LAB_MIGRATION_ADDRESS}"`,
+    `migration_host = "${LAB_MIGRATION_ADDRESS}"`,
     // QEMU's output goes to a file: no virtlogd is spawned that `down` would not know of.
     'stdio_handler = "file"',
     '',

@@ -9,9 +9,9 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { Connection } from '../connection.js';
 import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
-import { labLayout, resolveOptions, type HostLayout, type LabLayout, type LabOptions } from './layout.js';
+import { LAB_MIGRATION_ADDRESS, labLayout, resolveOptions, type HostLayout, type LabLayout, type LabOptions } from './layout.js';
 import { prepareHostTree, startDaemon, stopDaemon, waitForDaemon } from './daemon.js';
-import { isRunning, uidOf, type ProcessRef } from './processes.js';
+import { isRunning, processRef, uidOf, type ProcessRef } from './processes.js';
 import { checkRootOwnedPath, ensureOwnedDir, LabSafetyError, verifyLabMarker, writeLabMarker } from './root-fs.js';
 import { ensurePools } from './storage.js';
 import { ensureGroup, ensureUser } from './users.js';
@@ -31,7 +31,7 @@ export interface LabHostInfo {
   logFile: string;
   /** A port reserved for migrations *to* this host whose URI the caller names. */
   migrationPort: number;
-  /** `tcp://127.0.0.1:<migrationPort>`, for VIR_MIGRATE_PARAM_URI. */
+  /** `tcp://<LAB_MIGRATION_ADDRESS>:<migrationPort>`, for VIR_MIGRATE_PARAM_URI (optional: without one libvirt picks a port itself). */
   migrationUri: string;
   /** The range libvirt itself picks migration and NBD ports from on this host. */
   libvirtPorts: { min: number; max: number };
@@ -122,7 +122,7 @@ function hostInfo(host: HostLayout, uid: number, daemon: ProcessRef | null): Lab
     pid: daemon?.pid ?? 0,
     logFile: host.logFile,
     migrationPort: host.migrationPort,
-    migrationUri: `tcp://127.0.0.1:${host.migrationPort}`,
+    migrationUri: `tcp://${LAB_MIGRATION_ADDRESS}:${host.migrationPort}`,
     libvirtPorts: host.libvirtPorts,
   };
 }
@@ -167,14 +167,15 @@ function claimLabDir(options: LabOptions): void {
   writeLabMarker(dir, id);
 }
 
-/** Pids of processes running as any of `uids`. */
+/** Pids of live processes (zombies act no more) running as any of `uids`. */
 function processesOf(uids: Set<number>): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)
     .filter((pid) => {
       const uid = uidOf(pid);
-      return uid !== null && uids.has(uid);
+      const ref = uid !== null && uids.has(uid) ? processRef(pid) : null;
+      return ref !== null && isRunning(ref);
     });
 }
 

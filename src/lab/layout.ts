@@ -18,6 +18,13 @@ export interface LabOptions {
 export const DEFAULT_LAB_ID = 'default';
 export const DEFAULT_LAB_ROOT = '/var/lib/pmc-lab';
 export const MAX_HOSTS = 8;
+/**
+ * Where the lab's incoming migrations (and NBD) listen, and where sources connect: a loopback
+ * address, so nothing listens beyond this machine. Not 127.0.0.1: libvirt refuses 127.0.0.1 and
+ * ::1 as migration_host/migration_address ("the address of the local machine", since a real
+ * destination would send the source to itself), but all of 127.0.0.0/8 is loopback on Linux.
+ */
+export const LAB_MIGRATION_ADDRESS = '127.0.0.2';
 /** Ports per host: the first PORTS_PER_HOST - 1 are libvirt's own range (migration, NBD), the last is for callers. */
 const PORTS_PER_HOST = 16;
 const FIRST_PORT = 49152;

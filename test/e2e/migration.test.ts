@@ -1,4 +1,5 @@
 /** Successful migrations between the lab's two hosts, each undone before the next test. */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { constants, LibvirtError, type Connection } from '../../src/index.js';
 import { LAB_VM, LAB_VM_DISK } from '../../src/lab/index.js';
@@ -11,6 +12,24 @@ const UNDEFINE_SOURCE = constants.VIR_MIGRATE_UNDEFINE_SOURCE!;
 const COPY_STORAGE_ALL = constants.VIR_MIGRATE_NON_SHARED_DISK!;
 const to1 = { uri: host(lab, 'host-1').migrationUri };
 const to2 = { uri: host(lab, 'host-2').migrationUri };
+
+/** Listening TCP sockets (IPv4 and IPv6) whose port lies in `ports`, as `address:port`. */
+function listenersIn(ports: { min: number; max: number }): string[] {
+  const found: string[] = [];
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+    for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A') continue; // TCP_LISTEN
+      const [hexAddr, hexPort] = local!.split(':');
+      const port = parseInt(hexPort!, 16);
+      if (port < ports.min || port > ports.max) continue;
+      // IPv4 is one little-endian word; any IPv6 listener is reported as such (the lab wants none).
+      const address = v6 ? `[${hexAddr}]` : [3, 2, 1, 0].map((i) => parseInt(hexAddr!.slice(i * 2, i * 2 + 2), 16)).join('.');
+      found.push(`${address}:${port}`);
+    }
+  }
+  return found;
+}
 
 describe('migration between the lab hosts', () => {
   let h1: Connection;
@@ -74,6 +93,31 @@ describe('migration between the lab hosts', () => {
       await there.migrate3(h1, to1, LIVE | COPY_STORAGE_ALL);
       await h2.deleteStorageVolume(disk);
     }
+    await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
+  });
+
+  it('migrates without a migrate URI, the destination listening on loopback only (migration and NBD)', async () => {
+    const dom = await h1.lookupDomainByName(LAB_VM_DISK);
+    const disk = (await dom.getXMLDesc()).match(/<source file='([^']+)'/)![1]!;
+    let finished = false;
+    // 1 MiB/s keeps the destination's migration and NBD listeners open for a few seconds.
+    const migrating = dom.migrate3(h2, { bandwidth: 1 }, LIVE | COPY_STORAGE_ALL).finally(() => {
+      finished = true;
+    });
+    const seen = new Set<string>();
+    while (!finished) {
+      for (const l of listenersIn(host(lab, 'host-2').libvirtPorts)) seen.add(l);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const there = await migrating;
+    try {
+      await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-2');
+    } finally {
+      await there.migrate3(h1, {}, LIVE | COPY_STORAGE_ALL);
+      await h2.deleteStorageVolume(disk);
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(2); // the migration stream and the NBD server
+    for (const listener of seen) expect(listener).toMatch(/^127\.\d+\.\d+\.\d+:\d+$/); // loopback, not 0.0.0.0 or [::]
     await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
   });
 

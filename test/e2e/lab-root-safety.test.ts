@@ -1,0 +1,95 @@
+/**
+ * `pmc lab up` runs as root over trees the lab users own: a compromised daemon
+ * or guest can plant symlinks there. A repeated `up` must neither write nor
+ * chown through them, nor open the daemon's log through one.
+ */
+import { lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { labUp } from '../../src/lab/index.js';
+import { labLayout } from '../../src/lab/layout.js';
+import { isRunning, processRef } from '../../src/lab/processes.js';
+import { expectRunsOnlyOn, host } from '../helpers/lab.js';
+
+const lab = inject('lab');
+const layout = labLayout({ id: lab.id, hosts: lab.hosts.length });
+
+/** A link owned by the lab user, as the user would have made it. */
+function plantLink(target: string, at: string, uid: number): void {
+  symlinkSync(target, at);
+  lchownSync(at, uid, uid);
+}
+
+describe('lab up as root over the lab users’ trees', () => {
+  let victims: string;
+  beforeEach(() => {
+    // Outside the lab, root's alone: what a planted link would aim at (/etc, /root/.bashrc).
+    victims = mkdtempSync(path.join(tmpdir(), 'pmc-lab-victim-'));
+  });
+  afterEach(() => {
+    rmSync(victims, { recursive: true, force: true });
+  });
+
+  it('writes no config file through a planted link and chowns no directory one points to', async () => {
+    const h1 = layout.hosts[0]!;
+    const { uid } = host(lab, 'host-1');
+    const victimFile = path.join(victims, 'bashrc');
+    writeFileSync(victimFile, 'original\n', { mode: 0o600 });
+    const victimDir = path.join(victims, 'etc');
+    mkdirSync(victimDir, { mode: 0o700 });
+
+    const conf = path.join(h1.configDir, 'libvirt', 'libvirtd.conf');
+    const saved = readFileSync(conf, 'utf8');
+    unlinkSync(conf);
+    plantLink(victimFile, conf, uid);
+    renameSync(h1.cacheDir, `${h1.cacheDir}.aside`);
+    plantLink(victimDir, h1.cacheDir, uid);
+    try {
+      await labUp({ id: lab.id });
+      expect(readFileSync(victimFile, 'utf8')).toBe('original\n');
+      expect(statSync(victimDir)).toMatchObject({ uid: 0, gid: 0 });
+      expect(statSync(victimDir).mode & 0o777).toBe(0o700);
+      // The link itself was replaced by the user's own file.
+      expect(lstatSync(conf).isFile()).toBe(true);
+      expect(lstatSync(conf).uid).toBe(uid);
+      expect(readFileSync(conf, 'utf8')).toBe(saved);
+    } finally {
+      rmSync(h1.cacheDir, { force: true });
+      renameSync(`${h1.cacheDir}.aside`, h1.cacheDir);
+    }
+    await expectRunsOnlyOn(lab, 'lab-vm', 'host-1');
+  });
+
+  it('opens a restarted daemon’s log in a root-owned directory, never through a link in the user’s tree', async () => {
+    const h2 = layout.hosts[1]!;
+    const info = host(lab, 'host-2');
+    const victimFile = path.join(victims, 'bashrc');
+    writeFileSync(victimFile, 'original\n', { mode: 0o600 });
+    // Where the log used to be: inside the user's tree.
+    const planted = path.join(h2.dir, 'libvirtd.log');
+    rmSync(planted, { force: true });
+    plantLink(victimFile, planted, info.uid);
+    const logDir = statSync(path.dirname(info.logFile));
+    expect(logDir.uid).toBe(0);
+    expect(logDir.mode & 0o022).toBe(0); // no lab user can plant anything there
+    const before = statSync(info.logFile).size;
+
+    // Host 2 runs no guest between tests: stop its daemon, and `up` starts it again.
+    const daemon = processRef(info.pid)!;
+    process.kill(info.pid, 'SIGTERM');
+    for (let i = 0; i < 400 && isRunning(daemon); i++) await sleep(25);
+    expect(isRunning(daemon)).toBe(false);
+    try {
+      const restarted = await labUp({ id: lab.id });
+      lab.hosts = restarted.hosts;
+      expect(host(lab, 'host-2').pid).not.toBe(info.pid);
+      expect(readFileSync(victimFile, 'utf8')).toBe('original\n');
+      expect(statSync(info.logFile).size).toBeGreaterThan(before); // the new daemon wrote its own log
+    } finally {
+      rmSync(planted, { force: true });
+    }
+    await expectRunsOnlyOn(lab, 'lab-vm', 'host-1');
+  });
+});
