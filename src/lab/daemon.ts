@@ -20,14 +20,19 @@ function asUser(account: Account): string[] {
 }
 
 /**
- * Run as the host's user inside its tree: makes the XDG dirs and replaces each
- * config file by rename (a symlink planted there is replaced, never followed).
+ * Run as the host's user inside its tree: makes the XDG dirs (replacing a link
+ * or file planted in their place) and replaces each config file by rename (a
+ * symlink planted there is replaced, never followed).
  * Whatever the user planted, this runs with the user's rights only.
  */
 const WRITE_TREE = `set -eu
 umask 077
 cd -- "$1"
-mkdir -p run config/libvirt cache data
+for d in run config config/libvirt cache data; do
+  # Whatever was planted in place of a directory goes (as this user, removing a link follows nothing).
+  if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then rm -f -- "$d"; fi
+  mkdir -p -- "$d"
+done
 put() { tmp=$(mktemp "$1.XXXXXX"); printf '%s' "$2" > "$tmp"; mv -fT -- "$tmp" "$1"; }
 put config/libvirt/libvirtd.conf "$2"
 put config/libvirt/qemu.conf "$3"`;

@@ -51,12 +51,14 @@ describe('lab up as root over the lab users’ trees', () => {
       expect(readFileSync(victimFile, 'utf8')).toBe('original\n');
       expect(statSync(victimDir)).toMatchObject({ uid: 0, gid: 0 });
       expect(statSync(victimDir).mode & 0o777).toBe(0o700);
-      // The link itself was replaced by the user's own file.
+      // The links themselves were replaced by the user's own file and directory.
+      expect(lstatSync(h1.cacheDir).isDirectory()).toBe(true);
+      expect(lstatSync(h1.cacheDir).uid).toBe(uid);
       expect(lstatSync(conf).isFile()).toBe(true);
       expect(lstatSync(conf).uid).toBe(uid);
       expect(readFileSync(conf, 'utf8')).toBe(saved);
     } finally {
-      rmSync(h1.cacheDir, { force: true });
+      rmSync(h1.cacheDir, { recursive: true, force: true });
       renameSync(`${h1.cacheDir}.aside`, h1.cacheDir);
     }
     await expectRunsOnlyOn(lab, 'lab-vm', 'host-1');

@@ -97,28 +97,42 @@ describe('migration between the lab hosts', () => {
   });
 
   it('migrates without a migrate URI, the destination listening on loopback only (migration and NBD)', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM_DISK);
-    const disk = (await dom.getXMLDesc()).match(/<source file='([^']+)'/)![1]!;
-    let finished = false;
-    // 1 MiB/s keeps the destination's migration and NBD listeners open for a few seconds.
-    const migrating = dom.migrate3(h2, { bandwidth: 1 }, LIVE | COPY_STORAGE_ALL).finally(() => {
-      finished = true;
-    });
-    const seen = new Set<string>();
-    while (!finished) {
-      for (const l of listenersIn(host(lab, 'host-2').libvirtPorts)) seen.add(l);
-      await new Promise((r) => setTimeout(r, 10));
+    const ports = host(lab, 'host-2').libvirtPorts;
+    /** Migrates to host 2 with no URI while sampling host 2's listening sockets. */
+    async function watched(name: string, params: { bandwidth?: number }, flags: number) {
+      const migrating = (await h1.lookupDomainByName(name)).migrate3(h2, params, flags);
+      let finished = false;
+      void migrating.finally(() => (finished = true)).catch(() => undefined);
+      const seen = new Set<string>();
+      while (!finished) {
+        for (const l of listenersIn(ports)) seen.add(l);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return { there: await migrating, seen: [...seen] };
     }
-    const there = await migrating;
+
+    // 1 MiB/s keeps the migration listener open for a few hundred ms.
+    const live = await watched(LAB_VM, { bandwidth: 1 }, LIVE);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+    await live.there.migrate3(h1, {}, LIVE);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    expect(live.seen.length).toBeGreaterThanOrEqual(1);
+
+    // Full speed: the disk may be fully allocated by earlier copies; NBD listens while it is copied.
+    const disk = (await (await h1.lookupDomainByName(LAB_VM_DISK)).getXMLDesc()).match(/<source file='([^']+)'/)![1]!;
+    const copy = await watched(LAB_VM_DISK, {}, LIVE | COPY_STORAGE_ALL);
     try {
       await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-2');
     } finally {
-      await there.migrate3(h1, {}, LIVE | COPY_STORAGE_ALL);
+      await copy.there.migrate3(h1, {}, LIVE | COPY_STORAGE_ALL);
       await h2.deleteStorageVolume(disk);
     }
-    expect(seen.size).toBeGreaterThanOrEqual(2); // the migration stream and the NBD server
-    for (const listener of seen) expect(listener).toMatch(/^127\.\d+\.\d+\.\d+:\d+$/); // loopback, not 0.0.0.0 or [::]
     await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
+    expect(copy.seen.length).toBeGreaterThanOrEqual(2); // the migration stream and the NBD server
+
+    for (const listener of [...live.seen, ...copy.seen]) {
+      expect(listener).toMatch(/^127\.\d+\.\d+\.\d+:\d+$/); // loopback, not 0.0.0.0 or [::]
+    }
   });
 
   it('reports growing job statistics during a migration', async () => {
