@@ -57,7 +57,7 @@ export function qemuConf(host: HostLayout): string {
  * Prepares the host's tree and writes its libvirtd.conf and qemu.conf; returns
  * the libvirtd.conf path. Root only makes the tree's top directory and the
  * private `local` directory, both in root-owned parents; the rest is done as
- * the user (see docs/security.md: root never follows a link a lab user could plant).
+ * the user: root never follows a link a lab user could plant (docs/lab.md, "Root and the lab's files").
  */
 export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account): string {
   ensureOwnedDir(lab.dir, path.basename(host.dir), account.uid, account.gid);
