@@ -1,14 +1,15 @@
 /**
  * `pmc lab up` runs as root over trees the lab users own: a compromised daemon
  * or guest can plant symlinks there. A repeated `up` must neither write nor
- * chown through them, nor open the daemon's log through one.
+ * chown through them, nor open the daemon's log through one. The shared lab's
+ * daemons keep running (other files hold their pids); the restart uses a lab of its own.
  */
 import { lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { labUp } from '../../src/lab/index.js';
+import { labDown, labUp } from '../../src/lab/index.js';
 import { labLayout } from '../../src/lab/layout.js';
 import { isRunning, processRef } from '../../src/lab/processes.js';
 import { expectRunsOnlyOn, host } from '../helpers/lab.js';
@@ -65,33 +66,34 @@ describe('lab up as root over the lab users’ trees', () => {
   });
 
   it('opens a restarted daemon’s log in a root-owned directory, never through a link in the user’s tree', async () => {
-    const h2 = layout.hosts[1]!;
-    const info = host(lab, 'host-2');
-    const victimFile = path.join(victims, 'bashrc');
-    writeFileSync(victimFile, 'original\n', { mode: 0o600 });
-    // Where the log used to be: inside the user's tree.
-    const planted = path.join(h2.dir, 'libvirtd.log');
-    rmSync(planted, { force: true });
-    plantLink(victimFile, planted, info.uid);
-    const logDir = statSync(path.dirname(info.logFile));
-    expect(logDir.uid).toBe(0);
-    expect(logDir.mode & 0o022).toBe(0); // no lab user can plant anything there
-    const before = statSync(info.logFile).size;
-
-    // Host 2 runs no guest between tests: stop its daemon, and `up` starts it again.
-    const daemon = processRef(info.pid)!;
-    process.kill(info.pid, 'SIGTERM');
-    for (let i = 0; i < 400 && isRunning(daemon); i++) await sleep(25);
-    expect(isRunning(daemon)).toBe(false);
+    // A one-host lab of its own: restarting a daemon of the shared lab would change a pid other files hold.
+    const id = `${lab.id.slice(0, 12)}-log`;
+    const first = await labUp({ id, hosts: 1 });
     try {
-      const restarted = await labUp({ id: lab.id });
-      lab.hosts = restarted.hosts;
-      expect(host(lab, 'host-2').pid).not.toBe(info.pid);
-      expect(readFileSync(victimFile, 'utf8')).toBe('original\n');
-      expect(statSync(info.logFile).size).toBeGreaterThan(before); // the new daemon wrote its own log
-    } finally {
+      const [h] = labLayout({ id, hosts: 1 }).hosts;
+      const [info] = first.hosts;
+      const victimFile = path.join(victims, 'bashrc');
+      writeFileSync(victimFile, 'original\n', { mode: 0o600 });
+      // Where the log used to be: inside the user's tree.
+      const planted = path.join(h!.dir, 'libvirtd.log');
       rmSync(planted, { force: true });
+      plantLink(victimFile, planted, info!.uid);
+      const logDir = statSync(path.dirname(info!.logFile));
+      expect(logDir.uid).toBe(0);
+      expect(logDir.mode & 0o022).toBe(0); // no lab user can plant anything there
+      const before = statSync(info!.logFile).size;
+
+      const daemon = processRef(info!.pid)!;
+      process.kill(info!.pid, 'SIGTERM');
+      for (let i = 0; i < 400 && isRunning(daemon); i++) await sleep(25);
+      expect(isRunning(daemon)).toBe(false);
+      const again = await labUp({ id });
+
+      expect(again.hosts[0]!.pid).not.toBe(info!.pid);
+      expect(readFileSync(victimFile, 'utf8')).toBe('original\n');
+      expect(statSync(info!.logFile).size).toBeGreaterThan(before); // the new daemon wrote its own log
+    } finally {
+      await labDown({ id });
     }
-    await expectRunsOnlyOn(lab, 'lab-vm', 'host-1');
   });
 });
