@@ -2,40 +2,77 @@
  * One host's libvirtd: a session-mode daemon run as the host's own user, in its
  * own UTS namespace (hostname) and mount namespace (a private `local` dir).
  */
-import { spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '../binding/connection.js';
-import type { HostLayout } from './layout.js';
+import { LAB_MIGRATION_ADDRESS, type HostLayout, type LabLayout } from './layout.js';
+import { ensureOwnedDir, openAppendNoFollow, readUserFile } from './root-fs.js';
 import { isRunning, processRef, stopProcess, uidOf, type ProcessRef } from './processes.js';
 import type { Account } from './users.js';
 
 const DAEMON_START_TIMEOUT_MS = 60_000;
 
-/** Creates the host's tree and writes its libvirtd.conf and qemu.conf. */
-export function prepareHostTree(host: HostLayout, account: Account): string {
-  const dirs = [host.dir, host.runtimeDir, host.configDir, host.cacheDir, host.dataDir, host.privateLocalDir];
-  const libvirtConfigDir = path.join(host.configDir, 'libvirt');
-  for (const dir of [...dirs, libvirtConfigDir]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chownSync(dir, account.uid, account.gid);
-  }
-  const daemonConf = path.join(libvirtConfigDir, 'libvirtd.conf');
+/** `setpriv` arguments that run a command as the host's user (its uid, gid and groups). */
+function asUser(account: Account): string[] {
+  return ['setpriv', `--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups', '--'];
+}
+
+/**
+ * Run as the host's user inside its tree: makes the XDG dirs (replacing a link
+ * or file planted in their place) and replaces each config file by rename (a
+ * symlink planted there is replaced, never followed).
+ * Whatever the user planted, this runs with the user's rights only.
+ */
+const WRITE_TREE = `set -eu
+umask 077
+cd -- "$1"
+for d in run config config/libvirt cache data; do
+  # Whatever was planted in place of a directory goes (as this user, removing a link follows nothing).
+  if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then rm -f -- "$d"; fi
+  mkdir -p -- "$d"
+done
+put() { tmp=$(mktemp "$1.XXXXXX"); printf '%s' "$2" > "$tmp"; mv -fT -- "$tmp" "$1"; }
+put config/libvirt/libvirtd.conf "$2"
+put config/libvirt/qemu.conf "$3"`;
+
+/** The host's qemu.conf: its own port range, loopback-only migrations, QEMU's output to files. */
+export function qemuConf(host: HostLayout): string {
+  return [
+    // Disjoint ranges per host and per lab: parallel migrations never fight over a port.
+    `migration_port_min = ${host.libvirtPorts.min}`,
+    `migration_port_max = ${host.libvirtPorts.max}`,
+    // Incoming migrations (and NBD) listen on loopback only, and the source is told to connect
+    // there: a migration between lab hosts needs no migrate URI, and nothing listens beyond this machine.
+    `migration_address = "${LAB_MIGRATION_ADDRESS}"`,
+    `migration_host = "${LAB_MIGRATION_ADDRESS}"`,
+    // QEMU's output goes to a file: no virtlogd is spawned that `down` would not know of.
+    'stdio_handler = "file"',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Prepares the host's tree and writes its libvirtd.conf and qemu.conf; returns
+ * the libvirtd.conf path. Root only makes the tree's top directory and the
+ * private `local` directory, both in root-owned parents; the rest is done as
+ * the user: root never follows a link a lab user could plant (docs/lab.md, "Root and the lab's files").
+ */
+export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account): string {
+  ensureOwnedDir(lab.dir, path.basename(host.dir), account.uid, account.gid);
+  ensureOwnedDir(lab.privateDir, path.basename(host.privateLocalDir), account.uid, account.gid);
   // A distinct host UUID: libvirt refuses to migrate between hosts with the same one.
-  writeFileSync(daemonConf, `host_uuid = "${host.hostUUID}"\n`);
-  writeFileSync(
-    path.join(libvirtConfigDir, 'qemu.conf'),
-    [
-      // Disjoint ranges per host and per lab: parallel migrations never fight over a port.
-      `migration_port_min = ${host.libvirtPorts.min}`,
-      `migration_port_max = ${host.libvirtPorts.max}`,
-      // QEMU's output goes to a file: no virtlogd is spawned that `down` would not know of.
-      'stdio_handler = "file"',
-      '',
-    ].join('\n'),
-  );
-  return daemonConf;
+  const daemonConf = `host_uuid = "${host.hostUUID}"\n`;
+  const [setpriv, ...args] = [...asUser(account), '/bin/sh', '-c', WRITE_TREE, 'pmc-lab', host.dir, daemonConf, qemuConf(host)];
+  const result = spawnSync(setpriv!, args, {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
+  });
+  if (result.status !== 0) {
+    throw new Error(`could not prepare ${host.dir} as ${account.name}: ${result.stderr.trim() || result.error?.message || `exit ${result.status}`}`);
+  }
+  return path.join(host.configDir, 'libvirt', 'libvirtd.conf');
 }
 
 /**
@@ -43,7 +80,7 @@ export function prepareHostTree(host: HostLayout, account: Account): string {
  * --fork), sh and setpriv each exec the next.
  */
 export function startDaemon(host: HostLayout, account: Account, daemonConf: string, localPath: string): ProcessRef {
-  const log = openSync(host.logFile, 'a');
+  const log = openAppendNoFollow(host.logFile); // in the root-owned logs/: no link to follow
   const script = 'hostname "$1" && mount --bind "$2" "$3" && shift 3 && exec "$@"';
   const child = spawn(
     'unshare',
@@ -60,11 +97,7 @@ export function startDaemon(host: HostLayout, account: Account, daemonConf: stri
       host.hostname,
       host.privateLocalDir,
       localPath,
-      'setpriv',
-      `--reuid=${account.uid}`,
-      `--regid=${account.gid}`,
-      '--init-groups',
-      '--',
+      ...asUser(account),
       'libvirtd',
       '--config',
       daemonConf,
@@ -137,7 +170,8 @@ export function guestProcesses(host: HostLayout, uid: number): ProcessRef[] {
   }
   const refs: ProcessRef[] = [];
   for (const file of files) {
-    const pid = Number(readFileSync(path.join(runDir, file), 'utf8').trim());
+    // The user's tree: a pid file may be a link or a FIFO planted there, read it without following or blocking.
+    const pid = Number(readUserFile(path.join(runDir, file))?.trim());
     const ref = Number.isInteger(pid) && pid > 0 ? processRef(pid) : null;
     if (ref && isRunning(ref) && uidOf(pid) === uid) refs.push(ref);
   }

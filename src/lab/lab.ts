@@ -5,12 +5,14 @@
  * processes (by pid and start time, never by name).
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Connection } from '../binding/connection.js';
 import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
-import { labLayout, resolveOptions, type HostLayout, type LabLayout, type LabOptions } from './layout.js';
+import { LAB_MIGRATION_ADDRESS, labLayout, resolveOptions, type HostLayout, type LabLayout, type LabOptions } from './layout.js';
 import { prepareHostTree, startDaemon, stopDaemon, waitForDaemon } from './daemon.js';
-import { isRunning, type ProcessRef } from './processes.js';
+import { isRunning, processRef, uidOf, type ProcessRef } from './processes.js';
+import { checkRootOwnedPath, ensureOwnedDir, LabSafetyError, verifyLabMarker, writeLabMarker } from './root-fs.js';
 import { ensurePools } from './storage.js';
 import { ensureGroup, ensureUser } from './users.js';
 
@@ -29,7 +31,7 @@ export interface LabHostInfo {
   logFile: string;
   /** A port reserved for migrations *to* this host whose URI the caller names. */
   migrationPort: number;
-  /** `tcp://127.0.0.1:<migrationPort>`, for VIR_MIGRATE_PARAM_URI. */
+  /** `tcp://<LAB_MIGRATION_ADDRESS>:<migrationPort>`, for VIR_MIGRATE_PARAM_URI (optional: without one libvirt picks a port itself). */
   migrationUri: string;
   /** The range libvirt itself picks migration and NBD ports from on this host. */
   libvirtPorts: { min: number; max: number };
@@ -67,14 +69,19 @@ export interface LabStatus extends Omit<LabInfo, 'hosts'> {
 
 const REQUIRED_COMMANDS = ['unshare', 'setpriv', 'libvirtd', 'qemu-system-x86_64', 'useradd', 'hostname', 'mount'];
 
-/** Stops early, saying what is missing, instead of failing halfway. */
-function checkPrerequisites(): void {
+/** `up` and `down` act as root on users, namespaces and files: refuse anyone else at once. */
+function requireRoot(command: 'up' | 'down'): void {
   if (process.getuid?.() !== 0) {
     throw new Error(
-      'the lab needs root: it creates one system user per host and starts each libvirtd in its own UTS and ' +
-        'mount namespace (unshare). Run it as root (e.g. sudo pmc lab up).',
+      `pmc lab ${command} needs root: the lab creates one system user per host, starts each libvirtd in its own UTS and ` +
+        `mount namespace (unshare) and owns its files as root. Run it as root (e.g. sudo pmc lab ${command}).`,
     );
   }
+}
+
+/** Stops early, saying what is missing, instead of failing halfway. */
+function checkPrerequisites(): void {
+  requireRoot('up');
   const missing = REQUIRED_COMMANDS.filter((cmd) => {
     try {
       execFileSync('sh', ['-c', 'command -v "$1"', 'sh', cmd], { stdio: 'ignore' });
@@ -115,7 +122,7 @@ function hostInfo(host: HostLayout, uid: number, daemon: ProcessRef | null): Lab
     pid: daemon?.pid ?? 0,
     logFile: host.logFile,
     migrationPort: host.migrationPort,
-    migrationUri: `tcp://127.0.0.1:${host.migrationPort}`,
+    migrationUri: `tcp://${LAB_MIGRATION_ADDRESS}:${host.migrationPort}`,
     libvirtPorts: host.libvirtPorts,
   };
 }
@@ -135,12 +142,41 @@ function labInfo(lab: LabLayout, state: LabState): LabInfo {
 function layoutOf(options: LabOptions): { lab: LabLayout; state: LabState | null } {
   const probe = labLayout({ ...options, hosts: 1 });
   const state = readState(probe);
-  const hosts = state?.hosts.length ?? resolveOptions(options).hosts;
+  const hosts = state?.hosts.length || resolveOptions(options).hosts; // a state written before its first host has none
   return { lab: labLayout({ ...options, hosts }), state };
 }
 
 async function closeAll(conns: (Connection | undefined)[]): Promise<void> {
   await Promise.all(conns.map((c) => c?.close()));
+}
+
+/**
+ * Makes <root>/<id> a lab directory of ours, or refuses: every component of
+ * the root is root-owned and writable by root alone (missing ones are created),
+ * and the lab directory is either new (created with its marker) or carries the
+ * marker of this lab. An existing directory without one is never adopted.
+ */
+function claimLabDir(options: LabOptions): void {
+  const { id, root } = resolveOptions(options);
+  const dir = labLayout({ id, root, hosts: 1 }).dir;
+  checkRootOwnedPath(root, true, true);
+  if (verifyLabMarker(dir, id)) return;
+  mkdirSync(dir, { mode: 0o755 }); // fails if it appeared meanwhile
+  chmodSync(dir, 0o755); // not narrowed by the umask: the lab users must reach their trees below it
+  checkRootOwnedPath(dir, false);
+  writeLabMarker(dir, id);
+}
+
+/** Pids of live processes (zombies act no more) running as any of `uids`. */
+function processesOf(uids: Set<number>): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      const uid = uidOf(pid);
+      const ref = uid !== null && uids.has(uid) ? processRef(pid) : null;
+      return ref !== null && isRunning(ref);
+    });
 }
 
 /**
@@ -151,24 +187,25 @@ async function closeAll(conns: (Connection | undefined)[]): Promise<void> {
  */
 export async function labUp(options: LabOptions = {}): Promise<LabInfo> {
   checkPrerequisites();
+  claimLabDir(options); // before anything reads or writes there
   const previous = layoutOf(options);
   const lab = previous.state ? previous.lab : labLayout(options);
   const state: LabState = previous.state ?? { id: lab.id, hosts: [] };
   const conns: (Connection | undefined)[] = [];
   try {
     const gid = ensureGroup(lab.group);
-    mkdirSync(lab.dir, { recursive: true, mode: 0o755 });
-    chmodSync(lab.dir, 0o755); // the lab users must reach their trees below it
-    mkdirSync(lab.localPath, { recursive: true, mode: 0o755 });
-    mkdirSync(lab.sharedPath, { recursive: true });
-    chownSync(lab.sharedPath, 0, gid);
+    // Root-owned children of the (verified) lab dir: checked entries, no link followed.
+    ensureOwnedDir(lab.dir, path.basename(lab.localPath), 0, 0, 0o755);
+    ensureOwnedDir(lab.dir, path.basename(lab.privateDir), 0, 0, 0o755);
+    ensureOwnedDir(lab.dir, path.basename(lab.logDir), 0, 0, 0o755);
+    ensureOwnedDir(lab.dir, path.basename(lab.sharedPath), 0, gid, 0o2770);
     chmodSync(lab.sharedPath, 0o2770); // setgid: files created there belong to the lab group
 
     // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
     const starts = await Promise.allSettled(
       lab.hosts.map(async (host, i) => {
         const account = ensureUser(host.user, host.dir, lab.group);
-        const daemonConf = prepareHostTree(host, account);
+        const daemonConf = prepareHostTree(lab, host, account);
         let daemon = state.hosts[i]?.daemon ?? null;
         if (!daemon || !isRunning(daemon)) {
           daemon = startDaemon(host, account, daemonConf, lab.localPath);
@@ -245,6 +282,10 @@ export async function labStatus(options: LabOptions = {}): Promise<LabStatus | n
  * up, or not up at all.
  */
 export async function labDown(options: LabOptions = {}): Promise<void> {
+  requireRoot('down');
+  const { id, root } = resolveOptions(options);
+  // Only a lab `up` created: anything else is refused before it is read, let alone removed.
+  if (!verifyLabMarker(labLayout({ id, root, hosts: 1 }).dir, id)) return;
   const { lab, state } = layoutOf(options);
   if (state) {
     // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
@@ -270,5 +311,12 @@ export async function labDown(options: LabOptions = {}): Promise<void> {
       }),
     );
   }
-  if (existsSync(lab.dir)) rmSync(lab.dir, { recursive: true, force: true });
+  // rm -r is only safe while nobody else can change the tree: the lab users can write in their
+  // trees and in shared/, so none of their processes may be left (rmSync never follows a link itself).
+  const uids = new Set((state?.hosts ?? []).map((h) => h.uid));
+  const left = processesOf(uids);
+  if (left.length > 0) {
+    throw new LabSafetyError(`processes of the lab users still run (pids ${left.join(', ')}): not removing ${lab.dir}`);
+  }
+  rmSync(lab.dir, { recursive: true, force: true });
 }

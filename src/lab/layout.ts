@@ -18,6 +18,13 @@ export interface LabOptions {
 export const DEFAULT_LAB_ID = 'default';
 export const DEFAULT_LAB_ROOT = '/var/lib/pmc-lab';
 export const MAX_HOSTS = 8;
+/**
+ * Where the lab's incoming migrations (and NBD) listen, and where sources connect: a loopback
+ * address, so nothing listens beyond this machine. Not 127.0.0.1: libvirt refuses 127.0.0.1 and
+ * ::1 as migration_host/migration_address ("the address of the local machine", since a real
+ * destination would send the source to itself), but all of 127.0.0.0/8 is loopback on Linux.
+ */
+export const LAB_MIGRATION_ADDRESS = '127.0.0.2';
 /** Ports per host: the first PORTS_PER_HOST - 1 are libvirt's own range (migration, NBD), the last is for callers. */
 const PORTS_PER_HOST = 16;
 const FIRST_PORT = 49152;
@@ -31,14 +38,15 @@ export interface HostLayout {
   hostname: string;
   hostUUID: string;
   user: string;
-  /** The host's own tree (its XDG dirs, logs, its private `local` directory). */
+  /** The host's own tree (its XDG dirs), owned by the host's user: root never creates anything inside. */
   dir: string;
   runtimeDir: string;
   configDir: string;
   cacheDir: string;
   dataDir: string;
-  /** What this host sees at the lab's `local` path (bind-mounted in its mount namespace). */
+  /** What this host sees at the lab's `local` path (bind-mounted in its mount namespace); `<lab>/private/host-N`. */
   privateLocalDir: string;
+  /** libvirtd's stdout and stderr, `<lab>/logs/host-N.log`: opened by root, outside the user's tree. */
   logFile: string;
   socket: string;
   uri: string;
@@ -55,6 +63,10 @@ export interface LabLayout {
   localPath: string;
   /** Every host sees the same directory here (pool `shared`). */
   sharedPath: string;
+  /** Root-owned parent of the hosts' private `local` directories. */
+  privateDir: string;
+  /** Root-owned directory of the daemons' logs. */
+  logDir: string;
   /** The group every lab user belongs to, so that files in `shared` are readable by all hosts. */
   group: string;
   stateFile: string;
@@ -71,7 +83,12 @@ export function resolveOptions(options: LabOptions = {}): Required<LabOptions> {
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {
     throw new Error(`invalid host count ${hosts}: a lab has 1 to ${MAX_HOSTS} hosts`);
   }
-  const root = path.resolve(options.root ?? process.env.PMC_LAB_ROOT ?? DEFAULT_LAB_ROOT);
+  const given = options.root ?? process.env.PMC_LAB_ROOT ?? DEFAULT_LAB_ROOT;
+  // Root acts on <root>/<id>: no relative root (it would depend on the cwd), no `..` to step out.
+  if (!path.isAbsolute(given) || given.split('/').includes('..')) {
+    throw new Error(`invalid lab root "${given}": use an absolute path without ".."`);
+  }
+  const root = path.resolve(given);
   return { id, hosts, root };
 }
 
@@ -95,12 +112,16 @@ export function labLayout(options: LabOptions = {}): LabLayout {
   const { id, hosts, root } = resolveOptions(options);
   const dir = path.join(root, id);
   const base = portBase(id);
+  const privateDir = path.join(dir, 'private');
+  const logDir = path.join(dir, 'logs');
   const suffix = id === DEFAULT_LAB_ID ? '' : `-${id}`;
   return {
     id,
     dir,
     localPath: path.join(dir, 'local'),
     sharedPath: path.join(dir, 'shared'),
+    privateDir,
+    logDir,
     group: `pmc-${id}`,
     stateFile: path.join(dir, 'lab.json'),
     hosts: Array.from({ length: hosts }, (_, i) => {
@@ -120,8 +141,8 @@ export function labLayout(options: LabOptions = {}): LabLayout {
         configDir: path.join(hostDir, 'config'),
         cacheDir: path.join(hostDir, 'cache'),
         dataDir: path.join(hostDir, 'data'),
-        privateLocalDir: path.join(hostDir, 'local'),
-        logFile: path.join(hostDir, 'libvirtd.log'),
+        privateLocalDir: path.join(privateDir, `host-${index}`),
+        logFile: path.join(logDir, `host-${index}.log`),
         socket,
         uri: `qemu:///session?socket=${socket}`,
         libvirtPorts: { min: first, max: first + PORTS_PER_HOST - 2 },

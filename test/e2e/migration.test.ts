@@ -1,4 +1,5 @@
 /** Successful migrations between the lab's two hosts, each undone before the next test. */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { constants, LibvirtError, type Connection } from '../../src/index.js';
 import { LAB_VM, LAB_VM_DISK } from '../../src/lab/index.js';
@@ -11,6 +12,24 @@ const UNDEFINE_SOURCE = constants.VIR_MIGRATE_UNDEFINE_SOURCE!;
 const COPY_STORAGE_ALL = constants.VIR_MIGRATE_NON_SHARED_DISK!;
 const to1 = { uri: host(lab, 'host-1').migrationUri };
 const to2 = { uri: host(lab, 'host-2').migrationUri };
+
+/** Listening TCP sockets (IPv4 and IPv6) whose port lies in `ports`, as `address:port`. */
+function listenersIn(ports: { min: number; max: number }): string[] {
+  const found: string[] = [];
+  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+    for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A') continue; // TCP_LISTEN
+      const [hexAddr, hexPort] = local!.split(':');
+      const port = parseInt(hexPort!, 16);
+      if (port < ports.min || port > ports.max) continue;
+      // IPv4 is one little-endian word; any IPv6 listener is reported as such (the lab wants none).
+      const address = v6 ? `[${hexAddr}]` : [3, 2, 1, 0].map((i) => parseInt(hexAddr!.slice(i * 2, i * 2 + 2), 16)).join('.');
+      found.push(`${address}:${port}`);
+    }
+  }
+  return found;
+}
 
 describe('migration between the lab hosts', () => {
   let h1: Connection;
@@ -75,6 +94,45 @@ describe('migration between the lab hosts', () => {
       await h2.deleteStorageVolume(disk);
     }
     await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
+  });
+
+  it('migrates without a migrate URI, the destination listening on loopback only (migration and NBD)', async () => {
+    const ports = host(lab, 'host-2').libvirtPorts;
+    /** Migrates to host 2 with no URI while sampling host 2's listening sockets. */
+    async function watched(name: string, params: { bandwidth?: number }, flags: number) {
+      const migrating = (await h1.lookupDomainByName(name)).migrate3(h2, params, flags);
+      let finished = false;
+      void migrating.finally(() => (finished = true)).catch(() => undefined);
+      const seen = new Set<string>();
+      while (!finished) {
+        for (const l of listenersIn(ports)) seen.add(l);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return { there: await migrating, seen: [...seen] };
+    }
+
+    // 1 MiB/s keeps the migration listener open for a few hundred ms.
+    const live = await watched(LAB_VM, { bandwidth: 1 }, LIVE);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+    await live.there.migrate3(h1, {}, LIVE);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    expect(live.seen.length).toBeGreaterThanOrEqual(1);
+
+    // Full speed: the disk may be fully allocated by earlier copies; NBD listens while it is copied.
+    const disk = (await (await h1.lookupDomainByName(LAB_VM_DISK)).getXMLDesc()).match(/<source file='([^']+)'/)![1]!;
+    const copy = await watched(LAB_VM_DISK, {}, LIVE | COPY_STORAGE_ALL);
+    try {
+      await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-2');
+    } finally {
+      await copy.there.migrate3(h1, {}, LIVE | COPY_STORAGE_ALL);
+      await h2.deleteStorageVolume(disk);
+    }
+    await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
+    expect(copy.seen.length).toBeGreaterThanOrEqual(2); // the migration stream and the NBD server
+
+    for (const listener of [...live.seen, ...copy.seen]) {
+      expect(listener).toMatch(/^127\.\d+\.\d+\.\d+:\d+$/); // loopback, not 0.0.0.0 or [::]
+    }
   });
 
   it('reports growing job statistics during a migration', async () => {

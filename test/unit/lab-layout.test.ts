@@ -26,9 +26,11 @@ describe('lab layout', () => {
     expect(one.hosts.at(-1)!.migrationPort).toBeLessThan(65536);
   });
 
-  it('rejects ids that cannot be user names and impossible host counts', () => {
+  it('rejects ids that cannot be user names or escape the root, roots that are relative or hold .., and impossible host counts', () => {
     expect(() => labLayout({ id: 'Has Space' })).toThrow(/invalid lab id/);
     expect(() => labLayout({ id: 'a'.repeat(17) })).toThrow(/invalid lab id/);
+    for (const id of ['..', '../etc', 'a/b', '/etc']) expect(() => labLayout({ id })).toThrow(/invalid lab id/);
+    for (const root of ['relative', '/srv/../etc', '/srv/labs/..']) expect(() => labLayout({ root })).toThrow(/invalid lab root/);
     expect(() => labLayout({ hosts: 0 })).toThrow(/1 to 8 hosts/);
   });
 });

@@ -2,6 +2,10 @@
 import { Command, Option } from 'commander';
 import { labDown, labStatus, labUp, type LabOptions } from '../../lab/index.js';
 
+/** `pmc lab status` exit codes (its own: not those of migrate/check). */
+const LAB_NOT_UP = 1;
+const LAB_NOT_ANSWERING = 2;
+
 interface CommonFlags {
   id?: string;
   root?: string;
@@ -47,16 +51,26 @@ export function labCommand(): Command {
 
   commonOptions(lab.command('status'))
     .description('show the hosts of the lab, whether their daemons answer, and the guests on each')
-    .option('--json', 'print the status as JSON')
+    .option('--json', 'print the status as JSON (null when the lab is not up)')
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  the lab is up and every daemon answers
+  1  the lab is not up (or another error)
+  2  the lab is up but some daemon does not answer`,
+    )
     .action(async (flags: CommonFlags & { json?: boolean }) => {
       const status = await labStatus(labOptions(flags));
-      if (flags.json) {
-        console.log(JSON.stringify(status, null, 2));
+      if (!status) {
+        if (flags.json) console.log('null');
+        console.error(`pmc: lab "${flags.id}" is not up (start it with: pmc lab up --id ${flags.id})`);
+        process.exitCode = LAB_NOT_UP;
         return;
       }
-      if (!status) {
-        console.log(`lab "${flags.id}" is not up`);
-        process.exitCode = 3;
+      if (flags.json) {
+        console.log(JSON.stringify(status, null, 2));
+        if (!status.hosts.every((h) => h.answering)) process.exitCode = LAB_NOT_ANSWERING;
         return;
       }
       for (const host of status.hosts) {
@@ -64,7 +78,7 @@ export function labCommand(): Command {
         const guests = host.domains.map((d) => `${d.name}${d.active ? '' : ' (off)'}`).join(', ') || 'no guests';
         console.log(`${host.name}  ${host.hostname}  pid ${host.pid}  ${state}  ${guests}`);
       }
-      if (!status.hosts.every((h) => h.answering)) process.exitCode = 2;
+      if (!status.hosts.every((h) => h.answering)) process.exitCode = LAB_NOT_ANSWERING;
     });
 
   commonOptions(lab.command('down'))

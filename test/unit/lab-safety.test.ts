@@ -1,0 +1,142 @@
+/**
+ * The lab runs as root: `down` removes only what `up` created, `up` adopts no
+ * existing directory, neither runs for anyone but root, and `status` says
+ * plainly when no lab is up. Real directories in a temporary root; no daemon
+ * is started (every case is refused, or is a lab with no host yet).
+ */
+import { spawnSync } from 'node:child_process';
+import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { labDown, labUp } from '../../src/lab/index.js';
+import { LAB_MARKER, writeLabMarker } from '../../src/lab/root-fs.js';
+import { pmcMain, runPmc } from '../helpers/cli.js';
+
+const NOBODY = 65534;
+const isRoot = process.getuid?.() === 0;
+
+/** A directory that looks like a lab (lab.json, a host tree) but holds no marker. */
+function plantVictim(dir: string): void {
+  mkdirSync(path.join(dir, 'host-1'), { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(dir, 'lab.json'), '{"id":"victim","hosts":[{"name":"host-1","uid":4000000,"gid":4000000,"daemon":null}]}\n');
+  writeFileSync(path.join(dir, 'keep'), 'precious\n');
+}
+
+/** A lab directory as `up` creates it, with no host yet. */
+function realLab(root: string, id: string): string {
+  const dir = path.join(root, id);
+  mkdirSync(dir, { mode: 0o755 });
+  writeLabMarker(dir, id);
+  return dir;
+}
+
+describe.runIf(isRoot)('the lab as root', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'pmc-lab-safety-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('down removes a lab up created (the marker is accepted)', async () => {
+    const dir = realLab(root, 'mine');
+    writeFileSync(path.join(dir, 'lab.json'), '{"id":"mine","hosts":[]}\n');
+    await labDown({ id: 'mine', root });
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('down refuses a directory without the marker and leaves it whole', async () => {
+    const dir = path.join(root, 'victim');
+    plantVictim(dir);
+    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/not a lab created by pmc lab up \(no pmc-lab\.marker\)/);
+    expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+  });
+
+  it('down refuses a marker that is a symlink, not root’s, or copied from another directory', async () => {
+    const elsewhere = realLab(root, 'genuine');
+    const dir = path.join(root, 'victim');
+
+    plantVictim(dir);
+    symlinkSync(path.join(elsewhere, LAB_MARKER), path.join(dir, LAB_MARKER));
+    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/not a regular file/);
+    expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+    rmSync(dir, { recursive: true });
+
+    // A genuine marker of this very id and path, but written for a directory since moved away.
+    const moved = realLab(root, 'victim');
+    renameSync(moved, path.join(root, 'old'));
+    plantVictim(dir);
+    cpSync(path.join(root, 'old', LAB_MARKER), path.join(dir, LAB_MARKER), { preserveTimestamps: true });
+    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/written for another directory/);
+    expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+
+    chownSync(path.join(dir, LAB_MARKER), NOBODY, NOBODY);
+    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/not root's alone/);
+    expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+  });
+
+  it('down refuses a lab directory another user owns, and a root reached through a symlink', async () => {
+    const dir = realLab(root, 'victim');
+    writeFileSync(path.join(dir, 'keep'), 'precious\n');
+    chownSync(dir, NOBODY, NOBODY);
+    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/owned by uid 65534, not root/);
+    expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+    chownSync(dir, 0, 0);
+
+    const link = path.join(root, 'link');
+    mkdirSync(path.join(root, 'real'));
+    symlinkSync(path.join(root, 'real'), link);
+    const behind = realLab(link, 'victim'); // marker names <root>/link/victim: only the symlink is wrong
+    writeFileSync(path.join(behind, 'keep'), 'precious\n');
+    await expect(labDown({ id: 'victim', root: link })).rejects.toThrow(/is a symlink/);
+    expect(existsSync(path.join(root, 'real', 'victim', 'keep'))).toBe(true);
+  });
+
+  it('refuses a relative root or one with ..', async () => {
+    await expect(labDown({ id: 'victim', root: `${root}/../${path.basename(root)}` })).rejects.toThrow(/invalid lab root/);
+    await expect(labDown({ id: 'victim', root: 'relative/dir' })).rejects.toThrow(/invalid lab root/);
+  });
+
+  it('up adopts no existing directory without the marker: it neither chmods nor writes there', async () => {
+    const dir = path.join(root, 'victim');
+    plantVictim(dir);
+    await expect(labUp({ id: 'victim', root, hosts: 1 })).rejects.toThrow(/not a lab created by pmc lab up/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(existsSync(path.join(dir, LAB_MARKER))).toBe(false);
+    expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+  });
+
+  it('up and down refuse anyone but root, before touching anything', () => {
+    const dir = path.join(root, 'victim');
+    plantVictim(dir);
+    // A directory nobody could remove itself: only the refusal keeps it.
+    chownSync(root, NOBODY, NOBODY);
+    for (const p of [dir, path.join(dir, 'host-1'), path.join(dir, 'keep'), path.join(dir, 'lab.json')]) chownSync(p, NOBODY, NOBODY);
+    for (const command of ['down', 'up']) {
+      const r = spawnSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, pmcMain, 'lab', command, '--id', 'victim', '--root', root], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`pmc lab ${command} needs root`));
+      expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+    }
+  });
+});
+
+describe('pmc lab status', () => {
+  it('exits 1 and says so when the lab is not up (text and JSON)', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'pmc-lab-status-'));
+    try {
+      const text = await runPmc(['lab', 'status', '--id', 'nolab', '--root', root]);
+      expect(text.code).toBe(1);
+      expect(text.stderr).toMatch(/lab "nolab" is not up \(start it with: pmc lab up --id nolab\)/);
+      const json = await runPmc(['lab', 'status', '--json', '--id', 'nolab', '--root', root]);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toBeNull();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
