@@ -1,5 +1,6 @@
 /** The migration's own options: persistence, contradicting flags, and whether pre-copy converges. */
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
+import { replacementXmlProblem } from '../model/replacement-xml.js';
 import { domainModel } from '../pmc/parsed-facts.js';
 import { copiesStorage, fail, pass } from './util.js';
 
@@ -23,8 +24,14 @@ export const persistenceSafe: CheckDefinition = {
 };
 
 /** Each contradiction libvirt (or virsh) refuses, with libvirt's own words where it has them. */
-export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: string[]): string[] {
+export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: string[], guest?: { uuid: string }): string[] {
   const p: string[] = [];
+  if (guest) {
+    for (const [what, text] of [['destXml', options.destXml], ['persistentXml', options.persistentXml]] as const) {
+      const problem = text === undefined ? null : replacementXmlProblem(text, what, guest);
+      if (problem) p.push(problem);
+    }
+  }
   const copies = copiesStorage(options);
   if (options.live && options.offline) p.push('live and offline exclude each other (virsh refuses the pair)');
   if (options.copyStorageAll && options.copyStorageInc) p.push('copyStorageAll and copyStorageInc exclude each other');
@@ -63,7 +70,7 @@ export const migrationFlags: CheckDefinition = {
   remedy: 'Change the options as the message says; each contradiction is one libvirt refuses before migrating.',
   async run({ facts, options }) {
     const model = await domainModel(facts);
-    const problems = flagProblems(options, model.disks.map((d) => d.target));
+    const problems = flagProblems(options, model.disks.map((d) => d.target), { uuid: facts.domain.domain.uuid });
     if (problems.length) return fail(`contradicting options: ${problems.join('; ')}`);
     return pass('the migration options are consistent');
   },

@@ -3,10 +3,13 @@
  * and their translation into RunOptions. Both commands take the same set
  * because the checks' verdicts depend on them (e.g. --copy-storage-all).
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { migrationOptionTable, type OptionRow, type OptionTable } from '../options/index.js';
+import { MAX_OF_TYPE, migrationOptionTable, type OptionRow, type OptionTable } from '../options/index.js';
+import { MAX_CHECK_TIMEOUT_MS } from '../pmc/run-options.js';
+import { DEFAULT_MAX_XML_BYTES } from '../binding/xml.js';
 import { CliError } from '../errors.js';
+import { readReplacementXml } from '../model/replacement-xml.js';
 import type { RunOptions } from '../pmc/run-options.js';
 import { debugOption } from './errors.js';
 import { addExternalCheckOptions, type ExternalCheckCliOptions } from './external-checks.js';
@@ -22,11 +25,18 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
-/** virsh takes lists comma-separated (--migrate-disks vda,vdb); repeating the option adds to the list. */
-function commaList(value: string, previous: string[] = []): string[] {
-  const items = value.split(',').map((s) => s.trim());
-  if (items.some((s) => s.length === 0)) throw new InvalidArgumentError('empty item in the list.');
-  return [...previous, ...items];
+/**
+ * virsh takes lists comma-separated (--migrate-disks vda,vdb); repeating the
+ * option adds to the list. With `choices`, every item must be one of them.
+ */
+function commaList(choices?: readonly string[]) {
+  return (value: string, previous: string[] = []): string[] => {
+    const items = value.split(',').map((s) => s.trim());
+    if (items.some((s) => s.length === 0)) throw new InvalidArgumentError('empty item in the list.');
+    const unknown = choices ? items.filter((item) => !choices.includes(item)) : [];
+    if (unknown.length > 0) throw new InvalidArgumentError(`Unknown ${unknown.map((u) => `'${u}'`).join(', ')}: expected ${choices!.join(', ')}.`);
+    return [...previous, ...items];
+  };
 }
 
 /**
@@ -92,8 +102,10 @@ function tableOption(row: OptionRow, table: OptionTable): Option | undefined {
   if (!row.cli) return undefined;
   const needs = row.needs ? ` (needs ${row.needs.map((other) => spelling(table, other)).join(' or ')})` : '';
   const option = new Option(row.cli.flags, row.help + needs);
-  if (row.type === 'string-list') option.argParser(commaList);
-  else if (row.type === 'int' || row.type === 'ullong') option.argParser(wholeNumber(row.cli.min ?? 0, row.cli.max));
+  if (row.type === 'string-list') option.argParser(commaList(row.cli.choices));
+  else if (row.type === 'int' || row.type === 'ullong') {
+    option.argParser(wholeNumber(row.cli.min ?? 0, Math.min(row.cli.max ?? Infinity, MAX_OF_TYPE[row.type])));
+  }
   return option;
 }
 
@@ -113,24 +125,42 @@ export function addMigrationOptions(command: Command, table: OptionTable = migra
     .addOption(new Option('--direct', 'direct migration (not supported: the QEMU driver has none)'))
     .option('--verbose', 'show migration progress (also when not on a terminal)')
     // Ours: the checks and the output.
-    .option('--skip-check <name>', 'mark a check skipped (repeatable; or comma-separated)', commaList);
+    .option('--skip-check <name>', 'mark a check skipped (repeatable; or comma-separated)', commaList());
   // --checks-file and --plugin here, so --help lists them where they always were.
   return addExternalCheckOptions(virsh)
     .option('--strict', 'failing warnings block the migration too')
     .option('--sequential', 'run checks one by one in list order, stopping at the first critical failure')
-    .option('--check-timeout <ms>', 'per-check timeout in milliseconds (default 30000)', wholeNumber(1))
+    .option('--check-timeout <ms>', 'per-check timeout in milliseconds (default 30000)', wholeNumber(1, MAX_CHECK_TIMEOUT_MS))
     .option('--json', 'print the report as JSON (docs/report.schema.json)')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .addOption(debugOption());
 }
 
+/**
+ * The contents of an XML file option (virsh --xml, --persistent-xml): a
+ * regular file (a FIFO or device would block or never end), at most the XML
+ * parser's limit, a well-formed <domain> definition. Whether its UUID is this
+ * guest's is for the migration.flags check, once the guest is known.
+ */
 function readXmlFile(option: string, file: string): string {
+  let text: string;
+  let fd: number | undefined;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new CliError(`${option}: ${file} is not a regular file`);
+    if (stat.size > DEFAULT_MAX_XML_BYTES) throw new CliError(`${option}: ${file} is larger than ${DEFAULT_MAX_XML_BYTES} bytes`);
+    text = readFileSync(fd, 'utf8');
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
     throw new CliError(`${option}: cannot read ${file} (${reason})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+  const xml = readReplacementXml(text, `${option} ${file}`);
+  if (typeof xml === 'string') throw new CliError(xml);
+  return text;
 }
 
 /**

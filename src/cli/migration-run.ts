@@ -56,7 +56,8 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 export async function lookupDomain(connection: Connection, name: string): Promise<Domain> {
   const attempts: (() => Promise<Domain>)[] = [() => connection.lookupDomainByName(name)];
   if (UUID.test(name)) attempts.push(() => connection.lookupDomainByUUID(name));
-  if (/^\d+$/.test(name)) attempts.push(() => connection.lookupDomainByID(Number(name)));
+  // An ID is a non-negative C int; a longer number can only be a name (virsh's vshLookupDomainBy).
+  if (/^\d+$/.test(name) && Number(name) <= 2 ** 31 - 1) attempts.push(() => connection.lookupDomainByID(Number(name)));
   let lastError: unknown;
   for (const attempt of attempts) {
     try {

@@ -3,7 +3,7 @@
  * table.ts, or a test's with a synthetic row): flags, typed-parameter
  * entries, `migrate3` params, and the options check files see.
  */
-import type { OptionRow, OptionTable, ParamEntry } from './row.js';
+import { MAX_OF_TYPE, type OptionRow, type OptionTable, type ParamEntry } from './row.js';
 
 // Any options object: interfaces such as RunOptions have no index signature.
 type Values = object;
@@ -67,4 +67,43 @@ export function checkFileOptionsOf(table: OptionTable, options: Values): [name: 
     if (row.checkFiles && value !== undefined && value !== null) out.push([name, value]);
   }
   return out;
+}
+
+/**
+ * Throws a RangeError or TypeError for the first option of `options` whose
+ * value its row cannot carry: the wrong type, a whole number out of the row's
+ * bounds or its type's (a C int for VIR_TYPED_PARAM_INT), an item outside the
+ * row's choices. For API callers, before anything connects; the CLI's parsers
+ * apply the same bounds while parsing.
+ */
+export function validateOptionsOf(table: OptionTable, options: Values): void {
+  for (const [name, row] of Object.entries(table)) {
+    const value = get(options, name);
+    if (value === undefined) continue;
+    switch (row.type) {
+      case 'boolean':
+        if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
+        break;
+      case 'string':
+      case 'string-list': {
+        const items = row.type === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : [undefined];
+        if (items.some((item) => typeof item !== 'string')) {
+          throw new TypeError(`${name} must be ${row.type === 'string' ? 'a string' : 'an array of strings'}`);
+        }
+        const choices = row.cli?.choices;
+        const unknown = choices ? (items as string[]).filter((item) => !choices.includes(item)) : [];
+        if (unknown.length > 0) throw new RangeError(`${name}: unknown ${unknown.join(', ')} (expected ${choices!.join(', ')})`);
+        break;
+      }
+      case 'int':
+      case 'ullong': {
+        const min = row.cli?.min ?? 0;
+        const max = Math.min(row.cli?.max ?? Infinity, MAX_OF_TYPE[row.type]);
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+          throw new RangeError(`${name} must be a whole number from ${min} to ${max}`);
+        }
+        break;
+      }
+    }
+  }
 }

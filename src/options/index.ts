@@ -1,13 +1,13 @@
 /** The migration option table and its derivations, bound to the real table. */
-import { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf } from './derive.js';
+import { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
 import type { MigrateParamsOf, OptionsOf, ParamEntry } from './row.js';
 import { migrationOptionTable } from './table.js';
 
 export { migrationOptionTable } from './table.js';
 export type { MigrationOptionTable } from './table.js';
-export { optionKind } from './row.js';
+export { MAX_OF_TYPE, optionKind } from './row.js';
 export type { OptionRow, OptionTable, OptionsOf, MigrateParamsOf, ParamEntry, ParamType, ValueType } from './row.js';
-export { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf } from './derive.js';
+export { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
 export { renderOptionsDoc } from './doc.js';
 
 /** Options of a migration, named after `virsh migrate`'s (docs/migration-options.md). They are visible to every check. */
@@ -30,4 +30,9 @@ export function migrateParamEntries(options: MigrationOptions): ParamEntry[] {
 /** `domain.migrate3`'s params as the native packer takes them; an unknown key is a TypeError. */
 export function paramsToEntries(params: MigrateParams): ParamEntry[] {
   return migrateParamEntriesOf(migrationOptionTable, params);
+}
+
+/** Throws for a migration option its row cannot carry (type, bounds, choices). */
+export function validateMigrationOptions(options: MigrationOptions): void {
+  validateOptionsOf(migrationOptionTable, options);
 }

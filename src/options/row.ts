@@ -36,6 +36,8 @@ export interface OptionRow {
     /** Bounds of a whole number (`int`/`ullong`), inclusive. */
     readonly min?: number;
     readonly max?: number;
+    /** The values a string or list item may take; anything else is refused before connecting. */
+    readonly choices?: readonly string[];
     /** The command line names a file whose contents are the value (virsh's `--xml`). */
     readonly file?: true;
   };
@@ -53,6 +55,13 @@ export interface OptionRow {
 }
 
 export type OptionTable = Readonly<Record<string, OptionRow>>;
+
+/**
+ * The largest value each whole-number type can carry to its consumer: a C
+ * `int` for libvirt's VIR_TYPED_PARAM_INT, a double that stays exact for
+ * `ullong` (JS numbers). A row's `cli.max` may be lower.
+ */
+export const MAX_OF_TYPE = { int: 2_147_483_647, ullong: Number.MAX_SAFE_INTEGER } as const;
 
 /** What an option becomes, for the docs. */
 export function optionKind(row: OptionRow): 'flag' | 'param' | 'action' {

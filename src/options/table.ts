@@ -10,6 +10,11 @@
  */
 import type { OptionTable } from './row.js';
 
+/** libvirt refuses a bandwidth whose bytes/s overflow QEMU's int64 (QEMU_DOMAIN_MIG_BANDWIDTH_MAX). */
+const QEMU_MAX_BANDWIDTH_MIB = 2 ** 43 - 1; // INT64_MAX / 1 MiB, rounded down
+/** A Node timer holds at most 2^31 - 1 ms; --timeout is one. */
+const MAX_TIMER_S = Math.floor((2 ** 31 - 1) / 1000);
+
 export const migrationOptionTable = {
   /** Live migration: the guest keeps running while its memory is copied (VIR_MIGRATE_LIVE). */
   live: {
@@ -94,7 +99,8 @@ export const migrationOptionTable = {
   },
   /** Compression methods: mt, xbzrle, zlib, zstd (VIR_MIGRATE_PARAM_COMPRESSION). */
   compression: {
-    type: 'string-list', param: 'compression', cli: { flags: '--comp-methods <list>' },
+    type: 'string-list', param: 'compression',
+    cli: { flags: '--comp-methods <list>', choices: ['mt', 'xbzrle', 'zlib', 'zstd'] },
     help: 'comma-separated compression methods (mt, xbzrle, zlib, zstd)', checkFiles: true,
   },
   /** Compression level of the mt method, 0 to 9 (VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL). */
@@ -124,12 +130,12 @@ export const migrationOptionTable = {
   },
   /** Initial CPU throttling, percent (VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL). */
   autoConvergeInitial: {
-    type: 'int', param: 'auto_converge.initial', cli: { flags: '--auto-converge-initial <percent>', min: 0 },
+    type: 'int', param: 'auto_converge.initial', cli: { flags: '--auto-converge-initial <percent>', min: 0, max: 100 },
     help: 'initial CPU throttling rate', checkFiles: true,
   },
   /** Throttling increment, percent (VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT). */
   autoConvergeIncrement: {
-    type: 'int', param: 'auto_converge.increment', cli: { flags: '--auto-converge-increment <percent>', min: 0 },
+    type: 'int', param: 'auto_converge.increment', cli: { flags: '--auto-converge-increment <percent>', min: 0, max: 100 },
     help: 'throttling increment', checkFiles: true,
   },
   /** Allow switching to post-copy (VIR_MIGRATE_POSTCOPY). */
@@ -139,7 +145,7 @@ export const migrationOptionTable = {
   },
   /** Bandwidth limit of the post-copy phase, MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY). */
   bandwidthPostcopy: {
-    type: 'ullong', param: 'bandwidth.postcopy', cli: { flags: '--postcopy-bandwidth <MiB/s>', min: 1 },
+    type: 'ullong', param: 'bandwidth.postcopy', cli: { flags: '--postcopy-bandwidth <MiB/s>', min: 1, max: QEMU_MAX_BANDWIDTH_MIB },
     help: 'post-copy bandwidth limit in MiB/s', checkFiles: true,
   },
   /** Abort on soft errors during the migration, e.g. I/O errors (VIR_MIGRATE_ABORT_ON_ERROR). */
@@ -180,7 +186,7 @@ export const migrationOptionTable = {
   },
   /** Bandwidth limit, MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH). */
   bandwidth: {
-    type: 'ullong', param: 'bandwidth', cli: { flags: '--bandwidth <MiB/s>', min: 1 },
+    type: 'ullong', param: 'bandwidth', cli: { flags: '--bandwidth <MiB/s>', min: 1, max: QEMU_MAX_BANDWIDTH_MIB },
     help: 'migration bandwidth limit in MiB/s', checkFiles: true,
   },
   /** Several connections for the memory stream (VIR_MIGRATE_PARALLEL). */
@@ -218,7 +224,7 @@ export const migrationOptionTable = {
   /** virsh --timeout: `pmc migrate` suspends the guest when a live migration runs longer, in s. */
   timeout: {
     type: 'int', action: 'pmc migrate suspends the guest once the live migration has run this long',
-    cliOnly: true, cli: { flags: '--timeout <seconds>', min: 1 },
+    cliOnly: true, cli: { flags: '--timeout <seconds>', min: 1, max: MAX_TIMER_S },
     help: 'suspend the guest when a live migration runs longer than this', needs: ['live'],
   },
   /** virsh --timeout-suspend: the --timeout action made explicit (it is the default). */

@@ -17,8 +17,15 @@ export function nativeFactSpecs(): NativeFactSpec[] {
 
 // ---- the facts native checks read, fetched through the run's Facts ----
 
+/**
+ * Text as XML character data. Characters XML 1.0 cannot carry at all (C0
+ * controls but tab and newlines, lone surrogates, U+FFFE/U+FFFF), e.g. in a
+ * --dname, become U+FFFD: escaping them would still make `$options` unparseable.
+ */
 function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    .replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /**

@@ -1,7 +1,11 @@
 /** The options of a run: a migration's, plus which checks run and how. */
+import { validateMigrationOptions } from '../options/index.js';
 import type { CheckFile } from './check-file.js';
 import type { Plugin } from './plugin.js';
 import type { CheckDefinition, MigrationOptions, MigrationProgress } from './types.js';
+
+/** The longest per-check timeout: the JS checks' timers hold at most 2^31 - 1 ms. */
+export const MAX_CHECK_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Options of a check run (`checkPMC`) and of `migratePMC`. */
 export interface RunOptions extends MigrationOptions {
@@ -29,8 +33,12 @@ export interface RunOptions extends MigrationOptions {
 
 /** Throws for options of the wrong kind, before anything runs. */
 export function validateRunOptions(options: RunOptions): void {
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new RangeError('timeoutMs must be a positive whole number of milliseconds');
+  validateMigrationOptions(options);
+  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0 && options.timeoutMs <= MAX_CHECK_TIMEOUT_MS)) {
+    throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`);
+  }
+  if (options.progressIntervalMs !== undefined && !(Number.isInteger(options.progressIntervalMs) && options.progressIntervalMs > 0 && options.progressIntervalMs <= MAX_CHECK_TIMEOUT_MS)) {
+    throw new RangeError(`progressIntervalMs must be a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError('signal must be an AbortSignal');
