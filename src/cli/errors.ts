@@ -14,14 +14,35 @@ export function debugRequested(argv: readonly string[] = process.argv): boolean 
   return argv.includes('--debug');
 }
 
+/** With --json, errors are JSON on stdout too, so a script reading stdout learns why it is empty of a report. */
+export function jsonRequested(argv: readonly string[] = process.argv): boolean {
+  return argv.includes('--json');
+}
+
+/** The JSON error of `--json` runs: `{version: 1, error: {code, message}}` on one line. */
+function writeJsonError(code: string, message: string): void {
+  process.stdout.write(`${JSON.stringify({ version: 1, error: { code, message } })}\n`);
+}
+
+/**
+ * How commander's own errors (unknown options, bad values) are printed: the
+ * one escaped line every pmc error is, its suggestion joined in, and with
+ * --json the JSON error on stdout as well.
+ */
+export function commanderError(text: string, write: (s: string) => void): void {
+  const line = oneLine(text).replace(/^error: /, '');
+  write(`pmc: error: ${printable(line)}\n`);
+  if (jsonRequested()) writeJsonError('ERR_PMC_USAGE', line);
+}
+
 /** libvirt messages can span lines (e.g. a QEMU error); the operator gets one. */
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** Prints the error the way virsh does (one line, `error:` prefix) and returns the exit code. */
-export function reportFatal(error: unknown, debug = debugRequested()): number {
-  if (error instanceof CommanderError) return error.exitCode; // commander already said it
+export function reportFatal(error: unknown, debug = debugRequested(), json = jsonRequested()): number {
+  if (error instanceof CommanderError) return error.exitCode; // commander already said it (commanderError)
   let message: string;
   let exitCode: number = ExitCode.error;
   if (error instanceof CliError) {
@@ -35,6 +56,10 @@ export function reportFatal(error: unknown, debug = debugRequested()): number {
     message = String(error);
   }
   process.stderr.write(`pmc: error: ${printable(oneLine(message))}\n`);
+  if (json) {
+    const code = (error as { code?: unknown } | null)?.code;
+    writeJsonError(typeof code === 'string' ? code : 'ERR_PMC', oneLine(message));
+  }
   if (debug) {
     let current: unknown = error;
     while (current instanceof Error) {

@@ -11,8 +11,7 @@ import { registerChecks } from './commands/checks.js';
 import { registerDemo } from './commands/demo.js';
 import { labCommand } from './commands/lab.js';
 import { registerMigrate } from './commands/migrate.js';
-import { debugOption, reportFatal } from './errors.js';
-import { printable } from './style.js';
+import { commanderError, debugOption, reportFatal } from './errors.js';
 
 /** The package's own version: read from its package.json, so it cannot drift. */
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,10 +22,6 @@ const program = new Command('pmc')
   .option('-c, --connect <uri>', 'source hypervisor connection URI (default: LIBVIRT_DEFAULT_URI, else libvirt\'s default)')
   .addOption(debugOption())
   .enablePositionalOptions()
-  // Every error is one line that starts the same way, whoever detects it
-  // (commander or us); commander's suggestion joins it, and the argument it
-  // echoes cannot break the line or reach the terminal raw.
-  .configureOutput({ outputError: (text, write) => write(`pmc: ${printable(text.trim().replace(/\n+/g, ' '))}\n`) })
   .showSuggestionAfterError(true)
   .addHelpText(
     'after',
@@ -57,6 +52,14 @@ registerCheck(program);
 registerChecks(program);
 registerDemo(program);
 program.addCommand(labCommand());
+
+// Every error is one line that starts the same way, whoever detects it
+// (commander or us), on every command (pmc lab is built apart and inherits nothing).
+function configureErrors(command: Command): void {
+  command.configureOutput({ outputError: commanderError });
+  command.commands.forEach(configureErrors);
+}
+configureErrors(program);
 
 try {
   await program.parseAsync(process.argv);

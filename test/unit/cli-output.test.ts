@@ -66,9 +66,30 @@ describe('pmc output', () => {
     expect(text).toContain('vm\\x1b]0;title\\x07');
   });
 
+  it('escapes control characters in the descriptions pmc checks lists', async () => {
+    // C1 controls are legal XML 1.0 characters: a check file can carry CSI (U+009B).
+    const dir = mkdtempSync(path.join(tmpdir(), 'pmc-c1-'));
+    const file = path.join(dir, 'c1.xml');
+    writeFileSync(file, '<checks><check name="site.c1" severity="info"><description>ok&#x9b;2Jgone</description><assert test="true()">m</assert></check></checks>');
+    const { stdout } = await execFileAsync(process.execPath, [pmcMain, 'checks', '--no-color', '--checks-file', file]);
+    expect(stdout).toContain('ok\\x9b2Jgone');
+    expect(stdout).not.toMatch(/[\u0080-\u009f]/);
+  });
+
   it('says an unknown option and its suggestion in one line', async () => {
     const { stderr } = await execFileAsync(process.execPath, [pmcMain, 'migrate', '--liv']).catch((e: { stderr: string }) => e);
     expect(stderr).toBe("pmc: error: unknown option '--liv' (Did you mean --live?)\n");
+  });
+
+  it('with --json, says an error as JSON on stdout too, exit code unchanged', async () => {
+    for (const args of [['check', '--json', '--bogus'], ['-c', 'test:///default', 'check', '--json', 'nope', 'test:///default']]) {
+      const failed = await execFileAsync(process.execPath, [pmcMain, ...args]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+      expect('code' in failed && failed.code).toBe(1);
+      const json = JSON.parse(failed.stdout) as { version: number; error: { code: string; message: string } };
+      expect(json.version).toBe(1);
+      expect(json.error.code).toMatch(/^ERR_PMC_(USAGE|CLI)$/);
+      expect(failed.stderr).toBe(`pmc: error: ${json.error.message}\n`);
+    }
   });
 
   it('prints its version with --version and -V', async () => {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { listChecks } from '../../api.js';
 import type { CheckListing } from '../../pmc/listing.js';
 import { addExternalCheckOptions, loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
-import { styleFor } from '../style.js';
+import { printable, styleFor } from '../style.js';
 
 /** A listing as `--json` prints it: every field present, null when the check has none. */
 function jsonRow(c: CheckListing) {
@@ -52,9 +52,10 @@ Examples:
       const nameWidth = Math.max(...checks.map((c) => c.name.length));
       const originWidth = Math.max(7, ...checks.map((c) => c.origin.length));
       const lines = checks.map((c) => {
-        const head = `${style.bold(c.name.padEnd(nameWidth))}  ${c.severity.padEnd(8)}  ${c.origin.padEnd(originWidth)}  ${c.description}`;
+        // Descriptions and anchors of check files and plugins are outside text: escaped.
+        const head = `${style.bold(c.name.padEnd(nameWidth))}  ${c.severity.padEnd(8)}  ${printable(c.origin).padEnd(originWidth)}  ${printable(c.description)}`;
         const indent = ' '.repeat(nameWidth + 2 + 8 + 2 + originWidth + 2);
-        return c.anchor ? `${head}\n${indent}${style.dim(`anchor: ${c.anchor}${c.line !== undefined ? `:${c.line}` : ''}`)}` : head;
+        return c.anchor ? `${head}\n${indent}${style.dim(`anchor: ${printable(c.anchor)}${c.line !== undefined ? `:${c.line}` : ''}`)}` : head;
       });
       process.stdout.write(`${lines.join('\n')}\n${checks.length} checks.\n`);
     });
