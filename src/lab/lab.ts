@@ -147,7 +147,7 @@ function layoutOf(options: LabOptions): { lab: LabLayout; state: LabState | null
 }
 
 async function closeAll(conns: (Connection | undefined)[]): Promise<void> {
-  await Promise.all(conns.map((c) => c?.close()));
+  await Promise.all(conns.filter((c): c is Connection => c !== undefined).map((c) => c.close()));
 }
 
 /**
@@ -289,7 +289,7 @@ export async function labDown(options: LabOptions = {}): Promise<void> {
   const { lab, state } = layoutOf(options);
   if (state) {
     // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
-    const starts = await Promise.allSettled(
+    await Promise.allSettled(
       lab.hosts.map(async (host, i) => {
         const recorded = state.hosts[i];
         if (!recorded) return;

@@ -1,5 +1,5 @@
 /** The migration option table and its derivations, bound to the real table. */
-import { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
+import { flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
 import type { MigrateParamsOf, OptionsOf, ParamEntry } from './row.js';
 import { migrationOptionTable } from './table.js';
 

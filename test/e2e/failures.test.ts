@@ -26,7 +26,7 @@ describe('failed migrations', () => {
       const dom = await h1.lookupDomainByName(LAB_VM);
       expect(impostor.uuid).not.toBe(dom.uuid);
       await expect(dom.migrate3(h2, to2, LIVE)).rejects.toBeInstanceOf(LibvirtError);
-      expect(await (await h2.lookupDomainByName(LAB_VM)).uuid).toBe(impostor.uuid);
+      expect((await h2.lookupDomainByName(LAB_VM)).uuid).toBe(impostor.uuid);
     } finally {
       await impostor.destroy();
     }

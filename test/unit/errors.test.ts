@@ -155,7 +155,7 @@ describe('one error hierarchy', () => {
     }
     const load = await loadCheckFile('/nonexistent/checks.xml').catch((e: unknown) => e);
     const cli = new CliError('bad input', 2);
-    const cases: [unknown, Function, string][] = [
+    const cases: [unknown, abstract new (...args: never[]) => Error, string][] = [
       [libvirt, LibvirtError, 'VIR_ERR_NO_DOMAIN'],
       [xml, XmlError, 'ERR_PMC_XML_PARSE'],
       [load, CheckLoadError, 'ERR_PMC_CHECKS_NOT_FOUND'],

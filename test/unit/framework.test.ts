@@ -84,7 +84,7 @@ describe('the check framework on the test driver', () => {
       }),
       check('test.rejects', () => Promise.reject(new Error('async boom'))),
       check('test.non-error', () => {
-        throw 'a string'; // eslint-disable-line no-throw-literal
+        throw 'a string';
       }),
       check('test.junk', () => 42 as never),
       check('test.bad-status', () => ({ status: 'maybe' }) as never),
