@@ -9,14 +9,19 @@ import { buildSanitizedNativeTests, nativeTestProgram, type NativeTestProgram } 
 // Measured on 2 shared cores: a fresh build 10-30 s, the three runs ~6 s.
 const tsanOptions = 'halt_on_error=1 exitcode=66';
 
-function runSanitized(name: NativeTestProgram, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
+function runSanitized(
+  name: NativeTestProgram,
+  args: string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(nativeTestProgram(name, 'thread'), args, {
     encoding: 'utf8',
     timeout: 30_000,
     env: { ...process.env, TSAN_OPTIONS: tsanOptions },
   });
   expect(run.error, `${name} did not run to its end`).toBeUndefined();
-  expect(run.stderr, `ThreadSanitizer reported on ${name}`).not.toMatch(/WARNING: ThreadSanitizer|ERROR: ThreadSanitizer/);
+  expect(run.stderr, `ThreadSanitizer reported on ${name}`).not.toMatch(
+    /WARNING: ThreadSanitizer|ERROR: ThreadSanitizer/,
+  );
   expect(run.status, `${name} exited ${run.status}:\n${run.stdout}${run.stderr}`).toBe(0);
   return run;
 }
