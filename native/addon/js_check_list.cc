@@ -32,7 +32,8 @@ CheckListData::CheckListData() : list_(virPMCCheckListNew()) {}
 
 // The last holder is the JS object or a run that outlived it, after its end.
 CheckListData::~CheckListData() {
-  ForgetNativeRefs(nativeRefs_);
+  // A worker that reaches one of its native checks later finds nothing.
+  checks::NativeCheckRefs::Global().Forget(nativeRefs_);
   virPMCCheckListFree(list_);
 }
 

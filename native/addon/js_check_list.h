@@ -13,6 +13,7 @@
 
 #include "check_file.h"
 #include "guarded_tsfn.h"
+#include "native_check_refs.h"
 #include "plugin_loader.h"
 #include "pmc.h"
 #include "run_facts.h"
@@ -25,21 +26,6 @@ struct CheckListData;
 struct JsCheck {
   CheckListData* data;
   uint32_t index;
-};
-
-// Native checks (XML check files, plugins) run in C on the runner's worker
-// threads. Their opaques are ids in a registry that holds what they read (see
-// js_check_list_add_native.cc), never pointers into the list: a worker may reach its
-// check after a timeout or a cancel decided it and the list was freed.
-struct XmlRef {
-  std::shared_ptr<const checks::CheckFile> file;
-  checks::XmlCheck* check;
-  std::shared_ptr<const checks::RunFacts> facts;
-};
-struct PluginRef {
-  std::shared_ptr<const checks::Plugin> plugin;
-  virPMCCheckPtr check;
-  std::shared_ptr<const checks::RunFacts> facts;
 };
 
 struct CheckListData : std::enable_shared_from_this<CheckListData> {
@@ -59,7 +45,10 @@ struct CheckListData : std::enable_shared_from_this<CheckListData> {
   std::deque<virPMCCheck> checks_;     // stable addresses for the list's pointers
   std::deque<std::string> strings_;    // names, descriptions, origins
   std::deque<JsCheck> jsChecks_;
-  std::vector<uintptr_t> nativeRefs_;  // this list's ids in the registry of native checks
+  // This list's native checks' ids in checks::NativeCheckRefs::Global(), their
+  // opaques (never pointers into the list: a worker may reach its check after a
+  // timeout or a cancel decided it and the list was freed).
+  std::vector<uintptr_t> nativeRefs_;
   // Written by setFacts before a run, read by native checks during it.
   std::shared_ptr<checks::RunFacts> facts_ = std::make_shared<checks::RunFacts>();
 
@@ -71,10 +60,6 @@ struct CheckListData : std::enable_shared_from_this<CheckListData> {
   GuardedTsfn dispatcher_;
   bool running_ = false;
 };
-
-// Removes a list's native checks from the registry (from ~CheckListData): a
-// worker that reaches one of them later finds nothing and reads no freed memory.
-void ForgetNativeRefs(const std::vector<uintptr_t>& ids);
 
 class CheckList : public Napi::ObjectWrap<CheckList> {
  public:

@@ -7,43 +7,26 @@
 #include "external_checks.h"
 #include "pmc_last_error.h"
 
-#include <unordered_map>
-
 namespace pmc {
 
 namespace {
 
-// The registry of native checks' references, by id. A worker copies what it
-// needs under this lock, so it either finds its check's references (and then
-// holds them for the call) or nothing, if the list is gone.
-struct NativeRef {
-  XmlRef xml;        // xml.check set for an XML check
-  PluginRef plugin;  // plugin.check set for a plugin check
-};
-std::mutex g_refsMutex;
-std::unordered_map<uintptr_t, NativeRef> g_refs;
-uintptr_t g_nextRef = 1;
+using checks::NativeCheckRef;
+using checks::NativeCheckRefs;
 
-void* Register(CheckListData& data, NativeRef ref) {
-  std::lock_guard<std::mutex> lock(g_refsMutex);
-  uintptr_t id = g_nextRef++;
-  g_refs.emplace(id, std::move(ref));
+void* Register(CheckListData& data, NativeCheckRef ref) {
+  uintptr_t id = NativeCheckRefs::Global().Register(std::move(ref));
   data.nativeRefs_.push_back(id);
   return reinterpret_cast<void*>(id);
 }
 
 void Unregister(CheckListData& data, void* opaque) {
-  std::lock_guard<std::mutex> lock(g_refsMutex);
-  g_refs.erase(reinterpret_cast<uintptr_t>(opaque));
+  NativeCheckRefs::Global().Forget(reinterpret_cast<uintptr_t>(opaque));
   data.nativeRefs_.pop_back();
 }
 
-bool Lookup(void* opaque, NativeRef* out) {
-  std::lock_guard<std::mutex> lock(g_refsMutex);
-  auto found = g_refs.find(reinterpret_cast<uintptr_t>(opaque));
-  if (found == g_refs.end()) return false;
-  *out = found->second;
-  return true;
+bool Lookup(void* opaque, NativeCheckRef* out) {
+  return NativeCheckRefs::Global().Lookup(reinterpret_cast<uintptr_t>(opaque), out);
 }
 
 int ListGone(virPMCResultPtr result) {
@@ -53,11 +36,6 @@ int ListGone(virPMCResultPtr result) {
 }
 
 }  // namespace
-
-void ForgetNativeRefs(const std::vector<uintptr_t>& ids) {
-  std::lock_guard<std::mutex> lock(g_refsMutex);
-  for (uintptr_t id : ids) g_refs.erase(id);
-}
 
 uint32_t CheckList::AddNative(Napi::Env env, virPMCCheck check) {
   if (data_->running_) throw Napi::Error::New(env, "a running check list cannot change");
@@ -82,7 +60,7 @@ Napi::Value CheckList::AddXml(const Napi::CallbackInfo& info) {
   checks::XmlCheck* check = file->checks[which].get();
   data_->strings_.push_back(OptionalStringArg(info, 2, "origin"));
   const char* origin = data_->strings_.back().empty() ? "xml" : data_->strings_.back().c_str();
-  void* opaque = Register(*data_, NativeRef{XmlRef{file, check, data_->facts_}, {}});
+  void* opaque = Register(*data_, NativeCheckRef{checks::XmlRef{file, check, data_->facts_}, {}});
   virPMCCheck c{check->name.c_str(), check->description.c_str(), check->severity, RunXmlCheck, opaque,
                 VIR_PMC_CHECK_BLOCKING, origin};
   try {
@@ -102,7 +80,7 @@ Napi::Value CheckList::AddPlugin(const Napi::CallbackInfo& info) {
   const checks::PluginCheck& pc = plugin->checks[which];
   data_->strings_.push_back("plugin:" + plugin->name);
   const char* origin = data_->strings_.back().c_str();
-  void* opaque = Register(*data_, NativeRef{{}, PluginRef{plugin, pc.check, data_->facts_}});
+  void* opaque = Register(*data_, NativeCheckRef{{}, checks::PluginRef{plugin, pc.check, data_->facts_}});
   // Always BLOCKING, whatever the plugin's flags say: a check on the runner's
   // own thread is out of reach of the timeout and of a cancel, so one that
   // never returns would hang the run. On a worker it is timed out and
@@ -143,7 +121,7 @@ Napi::Value CheckList::SetFacts(const Napi::CallbackInfo& info) {
 int CheckList::RunXmlCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {
   // Copied under the registry's lock and held for the call: a check abandoned
   // after a timeout may outlive the list.
-  NativeRef ref;
+  NativeCheckRef ref;
   if (!Lookup(opaque, &ref)) return ListGone(result);
   checks::CheckOutcome outcome = checks::RunXmlCheck(*ref.xml.check, *ref.xml.facts);
   virPMCResultSet(result, outcome.status, outcome.message.c_str(),
@@ -155,7 +133,7 @@ int CheckList::RunXmlCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResu
 int CheckList::RunPluginCheck(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result) {
   // Held for the call: a plugin check abandoned after a timeout may still
   // call host->fact after the list is gone.
-  NativeRef ref;
+  NativeCheckRef ref;
   if (!Lookup(opaque, &ref)) return ListGone(result);
   std::shared_ptr<const checks::RunFacts> facts = ref.plugin.facts;
   virPMCCheckPtr check = ref.plugin.check;

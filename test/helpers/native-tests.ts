@@ -1,9 +1,11 @@
 /**
- * Builds the C/C++ test programs of test/native (pmc_test, xpath_threads) into
- * build-tests/, which git ignores: plain cmake on CMakeLists.txt with
- * PMC_BUILD_TESTS=ON, linking the same static libraries (pmc_c, pmc_cxx) as the
- * addon. Not part of a package install. Used as vitest globalSetup; cmake
- * rebuilds only what changed.
+ * Builds the C/C++ test programs of test/native (pmc_test, xpath_threads,
+ * native_check_refs_threads) into build-tests/, which git ignores: plain cmake
+ * on CMakeLists.txt with PMC_BUILD_TESTS=ON, linking the same static libraries
+ * (pmc_c, pmc_cxx) as the addon. Not part of a package install. Used as vitest
+ * globalSetup; cmake rebuilds only what changed. `buildSanitizedNativeTests`
+ * builds the same programs with a sanitizer into their own directory
+ * (build-tests-tsan/, also ignored), for test/unit/native-tsan.test.ts only.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -12,15 +14,33 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const nativeTestsBuildDir = path.join(root, 'build-tests');
 
-export function nativeTestProgram(name: 'pmc_test' | 'xpath_threads'): string {
-  return path.join(nativeTestsBuildDir, name);
+export const nativeTestPrograms = ['pmc_test', 'xpath_threads', 'native_check_refs_threads'] as const;
+export type NativeTestProgram = (typeof nativeTestPrograms)[number];
+export type Sanitizer = 'thread';
+
+function buildDir(sanitizer?: Sanitizer): string {
+  return sanitizer === undefined ? nativeTestsBuildDir : path.join(root, 'build-tests-tsan');
+}
+
+export function nativeTestProgram(name: NativeTestProgram, sanitizer?: Sanitizer): string {
+  return path.join(buildDir(sanitizer), name);
+}
+
+function build(dir: string, buildType: string, extra: string[]): void {
+  execFileSync('cmake', ['-S', root, '-B', dir, '-DPMC_BUILD_TESTS=ON', `-DCMAKE_BUILD_TYPE=${buildType}`, ...extra], {
+    stdio: 'ignore',
+  });
+  execFileSync('cmake', ['--build', dir, '-j', '2', '--target', ...nativeTestPrograms], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 export function buildNativeTests(): void {
-  execFileSync('cmake', ['-S', root, '-B', nativeTestsBuildDir, '-DPMC_BUILD_TESTS=ON', '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'ignore' });
-  execFileSync('cmake', ['--build', nativeTestsBuildDir, '-j', '2', '--target', 'pmc_test', 'xpath_threads'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  build(nativeTestsBuildDir, 'Release', []);
+}
+
+export function buildSanitizedNativeTests(sanitizer: Sanitizer): void {
+  build(buildDir(sanitizer), 'RelWithDebInfo', [`-DPMC_SANITIZE=${sanitizer}`]);
 }
 
 export default function setup(): void {
