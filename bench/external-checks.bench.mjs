@@ -11,31 +11,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection, loadCheckFile, loadPlugin } from '../dist/index.js';
+import { typicalDomainXml } from './typical-domain.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 200;
 
-const disks = Array.from(
-  { length: 4 },
-  (_, i) => `<disk type="file" device="disk"><driver name="qemu" type="qcow2"/>
-      <source file="/var/lib/libvirt/images/vm1-${i}.qcow2"/><target dev="vd${'abcd'[i]}" bus="virtio"/></disk>`,
-).join('\n    ');
-// The typical domain of bench/xpath.bench.mjs, as a test-driver guest.
-const domainXml = `<domain type="test">
-  <name>bench-vm</name><uuid>4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0aff</uuid>
-  <memory unit="KiB">8388608</memory><currentMemory unit="KiB">8388608</currentMemory>
-  <vcpu placement="static">4</vcpu>
-  <os><type arch="x86_64">hvm</type><boot dev="hd"/></os>
-  <features><acpi/><apic/></features>
-  <devices>
-    ${disks}
-    <interface type="network"><mac address="52:54:00:aa:bb:cc"/><source network="default"/><model type="virtio"/></interface>
-    <serial type="pty"><target port="0"/></serial>
-    <graphics type="vnc" port="-1" autoport="yes"/>
-    <video><model type="virtio" heads="1"/></video>
-    <memballoon model="virtio"/>
-  </devices>
-</domain>`;
+// The typical domain, as a test-driver guest.
+const domainXml = typicalDomainXml({
+  type: 'test',
+  name: 'bench-vm',
+  uuid: '4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0aff',
+  network: 'default',
+});
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'pmc-bench-'));

@@ -221,29 +221,35 @@ Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
   ConnHandle conn = Retain();                  \
   if (!conn) return RejectClosed(env);
 
+Napi::Value Connection::StringCall(const Napi::CallbackInfo& info, const char* what, char* (*fn)(virConnectPtr)) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), what, [conn, fn](Data& out) { return StringResult(fn(conn.get()), out); });
+}
+
+Napi::Value Connection::VersionCall(const Napi::CallbackInfo& info, const char* what,
+                                    int (*fn)(virConnectPtr, unsigned long*)) {
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), what, [conn, fn](Data& out) {
+    unsigned long version = 0;
+    if (fn(conn.get(), &version) < 0) return false;
+    out = Data::Number(static_cast<double>(version));
+    return true;
+  });
+}
+
 Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) {
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not tell whether the connection is alive", [conn](Data& out) {
-    int alive = virConnectIsAlive(conn.get());
-    out = Data::Bool(alive == 1);
-    return alive >= 0;
+    return BoolResult(virConnectIsAlive(conn.get()), out);
   });
 }
 
 Napi::Value Connection::GetHostname(const Napi::CallbackInfo& info) {
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not get the hostname", [conn](Data& out) {
-    out = Data::TakeString(virConnectGetHostname(conn.get()));
-    return out.kind != Data::Kind::Null;
-  });
+  return StringCall(info, "could not get the hostname", virConnectGetHostname);
 }
 
 Napi::Value Connection::GetURI(const Napi::CallbackInfo& info) {
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not get the URI", [conn](Data& out) {
-    out = Data::TakeString(virConnectGetURI(conn.get()));
-    return out.kind != Data::Kind::Null;
-  });
+  return StringCall(info, "could not get the URI", virConnectGetURI);
 }
 
 Napi::Value Connection::GetType(const Napi::CallbackInfo& info) {
@@ -257,31 +263,15 @@ Napi::Value Connection::GetType(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Connection::GetVersion(const Napi::CallbackInfo& info) {
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not get the hypervisor version", [conn](Data& out) {
-    unsigned long version = 0;
-    if (virConnectGetVersion(conn.get(), &version) < 0) return false;
-    out = Data::Number(static_cast<double>(version));
-    return true;
-  });
+  return VersionCall(info, "could not get the hypervisor version", virConnectGetVersion);
 }
 
 Napi::Value Connection::GetLibVersion(const Napi::CallbackInfo& info) {
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not get the libvirt version", [conn](Data& out) {
-    unsigned long version = 0;
-    if (virConnectGetLibVersion(conn.get(), &version) < 0) return false;
-    out = Data::Number(static_cast<double>(version));
-    return true;
-  });
+  return VersionCall(info, "could not get the libvirt version", virConnectGetLibVersion);
 }
 
 Napi::Value Connection::GetCapabilities(const Napi::CallbackInfo& info) {
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not get the capabilities", [conn](Data& out) {
-    out = Data::TakeString(virConnectGetCapabilities(conn.get()));
-    return out.kind != Data::Kind::Null;
-  });
+  return StringCall(info, "could not get the capabilities", virConnectGetCapabilities);
 }
 
 Napi::Value Connection::GetDomainCapabilities(const Napi::CallbackInfo& info) {
@@ -293,9 +283,8 @@ Napi::Value Connection::GetDomainCapabilities(const Napi::CallbackInfo& info) {
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not get the domain capabilities",
               [conn, emulator, arch, machine, virttype, flags](Data& out) {
-                out = Data::TakeString(virConnectGetDomainCapabilities(
-                    conn.get(), OrNull(emulator), OrNull(arch), OrNull(machine), OrNull(virttype), flags));
-                return out.kind != Data::Kind::Null;
+                return StringResult(virConnectGetDomainCapabilities(
+                    conn.get(), OrNull(emulator), OrNull(arch), OrNull(machine), OrNull(virttype), flags), out);
               });
 }
 
@@ -411,10 +400,9 @@ Napi::Value Connection::BaselineHypervisorCPU(const Napi::CallbackInfo& info) {
               [conn, emulator, arch, machine, virttype, xmls, flags](Data& out) {
                 std::vector<const char*> ptrs;
                 for (const auto& x : xmls) ptrs.push_back(x.c_str());
-                out = Data::TakeString(virConnectBaselineHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch),
+                return StringResult(virConnectBaselineHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch),
                                                                        OrNull(machine), OrNull(virttype), ptrs.data(),
-                                                                       ptrs.size(), flags));
-                return out.kind != Data::Kind::Null;
+                                                                       ptrs.size(), flags), out);
               });
 }
 
@@ -489,11 +477,7 @@ Napi::Value Connection::LookupNetworkByName(const Napi::CallbackInfo& info) {
   std::string name = StringArg(info, 0, "name");
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not find the network", [conn, name](Data& out) {
-    virNetworkPtr net = virNetworkLookupByName(conn.get(), name.c_str());
-    if (net == nullptr) return false;
-    bool ok = DescribeNetwork(net, out);
-    virNetworkFree(net);
-    return ok;
+    return DescribeAndFree(virNetworkLookupByName(conn.get(), name.c_str()), DescribeNetwork, virNetworkFree, out);
   });
 }
 
@@ -503,17 +487,7 @@ Napi::Value Connection::ListAllNetworks(const Napi::CallbackInfo& info) {
   return Call(info.Env(), "could not list the networks", [conn, flags](Data& out) {
     virNetworkPtr* nets = nullptr;
     int n = virConnectListAllNetworks(conn.get(), &nets, flags);
-    if (n < 0) return false;
-    bool ok = true;
-    out = Data::Array();
-    for (int i = 0; i < n; i++) {
-      Data one;
-      if (ok && !DescribeNetwork(nets[i], one)) ok = false;
-      if (ok) out.Push(std::move(one));
-      virNetworkFree(nets[i]);
-    }
-    free(nets);
-    return ok;
+    return DescribeAllAndFree(nets, n, DescribeNetwork, virNetworkFree, out);
   });
 }
 
@@ -521,11 +495,7 @@ Napi::Value Connection::LookupStorageVolByPath(const Napi::CallbackInfo& info) {
   std::string path = StringArg(info, 0, "path");
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not find the storage volume", [conn, path](Data& out) {
-    virStorageVolPtr vol = virStorageVolLookupByPath(conn.get(), path.c_str());
-    if (vol == nullptr) return false;
-    bool ok = DescribeVolume(vol, out);
-    virStorageVolFree(vol);
-    return ok;
+    return DescribeAndFree(virStorageVolLookupByPath(conn.get(), path.c_str()), DescribeVolume, virStorageVolFree, out);
   });
 }
 
@@ -535,17 +505,7 @@ Napi::Value Connection::ListAllStoragePools(const Napi::CallbackInfo& info) {
   return Call(info.Env(), "could not list the storage pools", [conn, flags](Data& out) {
     virStoragePoolPtr* pools = nullptr;
     int n = virConnectListAllStoragePools(conn.get(), &pools, flags);
-    if (n < 0) return false;
-    bool ok = true;
-    out = Data::Array();
-    for (int i = 0; i < n; i++) {
-      Data one;
-      if (ok && !DescribePool(pools[i], one)) ok = false;
-      if (ok) out.Push(std::move(one));
-      virStoragePoolFree(pools[i]);
-    }
-    free(pools);
-    return ok;
+    return DescribeAllAndFree(pools, n, DescribePool, virStoragePoolFree, out);
   });
 }
 
@@ -577,10 +537,7 @@ Napi::Value Connection::CreateStorageVolume(const Napi::CallbackInfo& info) {
     if (pool == nullptr) return false;
     virStorageVolPtr vol = virStorageVolCreateXML(pool, xml.c_str(), 0);
     virStoragePoolFree(pool);
-    if (vol == nullptr) return false;
-    bool ok = DescribeVolume(vol, out);
-    virStorageVolFree(vol);
-    return ok;
+    return DescribeAndFree(vol, DescribeVolume, virStorageVolFree, out);
   });
 }
 
@@ -600,11 +557,7 @@ Napi::Value Connection::LookupSecretByUUID(const Napi::CallbackInfo& info) {
   std::string uuid = StringArg(info, 0, "uuid");
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not find the secret", [conn, uuid](Data& out) {
-    virSecretPtr secret = virSecretLookupByUUIDString(conn.get(), uuid.c_str());
-    if (secret == nullptr) return false;
-    bool ok = DescribeSecret(secret, out);
-    virSecretFree(secret);
-    return ok;
+    return DescribeAndFree(virSecretLookupByUUIDString(conn.get(), uuid.c_str()), DescribeSecret, virSecretFree, out);
   });
 }
 
@@ -613,11 +566,7 @@ Napi::Value Connection::LookupSecretByUsage(const Napi::CallbackInfo& info) {
   std::string usageID = StringArg(info, 1, "usageID");
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not find the secret", [conn, usageType, usageID](Data& out) {
-    virSecretPtr secret = virSecretLookupByUsage(conn.get(), usageType, usageID.c_str());
-    if (secret == nullptr) return false;
-    bool ok = DescribeSecret(secret, out);
-    virSecretFree(secret);
-    return ok;
+    return DescribeAndFree(virSecretLookupByUsage(conn.get(), usageType, usageID.c_str()), DescribeSecret, virSecretFree, out);
   });
 }
 
@@ -625,11 +574,7 @@ Napi::Value Connection::DefineSecret(const Napi::CallbackInfo& info) {
   std::string xml = StringArg(info, 0, "xml");
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not define the secret", [conn, xml](Data& out) {
-    virSecretPtr secret = virSecretDefineXML(conn.get(), xml.c_str(), 0);
-    if (secret == nullptr) return false;
-    bool ok = DescribeSecret(secret, out);
-    virSecretFree(secret);
-    return ok;
+    return DescribeAndFree(virSecretDefineXML(conn.get(), xml.c_str(), 0), DescribeSecret, virSecretFree, out);
   });
 }
 

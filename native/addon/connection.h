@@ -63,6 +63,10 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   // A rejected promise for a call on a closed connection.
   Napi::Value RejectClosed(Napi::Env env);
+  // A call whose result is a string libvirt allocates.
+  Napi::Value StringCall(const Napi::CallbackInfo& info, const char* what, char* (*fn)(virConnectPtr));
+  // A call whose result is a version number (major * 1,000,000 + minor * 1,000 + release).
+  Napi::Value VersionCall(const Napi::CallbackInfo& info, const char* what, int (*fn)(virConnectPtr, unsigned long*));
   // Wraps domains returned by a call, each keeping this connection alive.
   Napi::Value WrapDomains(Napi::Env env, DomainSlot& slot, bool single);
 

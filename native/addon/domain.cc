@@ -181,27 +181,21 @@ Napi::Value Domain::GetXMLDesc(const Napi::CallbackInfo& info) {
   unsigned int flags = FlagsArg(info, 0);
   PMC_REQUIRE_DOMAIN(info.Env());
   return Call(info.Env(), "could not get the domain XML", [dom, flags](Data& out) {
-    out = Data::TakeString(virDomainGetXMLDesc(dom.get(), flags));
-    return out.kind != Data::Kind::Null;
+    return StringResult(virDomainGetXMLDesc(dom.get(), flags), out);
   });
+}
+
+Napi::Value Domain::BoolCall(const Napi::CallbackInfo& info, const char* what, int (*fn)(virDomainPtr)) {
+  PMC_REQUIRE_DOMAIN(info.Env());
+  return Call(info.Env(), what, [dom, fn](Data& out) { return BoolResult(fn(dom.get()), out); });
 }
 
 Napi::Value Domain::IsActive(const Napi::CallbackInfo& info) {
-  PMC_REQUIRE_DOMAIN(info.Env());
-  return Call(info.Env(), "could not tell whether the domain is active", [dom](Data& out) {
-    int rc = virDomainIsActive(dom.get());
-    out = Data::Bool(rc == 1);
-    return rc >= 0;
-  });
+  return BoolCall(info, "could not tell whether the domain is active", virDomainIsActive);
 }
 
 Napi::Value Domain::IsPersistent(const Napi::CallbackInfo& info) {
-  PMC_REQUIRE_DOMAIN(info.Env());
-  return Call(info.Env(), "could not tell whether the domain is persistent", [dom](Data& out) {
-    int rc = virDomainIsPersistent(dom.get());
-    out = Data::Bool(rc == 1);
-    return rc >= 0;
-  });
+  return BoolCall(info, "could not tell whether the domain is persistent", virDomainIsPersistent);
 }
 
 Napi::Value Domain::SnapshotCount(const Napi::CallbackInfo& info) {

@@ -41,10 +41,35 @@ Napi::Error ToJs(Napi::Env env, const checks::LoadError& e) {
   return error;
 }
 
-Napi::Array Strings(Napi::Env env, const std::vector<std::string>& values) {
-  Napi::Array out = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); i++) out.Set(i, values[i]);
+// Runs a loader; its LoadError becomes the JS error CheckLoadError is made from.
+template <typename Load>
+auto LoadOrThrow(Napi::Env env, Load load) {
+  try {
+    return load();
+  } catch (const checks::LoadError& e) {
+    throw ToJs(env, e);
+  }
+}
+
+// A JS array with one value per item, made by `toJs`.
+template <typename T, typename ToJs>
+Napi::Array ArrayOf(Napi::Env env, const std::vector<T>& items, ToJs toJs) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); i++) out.Set(i, toJs(items[i]));
   return out;
+}
+
+Napi::Array Strings(Napi::Env env, const std::vector<std::string>& values) {
+  return ArrayOf(env, values, [env](const std::string& value) { return Napi::String::New(env, value); });
+}
+
+const char* FactKindName(checks::FactKind kind) {
+  switch (kind) {
+    case checks::FactKind::Xml: return "xml";
+    case checks::FactKind::Number: return "number";
+    case checks::FactKind::String: return "string";
+  }
+  return "string";
 }
 
 }  // namespace
@@ -57,27 +82,21 @@ Napi::Value LoadCheckFileJs(const Napi::CallbackInfo& info) {
   std::string path = StringArg(info, 1, "path");
   std::string schema = StringArg(info, 2, "schema");
   auto maxBytes = static_cast<size_t>(IntegerArg(info, 3, "maxBytes", 1, INT32_MAX));
-  std::shared_ptr<const checks::CheckFile> file;
-  try {
-    file = checks::LoadCheckFile(text, path, schema, maxBytes);
-  } catch (const checks::LoadError& e) {
-    throw ToJs(env, e);
-  }
+  std::shared_ptr<const checks::CheckFile> file =
+      LoadOrThrow(env, [&] { return checks::LoadCheckFile(text, path, schema, maxBytes); });
   Napi::Object out = Napi::Object::New(env);
   out.Set("path", file->path);
   out.Set("variables", Strings(env, file->variables));
-  Napi::Array list = Napi::Array::New(env, file->checks.size());
-  for (size_t i = 0; i < file->checks.size(); i++) {
-    const checks::XmlCheck& c = *file->checks[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("name", c.name);
-    o.Set("severity", SeverityName(c.severity));
-    o.Set("description", c.description);
-    o.Set("line", Napi::Number::New(env, c.line));
-    o.Set("variables", Strings(env, c.variables));
-    list.Set(i, o);
-  }
-  out.Set("checks", list);
+  out.Set("checks", ArrayOf(env, file->checks, [env](const auto& check) {
+            const checks::XmlCheck& c = *check;
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("name", c.name);
+            o.Set("severity", SeverityName(c.severity));
+            o.Set("description", c.description);
+            o.Set("line", Napi::Number::New(env, c.line));
+            o.Set("variables", Strings(env, c.variables));
+            return o;
+          }));
   out.Set("handle", MakeHandle(env, file, kCheckFileTag));
   return out;
 }
@@ -85,47 +104,34 @@ Napi::Value LoadCheckFileJs(const Napi::CallbackInfo& info) {
 Napi::Value LoadPluginJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = StringArg(info, 0, "path");
-  std::shared_ptr<const checks::Plugin> plugin;
-  try {
-    plugin = checks::LoadPlugin(path);
-  } catch (const checks::LoadError& e) {
-    throw ToJs(env, e);
-  }
+  std::shared_ptr<const checks::Plugin> plugin = LoadOrThrow(env, [&] { return checks::LoadPlugin(path); });
   Napi::Object out = Napi::Object::New(env);
   out.Set("path", plugin->path);
   out.Set("name", plugin->name);
   out.Set("version", plugin->version);
   out.Set("description", plugin->description);
   out.Set("facts", Strings(env, plugin->facts));
-  Napi::Array list = Napi::Array::New(env, plugin->checks.size());
-  for (size_t i = 0; i < plugin->checks.size(); i++) {
-    const checks::PluginCheck& c = plugin->checks[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("name", c.name);
-    o.Set("severity", SeverityName(c.check->severity));
-    o.Set("description", c.check->description != nullptr ? c.check->description : "");
-    o.Set("blocking", Napi::Boolean::New(env, (c.check->flags & VIR_PMC_CHECK_BLOCKING) != 0));
-    list.Set(i, o);
-  }
-  out.Set("checks", list);
+  out.Set("checks", ArrayOf(env, plugin->checks, [env](const checks::PluginCheck& c) {
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("name", c.name);
+            o.Set("severity", SeverityName(c.check->severity));
+            o.Set("description", c.check->description != nullptr ? c.check->description : "");
+            o.Set("blocking", Napi::Boolean::New(env, (c.check->flags & VIR_PMC_CHECK_BLOCKING) != 0));
+            return o;
+          }));
   out.Set("handle", MakeHandle(env, plugin, kPluginTag));
   return out;
 }
 
 Napi::Value FactSpecsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const auto& specs = checks::FactSpecs();
-  Napi::Array out = Napi::Array::New(env, specs.size());
-  for (size_t i = 0; i < specs.size(); i++) {
+  return ArrayOf(env, checks::FactSpecs(), [env](const checks::FactSpec& spec) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("name", specs[i].name);
-    o.Set("kind", specs[i].kind == checks::FactKind::Xml      ? "xml"
-                  : specs[i].kind == checks::FactKind::Number ? "number"
-                                                              : "string");
-    o.Set("meaning", specs[i].meaning);
-    out.Set(i, o);
-  }
-  return out;
+    o.Set("name", spec.name);
+    o.Set("kind", FactKindName(spec.kind));
+    o.Set("meaning", spec.meaning);
+    return o;
+  });
 }
 
 std::shared_ptr<const checks::CheckFile> CheckFileOf(Napi::Env env, Napi::Value handle) {

@@ -63,4 +63,17 @@ using CallConvert = std::function<Napi::Value(Napi::Env env, Data& out)>;
 Napi::Promise Call(Napi::Env env, const char* what, CallBody body, CallConvert convert = nullptr,
                    Operation::Thread thread = Operation::Thread::Pool);
 
+// For call bodies: put libvirt's return value in `out` and say whether the
+// call succeeded (when not, libvirt's last error says why).
+// A string libvirt allocated, freed here; nullptr is a failure.
+inline bool StringResult(char* value, Data& out) {
+  out = Data::TakeString(value);
+  return out.kind != Data::Kind::Null;
+}
+// A libvirt yes/no: 1 yes, 0 no, -1 a failure.
+inline bool BoolResult(int rc, Data& out) {
+  out = Data::Bool(rc == 1);
+  return rc >= 0;
+}
+
 }  // namespace pmc

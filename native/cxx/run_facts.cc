@@ -47,17 +47,23 @@ const char* RunFacts::Text(const std::string& name) const {
   return it->second->text.c_str();
 }
 
-xml::Doc RunFacts::Document(const std::string& name, std::string* error) const {
+const RunFacts::Fact* RunFacts::Available(const std::string& name, std::string* error) const {
   auto it = facts_.find(name);
   if (it == facts_.end()) {
     *error = "the fact $" + name + " was not fetched for this run";
     return nullptr;
   }
-  const Fact& fact = *it->second;
-  if (!fact.error.empty()) {
-    *error = "the fact $" + name + " is unavailable: " + fact.error;
+  if (!it->second->error.empty()) {
+    *error = "the fact $" + name + " is unavailable: " + it->second->error;
     return nullptr;
   }
+  return it->second.get();
+}
+
+xml::Doc RunFacts::Document(const std::string& name, std::string* error) const {
+  const Fact* found = Available(name, error);
+  if (found == nullptr) return nullptr;
+  const Fact& fact = *found;
   std::call_once(fact.parsed, [&] {
     try {
       fact.doc = xml::Parse(fact.text, "$" + name);
@@ -70,16 +76,9 @@ xml::Doc RunFacts::Document(const std::string& name, std::string* error) const {
 }
 
 bool RunFacts::Variable(const std::string& name, xml::XPathVariable* out, std::string* error) const {
-  auto it = facts_.find(name);
-  if (it == facts_.end()) {
-    *error = "the fact $" + name + " was not fetched for this run";
-    return false;
-  }
-  const Fact& fact = *it->second;
-  if (!fact.error.empty()) {
-    *error = "the fact $" + name + " is unavailable: " + fact.error;
-    return false;
-  }
+  const Fact* found = Available(name, error);
+  if (found == nullptr) return false;
+  const Fact& fact = *found;
   out->name = name;
   switch (fact.kind) {
     case FactKind::String:

@@ -50,6 +50,9 @@ class RunFacts {
     mutable xml::Doc doc;
     mutable std::string parseError;
   };
+  // The fact, or nullptr with `error` set when it was not fetched or libvirt could not give it.
+  const Fact* Available(const std::string& name, std::string* error) const;
+
   std::map<std::string, std::unique_ptr<Fact>> facts_;
 };
 

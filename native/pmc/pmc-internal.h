@@ -28,6 +28,8 @@ uint64_t virPMCNowNs(void);
  * on a condition variable made by virPMCCondInit. */
 struct timespec virPMCDeadline(uint64_t ns);
 int virPMCCondInit(pthread_cond_t *cond);
+/* Wakes every thread waiting on `cond` under `lock`. */
+void virPMCCondWakeAll(pthread_mutex_t *lock, pthread_cond_t *cond);
 char *virPMCStrdup(const char *s);
 char *virPMCAsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

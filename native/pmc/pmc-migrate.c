@@ -115,9 +115,7 @@ monitorWake(void *opaque)
 {
     virPMCMonitor *m = opaque;
 
-    pthread_mutex_lock(&m->lock);
-    pthread_cond_broadcast(&m->cond);
-    pthread_mutex_unlock(&m->lock);
+    virPMCCondWakeAll(&m->lock, &m->cond);
 }
 
 static void

@@ -4,16 +4,33 @@
 
 #include <string.h>
 
-const char *
-virPMCSeverityName(virPMCSeverity severity)
-{
-    switch (severity) {
-    case VIR_PMC_SEVERITY_CRITICAL: return "critical";
-    case VIR_PMC_SEVERITY_WARNING: return "warning";
-    case VIR_PMC_SEVERITY_INFO: return "info";
+/* The names of an enum whose values run from 0 to `last` without gaps, in
+ * the enum's order (libvirt's VIR_ENUM_IMPL, its to-string half): `func`
+ * returns a value's name, "unknown" for any other value. */
+#define VIR_PMC_ENUM_NAMES(func, type, last, ...) \
+    const char * \
+    func(type value) \
+    { \
+        static const char *const names[] = { __VA_ARGS__ }; \
+        _Static_assert(sizeof(names) / sizeof(names[0]) == (last) + 1, \
+                       "one name per value of " #type); \
+        if ((int)value < 0 || (int)value > (last)) \
+            return "unknown"; \
+        return names[value]; \
     }
-    return "unknown";
-}
+
+VIR_PMC_ENUM_NAMES(virPMCSeverityName, virPMCSeverity, VIR_PMC_SEVERITY_INFO,
+                   "critical", "warning", "info")
+
+VIR_PMC_ENUM_NAMES(virPMCStatusName, virPMCStatus, VIR_PMC_STATUS_SKIPPED,
+                   "pass", "fail", "error", "skipped")
+
+VIR_PMC_ENUM_NAMES(virPMCVerdictName, virPMCVerdict, VIR_PMC_VERDICT_BLOCKED,
+                   "allowed", "allowed-with-warnings", "blocked")
+
+/* libvirt's virDomainState, as virsh spells it. */
+VIR_PMC_ENUM_NAMES(virPMCDomainStateName, int, VIR_DOMAIN_PMSUSPENDED,
+                   "nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended")
 
 int
 virPMCSeverityFromName(const char *name)
@@ -28,43 +45,4 @@ virPMCSeverityFromName(const char *name)
     virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "severity must be critical, warning or info, not %s",
                       name ? name : "NULL");
     return -1;
-}
-
-const char *
-virPMCStatusName(virPMCStatus status)
-{
-    switch (status) {
-    case VIR_PMC_STATUS_PASS: return "pass";
-    case VIR_PMC_STATUS_FAIL: return "fail";
-    case VIR_PMC_STATUS_ERROR: return "error";
-    case VIR_PMC_STATUS_SKIPPED: return "skipped";
-    }
-    return "unknown";
-}
-
-const char *
-virPMCVerdictName(virPMCVerdict verdict)
-{
-    switch (verdict) {
-    case VIR_PMC_VERDICT_ALLOWED: return "allowed";
-    case VIR_PMC_VERDICT_ALLOWED_WITH_WARNINGS: return "allowed-with-warnings";
-    case VIR_PMC_VERDICT_BLOCKED: return "blocked";
-    }
-    return "unknown";
-}
-
-const char *
-virPMCDomainStateName(int state)
-{
-    switch (state) {
-    case VIR_DOMAIN_NOSTATE: return "nostate";
-    case VIR_DOMAIN_RUNNING: return "running";
-    case VIR_DOMAIN_BLOCKED: return "blocked";
-    case VIR_DOMAIN_PAUSED: return "paused";
-    case VIR_DOMAIN_SHUTDOWN: return "shutdown";
-    case VIR_DOMAIN_SHUTOFF: return "shutoff";
-    case VIR_DOMAIN_CRASHED: return "crashed";
-    case VIR_DOMAIN_PMSUSPENDED: return "pmsuspended";
-    }
-    return "unknown";
 }

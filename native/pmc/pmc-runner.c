@@ -236,9 +236,7 @@ cancelWake(void *opaque)
 {
     virPMCRun *run = opaque;
 
-    pthread_mutex_lock(&run->lock);
-    pthread_cond_broadcast(&run->doneCond);
-    pthread_mutex_unlock(&run->lock);
+    virPMCCondWakeAll(&run->lock, &run->doneCond);
 }
 
 static bool

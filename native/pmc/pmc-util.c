@@ -38,6 +38,14 @@ virPMCCondInit(pthread_cond_t *cond)
     return rc == 0 ? 0 : -1;
 }
 
+void
+virPMCCondWakeAll(pthread_mutex_t *lock, pthread_cond_t *cond)
+{
+    pthread_mutex_lock(lock);
+    pthread_cond_broadcast(cond);
+    pthread_mutex_unlock(lock);
+}
+
 char *
 virPMCStrdup(const char *s)
 {

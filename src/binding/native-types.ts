@@ -85,16 +85,20 @@ export interface DomainState {
 
 export type JobType = 'none' | 'bounded' | 'unbounded' | 'completed' | 'failed' | 'cancelled' | 'unknown';
 
-export interface JobInfo {
-  type: JobType;
-  timeElapsed: number;
-  timeRemaining: number;
+/** A job's byte counters, all data and guest memory alone (libvirt's VIR_DOMAIN_JOB_DATA_* and VIR_DOMAIN_JOB_MEMORY_*). */
+export interface JobByteCounters {
   dataTotal: number;
   dataProcessed: number;
   dataRemaining: number;
   memTotal: number;
   memProcessed: number;
   memRemaining: number;
+}
+
+export interface JobInfo extends JobByteCounters {
+  type: JobType;
+  timeElapsed: number;
+  timeRemaining: number;
   fileTotal: number;
   fileProcessed: number;
   fileRemaining: number;
@@ -317,15 +321,9 @@ export interface NativeRunReport {
   migratedDomain?: NativeDomain;
 }
 
-export interface NativeProgress {
+export interface NativeProgress extends JobByteCounters {
   /** Since the migration job started. */
   elapsedMs: number;
-  dataTotal: number;
-  dataProcessed: number;
-  dataRemaining: number;
-  memTotal: number;
-  memProcessed: number;
-  memRemaining: number;
   /** pages/s */
   memDirtyRate: number;
   iteration: number;

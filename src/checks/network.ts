@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import type { CheckDefinition } from '../pmc/types.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { fail, isLocalUri, pass } from './util.js';
+import { isLocalUri, outcomeOf } from './util.js';
 
 /** A host bridge exists on a destination of this machine: /sys/class/net/<name>. */
 async function localBridgeExists(name: string): Promise<boolean> {
@@ -45,7 +45,6 @@ export const networkPresent: CheckDefinition = {
         }
       }
     }
-    if (problems.length) return fail(problems.join('; '));
-    return pass(notes.length ? notes.join('; ') : 'the domain has no network or bridge interface');
+    return outcomeOf(problems, notes, 'the domain has no network or bridge interface');
   },
 };

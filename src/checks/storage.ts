@@ -7,7 +7,7 @@ import type { Facts } from '../pmc/facts.js';
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
 import type { DiskModel, PoolModel } from '../model/libvirt-xml.js';
 import { domainModel, poolsOf } from '../pmc/parsed-facts.js';
-import { copiesStorage, fail, gib, isLocalUri, pass, sharedFsOf } from './util.js';
+import { copiesStorage, fail, gib, isLocalUri, outcomeOf, pass, sharedFsOf } from './util.js';
 
 /** Pool types whose volumes every host of the cluster reaches. */
 const SHARED_POOL_TYPES = new Set(['netfs', 'gluster', 'rbd', 'sheepdog', 'iscsi', 'iscsi-direct', 'vstorage', 'mpath']);
@@ -109,8 +109,7 @@ export const storageShared: CheckDefinition = {
         );
       }
     }
-    if (problems.length) return fail(problems.join('; '));
-    return pass(notes.length ? notes.join('; ') : 'no disk needs shared storage');
+    return outcomeOf(problems, notes, 'no disk needs shared storage');
   },
 };
 
@@ -174,8 +173,7 @@ export const storageCopyTarget: CheckDefinition = {
         problems.push(`destination pool ${name} has ${gib(pool.available)} available, the copied disks need ${gib(need)}`);
       }
     }
-    if (problems.length) return fail(`${problems.join('; ')}`);
-    return pass(notes.length ? notes.join('; ') : 'no disk is copied');
+    return outcomeOf(problems, notes, 'no disk is copied');
   },
 };
 

@@ -11,6 +11,12 @@ export function fail(message: string, details?: unknown): CheckOutcome {
   return details === undefined ? { status: 'fail', message } : { status: 'fail', message, details };
 }
 
+/** Fails with the problems found, each one named; else passes with the notes, or `none` when there are none. */
+export function outcomeOf(problems: readonly string[], notes: readonly string[], none: string): CheckOutcome {
+  if (problems.length) return fail(problems.join('; '));
+  return pass(notes.length ? notes.join('; ') : none);
+}
+
 /** The migration copies the guest's disks (copyStorageAll or copyStorageInc). */
 export function copiesStorage(options: Readonly<MigrationOptions>): boolean {
   return Boolean(options.copyStorageAll || options.copyStorageInc);

@@ -10,8 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { native } from '../binding/native.js';
 import type { NativeCheckFileInfo } from '../binding/native-types.js';
 import { CheckLoadError } from '../errors.js';
-import { checkLoadErrorFromNative, externalChecks } from './external-check.js';
-import type { ExternalCheck } from './types.js';
+import { ExternalCheckSource, loadNative } from './external-check.js';
 
 /** 1 MiB: a check file is a page of rules, not a data set. */
 export const DEFAULT_MAX_CHECK_FILE_BYTES = 1024 * 1024;
@@ -21,20 +20,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const CHECK_FILE_SCHEMA = path.join(root, 'schemas', 'checks.rng');
 
 /** A loaded XML check file. Pass it in `RunOptions.checkFiles`. */
-export class CheckFile {
-  readonly path: string;
-  readonly checks: readonly ExternalCheck[];
+export class CheckFile extends ExternalCheckSource<NativeCheckFileInfo> {
   /** The facts its checks read (`domain`, `dstCaps`, …): fetched before each run that uses the file. */
   readonly variables: readonly string[];
-  /** @internal */
-  readonly native: NativeCheckFileInfo;
 
   /** @internal */
   constructor(info: NativeCheckFileInfo) {
-    this.native = info;
-    this.path = info.path;
+    super(info, 'xml');
     this.variables = Object.freeze([...info.variables]);
-    this.checks = externalChecks(info.checks, 'xml', info.path);
   }
 }
 
@@ -90,9 +83,5 @@ export async function loadCheckFile(file: string, options: LoadCheckFileOptions 
   const text = await readBounded(absolute, maxBytes);
   schemaText ??= readFile(CHECK_FILE_SCHEMA, 'utf8');
   const schema = await schemaText;
-  try {
-    return new CheckFile(native.loadCheckFile(text, absolute, schema, maxBytes));
-  } catch (e) {
-    throw checkLoadErrorFromNative(e);
-  }
+  return loadNative(() => new CheckFile(native.loadCheckFile(text, absolute, schema, maxBytes)));
 }

@@ -6,30 +6,23 @@
 import path from 'node:path';
 import { native } from '../binding/native.js';
 import type { NativePluginInfo } from '../binding/native-types.js';
-import { checkLoadErrorFromNative, externalChecks } from './external-check.js';
-import type { ExternalCheck } from './types.js';
+import { ExternalCheckSource, loadNative } from './external-check.js';
 
 /** A loaded native plugin. Pass it in `RunOptions.plugins`. */
-export class Plugin {
-  readonly path: string;
+export class Plugin extends ExternalCheckSource<NativePluginInfo> {
   readonly name: string;
   readonly version: string;
   readonly description: string;
-  readonly checks: readonly ExternalCheck[];
   /** The facts it asked for (host->fact): fetched before each run that uses the plugin. */
   readonly facts: readonly string[];
-  /** @internal */
-  readonly native: NativePluginInfo;
 
   /** @internal */
   constructor(info: NativePluginInfo) {
-    this.native = info;
-    this.path = info.path;
+    super(info, `plugin:${info.name}`);
     this.name = info.name;
     this.version = info.version;
     this.description = info.description;
     this.facts = Object.freeze([...info.facts]);
-    this.checks = externalChecks(info.checks, `plugin:${info.name}`, info.path);
   }
 }
 
@@ -41,10 +34,6 @@ export class Plugin {
  */
 export async function loadPlugin(file: string): Promise<Plugin> {
   const absolute = path.resolve(file);
-  try {
-    return new Plugin(native.loadPlugin(absolute));
-  } catch (e) {
-    throw checkLoadErrorFromNative(e);
-  }
+  return loadNative(() => new Plugin(native.loadPlugin(absolute)));
 }
 
