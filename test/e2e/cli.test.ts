@@ -8,7 +8,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { LAB_VM, LAB_VM_DISK } from '../../src/lab/index.js';
 import type { Report } from '../../src/pmc/types.js';
 import { parseReport, runPmc, startPmc } from '../helpers/cli.js';
-import { abortingMidMigration, host, whereRuns } from '../helpers/lab.js';
+import { abortingMidMigration, expectRunsOnlyOn, host, whereRuns } from '../helpers/lab.js';
 
 const lab = inject('lab');
 const host1 = host(lab, 'host-1');
@@ -66,6 +66,8 @@ describe('pmc on the lab', () => {
       expect(code).toBe(0);
       expect(report.migration).toMatchObject({ attempted: true, succeeded: true, error: null });
       expect(report.domainLocation).toBe('destination');
+      // Asked of both daemons, not taken from the report: running on host-2, and there alone.
+      await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
     } finally {
       await backToHost1(LAB_VM);
     }
