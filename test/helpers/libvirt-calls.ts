@@ -37,9 +37,10 @@ function describeArg(a: unknown): string {
   return JSON.stringify(a) ?? 'undefined';
 }
 
+/** A native domain handle, as lookups and listings return them (duck-typed: the addon does not export the class). */
 function isNativeDomain(v: unknown): v is object {
-  return v !== null && typeof v === 'object' && typeof (v as { getXMLDesc?: unknown }).getXMLDesc === 'function'
-    && typeof (v as { getConnection?: unknown }).getConnection === 'function';
+  const d = v as { getXMLDesc?: unknown; getConnection?: unknown } | null;
+  return d !== null && typeof d === 'object' && typeof d.getXMLDesc === 'function' && typeof d.getConnection === 'function';
 }
 
 /**
@@ -50,8 +51,11 @@ function isNativeDomain(v: unknown): v is object {
 export function countLibvirtCalls(connections: Connection[], domains: Domain[] = []): LibvirtCallCounter {
   const calls: LibvirtCall[] = [];
   const spied = new Map<object, string[]>();
+  let restored = false;
 
   const spyOnReturned = (v: unknown): void => {
+    // A call still in flight at restore() must not leave wrappers behind.
+    if (restored) return;
     if (Array.isArray(v)) v.forEach(spyOnReturned);
     else if (isNativeDomain(v)) spy(v, 'domain');
   };
@@ -91,6 +95,7 @@ export function countLibvirtCalls(connections: Connection[], domains: Domain[] =
       return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 1));
     },
     restore() {
+      restored = true;
       for (const [handle, names] of spied) for (const n of names) delete (handle as Record<string, unknown>)[n];
       spied.clear();
     },
