@@ -1,6 +1,6 @@
 /** Same hypervisor on both sides, and no downgrade: what Nova checks before a live migration. */
-import type { CheckDefinition } from '../pmc/types.js';
-import { formatVersion } from '../binding/version.js';
+import type { CheckDefinition, CheckOutcome } from '../pmc/types.js';
+import { formatVersion, type Version } from '../binding/version.js';
 import { fail, pass } from './util.js';
 
 export const hypervisorType: CheckDefinition = {
@@ -34,6 +34,17 @@ export const hypervisorVersion: CheckDefinition = {
   },
 };
 
+/** libvirt.version's verdict on two versions: a pure function, so both directions are testable on one libvirt. */
+export function compareLibvirtVersions(src: Version, dst: Version): CheckOutcome {
+  if (dst.number < src.number) {
+    return fail(
+      `the destination libvirt ${formatVersion(dst)} is older than the source ${formatVersion(src)}: ` +
+        `upgrade it, or expect newer XML elements or parameters to be refused`,
+    );
+  }
+  return pass(`destination libvirt ${formatVersion(dst)} >= source ${formatVersion(src)}`);
+}
+
 export const libvirtVersion: CheckDefinition = {
   name: 'libvirt.version',
   severity: 'warning',
@@ -42,12 +53,6 @@ export const libvirtVersion: CheckDefinition = {
   remedy: 'Upgrade libvirt on the destination; an older libvirt may not understand newer XML or migration parameters.',
   async run({ facts }) {
     const [src, dst] = await Promise.all([facts.source.libVersion(), facts.destination.libVersion()]);
-    if (dst.number < src.number) {
-      return fail(
-        `the destination libvirt ${formatVersion(dst)} is older than the source ${formatVersion(src)}: ` +
-          `upgrade it, or expect newer XML elements or parameters to be refused`,
-      );
-    }
-    return pass(`destination libvirt ${formatVersion(dst)} >= source ${formatVersion(src)}`);
+    return compareLibvirtVersions(src, dst);
   },
 };

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection, type CheckDefinition, type MigrationProgress } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
-import { expectRunsOnlyOn, host, openHosts, waitForMigrationData } from '../helpers/lab.js';
+import { abortingMidMigration, expectRunsOnlyOn, host, openHosts, waitForMigrationData } from '../helpers/lab.js';
 
 const lab = inject('lab');
 const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
@@ -78,18 +78,20 @@ describe('migratePMC in the lab', () => {
   });
 
   it('aborts the job when the signal fires during the migration: the guest stays on the source', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const controller = new AbortController();
-    const running = dom.migratePMC(h2, {
-      ...toHost2,
-      bandwidth: 1,
-      noBuiltins: true,
-      checks: [pass],
-      signal: controller.signal,
+    const report = await abortingMidMigration(lab, LAB_VM, async () => {
+      const dom = await h1.lookupDomainByName(LAB_VM);
+      const controller = new AbortController();
+      const running = dom.migratePMC(h2, {
+        ...toHost2,
+        bandwidth: 1,
+        noBuiltins: true,
+        checks: [pass],
+        signal: controller.signal,
+      });
+      await waitForMigrationData(dom);
+      controller.abort();
+      return running;
     });
-    await waitForMigrationData(dom);
-    controller.abort();
-    const report = await running;
     expect(report.cancelled).toBe(true);
     expect(report.migration).toMatchObject({ attempted: true, succeeded: false });
     expect(report.migration.error?.code).toBe('VIR_ERR_OPERATION_ABORTED');

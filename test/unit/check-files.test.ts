@@ -6,15 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CheckLoadError,
   Connection,
+  constants,
   listChecks,
   loadCheckFile,
   nativeFactSpecs,
   type CheckFile,
   type Domain,
 } from '../../src/index.js';
+import { platformSupported } from '../../src/checks/platform.js';
 import { domainModel } from '../../src/pmc/parsed-facts.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
 import { fixtureUri } from '../helpers/fixtures.js';
+import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-checkfiles-'));
@@ -272,52 +275,54 @@ describe('XML check files: runs on the test driver', () => {
 
   it('shares facts with JS checks: the domain XML is fetched once per run', async () => {
     const file = await loadCheckFile(checksFile(check('site.named', "$domain/domain/name = 'guest1'")));
-    let calls: number | undefined;
-    const report = await guest1.checkPMC(destination, {
-      noBuiltins: true,
-      checkFiles: [file],
-      checks: [
-        {
-          name: 'js.reads-domain',
-          severity: 'info',
-          description: 'reads the domain XML',
-          async run({ facts }) {
-            await facts.domain.migratableXml();
-            calls = facts.calls.get('domain.migratableXml');
-            return true;
+    let xml = '';
+    const libvirt = countLibvirtCalls([source, destination], [guest1]);
+    let report;
+    try {
+      report = await guest1.checkPMC(destination, {
+        noBuiltins: true,
+        checkFiles: [file],
+        checks: [
+          {
+            name: 'js.reads-domain',
+            severity: 'info',
+            description: 'reads the domain XML',
+            async run({ facts }) {
+              xml = await facts.domain.migratableXml();
+              return true;
+            },
           },
-        },
-      ],
-    });
+        ],
+      });
+    } finally {
+      libvirt.restore();
+    }
     expect(report.checks.map((c) => c.status)).toEqual(['pass', 'pass']);
-    expect(calls).toBe(1);
+    expect(xml).toContain('<name>guest1</name>');
+    // Both checks read it; libvirt was asked once, whichever asked first.
+    const asked = libvirt.keysOn(source).filter((k) => k.startsWith('domain(guest1).getXMLDesc('));
+    expect(asked).toEqual([`domain(guest1).getXMLDesc(${constants.VIR_DOMAIN_XML_MIGRATABLE})`]);
   });
 
   it('shares the domain capabilities fetch with the built-in platform check', async () => {
     const file = await loadCheckFile(checksFile(check('site.domcaps-shared', 'count($dstDomCaps/*) = 1')));
-    const report = await guest1.checkPMC(destination, { checkFiles: [file] });
-    expect(report.checks.some((c) => c.origin === 'builtin' && c.name === 'platform.supported')).toBe(true);
-    expect(report.checks.find((c) => c.name === 'site.domcaps-shared')!.status).toBe('error'); // none on the test driver
-    let calls: number | undefined;
-    await guest1.checkPMC(destination, {
-      noBuiltins: true,
-      checkFiles: [file],
-      checks: [
-        {
-          name: 'js.platform-like',
-          severity: 'info',
-          description: 'asks for the domain capabilities as platform.supported does',
-          async run({ facts }) {
-            const model = await domainModel(facts);
-            const target = { ...(model.arch ? { arch: model.arch } : {}), virttype: model.virtType };
-            await facts.destination.domainCapabilities(target).catch(() => undefined);
-            calls = facts.calls.get('destination.domainCapabilities');
-            return true;
-          },
-        },
-      ],
-    });
-    expect(calls).toBe(1);
+    const libvirt = countLibvirtCalls([source, destination], [guest1]);
+    let report;
+    try {
+      report = await guest1.checkPMC(destination, { noBuiltins: true, checks: [platformSupported], checkFiles: [file] });
+    } finally {
+      libvirt.restore();
+    }
+    // The real platform.supported ran (it falls back to <guest> when the driver has no domain capabilities)…
+    expect(report.checks.map((c) => [c.name, c.origin])).toEqual([
+      ['platform.supported', 'js'],
+      ['site.domcaps-shared', 'xml'],
+    ]);
+    expect(report.checks[0]!.message).toMatch(/no domain capabilities on this driver/);
+    expect(report.checks[1]!.status).toBe('error'); // none on the test driver
+    // …and the destination was asked for domain capabilities once, for both checks:
+    // the two build the same target, so the run's facts share the one answer.
+    expect(libvirt.keysOn(destination).filter((k) => k.startsWith('getDomainCapabilities('))).toHaveLength(1);
   });
 
   it('refuses a run where a file check and a JS check share a name, before anything runs', async () => {
@@ -328,13 +333,43 @@ describe('XML check files: runs on the test driver', () => {
   });
 
   it('a cancelled run does not wait for the facts and runs nothing', async () => {
+    // Its one assert holds: run, the check would pass.
     const file = await loadCheckFile(checksFile(check('site.cancelled', 'count($dstCaps/*) = 1')));
     const controller = new AbortController();
     controller.abort();
     const report = await run(guest1, [file], { signal: controller.signal });
     expect(report.cancelled).toBe(true);
-    expect(report.checks[0]!.status).not.toBe('pass');
-    expect(report.verdict).not.toBe('allowed');
+    expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([['site.cancelled', 'error', 'cancelled']]);
+    expect(report.verdict).toBe('blocked');
+  });
+
+  it('a run cancelled while its checks run stops there: the file checks after it never run', async () => {
+    const file = await loadCheckFile(
+      checksFile([check('site.after-1', 'count($dstCaps/*) = 1'), check('site.after-2', 'true()')].join('\n')),
+    );
+    const controller = new AbortController();
+    const report = await run(guest1, [file], {
+      sequential: true,
+      signal: controller.signal,
+      checks: [
+        {
+          name: 'js.cancels',
+          severity: 'info',
+          description: 'cancels the run, as Ctrl-C would',
+          run: () => {
+            controller.abort();
+            return true;
+          },
+        },
+      ],
+    });
+    expect(report.cancelled).toBe(true);
+    expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([
+      // Its own answer came after the cancel: the run had already marked it.
+      ['js.cancels', 'error', 'cancelled'],
+      ['site.after-1', 'error', 'cancelled'],
+      ['site.after-2', 'error', 'cancelled'],
+    ]);
   });
 
   it('runs one file in concurrent runs (its expressions are guarded)', async () => {

@@ -10,7 +10,7 @@ import { cpuCount, cpuMode, cpuPinning, cpuTsc } from '../../src/checks/cpu.js';
 import { devicesHostdev, devicesMigratable, devicesUsb } from '../../src/checks/devices.js';
 import { domainNameFree, domainSnapshots, domainState } from '../../src/checks/domain.js';
 import { hostDistinct } from '../../src/checks/host.js';
-import { hypervisorType, hypervisorVersion, libvirtVersion } from '../../src/checks/hypervisor.js';
+import { compareLibvirtVersions, hypervisorType, hypervisorVersion, libvirtVersion } from '../../src/checks/hypervisor.js';
 import { memoryAvailable } from '../../src/checks/memory.js';
 import {
   flagProblems,
@@ -25,6 +25,7 @@ import { secretsPresent } from '../../src/checks/secrets.js';
 import { storageCache, storageCdrom, storageCopyTarget, storageShared } from '../../src/checks/storage.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { runCheck, runCheckDirect, startGuest } from '../helpers/checks.js';
+import { decodeVersion } from '../../src/binding/version.js';
 
 const open = (name: string) => Connection.open(fixtureUri(name));
 
@@ -79,6 +80,16 @@ describe('built-in checks on the test driver', () => {
       }
     });
     // The failing cases need two different drivers or versions: test/e2e/checks.test.ts (test driver vs QEMU).
+    it('libvirt.version fails for an older destination libvirt and passes for an equal or newer one', () => {
+      const v = decodeVersion;
+      const older = compareLibvirtVersions(v(9_000_000), v(8_010_000));
+      expect(older).toEqual({ status: 'fail', message: expect.stringMatching(/destination libvirt 8\.10\.0 is older than the source 9\.0\.0/) });
+      // A release behind is older too: the encoded number, not the major alone, decides.
+      expect(compareLibvirtVersions(v(9_000_001), v(9_000_000))).toMatchObject({ status: 'fail' });
+      expect(compareLibvirtVersions(v(9_000_000), v(9_000_000))).toMatchObject({ status: 'pass' });
+      const newer = compareLibvirtVersions(v(8_010_000), v(9_000_000));
+      expect(newer).toEqual({ status: 'pass', message: 'destination libvirt 9.0.0 >= source 8.10.0' });
+    });
   });
 
   describe('domain.state', () => {

@@ -8,12 +8,15 @@ import { Connection } from '../../src/index.js';
 import { addonCandidates } from '../../src/binding/native.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
-// Measured on the shared 2-core machine: 10-15 ms with this file alone, up to
-// ~45 ms while the other test files (10,000-cycle loop, workers) run in
-// parallel on the other core. The figure is the JS-side cost of handling 200
-// completions at once; a call that held the JS thread for libvirt I/O would
-// add its full round trip to every one of the 200.
-const P99_BOUND_MS = 100;
+// The best of five groups' event-loop p99, measured in 10 runs on the shared
+// 2-core machine (an e2e run and other helpers' builds beside it): 6.2, 7.5,
+// 7.9, 7.9, 8.4, 9.6, 12.7, 14.5, 15.0 ms, and 40.1 ms once, when the whole
+// machine stalled (its rounds took 2.4 s instead of ~0.5 s). The figure is the
+// JS-side cost of handling 200 completions at once; a call that held the JS
+// thread for libvirt I/O would add its full round trip to every one of the 200.
+// (One histogram over all rounds, as before, gave 16-89 ms: it measured the
+// machine's load more than the binding.)
+const P99_BOUND_MS = 50;
 
 describe('concurrency', () => {
   let a: Connection;
@@ -40,25 +43,32 @@ describe('concurrency', () => {
     ];
     const round = () => Promise.allSettled(Array.from({ length: 200 }, (_, i) => kinds[i % kinds.length]!()));
     await round(); // warm-up: JIT, first wrappers
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    const rounds = 40;
-    histogram.enable();
+    // Five groups of eight rounds, each with its own histogram: on a shared
+    // machine another process can take the core for a while and inflate one
+    // group's p99; the best group is the JS-side cost itself, which a call
+    // holding the JS thread would raise in every group.
+    const groups = 5;
+    const roundsPerGroup = 8;
+    const p99s: number[] = [];
     const started = performance.now();
-    for (let round = 0; round < rounds; round++) {
-      const inFlight = Array.from({ length: 200 }, (_, i) => kinds[i % kinds.length]!());
-      const settled = await Promise.allSettled(inFlight);
-      const failed = settled.filter((s) => s.status === 'rejected');
-      expect(failed.map((f) => String((f as PromiseRejectedResult).reason))).toEqual([]);
+    for (let g = 0; g < groups; g++) {
+      const histogram = monitorEventLoopDelay({ resolution: 1 });
+      histogram.enable();
+      for (let r = 0; r < roundsPerGroup; r++) {
+        const settled = await round();
+        const failed = settled.filter((s) => s.status === 'rejected');
+        expect(failed.map((f) => String((f as PromiseRejectedResult).reason))).toEqual([]);
+      }
+      histogram.disable();
+      p99s.push(histogram.percentile(99) / 1e6);
     }
     const elapsed = performance.now() - started;
-    histogram.disable();
-    const p99 = histogram.percentile(99) / 1e6;
-    const max = histogram.max / 1e6;
+    const best = Math.min(...p99s);
     console.log(
-      `[measure] event-loop p99 under 200 concurrent calls: ${p99.toFixed(2)} ms ` +
-        `(max ${max.toFixed(2)} ms; ${rounds} rounds of 200 calls in ${elapsed.toFixed(0)} ms)`,
+      `[measure] event-loop p99 under 200 concurrent calls: best group ${best.toFixed(2)} ms ` +
+        `(groups ${p99s.map((p) => p.toFixed(1)).join(', ')}; ${groups * roundsPerGroup} rounds of 200 calls in ${elapsed.toFixed(0)} ms)`,
     );
-    expect(p99).toBeLessThan(P99_BOUND_MS);
+    expect(best).toBeLessThan(P99_BOUND_MS);
   });
 
   it('spreads 200 concurrent calls over many connections without mixing them up', async () => {

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +47,19 @@ describe('native plugins: loading', () => {
     const a = await loadPlugin(examplePluginPath);
     const b = await loadPlugin(path.relative(process.cwd(), examplePluginPath));
     expect(b.checks).toEqual(a.checks);
+    // Through a symlink, the file is still the one already loaded: the plugin
+    // loaded first comes back, with the path it was loaded from. Loaded a
+    // second time, it would carry the symlink's path.
+    const dir = mkdtempSync(path.join(tmpdir(), 'pmc-plugin-link-'));
+    try {
+      const link = path.join(dir, 'libsite-link.so');
+      symlinkSync(examplePluginPath, link);
+      const c = await loadPlugin(link);
+      expect(c.path).toBe(a.path);
+      expect(c.checks.map((check) => check.anchor)).toEqual(a.checks.map(() => examplePluginPath));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a missing file', async () => {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Connection, XmlDocument, XmlError, XmlNode, XPathExpression } from '../../src/index.js';
 import { addonCandidates } from '../../src/binding/native.js';
+import { collectGarbage } from '../helpers/gc.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -94,10 +95,25 @@ describe('XmlDocument: XPath results', () => {
     expect(second!.evaluate('string(/domain/name)')).toBe('vm1'); // absolute paths still reach the root
   });
 
-  it('keeps nodes usable after their document object is gone', () => {
-    const node = XmlDocument.parse('<a><b>kept</b></a>').node('/a/b')!;
+  it('keeps nodes usable after their document object is gone', async () => {
+    const collected: string[] = [];
+    const registry = new FinalizationRegistry<string>((key) => collected.push(key));
+    let node: XmlNode | undefined = (() => {
+      const parsed = XmlDocument.parse('<a><b>kept</b></a>');
+      registry.register(parsed, 'document');
+      registry.register(parsed.native, 'native document');
+      return parsed.node('/a/b')!;
+    })();
+    await collectGarbage();
+    // The XmlDocument really is gone (so the node, not a lingering document, keeps the tree)…
+    expect(collected).toContain('document');
+    // …and the node still reads it, also through the root.
     expect(node.text).toBe('kept');
     expect(node.string('string(/a)')).toBe('kept');
+    // Once the node goes too, nothing holds the tree any more.
+    node = undefined;
+    await collectGarbage();
+    expect(collected).toContain('native document');
   });
 });
 
