@@ -14,7 +14,6 @@ import {
   type Domain,
 } from '../../src/index.js';
 import { platformSupported } from '../../src/checks/platform.js';
-import { domainModel } from '../../src/pmc/parsed-facts.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';

@@ -111,6 +111,7 @@ describe('XmlDocument: XPath results', () => {
     expect(node.text).toBe('kept');
     expect(node.string('string(/a)')).toBe('kept');
     // Once the node goes too, nothing holds the tree any more.
+    // eslint-disable-next-line no-useless-assignment -- dropping the last reference is the point
     node = undefined;
     await collectGarbage();
     expect(collected).toContain('native document');
