@@ -22,7 +22,7 @@ say "npm pack"
 tgz="$tmp/$(npm pack --silent --pack-destination "$tmp" | tail -n 1)"
 listing=$(tar -tzf "$tgz")
 grep -q '^package/prebuilds/linux-x64/libvirt-pmc.glibc.node$' <<<"$listing" || fail "no prebuilt addon in the tarball"
-if grep -E '\.map$|^package/(src|test|bench|build)/' <<<"$listing"; then fail "the tarball holds files only a checkout can use (above)"; fi
+if grep -E '\.map$|^package/(src|test|bench|build|docs/api)/' <<<"$listing"; then fail "the tarball holds files only a checkout can use (above)"; fi
 
 # A fresh project: npm init, the tarball, timed.
 fresh() {
@@ -57,6 +57,15 @@ cat >"$app/tsconfig.json" <<JSON
 }
 JSON
 (cd "$app" && node "$repo/node_modules/typescript/bin/tsc" -p tsconfig.json) || fail "the TypeScript consumer does not type-check"
+
+say "the installed example"
+(cd "$app" && node node_modules/libvirt-pmc/examples/show-hosts.mjs >/dev/null) || fail "examples/show-hosts.mjs from the installed package"
+
+say "the example plugin compiles against libvirt-pmc/include"
+inc=$(cd "$app" && node -p "require('libvirt-pmc/include').include_dir")
+# shellcheck disable=SC2046 # pkg-config's flags are words
+cc -fsyntax-only -Wall -Werror -I"$inc" $(pkg-config --cflags libvirt) "$app/node_modules/libvirt-pmc/examples/plugins/site.c" ||
+  fail "examples/plugins/site.c against $inc"
 
 say "npx pmc"
 version=$(cd "$app" && npx --no -- pmc --version)

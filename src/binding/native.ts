@@ -31,7 +31,11 @@ export function addonCandidates(): string[] {
     return [nodeGypBuild.path(root), cmake];
   } catch {
     // Neither a local build nor a prebuild for this platform and libc: named in explain()'s message.
-    return [path.join(root, 'build', 'Release', 'pmc.node'), path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, '*.node'), cmake];
+    return [
+      path.join(root, 'build', 'Release', 'pmc.node'),
+      path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, '*.node'),
+      cmake,
+    ];
   }
 }
 

@@ -9,7 +9,10 @@ const cjs = require('libvirt-pmc');
 
 /** The .node files mapped into this process: what was really loaded. */
 function loadedAddons() {
-  const files = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').map((line) => line.split(/\s+/)[5] ?? '');
+  const files = fs
+    .readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .map((line) => line.split(/\s+/)[5] ?? '');
   return [...new Set(files.filter((f) => f.endsWith('.node')))];
 }
 
@@ -28,11 +31,16 @@ function loadedAddons() {
 
   const pkg = path.dirname(require.resolve('libvirt-pmc/package.json'));
   const addons = loadedAddons();
-  assert.deepEqual(addons, [path.join(pkg, 'prebuilds', `linux-${process.arch}`, 'libvirt-pmc.glibc.node')], `loaded: ${addons.join(', ')}`);
+  assert.deepEqual(
+    addons,
+    [path.join(pkg, 'prebuilds', `linux-${process.arch}`, 'libvirt-pmc.glibc.node')],
+    `loaded: ${addons.join(', ')}`,
+  );
   assert.ok(!fs.existsSync(path.join(pkg, 'build')), 'the install compiled (build/ exists)');
 
   const { include_dir: includeDir } = require('libvirt-pmc/include');
-  for (const header of ['pmc.h', 'pmc-plugin.h']) assert.ok(fs.existsSync(path.join(includeDir, header)), `${header} not in ${includeDir}`);
+  for (const header of ['pmc.h', 'pmc-plugin.h'])
+    assert.ok(fs.existsSync(path.join(includeDir, header)), `${header} not in ${includeDir}`);
   const schema = JSON.parse(fs.readFileSync(require.resolve('libvirt-pmc/report.schema.json'), 'utf8'));
   assert.equal(typeof schema.properties, 'object');
   assert.match(fs.readFileSync(require.resolve('libvirt-pmc/checks.rng'), 'utf8'), /relaxng/);
