@@ -64,7 +64,7 @@ function explain(candidates: string[], cause: unknown): Error {
 
 function load(): NativeAddon {
   const candidates = addonCandidates();
-  let lastError: unknown = new Error('no candidate path');
+  let lastError: unknown = new Error('none of these files exists');
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     try {
