@@ -31,4 +31,9 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
+  {
+    // CommonJS files import with require(): the package's CommonJS entries, the package test.
+    files: ['**/*.cts', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,7 +1,10 @@
 /**
- * Loads the native addon. When loading fails, the error says what is missing
- * (the build, or the libvirt/libxml2 shared libraries) instead of a bare
- * "Cannot find module".
+ * Loads the native addon: PMC_ADDON when set (an explicit path, as CI's cmake
+ * smoke test uses), else through node-gyp-build (a local build in
+ * build/Release, else the package's prebuilt addon in prebuilds/), else
+ * cmake-js's output. When loading fails, the error says what is missing (the
+ * build, or the libvirt/libxml2 shared libraries) instead of a bare "Cannot
+ * find module".
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,12 +15,28 @@ import type { NativeAddon } from './native-types.js';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// node-gyp-build ships no types; path() is the one function used.
+const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
 
-/** Where the addon may be: PMC_ADDON (an explicit path), node-gyp's output, cmake-js's output. */
+/**
+ * Where the addon may be, in the order tried: PMC_ADDON alone when set; else
+ * what node-gyp-build picks (build/Release, then prebuilds/ for this platform
+ * and libc), then cmake-js's output.
+ */
 export function addonCandidates(): string[] {
   const fromEnv = process.env.PMC_ADDON;
   if (fromEnv) return [path.resolve(fromEnv)];
-  return [path.join(root, 'build', 'Release', 'pmc.node'), path.join(root, 'build-cmake', 'Release', 'pmc.node')];
+  const cmake = path.join(root, 'build-cmake', 'Release', 'pmc.node');
+  try {
+    return [nodeGypBuild.path(root), cmake];
+  } catch {
+    // Neither a local build nor a prebuild for this platform and libc: named in explain()'s message.
+    return [
+      path.join(root, 'build', 'Release', 'pmc.node'),
+      path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, '*.node'),
+      cmake,
+    ];
+  }
 }
 
 function explain(candidates: string[], cause: unknown): Error {
@@ -28,13 +47,15 @@ function explain(candidates: string[], cause: unknown): Error {
     hint =
       `the native addon is not built (looked for ${candidates.join(', ')}). ` +
       'Install the build dependencies (Debian/Ubuntu: apt-get install libvirt-dev libxml2-dev pkg-config g++ make python3) ' +
-      'and run `npm run build:native` (or `npm run build:cmake`).';
+      'and build it from source (`npm rebuild libvirt-pmc --build-from-source`, in a checkout `npm run build:native`).';
   } else if (/libvirt\.so/.test(reason)) {
     hint = `${found} needs libvirt's shared library (Debian/Ubuntu: apt-get install libvirt0).`;
   } else if (/libxml2\.so/.test(reason)) {
     hint = `${found} needs libxml2 (Debian/Ubuntu: apt-get install libxml2).`;
+  } else if (/version `(GLIBC|GLIBCXX|LIBVIRT|LIBXML2)_/.test(reason)) {
+    hint = `${found} needs a newer glibc, libstdc++, libvirt or libxml2 than this system has; build it from source (\`npm rebuild libvirt-pmc --build-from-source\`).`;
   } else if (/NODE_MODULE_VERSION|undefined symbol/.test(reason)) {
-    hint = `${found} was built for another Node.js; rebuild it with \`npm run build:native\`.`;
+    hint = `${found} was built for another Node.js; rebuild it (\`npm rebuild libvirt-pmc --build-from-source\`, in a checkout \`npm run build:native\`).`;
   } else {
     hint = `${found} could not be loaded.`;
   }
@@ -43,7 +64,7 @@ function explain(candidates: string[], cause: unknown): Error {
 
 function load(): NativeAddon {
   const candidates = addonCandidates();
-  let lastError: unknown = new Error('no candidate path');
+  let lastError: unknown = new Error('none of these files exists');
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
     try {
