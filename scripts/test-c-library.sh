@@ -6,13 +6,20 @@
 # this checkout), and runs it against libvirt's test:///default: a check run
 # (the test driver cannot migrate), its verdict and exit status asserted.
 #   scripts/test-c-library.sh [BUILD-DIR]    (default build-c-library)
-# The example's build dir stays (test/e2e/c-library.test.ts runs it in the lab).
+# PMC_C_PREFIX=DIR installs there and keeps it (the lab's test does, then runs
+# BUILD-DIR/example/pmc-example against the lab's hosts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${1:-build-c-library}
-prefix=$(mktemp -d "${TMPDIR:-/tmp}/pmc-c-prefix.XXXXXX")
-trap 'rm -rf "$prefix"' EXIT
+if [ -n "${PMC_C_PREFIX:-}" ]; then # kept, for test/e2e/c-library.test.ts
+  prefix=$PMC_C_PREFIX
+  rm -rf "$prefix"
+  mkdir -p "$prefix"
+else
+  prefix=$(mktemp -d "${TMPDIR:-/tmp}/pmc-c-prefix.XXXXXX")
+  trap 'rm -rf "$prefix"' EXIT
+fi
 fail() { echo "test-c-library: $*" >&2; exit 1; }
 step() { echo "test-c-library: $*"; }
 
