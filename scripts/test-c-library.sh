@@ -23,11 +23,13 @@ fi
 fail() { echo "test-c-library: $*" >&2; exit 1; }
 step() { echo "test-c-library: $*"; }
 
+mkdir -p "$build"
+log=$build/build.log # the compiler's output, shown on failure
 step "configure, build and install into $prefix"
-cmake -S . -B "$build/cmake" -DPMC_BUILD_ADDON=OFF -DCMAKE_BUILD_TYPE=Release >"$build.log" 2>&1 ||
-  { cat "$build.log"; fail "cmake configure failed"; }
-cmake --build "$build/cmake" -j 2 >>"$build.log" 2>&1 || { cat "$build.log"; fail "build failed"; }
-cmake --install "$build/cmake" --prefix "$prefix" >>"$build.log" 2>&1 || { cat "$build.log"; fail "install failed"; }
+cmake -S . -B "$build/cmake" -DPMC_BUILD_ADDON=OFF -DCMAKE_BUILD_TYPE=Release >"$log" 2>&1 ||
+  { cat "$log"; fail "cmake configure failed"; }
+cmake --build "$build/cmake" -j 2 >>"$log" 2>&1 || { cat "$log"; fail "build failed"; }
+cmake --install "$build/cmake" --prefix "$prefix" >>"$log" 2>&1 || { cat "$log"; fail "install failed"; }
 
 libdir=$prefix/lib
 for f in include/libvirt-pmc/pmc.h include/libvirt-pmc/pmc-plugin.h include/libvirt-pmc/pmc-external.h \
@@ -53,7 +55,7 @@ case "$(pkg-config --cflags --libs libvirt-pmc)" in *"$root"*) fail "pkg-config 
 out=$root/$build/example
 mkdir -p "$out"
 chmod 755 "$root/$build" "$out" # a plugin loaded as root must sit where only root can write
-make -s -f examples/c/Makefile OUT="$out" >>"$build.log" 2>&1 || { cat "$build.log"; fail "the example does not build"; }
+make -s -f examples/c/Makefile OUT="$out" >>"$log" 2>&1 || { cat "$log"; fail "the example does not build"; }
 cp examples/c/checks.xml "$out/checks.xml"
 # The shared library from the prefix, not from the build tree.
 LD_LIBRARY_PATH=$libdir ldd "$out/pmc-example" | grep -q "libvirt-pmc.so.1 => $libdir/" ||

@@ -5,6 +5,8 @@
  * check file) and a checked live migration between the lab's two hosts.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,7 +17,8 @@ import { expectRunsOnlyOn, host, whereRuns } from '../helpers/lab.js';
 const lab = inject('lab');
 const root = path.resolve(import.meta.dirname, '..', '..');
 const build = path.join(root, 'build-c-library');
-const prefix = path.join(build, 'prefix-e2e');
+// Outside the checkout: the script makes sure nothing of the build points into it.
+const prefix = mkdtempSync(path.join(os.tmpdir(), 'pmc-c-e2e-'));
 const example = path.join(build, 'example');
 
 interface Run {
@@ -74,6 +77,7 @@ describe('libvirt-pmc from C in the lab', () => {
   }, 300_000);
   afterAll(async () => {
     await bringBack();
+    rmSync(prefix, { recursive: true, force: true });
   });
 
   it('a failing plugin check blocks: exit 2, nothing migrated, the guest runs on host 1 only', async () => {
