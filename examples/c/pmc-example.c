@@ -70,8 +70,8 @@ printReport(const virPMCReport *report)
 
     for (i = 0; i < report->count; i++) {
         const virPMCOutcome *o = &report->outcomes[i];
-        printf("%-7s %-8s %-28s %-12s %s\n", virPMCStatusName(o->status), virPMCSeverityName(o->severity),
-               o->name, o->origin, o->message ? o->message : "");
+        printf("%-7s %-8s %-28s %-12s %s\n", virPMCStatusName(o->status), virPMCSeverityName(o->severity), o->name,
+               o->origin, o->message ? o->message : "");
     }
     printf("verdict: %s\n", virPMCVerdictName(report->verdict));
 }
@@ -174,7 +174,7 @@ main(int argc, char **argv)
     else
         ret = report.migrationSucceeded ? 0 : 1;
 
- cleanup:
+cleanup:
     virPMCReportClear(&report);
     virPMCCheckListFree(list);
     virTypedParamsFree(params, nparams);

@@ -36,10 +36,10 @@ namespace {
 // What a list carries for the checks it loaded (its hooks' opaque).
 struct ListExtension {
   std::mutex mutex;
-  std::deque<virPMCCheck> checks;    // the structs the list points at: stable addresses
+  std::deque<virPMCCheck> checks;  // the structs the list points at: stable addresses
   std::deque<std::string> origins;
-  std::set<std::string> facts;       // what the loaded checks read
-  std::vector<uintptr_t> ids;        // their entries in the registry
+  std::set<std::string> facts;                      // what the loaded checks read
+  std::vector<uintptr_t> ids;                       // their entries in the registry
   std::shared_ptr<const checks::RunFacts> current;  // the latest run's facts
 };
 
@@ -50,7 +50,7 @@ struct CheckRef {
   std::shared_ptr<ListExtension> list;
   std::shared_ptr<const checks::CheckFile> file;  // an XML check: file and check set
   checks::XmlCheck* xml = nullptr;
-  std::shared_ptr<const checks::Plugin> plugin;   // a plugin check: plugin and check set
+  std::shared_ptr<const checks::Plugin> plugin;  // a plugin check: plugin and check set
   virPMCCheckPtr check = nullptr;
 };
 
@@ -103,7 +103,8 @@ int RunPlugin(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResu
 
 std::string LibvirtReason(const char* what) {
   virErrorPtr err = virGetLastError();
-  return std::string(what) + ": " + (err != nullptr && err->message != nullptr ? err->message : "libvirt gave no reason");
+  return std::string(what) + ": " +
+         (err != nullptr && err->message != nullptr ? err->message : "libvirt gave no reason");
 }
 
 // Text libvirt allocated, or the reason it failed.
@@ -141,10 +142,9 @@ void SetNode(checks::RunFacts& facts, const char* name, virConnectPtr conn) {
   std::string model(n.model, strnlen(n.model, sizeof n.model));
   facts.Set(name,
             "<node><model>" + XmlEscape(model) + "</model><memory unit='KiB'>" + std::to_string(n.memory) +
-                "</memory><cpus>" + std::to_string(n.cpus) + "</cpus><mhz>" + std::to_string(n.mhz) +
-                "</mhz><nodes>" + std::to_string(n.nodes) + "</nodes><sockets>" + std::to_string(n.sockets) +
-                "</sockets><cores>" + std::to_string(n.cores) + "</cores><threads>" + std::to_string(n.threads) +
-                "</threads></node>",
+                "</memory><cpus>" + std::to_string(n.cpus) + "</cpus><mhz>" + std::to_string(n.mhz) + "</mhz><nodes>" +
+                std::to_string(n.nodes) + "</nodes><sockets>" + std::to_string(n.sockets) + "</sockets><cores>" +
+                std::to_string(n.cores) + "</cores><threads>" + std::to_string(n.threads) + "</threads></node>",
             "");
 }
 
@@ -160,7 +160,8 @@ void SetFreeMemory(checks::RunFacts& facts, const char* name, virConnectPtr conn
 
 // The guest's emulator, arch, machine and virt type, from its XML, for
 // virConnectGetDomainCapabilities on the destination.
-void SetDomainCapabilities(checks::RunFacts& facts, const char* name, virConnectPtr dconn, const std::string& domainXml) {
+void SetDomainCapabilities(checks::RunFacts& facts, const char* name, virConnectPtr dconn,
+                           const std::string& domainXml) {
   std::string target[4];  // emulator, arch, machine, virttype
   static const char* const kPaths[4] = {"string(/domain/devices/emulator)", "string(/domain/os/type/@arch)",
                                         "string(/domain/os/type/@machine)", "string(/domain/@type)"};
@@ -366,8 +367,9 @@ extern "C" int virPMCCheckListAddPlugin(virPMCCheckListPtr list, const char* pat
       lib::Pending p{};
       // Always BLOCKING, as in the addon: only a worker is in reach of the
       // timeout and of a cancel.
-      p.check = virPMCCheck{pc.name.c_str(), pc.check->description, pc.check->severity, lib::RunPlugin, nullptr,
-                            VIR_PMC_CHECK_BLOCKING, nullptr};
+      p.check = virPMCCheck{
+          pc.name.c_str(), pc.check->description, pc.check->severity, lib::RunPlugin, nullptr, VIR_PMC_CHECK_BLOCKING,
+          nullptr};
       p.ref.plugin = plugin;
       p.ref.check = pc.check;
       pending.push_back(std::move(p));
@@ -394,8 +396,8 @@ extern "C" int virPMCCheckListAddCheckFile(virPMCCheckListPtr list, const char* 
     std::vector<lib::Pending> pending;
     for (const auto& xc : file->checks) {
       lib::Pending p{};
-      p.check = virPMCCheck{xc->name.c_str(), xc->description.c_str(), xc->severity, lib::RunXml, nullptr,
-                            VIR_PMC_CHECK_BLOCKING, nullptr};
+      p.check = virPMCCheck{xc->name.c_str(), xc->description.c_str(), xc->severity, lib::RunXml,
+                            nullptr,          VIR_PMC_CHECK_BLOCKING,  nullptr};
       p.ref.file = file;
       p.ref.xml = xc.get();
       pending.push_back(std::move(p));

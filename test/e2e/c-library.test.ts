@@ -8,6 +8,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection } from '../../src/index.js';
@@ -15,7 +16,7 @@ import { LAB_VM } from '../../src/lab/index.js';
 import { expectRunsOnlyOn, host, whereRuns } from '../helpers/lab.js';
 
 const lab = inject('lab');
-const root = path.resolve(import.meta.dirname, '..', '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const build = path.join(root, 'build-c-library');
 // Outside the checkout: the script makes sure nothing of the build points into it.
 const prefix = mkdtempSync(path.join(os.tmpdir(), 'pmc-c-e2e-'));
