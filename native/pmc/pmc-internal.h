@@ -16,9 +16,7 @@
 #include <stdint.h>
 
 #include "pmc.h"
-
-/* Records why the calling public function fails (see virPMCGetLastError). */
-void virPMCReportError(virPMCErrorNumber code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include "pmc-extend.h" /* virPMCReportError, the list's hooks */
 #define virPMCReportOOM() virPMCReportError(VIR_PMC_ERR_NO_MEMORY, "out of memory")
 /* VIR_PMC_ERR_LIBVIRT, "<what>: <libvirt's message>"; libvirt's error stays set. */
 void virPMCReportLibvirtError(const char *what);

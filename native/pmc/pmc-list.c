@@ -136,6 +136,11 @@ virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check)
                           check->name, (int)check->severity);
         return -1;
     }
+    if (check->flags & ~(unsigned int)VIR_PMC_CHECK_BLOCKING) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has unknown flags 0x%x", check->name,
+                          check->flags & ~(unsigned int)VIR_PMC_CHECK_BLOCKING);
+        return -1;
+    }
     if (virPMCCheckListFind(list, check->name)) {
         virPMCReportError(VIR_PMC_ERR_DUPLICATE_CHECK, "duplicate check name %s", check->name);
         return -1;
@@ -169,13 +174,108 @@ virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check)
     return 0;
 }
 
+/* The lists with hooks (pmc-extend.h), kept apart from the lists
+ * themselves: a static list has no private part to hold them, yet may be run. */
+typedef struct _virPMCHookedList virPMCHookedList;
+struct _virPMCHookedList {
+    virPMCCheckListPtr list;
+    virPMCCheckListHooks hooks;
+    void *opaque;
+    virPMCHookedList *next;
+};
+static pthread_mutex_t hookedLock = PTHREAD_MUTEX_INITIALIZER;
+static virPMCHookedList *hooked;
+
+static virPMCHookedList *
+hookedFindLocked(virPMCCheckListPtr list)
+{
+    virPMCHookedList *h;
+
+    for (h = hooked; h; h = h->next) {
+        if (h->list == list)
+            return h;
+    }
+    return NULL;
+}
+
+int
+virPMCCheckListSetHooks(virPMCCheckListPtr list, const virPMCCheckListHooks *hooks, void *opaque)
+{
+    virPMCHookedList *h;
+
+    pthread_mutex_lock(&hookedLock);
+    if (hookedFindLocked(list)) {
+        pthread_mutex_unlock(&hookedLock);
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the check list has hooks already");
+        return -1;
+    }
+    if (!(h = calloc(1, sizeof(*h)))) {
+        pthread_mutex_unlock(&hookedLock);
+        virPMCReportOOM();
+        return -1;
+    }
+    h->list = list;
+    h->hooks = *hooks;
+    h->opaque = opaque;
+    h->next = hooked;
+    hooked = h;
+    pthread_mutex_unlock(&hookedLock);
+    return 0;
+}
+
+void *
+virPMCCheckListHookData(virPMCCheckListPtr list)
+{
+    virPMCHookedList *h;
+    void *opaque;
+
+    pthread_mutex_lock(&hookedLock);
+    h = hookedFindLocked(list);
+    opaque = h ? h->opaque : NULL;
+    pthread_mutex_unlock(&hookedLock);
+    return opaque;
+}
+
+void
+virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn)
+{
+    virPMCHookedList *h;
+    virPMCCheckListHooks hooks = { 0 };
+    void *opaque = NULL;
+
+    pthread_mutex_lock(&hookedLock);
+    if ((h = hookedFindLocked(list))) {
+        hooks = h->hooks;
+        opaque = h->opaque;
+    }
+    pthread_mutex_unlock(&hookedLock);
+    /* Outside the lock: it calls libvirt. */
+    if (hooks.prepare)
+        hooks.prepare(opaque, domain, dconn);
+}
+
 void
 virPMCCheckListFree(virPMCCheckListPtr list)
 {
     virPMCCheckListPriv *p = (virPMCCheckListPriv *)list;
+    virPMCHookedList **link, *h = NULL;
 
     if (!list)
         return;
+    pthread_mutex_lock(&hookedLock);
+    for (link = &hooked; *link; link = &(*link)->next) {
+        if ((*link)->list == list) {
+            h = *link;
+            *link = h->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&hookedLock);
+    if (h) {
+        if (h->hooks.free)
+            h->hooks.free(h->opaque);
+        free(h);
+    }
     free(p->index);
     free(list->check);
     free(p);

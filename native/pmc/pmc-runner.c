@@ -379,6 +379,17 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
         virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the options skip %zu names but give no array", opts->nskip);
         return -1;
     }
+    if (opts->nextra < 0 || (opts->nextra > 0 && !opts->extra)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the options give %d extra parameters but no array", opts->nextra);
+        return -1;
+    }
+    if (opts->nextra > 0) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "unknown run option '%.*s' (this libvirt-pmc knows none in extra)",
+                          VIR_TYPED_PARAM_FIELD_LENGTH, opts->extra[0].field);
+        return -1;
+    }
+    /* Before the run: a list with loaded checks fetches the facts they read. */
+    virPMCCheckListPrepare(list, domain, dconn);
     memset(report, 0, sizeof(*report));
     if (!(run = virPMCRunNew(domain, dconn, list, opts->timeoutMs)))
         return -1;

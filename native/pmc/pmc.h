@@ -7,7 +7,19 @@
  * RFC's first "possible enhancement", severity levels, is part of the check:
  * a CRITICAL check that fails stops the migration, a WARNING is reported.
  *
- * No Node.js here: C programs can use this file alone (link with libvirt).
+ * No Node.js here: C programs can use this file alone (link with libvirt),
+ * or install the library libvirt-pmc (docs/c-library.md) and link with
+ * `pkg-config --cflags --libs libvirt-pmc`.
+ *
+ * The ABI of libvirt-pmc.so.1 (symbols listed in native/lib/libvirt-pmc.syms):
+ * - Structs we fill and hand out (virPMCError, virPMCProgress) may grow at
+ *   the end: read them through the pointer, never copy them by size.
+ * - Structs a caller allocates are fixed in size: virPMCCheck and
+ *   virPMCCheckList (the RFC's static lists), virPMCRunOptions (options added
+ *   later come as typed parameters in `extra`), virPMCReport (what later
+ *   versions report comes through accessor functions reading `priv`), and
+ *   virPMCOutcome (an array element: its size is part of the ABI).
+ * - Zero means "default" in every caller-filled field; zero-initialize them.
  */
 #ifndef LIBVIRT_PMC_H
 #define LIBVIRT_PMC_H
@@ -38,6 +50,8 @@ typedef enum {
     VIR_PMC_ERR_DUPLICATE_CHECK = 4, /* the list has a check of that name already */
     VIR_PMC_ERR_SYSTEM = 5,          /* a mutex, condition variable or thread could not be made */
     VIR_PMC_ERR_LIBVIRT = 6,         /* a libvirt call failed; the message is libvirt's */
+    VIR_PMC_ERR_CHECK_FILE = 7,      /* an XML check file cannot be read or is invalid (pmc-external.h) */
+    VIR_PMC_ERR_PLUGIN = 8,          /* a plugin cannot be loaded or is invalid (pmc-external.h) */
 } virPMCErrorNumber;
 
 /* Fields may be added at the end; read it through the pointer only. */
@@ -99,6 +113,8 @@ typedef enum {
      * Without it, run must return at once (DONE or PENDING), and is called on
      * the runner's own thread: what JS checks do, to start thousands cheaply. */
     VIR_PMC_CHECK_BLOCKING = 1 << 0,
+    /* Other bits are refused by virPMCCheckListAdd: kept free so that a later
+     * version can say with one of them that the check is a larger struct. */
 } virPMCCheckFlags;
 
 typedef struct _virPMCCheck virPMCCheck;
@@ -155,7 +171,8 @@ void virPMCCancelTrigger(virPMCCancelPtr cancel);
 int virPMCCancelIsTriggered(virPMCCancelPtr cancel);
 void virPMCCancelFree(virPMCCancelPtr cancel);
 
-/* A snapshot of the migration job (virDomainGetJobStats), for progress. */
+/* A snapshot of the migration job (virDomainGetJobStats), for progress.
+ * Fields may be added at the end; read it through the pointer only. */
 typedef struct {
     unsigned long long timeElapsedMs;
     unsigned long long dataTotal, dataProcessed, dataRemaining;
@@ -183,9 +200,15 @@ typedef struct {
     unsigned int progressIntervalMs; /* 0 = 500 */
     const char *dconnuri;            /* peer-to-peer: the destination URI as the source daemon sees it;
                                         NULL = virConnectGetURI(dconn) */
+    /* Room to grow without changing the struct's size: options added after
+     * 1.0 come as typed parameters here (libvirt's way). 1.0 knows none:
+     * any parameter is refused (VIR_PMC_ERR_INVALID_ARG, naming it). */
+    virTypedParameterPtr extra;
+    int nextra;
 } virPMCRunOptions;
 
-/* One check's outcome, in list order. Strings are owned by the report. */
+/* One check's outcome, in list order. Strings are owned by the report. An
+ * element of report->outcomes: its size never changes (see the ABI above). */
 typedef struct {
     char *name;
     char *description;
@@ -211,6 +234,10 @@ typedef struct {
     int migrationErrorCode;     /* virErrorNumber, or 0 */
     int migrationErrorDomain;   /* virErrorDomain, or 0 */
     virDomainPtr migrated;      /* the domain on dconn after virDomainMigrate3; owned by the report */
+    /* Private, owned by the report, NULL in 1.0: what later versions report
+     * hangs here, read through accessor functions, so the struct a caller
+     * allocated keeps its size. */
+    void *priv;
 } virPMCReport;
 typedef virPMCReport *virPMCReportPtr;
 

@@ -406,6 +406,7 @@ testErrorInvalidCheck(void)
         CHECK("e.norun", VIR_PMC_SEVERITY_CRITICAL, NULL),
         CHECK("", VIR_PMC_SEVERITY_CRITICAL, runPass),
         CHECK("e.badsev", (virPMCSeverity)7, runPass),
+        CHECK("e.badflags", VIR_PMC_SEVERITY_CRITICAL, runPass),
     };
     virPMCCheck *arr[] = { &c[0], NULL };
     virPMCCheckList raw = { .count = 1, .check = arr };
@@ -416,6 +417,10 @@ testErrorInvalidCheck(void)
     EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "a check needs a name"));
     EXPECT(virPMCCheckListAdd(list, &c[2]) == -1);
     EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.badsev has severity 7"));
+    /* Bits kept free for a later, larger virPMCCheck (pmc.h's ABI). */
+    c[3].flags = VIR_PMC_CHECK_BLOCKING | (1u << 5);
+    EXPECT(virPMCCheckListAdd(list, &c[3]) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.badflags has unknown flags 0x20"));
     EXPECT(virPMCRunChecks(dom, dconn, &raw, NULL, &rep) == -1);
     EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_CHECK, "check e.norun has no run function"));
     virPMCCheckListFree(list);
@@ -428,6 +433,9 @@ testErrorInvalidArg(void)
     virPMCCheck c[] = { CHECK("e.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
     virPMCCheckListPtr list = listOf(c, 1);
     virPMCRunOptions noSkipArray = { .nskip = 2 };
+    virTypedParameter later = { .field = "pmc.later", .type = VIR_TYPED_PARAM_INT };
+    virPMCRunOptions noExtraArray = { .nextra = 1 };
+    virPMCRunOptions unknownExtra = { .extra = &later, .nextra = 1 };
     EXPECT(virPMCCheckListAdd(NULL, &c[0]) == -1);
     EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the check list is NULL"));
     EXPECT(virPMCCheckListAdd(list, NULL) == -1);
@@ -438,6 +446,11 @@ testErrorInvalidArg(void)
     EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the report is NULL"));
     EXPECT(virPMCRunChecks(dom, dconn, list, &noSkipArray, &rep) == -1);
     EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "skip 2 names but give no array"));
+    EXPECT(virPMCRunChecks(dom, dconn, list, &noExtraArray, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "give 1 extra parameters but no array"));
+    /* 1.0 knows no extra option: a caller relying on a later one hears so. */
+    EXPECT(virPMCRunChecks(dom, dconn, list, &unknownExtra, &rep) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "unknown run option 'pmc.later'"));
     EXPECT(virDomainMigratePMC(NULL, dconn, list, NULL, NULL, 0, 0, &rep) == -1);
     EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the domain is NULL"));
     EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, -1, 0, &rep) == -1);

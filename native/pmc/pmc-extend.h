@@ -1,0 +1,40 @@
+/*
+ * pmc-extend.h: what the library's C++ half (native/lib) may use of the C
+ * core's internals; not part of the API, never installed. Safe to include
+ * from C++ (pmc-internal.h is not: it needs C11's stdatomic.h).
+ */
+#ifndef LIBVIRT_PMC_EXTEND_H
+#define LIBVIRT_PMC_EXTEND_H
+
+#include "pmc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Records why the calling public function fails (see virPMCGetLastError). */
+void virPMCReportError(virPMCErrorNumber code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * What a list from virPMCCheckListNew can carry besides its checks: the
+ * checks it loaded itself (plugins, check files) and the facts they read.
+ * `prepare` runs at the start of every virPMCRunChecks of the list, on the
+ * calling thread, before any check; `free` at virPMCCheckListFree.
+ */
+typedef struct {
+    void (*prepare)(void *opaque, virDomainPtr domain, virConnectPtr dconn);
+    void (*free)(void *opaque);
+} virPMCCheckListHooks;
+
+/* Sets the list's hooks once. -1 on a second call, a static list or no memory. */
+int virPMCCheckListSetHooks(virPMCCheckListPtr list, const virPMCCheckListHooks *hooks, void *opaque);
+/* The opaque given to virPMCCheckListSetHooks, or NULL. */
+void *virPMCCheckListHookData(virPMCCheckListPtr list);
+/* Calls the list's prepare hook, if it has one; any list, static ones too. */
+void virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBVIRT_PMC_EXTEND_H */
