@@ -6,7 +6,18 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'build-cmake/', 'build-plugins/', 'build-tests/', 'build-tests-tsan/', 'coverage/', 'docs/api/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'build-cmake/',
+      'build-plugins/',
+      'build-tests/',
+      'build-tests-tsan/',
+      'coverage/',
+      'docs/api/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

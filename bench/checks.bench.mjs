@@ -52,7 +52,10 @@ async function scenario(label, options) {
 }
 
 try {
-  await scenario('live + copy-storage-all, no bandwidth (no dirty-rate measurement)', { live: true, copyStorageAll: true });
+  await scenario('live + copy-storage-all, no bandwidth (no dirty-rate measurement)', {
+    live: true,
+    copyStorageAll: true,
+  });
   await scenario('live + copy-storage-all, bandwidth 100 MiB/s (measures the dirty rate, 1 s window)', {
     live: true,
     copyStorageAll: true,

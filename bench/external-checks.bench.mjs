@@ -29,7 +29,11 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'pmc-bench-'));
 
 function checkFile(asserts) {
   const file = path.join(tmp, `asserts-${asserts}.xml`);
-  const tests = Array.from({ length: asserts }, () => '<assert test="count($domain/domain/devices/hostdev) = 0">{count($domain/domain/devices/hostdev)} passthrough</assert>');
+  const tests = Array.from(
+    { length: asserts },
+    () =>
+      '<assert test="count($domain/domain/devices/hostdev) = 0">{count($domain/domain/devices/hostdev)} passthrough</assert>',
+  );
   writeFileSync(file, `<checks><check name="bench.asserts" severity="critical">${tests.join('')}</check></checks>`);
   return loadCheckFile(file);
 }
@@ -55,16 +59,39 @@ const many = median(await checkDurations({ checkFiles: [await checkFile(K)] }));
 const perAssertUs = ((many - one) * 1000) / (K - 1);
 console.log(`XML check, 1 assert (includes parsing the domain XML once):  ${(one * 1000).toFixed(1)} µs`);
 console.log(`XML check, ${K} asserts:                                     ${(many * 1000).toFixed(1)} µs`);
-console.log(`one XML assert (marginal, document already parsed):         ${perAssertUs.toFixed(2)} µs  (target ≤ 20 µs)`);
+console.log(
+  `one XML assert (marginal, document already parsed):         ${perAssertUs.toFixed(2)} µs  (target ≤ 20 µs)`,
+);
 
 // 2. Plugin check against a direct call.
 const out = path.join(root, 'build-plugins', 'bench');
 mkdirSync(out, { recursive: true });
-const libvirt = (flag) => execFileSync('pkg-config', [flag, 'libvirt'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+const libvirt = (flag) =>
+  execFileSync('pkg-config', [flag, 'libvirt'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
 const plugin = path.join(out, 'behaviours.so');
-execFileSync('cc', ['-shared', '-fPIC', '-O2', '-std=c11', `-I${root}/native/pmc`, ...libvirt('--cflags'), '-o', plugin, path.join(root, 'test/fixtures/plugins/behaviours.c'), ...libvirt('--libs')]);
+execFileSync('cc', [
+  '-shared',
+  '-fPIC',
+  '-O2',
+  '-std=c11',
+  `-I${root}/native/pmc`,
+  ...libvirt('--cflags'),
+  '-o',
+  plugin,
+  path.join(root, 'test/fixtures/plugins/behaviours.c'),
+  ...libvirt('--libs'),
+]);
 const direct = path.join(out, 'plugin-direct');
-execFileSync('cc', ['-O2', '-std=c11', `-I${root}/native/pmc`, ...libvirt('--cflags'), '-o', direct, path.join(root, 'bench/plugin-direct.c'), '-ldl']);
+execFileSync('cc', [
+  '-O2',
+  '-std=c11',
+  `-I${root}/native/pmc`,
+  ...libvirt('--cflags'),
+  '-o',
+  direct,
+  path.join(root, 'bench/plugin-direct.c'),
+  '-ldl',
+]);
 const directNs = Number(execFileSync(direct, [plugin, '10000000'], { encoding: 'utf8' }));
 
 const fixture = await loadPlugin(plugin);
@@ -78,7 +105,9 @@ for (let i = 0; i < RUNS + 20; i++) {
 }
 const pluginUs = median(durations) * 1000;
 console.log(`plugin no-op check, called directly:                         ${directNs.toFixed(1)} ns`);
-console.log(`plugin no-op check through the runner (worker thread):       ${pluginUs.toFixed(1)} µs  (overhead ${(pluginUs - directNs / 1000).toFixed(1)} µs)`);
+console.log(
+  `plugin no-op check through the runner (worker thread):       ${pluginUs.toFixed(1)} µs  (overhead ${(pluginUs - directNs / 1000).toFixed(1)} µs)`,
+);
 
 await dom.destroy();
 await dom.undefine();

@@ -36,16 +36,31 @@ try {
     const ms = performance.now() - started;
     if (!report.migration.succeeded) {
       const failed = report.checks.filter((c) => c.status !== 'pass' && c.severity !== 'info');
-      throw new Error(`migratePMC did not migrate: ${report.verdict} ${JSON.stringify(failed)} ${JSON.stringify(report.migration.error)}`);
+      throw new Error(
+        `migratePMC did not migrate: ${report.verdict} ${JSON.stringify(failed)} ${JSON.stringify(report.migration.error)}`,
+      );
     }
     return { ms, checksMs: Math.max(...report.checks.map((c) => c.durationMs)) };
   }
 
   function viaVirsh(from, to) {
     const started = performance.now();
-    const r = spawnSync('virsh', ['-c', lab.hosts[from].uri, 'migrate', '--live', LAB_VM, lab.hosts[to].uri, '--migrateuri', lab.hosts[to].migrationUri], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'virsh',
+      [
+        '-c',
+        lab.hosts[from].uri,
+        'migrate',
+        '--live',
+        LAB_VM,
+        lab.hosts[to].uri,
+        '--migrateuri',
+        lab.hosts[to].migrationUri,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(`virsh migrate failed: ${r.stderr}`);
     return performance.now() - started;
   }
@@ -86,10 +101,16 @@ try {
 
   const worst = (key) => Math.max(...loops.map((l) => l[key]));
   console.log(`rounds: ${ROUNDS}, built-in checks: ${builtinChecks.length} + 50 no-op JS checks`);
-  console.log(`migratePMC (checks + migration), median: ${median(pmc).toFixed(0)} ms   [${pmc.map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`virsh migrate, median:                    ${median(virsh).toFixed(0)} ms   [${virsh.map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(
+    `migratePMC (checks + migration), median: ${median(pmc).toFixed(0)} ms   [${pmc.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
+  console.log(
+    `virsh migrate, median:                    ${median(virsh).toFixed(0)} ms   [${virsh.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
   console.log(`ratio of medians (target ≤ 1.05):          ${(median(pmc) / median(virsh)).toFixed(3)}`);
-  console.log(`event-loop delay during migratePMC, worst run: p50 ${worst('p50').toFixed(2)} ms, p99 ${worst('p99').toFixed(2)} ms, max ${worst('max').toFixed(2)} ms (target p99 ≤ 5 ms)`);
+  console.log(
+    `event-loop delay during migratePMC, worst run: p50 ${worst('p50').toFixed(2)} ms, p99 ${worst('p99').toFixed(2)} ms, max ${worst('max').toFixed(2)} ms (target p99 ≤ 5 ms)`,
+  );
 } finally {
   await labDown({ id });
 }

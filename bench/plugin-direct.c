@@ -11,13 +11,26 @@
 
 #include "pmc-plugin.h"
 
-static void noopSet(virPMCResultPtr r, int s, const char *m, const char *d) { (void)r; (void)s; (void)m; (void)d; }
-static const char *noFact(const char *name) { (void)name; return NULL; }
-
-int main(int argc, char **argv)
+static void
+noopSet(virPMCResultPtr r, int s, const char *m, const char *d)
 {
-    virPMCPluginHost host = {VIR_PMC_PLUGIN_ABI_VERSION, noopSet, noopSet, noFact};
-    virPMCPluginInfo info = {.host = &host};
+    (void)r;
+    (void)s;
+    (void)m;
+    (void)d;
+}
+static const char *
+noFact(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+    virPMCPluginHost host = { VIR_PMC_PLUGIN_ABI_VERSION, noopSet, noopSet, noFact };
+    virPMCPluginInfo info = { .host = &host };
     void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
     long n = argc > 2 ? atol(argv[2]) : 10000000;
     struct timespec a, b;

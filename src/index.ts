@@ -4,7 +4,13 @@ export { Connection } from './binding/connection.js';
 export type { CloseReason, CpuCompareResult, HypervisorTarget, OpenOptions } from './binding/connection.js';
 export { Domain } from './binding/domain.js';
 export { CheckLoadError, isLibvirtError, LibvirtError, PmcError, XmlError } from './errors.js';
-export type { CheckLoadErrorCode, CheckLoadErrorFields, LibvirtErrorFields, XmlErrorCode, XmlErrorFields } from './errors.js';
+export type {
+  CheckLoadErrorCode,
+  CheckLoadErrorFields,
+  LibvirtErrorFields,
+  XmlErrorCode,
+  XmlErrorFields,
+} from './errors.js';
 export { constants } from './binding/native.js';
 export { XmlDocument, XmlNode, XPathExpression, DEFAULT_MAX_XML_BYTES } from './binding/xml.js';
 export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVariables } from './binding/xml.js';

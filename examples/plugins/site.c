@@ -35,8 +35,8 @@ siteVcpusFit(virDomainPtr domain, virConnectPtr dconn, void *opaque, virPMCResul
         host->resultSet(result, VIR_PMC_STATUS_ERROR, err && err->message ? err->message : "libvirt failed", NULL);
         return VIR_PMC_RUN_DONE;
     }
-    snprintf(message, sizeof(message), "the guest has %u vCPUs, the destination %u CPUs",
-             (unsigned)info.nrVirtCpu, node.cpus);
+    snprintf(message, sizeof(message), "the guest has %u vCPUs, the destination %u CPUs", (unsigned)info.nrVirtCpu,
+             node.cpus);
     host->resultSet(result, info.nrVirtCpu <= node.cpus ? CHECK_SUCCESS : CHECK_FAIL, message, NULL);
     return VIR_PMC_RUN_DONE;
 }
@@ -50,7 +50,9 @@ siteMaintenance(virDomainPtr domain, virConnectPtr dconn, void *opaque, virPMCRe
     size_t len;
     const char *p;
 
-    (void)domain; (void)dconn; (void)opaque;
+    (void)domain;
+    (void)dconn;
+    (void)opaque;
     if (!dst) {
         host->resultSet(result, VIR_PMC_STATUS_ERROR, "the destination's hostname is unknown", NULL);
         return VIR_PMC_RUN_DONE;
@@ -82,11 +84,11 @@ static virPMCCheck chk2 = {
     .severity = VIR_PMC_SEVERITY_CRITICAL,
     .run = siteMaintenance,
 };
-static virPMCCheckPtr checks[] = {&chk1, &chk2, NULL};
-static virPMCCheckList chklist = {.count = 2, .check = checks};
+static virPMCCheckPtr checks[] = { &chk1, &chk2, NULL };
+static virPMCCheckList chklist = { .count = 2, .check = checks };
 
 /* Only what this plugin reads through host->fact is fetched for a run. */
-static const char *const facts[] = {"dstHostname", NULL};
+static const char *const facts[] = { "dstHostname", NULL };
 
 int
 virPMCPluginInit(unsigned int abiVersion, virPMCPluginInfo *info)

@@ -8,17 +8,17 @@
 
 #include "addon_data.h"
 #include "cancel.h"
-#include "js_check_list.h"
 #include "connection.h"
 #include "constants.h"
 #include "domain.h"
 #include "external_checks.h"
-#include "xml_parser.h"
+#include "js_check_list.h"
+#include "js_run_pmc.h"
 #include "js_xml_document.h"
 #include "js_xml_node.h"
 #include "js_xpath_expression.h"
-#include "js_run_pmc.h"
 #include "typed_params.h"
+#include "xml_parser.h"
 
 namespace pmc {
 

@@ -27,8 +27,8 @@ int64_t IntegerArg(const Napi::CallbackInfo& info, size_t i, const char* name, i
   if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::floor(d) != d || d < static_cast<double>(min) || d > static_cast<double>(max)) {
-    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer from " +
-                                                std::to_string(min) + " to " + std::to_string(max));
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer from " + std::to_string(min) +
+                                                " to " + std::to_string(max));
   }
   return static_cast<int64_t>(d);
 }

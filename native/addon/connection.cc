@@ -21,9 +21,7 @@ namespace {
 // Keeps the connection's JS object alive until a queued call has settled.
 using ObjectHold = std::shared_ptr<Napi::ObjectReference>;
 
-ObjectHold Hold(Napi::Object object) {
-  return std::make_shared<Napi::ObjectReference>(Napi::Persistent(object));
-}
+ObjectHold Hold(Napi::Object object) { return std::make_shared<Napi::ObjectReference>(Napi::Persistent(object)); }
 
 const char* CloseReasonName(int reason) {
   switch (reason) {
@@ -38,44 +36,43 @@ const char* CloseReasonName(int reason) {
 }  // namespace
 
 Napi::Function Connection::Init(Napi::Env env) {
-  return DefineClass(
-      env, "Connection",
-      {
-          StaticMethod<&Connection::Open>("open"),
-          InstanceMethod<&Connection::Close>("close"),
-          InstanceMethod<&Connection::IsOpenMethod>("isOpen"),
-          InstanceMethod<&Connection::SetCloseListener>("setCloseListener"),
-          InstanceMethod<&Connection::IsAlive>("isAlive"),
-          InstanceMethod<&Connection::GetHostname>("getHostname"),
-          InstanceMethod<&Connection::GetURI>("getURI"),
-          InstanceMethod<&Connection::GetType>("getType"),
-          InstanceMethod<&Connection::GetVersion>("getVersion"),
-          InstanceMethod<&Connection::GetLibVersion>("getLibVersion"),
-          InstanceMethod<&Connection::GetCapabilities>("getCapabilities"),
-          InstanceMethod<&Connection::GetDomainCapabilities>("getDomainCapabilities"),
-          InstanceMethod<&Connection::GetNodeInfo>("getNodeInfo"),
-          InstanceMethod<&Connection::GetFreeMemory>("getFreeMemory"),
-          InstanceMethod<&Connection::GetFreePages>("getFreePages"),
-          InstanceMethod<&Connection::GetCellsFreeMemory>("getCellsFreeMemory"),
-          InstanceMethod<&Connection::CompareHypervisorCPU>("compareHypervisorCPU"),
-          InstanceMethod<&Connection::BaselineHypervisorCPU>("baselineHypervisorCPU"),
-          InstanceMethod<&Connection::LookupDomainByName>("lookupDomainByName"),
-          InstanceMethod<&Connection::LookupDomainByUUID>("lookupDomainByUUID"),
-          InstanceMethod<&Connection::LookupDomainByID>("lookupDomainByID"),
-          InstanceMethod<&Connection::ListAllDomains>("listAllDomains"),
-          InstanceMethod<&Connection::DefineDomain>("defineDomain"),
-          InstanceMethod<&Connection::CreateDomain>("createDomain"),
-          InstanceMethod<&Connection::LookupNetworkByName>("lookupNetworkByName"),
-          InstanceMethod<&Connection::ListAllNetworks>("listAllNetworks"),
-          InstanceMethod<&Connection::LookupStorageVolByPath>("lookupStorageVolByPath"),
-          InstanceMethod<&Connection::ListAllStoragePools>("listAllStoragePools"),
-          InstanceMethod<&Connection::DefineStoragePool>("defineStoragePool"),
-          InstanceMethod<&Connection::CreateStorageVolume>("createStorageVolume"),
-          InstanceMethod<&Connection::DeleteStorageVolume>("deleteStorageVolume"),
-          InstanceMethod<&Connection::LookupSecretByUUID>("lookupSecretByUUID"),
-          InstanceMethod<&Connection::LookupSecretByUsage>("lookupSecretByUsage"),
-          InstanceMethod<&Connection::DefineSecret>("defineSecret"),
-      });
+  return DefineClass(env, "Connection",
+                     {
+                         StaticMethod<&Connection::Open>("open"),
+                         InstanceMethod<&Connection::Close>("close"),
+                         InstanceMethod<&Connection::IsOpenMethod>("isOpen"),
+                         InstanceMethod<&Connection::SetCloseListener>("setCloseListener"),
+                         InstanceMethod<&Connection::IsAlive>("isAlive"),
+                         InstanceMethod<&Connection::GetHostname>("getHostname"),
+                         InstanceMethod<&Connection::GetURI>("getURI"),
+                         InstanceMethod<&Connection::GetType>("getType"),
+                         InstanceMethod<&Connection::GetVersion>("getVersion"),
+                         InstanceMethod<&Connection::GetLibVersion>("getLibVersion"),
+                         InstanceMethod<&Connection::GetCapabilities>("getCapabilities"),
+                         InstanceMethod<&Connection::GetDomainCapabilities>("getDomainCapabilities"),
+                         InstanceMethod<&Connection::GetNodeInfo>("getNodeInfo"),
+                         InstanceMethod<&Connection::GetFreeMemory>("getFreeMemory"),
+                         InstanceMethod<&Connection::GetFreePages>("getFreePages"),
+                         InstanceMethod<&Connection::GetCellsFreeMemory>("getCellsFreeMemory"),
+                         InstanceMethod<&Connection::CompareHypervisorCPU>("compareHypervisorCPU"),
+                         InstanceMethod<&Connection::BaselineHypervisorCPU>("baselineHypervisorCPU"),
+                         InstanceMethod<&Connection::LookupDomainByName>("lookupDomainByName"),
+                         InstanceMethod<&Connection::LookupDomainByUUID>("lookupDomainByUUID"),
+                         InstanceMethod<&Connection::LookupDomainByID>("lookupDomainByID"),
+                         InstanceMethod<&Connection::ListAllDomains>("listAllDomains"),
+                         InstanceMethod<&Connection::DefineDomain>("defineDomain"),
+                         InstanceMethod<&Connection::CreateDomain>("createDomain"),
+                         InstanceMethod<&Connection::LookupNetworkByName>("lookupNetworkByName"),
+                         InstanceMethod<&Connection::ListAllNetworks>("listAllNetworks"),
+                         InstanceMethod<&Connection::LookupStorageVolByPath>("lookupStorageVolByPath"),
+                         InstanceMethod<&Connection::ListAllStoragePools>("listAllStoragePools"),
+                         InstanceMethod<&Connection::DefineStoragePool>("defineStoragePool"),
+                         InstanceMethod<&Connection::CreateStorageVolume>("createStorageVolume"),
+                         InstanceMethod<&Connection::DeleteStorageVolume>("deleteStorageVolume"),
+                         InstanceMethod<&Connection::LookupSecretByUUID>("lookupSecretByUUID"),
+                         InstanceMethod<&Connection::LookupSecretByUsage>("lookupSecretByUsage"),
+                         InstanceMethod<&Connection::DefineSecret>("defineSecret"),
+                     });
 }
 
 Connection::Connection(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Connection>(info) {
@@ -200,8 +197,8 @@ Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
   if (conn_ == nullptr) throw Napi::Error::New(env, "the connection is closed");
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "listener must be a function");
   DropCloseListener();
-  auto* listener = new CloseListener{
-      Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "pmc.close", 0, 1)};
+  auto* listener =
+      new CloseListener{Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "pmc.close", 0, 1)};
   listener->tsfn.Unref(env);  // a listener must not keep the process alive
   // Registration only stores the callback: no I/O, fine on the JS thread.
   // No free callback: the connection owns the listener (see DropCloseListener).
@@ -217,8 +214,8 @@ Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
 
 // --- host facts ----------------------------------------------------------------
 
-#define PMC_REQUIRE_OPEN(env)                  \
-  ConnHandle conn = Retain();                  \
+#define PMC_REQUIRE_OPEN(env) \
+  ConnHandle conn = Retain(); \
   if (!conn) return RejectClosed(env);
 
 Napi::Value Connection::StringCall(const Napi::CallbackInfo& info, const char* what, char* (*fn)(virConnectPtr)) {
@@ -239,9 +236,8 @@ Napi::Value Connection::VersionCall(const Napi::CallbackInfo& info, const char* 
 
 Napi::Value Connection::IsAlive(const Napi::CallbackInfo& info) {
   PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not tell whether the connection is alive", [conn](Data& out) {
-    return BoolResult(virConnectIsAlive(conn.get()), out);
-  });
+  return Call(info.Env(), "could not tell whether the connection is alive",
+              [conn](Data& out) { return BoolResult(virConnectIsAlive(conn.get()), out); });
 }
 
 Napi::Value Connection::GetHostname(const Napi::CallbackInfo& info) {
@@ -283,8 +279,9 @@ Napi::Value Connection::GetDomainCapabilities(const Napi::CallbackInfo& info) {
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not get the domain capabilities",
               [conn, emulator, arch, machine, virttype, flags](Data& out) {
-                return StringResult(virConnectGetDomainCapabilities(
-                    conn.get(), OrNull(emulator), OrNull(arch), OrNull(machine), OrNull(virttype), flags), out);
+                return StringResult(virConnectGetDomainCapabilities(conn.get(), OrNull(emulator), OrNull(arch),
+                                                                    OrNull(machine), OrNull(virttype), flags),
+                                    out);
               });
 }
 
@@ -380,8 +377,8 @@ Napi::Value Connection::CompareHypervisorCPU(const Napi::CallbackInfo& info) {
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not compare the CPU",
               [conn, emulator, arch, machine, virttype, xml, flags](Data& out) {
-                int result = virConnectCompareHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch),
-                                                            OrNull(machine), OrNull(virttype), xml.c_str(), flags);
+                int result = virConnectCompareHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch), OrNull(machine),
+                                                            OrNull(virttype), xml.c_str(), flags);
                 if (result == VIR_CPU_COMPARE_ERROR) return false;
                 out = Data::Number(result);
                 return true;
@@ -400,25 +397,26 @@ Napi::Value Connection::BaselineHypervisorCPU(const Napi::CallbackInfo& info) {
               [conn, emulator, arch, machine, virttype, xmls, flags](Data& out) {
                 std::vector<const char*> ptrs;
                 for (const auto& x : xmls) ptrs.push_back(x.c_str());
-                return StringResult(virConnectBaselineHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch),
-                                                                       OrNull(machine), OrNull(virttype), ptrs.data(),
-                                                                       ptrs.size(), flags), out);
+                return StringResult(
+                    virConnectBaselineHypervisorCPU(conn.get(), OrNull(emulator), OrNull(arch), OrNull(machine),
+                                                    OrNull(virttype), ptrs.data(), ptrs.size(), flags),
+                    out);
               });
 }
 
 // --- domains -------------------------------------------------------------------
 
-#define PMC_DOMAIN_CALL(ENV, what, expr)                                                       \
-  auto slot = std::make_shared<DomainSlot>();                                                  \
-  ObjectHold self = Hold(Value());                                                             \
-  return Call(                                                                                 \
-      ENV, what,                                                                               \
-      [=](Data&) {                                                                             \
-        virDomainPtr dom = (expr);                                                             \
-        if (dom == nullptr) return false;                                                      \
-        slot->domains.push_back(dom);                                                          \
-        return true;                                                                           \
-      },                                                                                       \
+#define PMC_DOMAIN_CALL(ENV, what, expr)      \
+  auto slot = std::make_shared<DomainSlot>(); \
+  ObjectHold self = Hold(Value());            \
+  return Call(                                \
+      ENV, what,                              \
+      [=](Data&) {                            \
+        virDomainPtr dom = (expr);            \
+        if (dom == nullptr) return false;     \
+        slot->domains.push_back(dom);         \
+        return true;                          \
+      },                                      \
       [this, slot, self](Napi::Env env, Data&) { return WrapDomains(env, *slot, true); });
 
 Napi::Value Connection::LookupDomainByName(const Napi::CallbackInfo& info) {
@@ -566,7 +564,8 @@ Napi::Value Connection::LookupSecretByUsage(const Napi::CallbackInfo& info) {
   std::string usageID = StringArg(info, 1, "usageID");
   PMC_REQUIRE_OPEN(info.Env());
   return Call(info.Env(), "could not find the secret", [conn, usageType, usageID](Data& out) {
-    return DescribeAndFree(virSecretLookupByUsage(conn.get(), usageType, usageID.c_str()), DescribeSecret, virSecretFree, out);
+    return DescribeAndFree(virSecretLookupByUsage(conn.get(), usageType, usageID.c_str()), DescribeSecret,
+                           virSecretFree, out);
   });
 }
 

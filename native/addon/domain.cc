@@ -116,8 +116,8 @@ Napi::Value Domain::RejectClosed(Napi::Env env) {
   return deferred.Promise();
 }
 
-#define PMC_REQUIRE_DOMAIN(env)  \
-  DomainHandle dom = Retain();   \
+#define PMC_REQUIRE_DOMAIN(env) \
+  DomainHandle dom = Retain();  \
   if (!dom) return RejectClosed(env);
 
 // Name and UUID are cached in the handle: no libvirt round trip.
@@ -180,9 +180,8 @@ Napi::Value Domain::GetState(const Napi::CallbackInfo& info) {
 Napi::Value Domain::GetXMLDesc(const Napi::CallbackInfo& info) {
   unsigned int flags = FlagsArg(info, 0);
   PMC_REQUIRE_DOMAIN(info.Env());
-  return Call(info.Env(), "could not get the domain XML", [dom, flags](Data& out) {
-    return StringResult(virDomainGetXMLDesc(dom.get(), flags), out);
-  });
+  return Call(info.Env(), "could not get the domain XML",
+              [dom, flags](Data& out) { return StringResult(virDomainGetXMLDesc(dom.get(), flags), out); });
 }
 
 Napi::Value Domain::BoolCall(const Napi::CallbackInfo& info, const char* what, int (*fn)(virDomainPtr)) {
@@ -259,8 +258,7 @@ Napi::Value Domain::GetJobStats(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value Domain::Simple(const Napi::CallbackInfo& info, const char* what,
-                           int (*fn)(virDomainPtr, unsigned int)) {
+Napi::Value Domain::Simple(const Napi::CallbackInfo& info, const char* what, int (*fn)(virDomainPtr, unsigned int)) {
   unsigned int flags = FlagsArg(info, 0);
   PMC_REQUIRE_DOMAIN(info.Env());
   return Call(info.Env(), what, [dom, flags, fn](Data&) { return fn(dom.get(), flags) == 0; });
@@ -314,14 +312,14 @@ Napi::Value Domain::GetBlockJobInfo(const Napi::CallbackInfo& info) {
 Napi::Value Domain::BlockCopy(const Napi::CallbackInfo& info) {
   std::string disk = StringArg(info, 0, "disk");
   std::string destXml = StringArg(info, 1, "destXml");
-  int64_t bandwidth = info.Length() > 2 && !info[2].IsUndefined() ? IntegerArg(info, 2, "bandwidth", 0, INT64_MAX >> 11) : 0;
+  int64_t bandwidth =
+      info.Length() > 2 && !info[2].IsUndefined() ? IntegerArg(info, 2, "bandwidth", 0, INT64_MAX >> 11) : 0;
   unsigned int flags = FlagsArg(info, 3);
   PMC_REQUIRE_DOMAIN(info.Env());
   return Call(info.Env(), "could not start the block copy", [dom, disk, destXml, bandwidth, flags](Data&) {
     virTypedParameterPtr params = nullptr;
     int n = 0, max = 0;
-    if (bandwidth > 0 &&
-        virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_BLOCK_COPY_BANDWIDTH, bandwidth) < 0) {
+    if (bandwidth > 0 && virTypedParamsAddULLong(&params, &n, &max, VIR_DOMAIN_BLOCK_COPY_BANDWIDTH, bandwidth) < 0) {
       return false;
     }
     int rc = virDomainBlockCopy(dom.get(), disk.c_str(), destXml.c_str(), params, n, flags);
@@ -334,18 +332,16 @@ Napi::Value Domain::BlockJobAbort(const Napi::CallbackInfo& info) {
   std::string disk = StringArg(info, 0, "disk");
   unsigned int flags = FlagsArg(info, 1);
   PMC_REQUIRE_DOMAIN(info.Env());
-  return Call(info.Env(), "could not abort the block job", [dom, disk, flags](Data&) {
-    return virDomainBlockJobAbort(dom.get(), disk.c_str(), flags) == 0;
-  });
+  return Call(info.Env(), "could not abort the block job",
+              [dom, disk, flags](Data&) { return virDomainBlockJobAbort(dom.get(), disk.c_str(), flags) == 0; });
 }
 
 Napi::Value Domain::StartDirtyRateCalc(const Napi::CallbackInfo& info) {
   int seconds = static_cast<int>(IntegerArg(info, 0, "seconds", 1, 60));
   unsigned int flags = FlagsArg(info, 1);
   PMC_REQUIRE_DOMAIN(info.Env());
-  return Call(info.Env(), "could not start the dirty rate calculation", [dom, seconds, flags](Data&) {
-    return virDomainStartDirtyRateCalc(dom.get(), seconds, flags) == 0;
-  });
+  return Call(info.Env(), "could not start the dirty rate calculation",
+              [dom, seconds, flags](Data&) { return virDomainStartDirtyRateCalc(dom.get(), seconds, flags) == 0; });
 }
 
 Napi::Value Domain::GetStats(const Napi::CallbackInfo& info) {

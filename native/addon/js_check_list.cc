@@ -117,8 +117,7 @@ int CheckList::RunJsCheck(virDomainPtr, virConnectPtr, void* opaque, virPMCResul
   }
   if (!first) return VIR_PMC_RUN_PENDING;  // the JS thread is already on its way
   std::shared_ptr<CheckListData> keep = self->shared_from_this();
-  napi_status status =
-      dispatcher.NonBlockingCall([keep](Napi::Env, Napi::Function fn) { keep->Drain(fn); });
+  napi_status status = dispatcher.NonBlockingCall([keep](Napi::Env, Napi::Function fn) { keep->Drain(fn); });
   if (status != napi_ok) {
     // The environment is going away: nothing queued will ever reach JS.
     std::vector<uint32_t> lost;

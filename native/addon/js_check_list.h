@@ -42,8 +42,8 @@ struct CheckListData : std::enable_shared_from_this<CheckListData> {
   bool CompleteOne(uint32_t index, int status, const char* message, const char* details);
 
   virPMCCheckListPtr list_ = nullptr;
-  std::deque<virPMCCheck> checks_;     // stable addresses for the list's pointers
-  std::deque<std::string> strings_;    // names, descriptions, origins
+  std::deque<virPMCCheck> checks_;   // stable addresses for the list's pointers
+  std::deque<std::string> strings_;  // names, descriptions, origins
   std::deque<JsCheck> jsChecks_;
   // This list's native checks' ids in checks::NativeCheckRefs::Global(), their
   // opaques (never pointers into the list: a worker may reach its check after a
@@ -52,7 +52,7 @@ struct CheckListData : std::enable_shared_from_this<CheckListData> {
   // Written by setFacts before a run, read by native checks during it.
   std::shared_ptr<checks::RunFacts> facts_ = std::make_shared<checks::RunFacts>();
 
-  std::mutex mutex_;                   // guards what the runner thread and JS share:
+  std::mutex mutex_;  // guards what the runner thread and JS share:
   std::vector<virPMCResultPtr> pending_;
   // Started checks not yet handed to JS. Only the first of a batch wakes the
   // JS thread: thousands of checks cost one thread-safe call, not thousands.

@@ -61,8 +61,13 @@ Napi::Value CheckList::AddXml(const Napi::CallbackInfo& info) {
   data_->strings_.push_back(OptionalStringArg(info, 2, "origin"));
   const char* origin = data_->strings_.back().empty() ? "xml" : data_->strings_.back().c_str();
   void* opaque = Register(*data_, NativeCheckRef{checks::XmlRef{file, check, data_->facts_}, {}});
-  virPMCCheck c{check->name.c_str(), check->description.c_str(), check->severity, RunXmlCheck, opaque,
-                VIR_PMC_CHECK_BLOCKING, origin};
+  virPMCCheck c{check->name.c_str(),
+                check->description.c_str(),
+                check->severity,
+                RunXmlCheck,
+                opaque,
+                VIR_PMC_CHECK_BLOCKING,
+                origin};
   try {
     return Napi::Number::New(env, AddNative(env, c));
   } catch (...) {
@@ -85,8 +90,13 @@ Napi::Value CheckList::AddPlugin(const Napi::CallbackInfo& info) {
   // own thread is out of reach of the timeout and of a cancel, so one that
   // never returns would hang the run. On a worker it is timed out and
   // abandoned like any blocking check (docs/security.md).
-  virPMCCheck c{pc.name.c_str(), pc.check->description, pc.check->severity, RunPluginCheck, opaque,
-                pc.check->flags | VIR_PMC_CHECK_BLOCKING, origin};
+  virPMCCheck c{pc.name.c_str(),
+                pc.check->description,
+                pc.check->severity,
+                RunPluginCheck,
+                opaque,
+                pc.check->flags | VIR_PMC_CHECK_BLOCKING,
+                origin};
   try {
     return Napi::Number::New(env, AddNative(env, c));
   } catch (...) {

@@ -1,9 +1,9 @@
 #include "js_xml_document.h"
 
 #include "args.h"
-#include "xml_failure.h"
 #include "js_xml_convert.h"
 #include "js_xml_node.h"
+#include "xml_failure.h"
 
 namespace pmc {
 

@@ -67,8 +67,7 @@ Napi::Promise Operation::Queue(std::unique_ptr<Operation> owned, Thread thread) 
   if (thread == Thread::Pool) {
     napi_value name = Napi::String::New(env, "pmc.operation");
     napi_status status = napi_create_async_work(
-        env, nullptr, name,
-        [](napi_env, void* data) { static_cast<Operation*>(data)->Run(); },
+        env, nullptr, name, [](napi_env, void* data) { static_cast<Operation*>(data)->Run(); },
         [](napi_env raw, napi_status status, void* data) {
           auto* self = static_cast<Operation*>(data);
           napi_delete_async_work(raw, self->work_);
@@ -129,10 +128,8 @@ class CallOperation : public Operation {
 
 }  // namespace
 
-Napi::Promise Call(Napi::Env env, const char* what, CallBody body, CallConvert convert,
-                   Operation::Thread thread) {
-  return Operation::Queue(std::make_unique<CallOperation>(env, what, std::move(body), std::move(convert)),
-                          thread);
+Napi::Promise Call(Napi::Env env, const char* what, CallBody body, CallConvert convert, Operation::Thread thread) {
+  return Operation::Queue(std::make_unique<CallOperation>(env, what, std::move(body), std::move(convert)), thread);
 }
 
 }  // namespace pmc

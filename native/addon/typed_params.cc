@@ -10,15 +10,15 @@ namespace pmc {
 namespace {
 
 // The largest whole numbers a JS number carries exactly, per libvirt type.
-constexpr double kMaxInt = 2147483647.0;          // INT_MAX
+constexpr double kMaxInt = 2147483647.0;           // INT_MAX
 constexpr double kMaxULLong = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 
 double WholeNumber(Napi::Env env, Napi::Value v, const std::string& label, double max) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, label + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || std::floor(d) != d || d < 0 || d > max) {
-    throw Napi::RangeError::New(env, label + " must be a whole number from 0 to " +
-                                         std::to_string(static_cast<unsigned long long>(max)));
+    throw Napi::RangeError::New(
+        env, label + " must be a whole number from 0 to " + std::to_string(static_cast<unsigned long long>(max)));
   }
   return d;
 }

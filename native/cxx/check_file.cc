@@ -104,10 +104,12 @@ bool Explain(const xml::Doc& doc, int* line, std::string* why) {
     *why = std::move(what);
     return true;
   };
-  if (!IsElement(root, "checks")) return found(root, "the root element must be <checks>, not <" + Str(root->name) + ">");
+  if (!IsElement(root, "checks"))
+    return found(root, "the root element must be <checks>, not <" + Str(root->name) + ">");
   for (xmlNodePtr node = root->children; node != nullptr; node = node->next) {
     if (node->type != XML_ELEMENT_NODE) continue;
-    if (!IsElement(node, "check")) return found(node, "<checks> holds only <check> elements, not <" + Str(node->name) + ">");
+    if (!IsElement(node, "check"))
+      return found(node, "<checks> holds only <check> elements, not <" + Str(node->name) + ">");
     std::string name = Attr(node, "name");
     if (!xmlHasProp(node, BAD_CAST "name")) return found(node, "a <check> needs name=\"area.what\"");
     if (!IsAreaWhat(name)) return found(node, "the check name '" + name + "' is not of the form area.what");
@@ -123,7 +125,8 @@ bool Explain(const xml::Doc& doc, int* line, std::string* why) {
         hasAssert = true;
         if (Attr(child, "test").empty()) return found(child, "check " + name + ": an <assert> needs a test=\"xpath\"");
       } else if (!IsElement(child, "description")) {
-        return found(child, "check " + name + ": unexpected <" + Str(child->name) + "> (a check holds <description> and <assert>)");
+        return found(child, "check " + name + ": unexpected <" + Str(child->name) +
+                                "> (a check holds <description> and <assert>)");
       }
     }
     if (!hasAssert) return found(node, "check " + name + " has no <assert test=\"…\">");
@@ -220,9 +223,9 @@ std::vector<std::string> VariablesOf(const std::string& expression) {
       size_t j = i + 1;
       while (j < expression.size() && std::isspace(static_cast<unsigned char>(expression[j]))) j++;
       size_t start = j;
-      while (j < expression.size() && (std::isalnum(static_cast<unsigned char>(expression[j])) ||
-                                       expression[j] == '_' || expression[j] == '-' || expression[j] == '.' ||
-                                       expression[j] == ':')) {
+      while (j < expression.size() &&
+             (std::isalnum(static_cast<unsigned char>(expression[j])) || expression[j] == '_' || expression[j] == '-' ||
+              expression[j] == '.' || expression[j] == ':')) {
         j++;
       }
       names.push_back(expression.substr(start, j - start));
@@ -280,7 +283,8 @@ class Loader {
     for (const std::string& name : VariablesOf(expression)) {
       if (FindFact(name) == nullptr) {
         throw LoadError(kFileVariable, source_.path, line, column, check.name,
-                        "unknown variable $" + name + " in XPath: " + xml::QuoteExpression(expression) + " (known: " + KnownFacts() + ")");
+                        "unknown variable $" + name + " in XPath: " + xml::QuoteExpression(expression) +
+                            " (known: " + KnownFacts() + ")");
       }
       bool seen = false;
       for (const std::string& v : check.variables) seen = seen || v == name;
@@ -289,7 +293,8 @@ class Loader {
     try {
       xml::Evaluate(*compiled, EmptyDoc(), nullptr, TrialVariables(EmptyDoc()), xml::Want::String);
     } catch (const xml::XmlFailure& e) {
-      throw LoadError(kFileXPath, source_.path, line, column, check.name, std::string("cannot be evaluated: ") + e.what());
+      throw LoadError(kFileXPath, source_.path, line, column, check.name,
+                      std::string("cannot be evaluated: ") + e.what());
     }
     return compiled;
   }
@@ -324,7 +329,8 @@ class Loader {
         }
       }
       if (end >= text.size()) {
-        throw LoadError(kFileXPath, source_.path, line, 1, check.name, "an unclosed { in the message: " + xml::QuoteExpression(Collapse(text)));
+        throw LoadError(kFileXPath, source_.path, line, 1, check.name,
+                        "an unclosed { in the message: " + xml::QuoteExpression(Collapse(text)));
       }
       std::string expression = text.substr(i + 1, end - i - 1);
       int eLine = line, eColumn = 1;
@@ -486,8 +492,8 @@ CheckOutcome RunXmlCheck(XmlCheck& check, const RunFacts& facts) {
     }
     out.status = VIR_PMC_STATUS_FAIL;
     for (size_t i = 0; i < failed.size(); i++) out.message += (i ? "; " : "") + failed[i];
-    out.details = "{\"file\":" + JsonString(check.file) + ",\"line\":" + std::to_string(check.line) +
-                  ",\"failed\":[" + failedDetails + "]}";
+    out.details = "{\"file\":" + JsonString(check.file) + ",\"line\":" + std::to_string(check.line) + ",\"failed\":[" +
+                  failedDetails + "]}";
   } catch (const std::exception& e) {
     out.status = VIR_PMC_STATUS_ERROR;
     out.message = e.what();

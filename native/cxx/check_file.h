@@ -44,7 +44,7 @@ struct XmlCheck {
   std::string description;
   virPMCSeverity severity = VIR_PMC_SEVERITY_CRITICAL;
   int line = 0;
-  CompiledAsserts asserts;  // as loaded (and trial-evaluated): never evaluated again
+  CompiledAsserts asserts;             // as loaded (and trial-evaluated): never evaluated again
   std::vector<std::string> variables;  // the facts it reads, always "domain" (the context node) first
 
   // Each run evaluates its own copy of the asserts, taken from these idle ones
@@ -66,8 +66,8 @@ struct CheckFile {
 };
 
 // Throws LoadError. `schema` is the RELAX NG schema's text (schemas/checks.rng).
-std::shared_ptr<const CheckFile> LoadCheckFile(std::string_view text, const std::string& path,
-                                               std::string_view schema, size_t maxBytes);
+std::shared_ptr<const CheckFile> LoadCheckFile(std::string_view text, const std::string& path, std::string_view schema,
+                                               size_t maxBytes);
 
 struct CheckOutcome {
   int status = VIR_PMC_STATUS_ERROR;

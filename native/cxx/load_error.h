@@ -27,7 +27,11 @@ class LoadError : public std::runtime_error {
   LoadError(const char* code, const std::string& file, int line, int column, const std::string& check,
             const std::string& what)
       : std::runtime_error(Format(file, line, column, check, what)),
-        code(code), file(file), line(line), column(column), check(check) {}
+        code(code),
+        file(file),
+        line(line),
+        column(column),
+        check(check) {}
 
   // `message` already says where (e.g. libxml2's "file:line:column: …").
   struct Preformatted {};

@@ -103,11 +103,13 @@ std::shared_ptr<Plugin> Describe(const std::string& path, const virPMCPluginInfo
     return LoadError(code, path, 0, 0, check, what);
   };
   if (info.abiVersion != VIR_PMC_PLUGIN_ABI_VERSION) {
-    throw fail(kPluginAbi, "", "built for plugin ABI " + std::to_string(info.abiVersion) + ", this pmc speaks ABI " +
-                                   std::to_string(VIR_PMC_PLUGIN_ABI_VERSION) + " (rebuild it against pmc-plugin.h)");
+    throw fail(kPluginAbi, "",
+               "built for plugin ABI " + std::to_string(info.abiVersion) + ", this pmc speaks ABI " +
+                   std::to_string(VIR_PMC_PLUGIN_ABI_VERSION) + " (rebuild it against pmc-plugin.h)");
   }
   if (!ValidPluginName(info.name)) {
-    throw fail(kPluginInvalid, "", "the plugin's name must match [a-z0-9][a-z0-9_-]*, not '" + OrEmpty(info.name) + "'");
+    throw fail(kPluginInvalid, "",
+               "the plugin's name must match [a-z0-9][a-z0-9_-]*, not '" + OrEmpty(info.name) + "'");
   }
   auto plugin = std::make_shared<Plugin>();
   plugin->path = path;
@@ -123,20 +125,23 @@ std::shared_ptr<Plugin> Describe(const std::string& path, const virPMCPluginInfo
     virPMCCheckPtr check = info.checks->check[i];
     if (check == nullptr) throw fail(kPluginInvalid, "", "check #" + std::to_string(i) + " is NULL (count too large?)");
     if (!ValidCheckName(check->name)) {
-      throw fail(kPluginInvalid, "", "check #" + std::to_string(i) + ": the name must be parts of [A-Za-z0-9_-] joined by single dots, not '" +
-                                         OrEmpty(check->name) + "'");
+      throw fail(kPluginInvalid, "",
+                 "check #" + std::to_string(i) +
+                     ": the name must be parts of [A-Za-z0-9_-] joined by single dots, not '" + OrEmpty(check->name) +
+                     "'");
     }
     std::string name = plugin->name + "." + check->name;
     if (check->run == nullptr) throw fail(kPluginInvalid, name, "the run function is NULL");
     if (check->severity < VIR_PMC_SEVERITY_CRITICAL || check->severity > VIR_PMC_SEVERITY_INFO) {
-      throw fail(kPluginInvalid, name, "severity " + std::to_string(static_cast<int>(check->severity)) +
-                                           " is out of range");
+      throw fail(kPluginInvalid, name,
+                 "severity " + std::to_string(static_cast<int>(check->severity)) + " is out of range");
     }
     if (!names.insert(name).second) throw fail(kDuplicate, name, "a second check of this name in the plugin");
     plugin->checks.push_back(PluginCheck{name, check});
   }
   for (const char* const* f = info.facts; f != nullptr && *f != nullptr; f++) {
-    if (FindFact(*f) == nullptr) throw fail(kPluginInvalid, "", std::string("unknown fact '") + *f + "' in info->facts");
+    if (FindFact(*f) == nullptr)
+      throw fail(kPluginInvalid, "", std::string("unknown fact '") + *f + "' in info->facts");
     plugin->facts.push_back(*f);
   }
   return plugin;

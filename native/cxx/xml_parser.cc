@@ -41,7 +41,8 @@ std::string Str(const xmlChar* s) { return s != nullptr ? reinterpret_cast<const
 
 xmlParserInputPtr RefusingLoader(const char* url, const char* id, xmlParserCtxtPtr ctxt) {
   if (!tl_inOurParse) return g_previousLoader(url, id, ctxt);
-  if (ctxt != nullptr && ctxt->_private != nullptr) Forbid(ctxt, "external entities are not allowed ('" + Str(BAD_CAST url) + "')");
+  if (ctxt != nullptr && ctxt->_private != nullptr)
+    Forbid(ctxt, "external entities are not allowed ('" + Str(BAD_CAST url) + "')");
   return nullptr;
 }
 
@@ -65,9 +66,8 @@ void OnUnparsedEntityDecl(void* ctx, const xmlChar*, const xmlChar*, const xmlCh
 // libxml2 keeps an element's line in 16 bits (65535 beyond); BIG_LINES saves
 // the real one only for text nodes. Elements keep theirs in _private, which
 // nothing else of ours or of libxml2's tree, XPath and RELAX NG code uses.
-void OnStartElementNs(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri,
-                      int nbNamespaces, const xmlChar** namespaces, int nbAttributes, int nbDefaulted,
-                      const xmlChar** attributes) {
+void OnStartElementNs(void* ctx, const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri, int nbNamespaces,
+                      const xmlChar** namespaces, int nbAttributes, int nbDefaulted, const xmlChar** attributes) {
   auto* ctxt = static_cast<xmlParserCtxtPtr>(ctx);
   xmlSAX2StartElementNs(ctx, localname, prefix, uri, nbNamespaces, namespaces, nbAttributes, nbDefaulted, attributes);
   if (ctxt->node != nullptr && ctxt->input != nullptr && ctxt->input->line >= 65535) {

@@ -73,7 +73,8 @@ const char* TypeName(xmlXPathObjectType type) {
 std::string QuoteExpression(const std::string& expression) {
   if (expression.size() <= kQuotedExpressionMax) return expression;
   size_t cut = kQuotedExpressionMax;
-  while (cut > 0 && (static_cast<unsigned char>(expression[cut]) & 0xC0) == 0x80) cut--;  // not inside a UTF-8 character
+  while (cut > 0 && (static_cast<unsigned char>(expression[cut]) & 0xC0) == 0x80)
+    cut--;  // not inside a UTF-8 character
   return expression.substr(0, cut) + "… (" + std::to_string(expression.size()) + " bytes)";
 }
 
@@ -141,8 +142,10 @@ XPathResult Evaluate(const CompiledXPath& expression, const Doc& doc, xmlNodePtr
         xmlNodePtr node = set->nodeTab[i];
         // Namespace nodes are copies owned by the node-set, freed with it.
         if (node->type == XML_NAMESPACE_DECL) {
-          XmlFailure failure(kXPathError, "the result holds namespace nodes, which cannot be returned (use name() or "
-                                          "string() in the expression) in XPath: " + QuoteExpression(expression.Source()));
+          XmlFailure failure(kXPathError,
+                             "the result holds namespace nodes, which cannot be returned (use name() or "
+                             "string() in the expression) in XPath: " +
+                                 QuoteExpression(expression.Source()));
           failure.expression = expression.Source();
           throw failure;
         }

@@ -7,7 +7,7 @@
 #define LIBVIRT_PMC_INTERNAL_H
 
 #ifndef _POSIX_C_SOURCE
-# define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L
 #endif
 
 #include <pthread.h>
@@ -57,8 +57,8 @@ struct _virPMCResult {
     int status;
     char *message;
     char *details;
-    bool set;       /* a result was stored */
-    bool final;     /* the outcome is decided; later results are ignored */
+    bool set;   /* a result was stored */
+    bool final; /* the outcome is decided; later results are ignored */
     bool started;
     bool blocking;
     bool inRun;     /* a worker is inside check->run */
@@ -79,17 +79,16 @@ struct _virPMCRun {
     virConnectPtr dconn;
     virPMCResult *slots;
     size_t nslots;
-    size_t outstanding;      /* slots not final */
-    size_t watch;            /* the slot the runner waits for (sequential), or SIZE_MAX */
+    size_t outstanding; /* slots not final */
+    size_t watch;       /* the slot the runner waits for (sequential), or SIZE_MAX */
     uint64_t timeoutNs;
-    size_t *queue;           /* blocking checks waiting for a worker */
+    size_t *queue; /* blocking checks waiting for a worker */
     size_t qhead, qtail;
     size_t liveWorkers, busyWorkers, maxWorkers;
     bool closing;
 };
 
-virPMCRun *virPMCRunNew(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
-                        unsigned int timeoutMs);
+virPMCRun *virPMCRunNew(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, unsigned int timeoutMs);
 void virPMCRunRef(virPMCRun *run);
 void virPMCRunUnref(virPMCRun *run);
 /* With run->lock held: store a result in a slot that is not final. */

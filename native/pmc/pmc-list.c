@@ -10,9 +10,9 @@
 
 typedef struct {
     virPMCCheckList pub;
-    size_t *index;         /* open addressing: slot holds list position + 1, 0 = empty */
-    size_t indexSize;      /* a power of two, at least twice the indexed count */
-    size_t indexedCount;   /* the index covers check[0 .. indexedCount) of ... */
+    size_t *index;                /* open addressing: slot holds list position + 1, 0 = empty */
+    size_t indexSize;             /* a power of two, at least twice the indexed count */
+    size_t indexedCount;          /* the index covers check[0 .. indexedCount) of ... */
     virPMCCheckPtr *indexedArray; /* ... this array; the fields are public, so
                                      a caller may have changed them: then rebuild */
 } virPMCCheckListPriv;

@@ -14,7 +14,7 @@
 typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    bool done;             /* the migration call returned */
+    bool done; /* the migration call returned */
     virDomainPtr domain;
     const virPMCRunOptions *opts;
     uint64_t intervalNs;
@@ -132,8 +132,8 @@ copyLastError(virPMCReportPtr report, const char *fallback)
 static bool
 stateIsActive(int state)
 {
-    return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ||
-           state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_PMSUSPENDED;
+    return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED || state == VIR_DOMAIN_PAUSED ||
+           state == VIR_DOMAIN_PMSUSPENDED;
 }
 
 static char *
@@ -155,8 +155,8 @@ stateChange(virDomainPtr domain, int before, int beforeReason, unsigned int flag
     if (virDomainGetState(domain, &state, &reason, 0) < 0)
         return readStateError("after the checks");
     if (stateIsActive(before) && !stateIsActive(state))
-        return virPMCAsprintf("the domain stopped while the checks ran (%s, now %s)",
-                              virPMCDomainStateName(before), virPMCDomainStateName(state));
+        return virPMCAsprintf("the domain stopped while the checks ran (%s, now %s)", virPMCDomainStateName(before),
+                              virPMCDomainStateName(state));
     if (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR &&
         !(before == VIR_DOMAIN_PAUSED && beforeReason == VIR_DOMAIN_PAUSED_IOERROR))
         return virPMCAsprintf("the domain was paused on an I/O error while the checks ran");
@@ -166,9 +166,8 @@ stateChange(virDomainPtr domain, int before, int beforeReason, unsigned int flag
 }
 
 int
-virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
-                    const virPMCRunOptions *opts, virTypedParameterPtr params, int nparams,
-                    unsigned int flags, virPMCReportPtr report)
+virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, const virPMCRunOptions *opts,
+                    virTypedParameterPtr params, int nparams, unsigned int flags, virPMCReportPtr report)
 {
     static const virPMCRunOptions defaults;
     virPMCMonitor m;
@@ -182,7 +181,9 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
     virPMCResetLastError();
     if (!domain || !list || !report) {
         virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL",
-                          !domain ? "the domain" : !list ? "the check list" : "the report");
+                          !domain ? "the domain"
+                          : !list ? "the check list"
+                                  : "the report");
         return -1;
     }
     if (nparams < 0 || (nparams && !params)) {
@@ -265,8 +266,7 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
             /* Where the domain runs now, when we can see the destination. */
             if (dconn) {
                 unsigned char uuid[VIR_UUID_BUFLEN];
-                if (virDomainGetUUID(domain, uuid) < 0 ||
-                    !(report->migrated = virDomainLookupByUUID(dconn, uuid)))
+                if (virDomainGetUUID(domain, uuid) < 0 || !(report->migrated = virDomainLookupByUUID(dconn, uuid)))
                     virResetLastError();
             }
         }

@@ -277,7 +277,7 @@ runParallel(virPMCRun *run, virPMCCancelPtr cancel)
             startInline(run, slot);
     }
 
- wait:
+wait:
     pthread_mutex_lock(&run->lock);
     waitLocked(run, cancel, SIZE_MAX);
     pthread_mutex_unlock(&run->lock);
@@ -345,8 +345,8 @@ verdictOf(const virPMCReport *report, unsigned int flags)
 }
 
 int
-virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
-                const virPMCRunOptions *opts, virPMCReportPtr report)
+virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, const virPMCRunOptions *opts,
+                virPMCReportPtr report)
 {
     static const virPMCRunOptions defaults;
     virPMCCancelListener listener;
@@ -365,7 +365,8 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
     for (i = 0; i < list->count; i++) {
         virPMCCheckPtr c = list->check[i];
         if (!c || !c->name) {
-            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %zu of the list is %s", i, !c ? "NULL" : "without a name");
+            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %zu of the list is %s", i,
+                              !c ? "NULL" : "without a name");
             return -1;
         }
         if (!c->run) {

@@ -81,7 +81,7 @@ typedef enum {
 
 /* The RFC's names for a check's two answers. */
 #define CHECK_SUCCESS VIR_PMC_STATUS_PASS
-#define CHECK_FAIL VIR_PMC_STATUS_FAIL
+#define CHECK_FAIL    VIR_PMC_STATUS_FAIL
 
 typedef enum {
     VIR_PMC_VERDICT_ALLOWED = 0,
@@ -125,8 +125,8 @@ struct _virPMCCheck {
     virPMCSeverity severity;
     virPMCCheckRun run;
     void *opaque;
-    unsigned int flags;      /* virPMCCheckFlags */
-    const char *origin;      /* "builtin", "js", "xml", "plugin:<name>"; NULL = "c" */
+    unsigned int flags; /* virPMCCheckFlags */
+    const char *origin; /* "builtin", "js", "xml", "plugin:<name>"; NULL = "c" */
 };
 
 /* The RFC's check list: `count` checks, `check` NULL-terminated. The list
@@ -177,9 +177,9 @@ typedef struct {
     unsigned long long timeElapsedMs;
     unsigned long long dataTotal, dataProcessed, dataRemaining;
     unsigned long long memTotal, memProcessed, memRemaining;
-    unsigned long long memDirtyRate;     /* pages/s */
+    unsigned long long memDirtyRate; /* pages/s */
     unsigned long long memIteration;
-    unsigned long long memBps;           /* bytes/s */
+    unsigned long long memBps; /* bytes/s */
     unsigned long long diskTotal, diskProcessed, diskRemaining;
 } virPMCProgress;
 typedef void (*virPMCProgressFunc)(const virPMCProgress *progress, void *opaque);
@@ -190,12 +190,12 @@ typedef enum {
 } virPMCRunFlags;
 
 typedef struct {
-    unsigned int flags;              /* virPMCRunFlags */
-    unsigned int timeoutMs;          /* per check; 0 = 30000 */
-    const char *const *skip;         /* names to mark SKIPPED */
+    unsigned int flags;      /* virPMCRunFlags */
+    unsigned int timeoutMs;  /* per check; 0 = 30000 */
+    const char *const *skip; /* names to mark SKIPPED */
     size_t nskip;
-    virPMCCancelPtr cancel;          /* may be NULL */
-    virPMCProgressFunc progress;     /* may be NULL; called on the runner's monitor thread */
+    virPMCCancelPtr cancel;      /* may be NULL */
+    virPMCProgressFunc progress; /* may be NULL; called on the runner's monitor thread */
     void *progressOpaque;
     unsigned int progressIntervalMs; /* 0 = 500 */
     const char *dconnuri;            /* peer-to-peer: the destination URI as the source daemon sees it;
@@ -224,16 +224,16 @@ typedef struct {
     size_t count;
     virPMCOutcome *outcomes;
     virPMCVerdict verdict;
-    int cancelled;              /* the run was cancelled (before or during the migration) */
-    char *stateError;           /* the domain changed while the checks ran (NULL if not) */
+    int cancelled;    /* the run was cancelled (before or during the migration) */
+    char *stateError; /* the domain changed while the checks ran (NULL if not) */
     /* The migration, when virDomainMigratePMC was asked for one. */
     int migrationAttempted;
     int migrationSucceeded;
     double migrationMs;
-    char *migrationError;       /* libvirt's message, or NULL */
-    int migrationErrorCode;     /* virErrorNumber, or 0 */
-    int migrationErrorDomain;   /* virErrorDomain, or 0 */
-    virDomainPtr migrated;      /* the domain on dconn after virDomainMigrate3; owned by the report */
+    char *migrationError;     /* libvirt's message, or NULL */
+    int migrationErrorCode;   /* virErrorNumber, or 0 */
+    int migrationErrorDomain; /* virErrorDomain, or 0 */
+    virDomainPtr migrated;    /* the domain on dconn after virDomainMigrate3; owned by the report */
     /* Private, owned by the report, NULL in 1.0: what later versions report
      * hangs here, read through accessor functions, so the struct a caller
      * allocated keeps its size. */
@@ -248,8 +248,8 @@ typedef virPMCReport *virPMCReportPtr;
  * why). A BLOCKING check's worker that hangs past its
  * timeout is abandoned and holds references to `domain` and `dconn` until
  * its run returns. */
-int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
-                    const virPMCRunOptions *opts, virPMCReportPtr report);
+int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, const virPMCRunOptions *opts,
+                    virPMCReportPtr report);
 
 /*
  * The RFC's virDomainMigratePMC: runs the list; when the verdict allows and
@@ -264,9 +264,8 @@ int virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
  * set on the calling thread) or on a bad argument (virPMCGetLastError says
  * which).
  */
-int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list,
-                        const virPMCRunOptions *opts, virTypedParameterPtr params, int nparams,
-                        unsigned int flags, virPMCReportPtr report);
+int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, const virPMCRunOptions *opts,
+                        virTypedParameterPtr params, int nparams, unsigned int flags, virPMCReportPtr report);
 
 void virPMCReportClear(virPMCReportPtr report);
 

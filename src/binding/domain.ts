@@ -1,12 +1,5 @@
 import { constants } from './native.js';
-import type {
-  BlockJobInfo,
-  DomainInfo,
-  DomainState,
-  JobInfo,
-  JobStats,
-  NativeDomain,
-} from './native-types.js';
+import type { BlockJobInfo, DomainInfo, DomainState, JobInfo, JobStats, NativeDomain } from './native-types.js';
 import { paramsToEntries, type MigrateParams } from '../options/index.js';
 import type { Connection } from './connection.js';
 

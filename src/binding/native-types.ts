@@ -58,15 +58,7 @@ export interface SecretInfo {
 }
 
 export type DomainStateName =
-  | 'nostate'
-  | 'running'
-  | 'blocked'
-  | 'paused'
-  | 'shutdown'
-  | 'shutoff'
-  | 'crashed'
-  | 'pmsuspended'
-  | 'unknown';
+  'nostate' | 'running' | 'blocked' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'pmsuspended' | 'unknown';
 
 export interface DomainInfo {
   state: DomainStateName;
@@ -261,7 +253,13 @@ export interface NativeCheckFileInfo {
   handle: NativeHandle<'checkFile'>;
   path: string;
   variables: string[];
-  checks: { name: string; severity: 'critical' | 'warning' | 'info'; description: string; line: number; variables: string[] }[];
+  checks: {
+    name: string;
+    severity: 'critical' | 'warning' | 'info';
+    description: string;
+    line: number;
+    variables: string[];
+  }[];
 }
 
 export interface NativePluginInfo {

@@ -13,7 +13,8 @@ export const cpuCompatible: CheckDefinition = {
   description:
     "The destination can provide the guest CPU, asked with compareHypervisorCPU for the domain's arch, machine, emulator and virt type (Nova _compare_cpu).",
   anchor: 'Nova virt/libvirt/driver.py _compare_cpu; libvirt virConnectCompareHypervisorCPU',
-  remedy: 'Use a CPU model both hosts provide (virsh hypervisor-cpu-baseline), drop the missing features, or pick another destination.',
+  remedy:
+    'Use a CPU model both hosts provide (virsh hypervisor-cpu-baseline), drop the missing features, or pick another destination.',
   async run({ facts }) {
     const model = await domainModel(facts);
     const cpu = model.cpu;
@@ -57,12 +58,14 @@ export const cpuMode: CheckDefinition = {
   severity: 'warning',
   description:
     'A host-passthrough or maximum CPU only moves between hosts with the same CPU (KubeVirt CPU mode condition, oVirt CPU level).',
-  anchor: 'KubeVirt virt-handler vm.go calculateLiveMigrationCondition (CPU mode); libvirt formatdomain "host-passthrough"',
+  anchor:
+    'KubeVirt virt-handler vm.go calculateLiveMigrationCondition (CPU mode); libvirt formatdomain "host-passthrough"',
   remedy: 'Use host-model or a named CPU model for guests that migrate, or migrate between identical hosts.',
   async run({ facts }) {
     const model = await domainModel(facts);
     const mode = model.cpu?.mode ?? 'custom';
-    if (mode !== 'host-passthrough' && mode !== 'maximum') return pass(`the guest CPU mode is ${mode}, independent of the host CPU`);
+    if (mode !== 'host-passthrough' && mode !== 'maximum')
+      return pass(`the guest CPU mode is ${mode}, independent of the host CPU`);
     const [src, dst] = await Promise.all([hostCpu(facts.source), hostCpu(facts.destination)]);
     const missing = [...src.features].filter((f) => !dst.features.has(f));
     const differs = src.model !== dst.model || src.vendor !== dst.vendor || missing.length > 0;
@@ -88,23 +91,32 @@ export const cpuTsc: CheckDefinition = {
   name: 'cpu.tsc',
   severity: 'critical',
   description:
-    "An invtsc guest needs a fixed TSC frequency the destination can run (libvirt, KubeVirt NoTSCFrequency, oVirt TSC).",
+    'An invtsc guest needs a fixed TSC frequency the destination can run (libvirt, KubeVirt NoTSCFrequency, oVirt TSC).',
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowed "invtsc"; qemu_process.c qemuProcessStartValidateTSC',
-  remedy: "Set <clock><timer name='tsc' frequency='…'/></clock> to a frequency both hosts run or scale to, or drop invtsc.",
+  remedy:
+    "Set <clock><timer name='tsc' frequency='…'/></clock> to a frequency both hosts run or scale to, or drop invtsc.",
   async run({ facts }) {
     const model = await domainModel(facts);
-    const invtsc = model.cpu?.features.find((f) => f.name === 'invtsc' && (f.policy === 'require' || f.policy === 'force'));
+    const invtsc = model.cpu?.features.find(
+      (f) => f.name === 'invtsc' && (f.policy === 'require' || f.policy === 'force'),
+    );
     if (!invtsc) return pass('the guest CPU has no invtsc feature');
     if (!model.tscFrequency) {
-      return fail("the guest has the invtsc CPU feature but no TSC frequency: set <timer name='tsc' frequency='…'/> (libvirt refuses otherwise)");
+      return fail(
+        "the guest has the invtsc CPU feature but no TSC frequency: set <timer name='tsc' frequency='…'/> (libvirt refuses otherwise)",
+      );
     }
     const caps = await capabilitiesOf(facts.destination);
     if (!caps.tsc || !caps.tsc.frequency) {
-      return pass(`TSC frequency ${model.tscFrequency} Hz is set; the destination does not report its TSC, and libvirt then starts the guest`);
+      return pass(
+        `TSC frequency ${model.tscFrequency} Hz is set; the destination does not report its TSC, and libvirt then starts the guest`,
+      );
     }
     const tolerance = (caps.tsc.frequency * TSC_TOLERANCE_PPM) / 1e6;
     if (Math.abs(caps.tsc.frequency - model.tscFrequency) <= tolerance) {
-      return pass(`the destination TSC runs at ${caps.tsc.frequency} Hz, matching the guest's ${model.tscFrequency} Hz`);
+      return pass(
+        `the destination TSC runs at ${caps.tsc.frequency} Hz, matching the guest's ${model.tscFrequency} Hz`,
+      );
     }
     if (caps.tsc.scaling === 'yes') {
       return pass(`the destination TSC (${caps.tsc.frequency} Hz) can scale to the guest's ${model.tscFrequency} Hz`);
@@ -125,7 +137,9 @@ export const cpuCount: CheckDefinition = {
   async run({ facts }) {
     const [model, node] = await Promise.all([domainModel(facts), facts.destination.nodeInfo()]);
     if (model.vcpus > node.cpus) {
-      return fail(`the guest has ${model.vcpus} vCPUs but the destination has ${node.cpus} CPUs: it would run overcommitted`);
+      return fail(
+        `the guest has ${model.vcpus} vCPUs but the destination has ${node.cpus} CPUs: it would run overcommitted`,
+      );
     }
     return pass(`${model.vcpus} vCPUs fit the destination's ${node.cpus} CPUs`);
   },
@@ -136,7 +150,8 @@ export const cpuPinning: CheckDefinition = {
   severity: 'critical',
   description: 'CPU pinning and NUMA tuning name only CPUs and NUMA cells the destination has (oVirt, Nova NUMA).',
   anchor: 'oVirt CpuPinningPolicyUnit, NumaPolicyUnit; Nova virt/hardware.py numa_fit_instance_to_host',
-  remedy: 'Adapt <cputune> and <numatune> to the destination (--xml / destXml), or pick a host with those CPUs and cells.',
+  remedy:
+    'Adapt <cputune> and <numatune> to the destination (--xml / destXml), or pick a host with those CPUs and cells.',
   async run({ facts }) {
     const [model, caps, node] = await Promise.all([
       domainModel(facts),

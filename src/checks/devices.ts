@@ -9,7 +9,8 @@ export const devicesHostdev: CheckDefinition = {
   description:
     'No PCI (except transient teaming), SCSI, scsi_host or mdev host device is assigned (libvirt, Nova, Proxmox hostpci, KubeVirt).',
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowedHostdev "cannot migrate a domain with <hostdev …>"',
-  remedy: "Detach the host device before migrating (virsh detach-device), or use <teaming type='transient'> for SR-IOV NICs.",
+  remedy:
+    "Detach the host device before migrating (virsh detach-device), or use <teaming type='transient'> for SR-IOV NICs.",
   async run({ facts, options }) {
     if (options.offline) return pass('an offline migration moves only the definition: host devices do not block it');
     const model = await domainModel(facts);
@@ -20,7 +21,9 @@ export const devicesHostdev: CheckDefinition = {
       return true;
     });
     if (blocking.length) {
-      return fail(`libvirt refuses to migrate with ${blocking.map((h) => h.description).join(', ')}: detach them first`);
+      return fail(
+        `libvirt refuses to migrate with ${blocking.map((h) => h.description).join(', ')}: detach them first`,
+      );
     }
     return pass('no host device blocks the migration');
   },
@@ -29,15 +32,19 @@ export const devicesHostdev: CheckDefinition = {
 export const devicesUsb: CheckDefinition = {
   name: 'devices.usb',
   severity: 'warning',
-  description: 'USB host devices are re-attached on the destination, which must have the same device (libvirt allows, Proxmox warns).',
-  anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowedHostdev (USB "can be migrated"); Proxmox check_local_resources',
+  description:
+    'USB host devices are re-attached on the destination, which must have the same device (libvirt allows, Proxmox warns).',
+  anchor:
+    'libvirt qemu_migration.c qemuMigrationSrcIsAllowedHostdev (USB "can be migrated"); Proxmox check_local_resources',
   remedy: 'Make sure the destination has the same USB device, or detach it before migrating.',
   async run({ facts, options }) {
     if (options.offline) return pass('an offline migration does not touch USB devices');
     const model = await domainModel(facts);
     const usb = model.hostdevs.filter((h) => h.type === 'usb');
     if (usb.length) {
-      return fail(`the guest uses USB host devices (${usb.map((h) => h.description).join(', ')}): the destination must have them too`);
+      return fail(
+        `the guest uses USB host devices (${usb.map((h) => h.description).join(', ')}): the destination must have them too`,
+      );
     }
     return pass('no USB host device');
   },
@@ -59,7 +66,8 @@ export const devicesMigratable: CheckDefinition = {
     }
     for (const shm of model.shmems) {
       if (shm.model === 'ivshmem') problems.push(`legacy ivshmem device ${shm.name}`);
-      else if (shm.role !== 'master') problems.push(`shmem ${shm.name} (role ${shm.role ?? 'default'}, only master migrates)`);
+      else if (shm.role !== 'master')
+        problems.push(`shmem ${shm.name} (role ${shm.role ?? 'default'}, only master migrates)`);
     }
     for (const disk of model.disks) if (disk.transient) problems.push(`transient disk ${disk.target}`);
     for (const mem of model.memoryDevices) {

@@ -11,19 +11,17 @@ export const domainState: CheckDefinition = {
   description:
     'A non-offline migration needs an active domain, not one paused on an I/O error when abort-on-error is asked (libvirt, oVirt).',
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcBeginPhase "domain is not running"; qemuMigrationSrcIsAllowed',
-  remedy: 'Start the domain, or migrate it with --offline --persistent; for an I/O error, fix the storage and resume it first.',
+  remedy:
+    'Start the domain, or migrate it with --offline --persistent; for an I/O error, fix the storage and resume it first.',
   async run({ facts, options }) {
     const state = await facts.domain.state();
     if (!options.offline && !ACTIVE_STATES.has(state.state)) {
       return fail(`the domain is ${state.state}: start it, or migrate its definition with offline and persistent`);
     }
-    if (
-      !options.offline &&
-      options.abortOnError &&
-      state.state === 'paused' &&
-      state.reasonName === 'ioerror'
-    ) {
-      return fail('the domain is paused on an I/O error and abort-on-error is asked: fix its storage and resume it first');
+    if (!options.offline && options.abortOnError && state.state === 'paused' && state.reasonName === 'ioerror') {
+      return fail(
+        'the domain is paused on an I/O error and abort-on-error is asked: fix its storage and resume it first',
+      );
     }
     return pass(`the domain is ${state.state}${state.reasonName ? ` (${state.reasonName})` : ''}`);
   },
@@ -59,7 +57,8 @@ export const domainSnapshots: CheckDefinition = {
   severity: 'critical',
   description: 'The domain has no snapshots: libvirt 9.0 refuses to migrate one that has (Proxmox, oVirt agree).',
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowed "cannot migrate domain with %d snapshots"',
-  remedy: 'Delete the snapshots (virsh snapshot-delete, --metadata to keep the disk data) or re-create them after migrating.',
+  remedy:
+    'Delete the snapshots (virsh snapshot-delete, --metadata to keep the disk data) or re-create them after migrating.',
   async run({ facts }) {
     const count = await facts.domain.snapshotCount();
     if (count > 0) {
@@ -94,9 +93,12 @@ export const domainNameFree: CheckDefinition = {
     }
     if (byUUID?.active) return fail(`the destination already runs this domain (UUID ${uuid}) as ${byUUID.name}`);
     if (byUUID && byUUID.name !== name) {
-      return fail(`the destination defines this domain's UUID ${uuid} under another name (${byUUID.name}): undefine it there`);
+      return fail(
+        `the destination defines this domain's UUID ${uuid} under another name (${byUUID.name}): undefine it there`,
+      );
     }
-    if (byUUID) return pass(`the destination holds an inactive definition of this domain, which the migration replaces`);
+    if (byUUID)
+      return pass(`the destination holds an inactive definition of this domain, which the migration replaces`);
     return pass(`no domain named ${name} or with UUID ${uuid} on the destination`);
   },
 };

@@ -6,7 +6,8 @@ import { fail, pass } from './util.js';
 export const hostDistinct: CheckDefinition = {
   name: 'host.distinct',
   severity: 'critical',
-  description: 'The destination is another host than the source, by host UUID as libvirt compares it (Nova: not to itself).',
+  description:
+    'The destination is another host than the source, by host UUID as libvirt compares it (Nova: not to itself).',
   anchor: 'libvirt qemu_migration_cookie.c qemuMigrationCookieXMLParse "Attempt to migrate guest to the same host"',
   remedy: 'Pick another destination; if the hosts really differ, give each a unique host_uuid in libvirtd.conf.',
   async run({ facts }) {
@@ -28,7 +29,8 @@ export const hostDistinct: CheckDefinition = {
       return pass(`source ${srcName} (${src.uuid}) and destination ${dstName} (${dst.uuid}) are different hosts`);
     }
     // No host UUID (the test driver): only the same connection URI proves it is the same host.
-    if (srcUri === dstUri) return fail(`the destination ${dstUri} is the source connection itself: migrate to another host`);
+    if (srcUri === dstUri)
+      return fail(`the destination ${dstUri} is the source connection itself: migrate to another host`);
     return pass(
       `no host UUID reported; the connections differ (${srcUri} vs ${dstUri})` +
         (srcName === dstName ? `, though both report hostname ${srcName}` : ''),

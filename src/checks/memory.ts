@@ -12,7 +12,8 @@ export const memoryAvailable: CheckDefinition = {
   description:
     "The destination has free memory (and free huge pages of the guest's size) for the guest; a safety rule of Nova and oVirt, not libvirt's.",
   anchor: 'Nova conductor/tasks/live_migrate.py _check_destination_has_enough_memory; oVirt MemoryPolicyUnit',
-  remedy: 'Free memory (or huge pages) on the destination, shrink the guest, or pick a destination with more free memory.',
+  remedy:
+    'Free memory (or huge pages) on the destination, shrink the guest, or pick a destination with more free memory.',
   async run({ facts }) {
     const model = await domainModel(facts);
     const needBytes = model.memoryKiB * 1024;
@@ -30,7 +31,8 @@ export const memoryAvailable: CheckDefinition = {
         const cells = await facts.destination.freePages(size);
         const freePages = cells.reduce((sum, c) => sum + (c.freePages[String(size)] ?? 0), 0);
         const needPages = Math.ceil(model.memoryKiB / size);
-        if (freePages < needPages) problems.push(`it has ${freePages} free ${size} KiB pages, the guest needs ${needPages}`);
+        if (freePages < needPages)
+          problems.push(`it has ${freePages} free ${size} KiB pages, the guest needs ${needPages}`);
       }
     }
     if (problems.length) {

@@ -19,15 +19,24 @@ export const persistenceSafe: CheckDefinition = {
           `only a transient guest on the destination: once it stops it exists nowhere; add persistent`,
       );
     }
-    return pass(options.undefineSource ? 'the definition moves with the guest (persistent)' : 'the source keeps its definition');
+    return pass(
+      options.undefineSource ? 'the definition moves with the guest (persistent)' : 'the source keeps its definition',
+    );
   },
 };
 
 /** Each contradiction libvirt (or virsh) refuses, with libvirt's own words where it has them. */
-export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: string[], guest?: { uuid: string }): string[] {
+export function flagProblems(
+  options: Readonly<MigrationOptions>,
+  diskTargets: string[],
+  guest?: { uuid: string },
+): string[] {
   const p: string[] = [];
   if (guest) {
-    for (const [what, text] of [['destXml', options.destXml], ['persistentXml', options.persistentXml]] as const) {
+    for (const [what, text] of [
+      ['destXml', options.destXml],
+      ['persistentXml', options.persistentXml],
+    ] as const) {
       const problem = text === undefined ? null : replacementXmlProblem(text, what, guest);
       if (problem) p.push(problem);
     }
@@ -36,7 +45,9 @@ export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: s
   if (options.live && options.offline) p.push('live and offline exclude each other (virsh refuses the pair)');
   if (options.copyStorageAll && options.copyStorageInc) p.push('copyStorageAll and copyStorageInc exclude each other');
   if (options.postcopy && (!options.live || options.suspend)) {
-    p.push('post-copy needs a live migration that does not pause ("post-copy migration is not supported with non-live or paused migration")');
+    p.push(
+      'post-copy needs a live migration that does not pause ("post-copy migration is not supported with non-live or paused migration")',
+    );
   }
   if (options.postcopy && options.tunnelled) p.push('post-copy is not supported with tunnelled migration');
   if (options.offline) {
@@ -51,11 +62,18 @@ export function flagProblems(options: Readonly<MigrationOptions>, diskTargets: s
   if (options.migrateDisks !== undefined) {
     if (!copies) p.push('migrateDisks needs copyStorageAll or copyStorageInc');
     const unknown = options.migrateDisks.filter((t) => !diskTargets.includes(t));
-    if (unknown.length) p.push(`migrateDisks names no disk of the domain: ${unknown.join(', ')} (disks: ${diskTargets.join(', ') || 'none'})`);
+    if (unknown.length)
+      p.push(
+        `migrateDisks names no disk of the domain: ${unknown.join(', ')} (disks: ${diskTargets.join(', ') || 'none'})`,
+      );
     if (options.migrateDisks.length === 0) p.push('migrateDisks is empty: name the disks to copy or leave it out');
   }
-  if (options.bandwidth !== undefined && !(options.bandwidth > 0)) p.push('bandwidth must be a positive number of MiB/s');
-  if (options.parallelConnections !== undefined && !(Number.isInteger(options.parallelConnections) && options.parallelConnections > 0)) {
+  if (options.bandwidth !== undefined && !(options.bandwidth > 0))
+    p.push('bandwidth must be a positive number of MiB/s');
+  if (
+    options.parallelConnections !== undefined &&
+    !(Number.isInteger(options.parallelConnections) && options.parallelConnections > 0)
+  ) {
     p.push('parallelConnections must be a positive whole number');
   }
   return p;
@@ -70,7 +88,11 @@ export const migrationFlags: CheckDefinition = {
   remedy: 'Change the options as the message says; each contradiction is one libvirt refuses before migrating.',
   async run({ facts, options }) {
     const model = await domainModel(facts);
-    const problems = flagProblems(options, model.disks.map((d) => d.target), { uuid: facts.domain.domain.uuid });
+    const problems = flagProblems(
+      options,
+      model.disks.map((d) => d.target),
+      { uuid: facts.domain.domain.uuid },
+    );
     if (problems.length) return fail(`contradicting options: ${problems.join('; ')}`);
     return pass('the migration options are consistent');
   },
@@ -149,7 +171,9 @@ export function forecastConvergence(input: ConvergenceInput): ConvergenceForecas
     seconds,
     downtimeMs: (remaining / b) * 1000,
     ratio,
-    reason: converges ? 'the dirty set shrinks below the downtime budget' : `no switch-over within ${MAX_ROUNDS} rounds`,
+    reason: converges
+      ? 'the dirty set shrinks below the downtime budget'
+      : `no switch-over within ${MAX_ROUNDS} rounds`,
   };
 }
 
@@ -164,13 +188,16 @@ export const migrationConvergence: CheckDefinition = {
   description:
     "The guest's measured dirty-page rate lets pre-copy converge within the timeout at the bandwidth limit (libvirt-pmc's own forecast; nobody else checks this before migrating).",
   anchor: 'libvirt-pmc docs/convergence.md; libvirt virDomainStartDirtyRateCalc + dirtyrate stats',
-  remedy: 'Raise the bandwidth limit, allow a longer downtime, or migrate with postcopy or autoConverge; or migrate when the guest is quieter.',
+  remedy:
+    'Raise the bandwidth limit, allow a longer downtime, or migrate with postcopy or autoConverge; or migrate when the guest is quieter.',
   async run({ facts, options, signal }) {
     if (options.offline) return pass('an offline migration copies no memory');
     if (!options.live) return pass('a non-live migration pauses the guest, so pre-copy needs no convergence');
     const bandwidthMiB = options.bandwidth ?? options.linkSpeed;
     if (!bandwidthMiB) {
-      return pass('not verifiable: no bandwidth limit and no linkSpeed given, so the forecast has no bandwidth to work with');
+      return pass(
+        'not verifiable: no bandwidth limit and no linkSpeed given, so the forecast has no bandwidth to work with',
+      );
     }
     const [model, stats] = await Promise.all([domainModel(facts), facts.domain.dirtyRate(DIRTY_RATE_WINDOW_S, signal)]);
     const dirtyMiB = Number(stats['dirtyrate.megabytes_per_second'] ?? NaN);

@@ -17,7 +17,8 @@ export const networkPresent: CheckDefinition = {
   severity: 'critical',
   description:
     "Each interface's network exists and is active on the destination, and its bridge is present (oVirt network check, vSphere networks).",
-  anchor: 'oVirt MigrateVmCommand / NetworkPolicyUnit; vSphere CheckMigrate networks; libvirt qemuMigrationDstPrepareAny',
+  anchor:
+    'oVirt MigrateVmCommand / NetworkPolicyUnit; vSphere CheckMigrate networks; libvirt qemuMigrationDstPrepareAny',
   remedy: 'Define and start the network on the destination (virsh net-define / net-start), or create the bridge there.',
   async run({ facts }) {
     const model = await domainModel(facts);
@@ -30,18 +31,22 @@ export const networkPresent: CheckDefinition = {
       if (iface.type === 'network' && iface.network) {
         const net = networks.find((n) => n.name === iface.network);
         if (!net) problems.push(`${label}: network ${iface.network} does not exist on the destination`);
-        else if (!net.active) problems.push(`${label}: network ${iface.network} is not active on the destination (net-start it)`);
+        else if (!net.active)
+          problems.push(`${label}: network ${iface.network} is not active on the destination (net-start it)`);
         else if (net.bridge && canSeeHost && !(await localBridgeExists(net.bridge))) {
           problems.push(`${label}: network ${iface.network}'s bridge ${net.bridge} is absent on the destination`);
         } else notes.push(`${label} → ${iface.network}`);
       } else if (iface.type === 'bridge' && iface.bridge) {
-        if (networks.some((n) => n.active && n.bridge === iface.bridge)) notes.push(`${label} → bridge ${iface.bridge}`);
+        if (networks.some((n) => n.active && n.bridge === iface.bridge))
+          notes.push(`${label} → bridge ${iface.bridge}`);
         else if (canSeeHost) {
           if (await localBridgeExists(iface.bridge)) notes.push(`${label} → bridge ${iface.bridge}`);
           else problems.push(`${label}: bridge ${iface.bridge} does not exist on the destination`);
         } else {
           // libvirt has no API for a remote host's plain bridges: say so instead of guessing.
-          notes.push(`${label} → bridge ${iface.bridge} (not verifiable: no libvirt network uses it on the remote destination)`);
+          notes.push(
+            `${label} → bridge ${iface.bridge} (not verifiable: no libvirt network uses it on the remote destination)`,
+          );
         }
       }
     }

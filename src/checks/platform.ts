@@ -13,7 +13,8 @@ export const platformSupported: CheckDefinition = {
   description:
     "The destination's domain capabilities offer the guest's arch, machine type, virt type and emulator (vSphere hardware version).",
   anchor: 'libvirt virConnectGetDomainCapabilities; vSphere CheckMigrate virtual hardware version',
-  remedy: 'Install the emulator and machine type on the destination, or change the machine type to one both hosts offer.',
+  remedy:
+    'Install the emulator and machine type on the destination, or change the machine type to one both hosts offer.',
   async run({ facts }) {
     const model = await domainModel(facts);
     const what = `arch ${model.arch ?? '?'}, machine ${model.machine ?? '(default)'}, virt type ${model.virtType}, emulator ${model.emulator ?? '(default)'}`;
@@ -22,7 +23,8 @@ export const platformSupported: CheckDefinition = {
       return pass(`the destination offers ${what}`);
     } catch (e) {
       if (isLibvirtError(e, ...TRANSPORT_ERRORS)) throw e;
-      if (!isLibvirtError(e, 'VIR_ERR_NO_SUPPORT')) return fail(`the destination cannot run ${what}: ${(e as Error).message}`);
+      if (!isLibvirtError(e, 'VIR_ERR_NO_SUPPORT'))
+        return fail(`the destination cannot run ${what}: ${(e as Error).message}`);
     }
     // No domain capabilities (the test driver): the <guest> list of the capabilities answers the same question.
     const caps = await capabilitiesOf(facts.destination);
@@ -44,6 +46,8 @@ export const platformSupported: CheckDefinition = {
           `install that emulator and machine type there`,
       );
     }
-    return pass(`the destination's capabilities offer ${what} (read from <guest>: this driver has no domain capabilities)`);
+    return pass(
+      `the destination's capabilities offer ${what} (read from <guest>: this driver has no domain capabilities)`,
+    );
   },
 };

@@ -17,9 +17,12 @@ const USAGE_TYPE: Record<string, string> = {
 export const secretsPresent: CheckDefinition = {
   name: 'secrets.present',
   severity: 'critical',
-  description: 'Every secret the domain uses (disk auth, disk encryption, vTPM) is defined on the destination (Nova vTPM secret).',
-  anchor: 'Nova virt/libvirt/driver.py vTPM secret; libvirt qemu_domain.c qemuDomainSecretPrepare (secret lookup at start)',
-  remedy: 'Define the secret with the same UUID (and set its value) on the destination: virsh secret-define + secret-set-value.',
+  description:
+    'Every secret the domain uses (disk auth, disk encryption, vTPM) is defined on the destination (Nova vTPM secret).',
+  anchor:
+    'Nova virt/libvirt/driver.py vTPM secret; libvirt qemu_domain.c qemuDomainSecretPrepare (secret lookup at start)',
+  remedy:
+    'Define the secret with the same UUID (and set its value) on the destination: virsh secret-define + secret-set-value.',
   async run({ facts }) {
     const model = await domainModel(facts);
     const refs: SecretRef[] = model.disks.flatMap((d) => d.secrets);
@@ -36,7 +39,9 @@ export const secretsPresent: CheckDefinition = {
       if (!found) missing.push(`${ref.usedBy} (${ref.uuid ? `uuid ${ref.uuid}` : `usage ${ref.usage}`})`);
     }
     if (missing.length) {
-      return fail(`the destination lacks the secrets of ${missing.join(', ')}: define them there with the same UUID and value`);
+      return fail(
+        `the destination lacks the secrets of ${missing.join(', ')}: define them there with the same UUID and value`,
+      );
     }
     return pass(`all ${refs.length} secret${refs.length === 1 ? '' : 's'} the domain uses exist on the destination`);
   },

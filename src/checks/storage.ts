@@ -10,8 +10,16 @@ import { domainModel, poolsOf } from '../pmc/parsed-facts.js';
 import { copiesStorage, fail, gib, isLocalUri, outcomeOf, pass, sharedFsOf } from './util.js';
 
 /** Pool types whose volumes every host of the cluster reaches. */
-const SHARED_POOL_TYPES = new Set(['netfs', 'gluster', 'rbd', 'sheepdog', 'iscsi', 'iscsi-direct', 'vstorage', 'mpath']);
-
+const SHARED_POOL_TYPES = new Set([
+  'netfs',
+  'gluster',
+  'rbd',
+  'sheepdog',
+  'iscsi',
+  'iscsi-direct',
+  'vstorage',
+  'mpath',
+]);
 
 /** Empty (no medium) or read-only: libvirt treats these as safe. */
 function isEmpty(disk: DiskModel): boolean {
@@ -63,7 +71,8 @@ export const storageShared: CheckDefinition = {
   description:
     "Every disk not being copied is on shared storage (libvirt's rule), and with unsafe or shared storage the destination reaches it (Nova, Proxmox, vSphere).",
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsSafe "Migration without shared storage is unsafe"',
-  remedy: 'Copy the disk (copyStorageAll), move it to shared storage (NFS, GlusterFS, Ceph …), or define a pool holding it on the destination.',
+  remedy:
+    'Copy the disk (copyStorageAll), move it to shared storage (NFS, GlusterFS, Ceph …), or define a pool holding it on the destination.',
   async run({ facts, options }) {
     const model = await domainModel(facts);
     const problems: string[] = [];
@@ -80,7 +89,8 @@ export const storageShared: CheckDefinition = {
         continue;
       }
       if (disk.type === 'nvme') {
-        if (!options.unsafe) problems.push(`${disk.target} is an NVMe device of this host: libvirt calls that unsafe; copy it`);
+        if (!options.unsafe)
+          problems.push(`${disk.target} is an NVMe device of this host: libvirt calls that unsafe; copy it`);
         continue;
       }
       if (disk.type !== 'file') {
@@ -117,9 +127,10 @@ export const storageCopyTarget: CheckDefinition = {
   name: 'storage.copy-target',
   severity: 'critical',
   description:
-    "With copy-storage, each copied disk has a destination pool at its directory with room for it (libvirt precreation; Nova disk_available_least).",
+    'With copy-storage, each copied disk has a destination pool at its directory with room for it (libvirt precreation; Nova disk_available_least).',
   anchor: 'libvirt qemu_migration.c qemuMigrationDstPrecreateDisk "no storage pool with matching target path"',
-  remedy: "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there.",
+  remedy:
+    "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there.",
   async run({ facts, options }) {
     if (!copiesStorage(options)) return pass('no storage is copied');
     const model = await domainModel(facts);
@@ -144,17 +155,23 @@ export const storageCopyTarget: CheckDefinition = {
         continue;
       }
       if (options.copyStorageInc) {
-        problems.push(`${disk.target}: libvirt cannot pre-create a disk for incremental copy; create ${file} on the destination first`);
+        problems.push(
+          `${disk.target}: libvirt cannot pre-create a disk for incremental copy; create ${file} on the destination first`,
+        );
         continue;
       }
       if (disk.type !== 'file') {
-        problems.push(`${disk.target}: libvirt cannot pre-create a ${disk.type} disk; create ${file} on the destination first`);
+        problems.push(
+          `${disk.target}: libvirt cannot pre-create a ${disk.type} disk; create ${file} on the destination first`,
+        );
         continue;
       }
       const dir = path.dirname(file);
       const pool = poolByTargetPath(dstPools, dir);
       if (!pool) {
-        problems.push(`${disk.target}: no storage pool with matching target path '${dir}' on the destination (libvirt fails there)`);
+        problems.push(
+          `${disk.target}: no storage pool with matching target path '${dir}' on the destination (libvirt fails there)`,
+        );
         continue;
       }
       if (!pool.active) {
@@ -165,12 +182,16 @@ export const storageCopyTarget: CheckDefinition = {
       const srcVol = await facts.source.volumeByPath(file);
       const need = srcVol ? srcVol.allocation : 0;
       needByPool.set(pool.name, (needByPool.get(pool.name) ?? 0) + need);
-      notes.push(`${disk.target}: into pool ${pool.name}${srcVol ? ` (${gib(need)})` : ' (size unknown: not in a source pool)'}`);
+      notes.push(
+        `${disk.target}: into pool ${pool.name}${srcVol ? ` (${gib(need)})` : ' (size unknown: not in a source pool)'}`,
+      );
     }
     for (const [name, need] of needByPool) {
       const pool = dstPools.find((p) => p.name === name)!;
       if (need > pool.available) {
-        problems.push(`destination pool ${name} has ${gib(pool.available)} available, the copied disks need ${gib(need)}`);
+        problems.push(
+          `destination pool ${name} has ${gib(pool.available)} available, the copied disks need ${gib(need)}`,
+        );
       }
     }
     return outcomeOf(problems, notes, 'no disk is copied');
@@ -182,7 +203,8 @@ export const storageCache: CheckDefinition = {
   severity: 'warning',
   description:
     'Disks on shared storage use cache none or directsync, else the destination may read stale data (libvirt qemuMigrationSrcIsSafe).',
-  anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsSafe "Migration may lead to data corruption if disks use cache other than none or directsync"',
+  anchor:
+    'libvirt qemu_migration.c qemuMigrationSrcIsSafe "Migration may lead to data corruption if disks use cache other than none or directsync"',
   remedy: "Set <driver cache='none'/> (or directsync) on shared disks.",
   async run({ facts, options }) {
     const model = await domainModel(facts);
@@ -219,7 +241,9 @@ export const storageCdrom: CheckDefinition = {
       if (!(await facts.destination.volumeByPath(disk.path))) missing.push(`${disk.target} (${disk.path})`);
     }
     if (missing.length) {
-      return fail(`the destination does not know the image of ${missing.join(', ')}: eject it or put it in a pool there`);
+      return fail(
+        `the destination does not know the image of ${missing.join(', ')}: eject it or put it in a pool there`,
+      );
     }
     return pass('every inserted CD-ROM/floppy image is known on the destination (or none is inserted)');
   },

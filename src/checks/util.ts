@@ -84,7 +84,8 @@ async function fuseKind(p: string): Promise<string | null> {
   let best: string[] | undefined;
   for (const m of mounts) {
     const mountPoint = m[1];
-    if (!mountPoint || !(p === mountPoint || p.startsWith(mountPoint.endsWith('/') ? mountPoint : `${mountPoint}/`))) continue;
+    if (!mountPoint || !(p === mountPoint || p.startsWith(mountPoint.endsWith('/') ? mountPoint : `${mountPoint}/`)))
+      continue;
     if (!best || mountPoint.length > (best[1]?.length ?? 0)) best = m;
   }
   const type = best?.[2] ?? '';

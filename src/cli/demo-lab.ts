@@ -29,9 +29,11 @@ export const DEMO_LAB_ID = 'demo';
 
 export async function bringLabUp(id: string = process.env.PMC_LAB_ID ?? DEMO_LAB_ID): Promise<DemoLab> {
   const info = await labUp({ id, hosts: 2 });
-  const [host1, host2] = info.hosts.map(
-    (h: LabHostInfo): DemoHost => ({ name: h.name, uri: h.uri, migrationUri: h.migrationUri }),
-  );
+  const [host1, host2] = info.hosts.map((h: LabHostInfo): DemoHost => ({
+    name: h.name,
+    uri: h.uri,
+    migrationUri: h.migrationUri,
+  }));
   if (!host1 || !host2) {
     await labDown({ id });
     throw new CliError(`the lab "${id}" came up with ${info.hosts.length} host(s); the demo needs two`);

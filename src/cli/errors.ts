@@ -65,7 +65,9 @@ export function reportFatal(error: unknown, debug = debugRequested(), json = jso
     while (current instanceof Error) {
       process.stderr.write(`${current.stack ?? current.message}\n`);
       if (current instanceof LibvirtError) {
-        process.stderr.write(`  libvirt: ${current.code} (${current.number}), ${current.domain}, level ${current.level}\n`);
+        process.stderr.write(
+          `  libvirt: ${current.code} (${current.number}), ${current.domain}, level ${current.level}\n`,
+        );
       }
       current = current.cause;
       if (current) process.stderr.write('caused by: ');

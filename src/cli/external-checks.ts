@@ -23,11 +23,17 @@ function collect(value: string, previous: string[] = []): string[] {
 export function addExternalCheckOptions(command: Command): Command {
   return command
     .option('--checks-file <file>', 'add the checks of an XML check file (repeatable; docs/check-files.md)', collect)
-    .option('--plugin <path>', 'add the checks of a native plugin, a shared library (repeatable; docs/plugins.md)', collect);
+    .option(
+      '--plugin <path>',
+      'add the checks of a native plugin, a shared library (repeatable; docs/plugins.md)',
+      collect,
+    );
 }
 
 /** Loads every file named, in order; a CheckLoadError becomes a CliError (exit 1) with its message. */
-export async function loadExternalChecks(opts: ExternalCheckCliOptions): Promise<{ checkFiles?: CheckFile[]; plugins?: Plugin[] }> {
+export async function loadExternalChecks(
+  opts: ExternalCheckCliOptions,
+): Promise<{ checkFiles?: CheckFile[]; plugins?: Plugin[] }> {
   try {
     const checkFiles = await Promise.all((opts.checksFile ?? []).map((file) => loadCheckFile(file)));
     const plugins: Plugin[] = [];

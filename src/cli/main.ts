@@ -14,12 +14,17 @@ import { registerMigrate } from './commands/migrate.js';
 import { commanderError, debugOption, reportFatal } from './errors.js';
 
 /** The package's own version: read from its package.json, so it cannot drift. */
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const program = new Command('pmc')
   .version(version, '-V, --version', 'print the version of pmc and exit')
   .description('Pre-migration checks for libvirt: virsh migrate --pmc as a command of its own')
-  .option('-c, --connect <uri>', 'source hypervisor connection URI (default: LIBVIRT_DEFAULT_URI, else libvirt\'s default)')
+  .option(
+    '-c, --connect <uri>',
+    "source hypervisor connection URI (default: LIBVIRT_DEFAULT_URI, else libvirt's default)",
+  )
   .addOption(debugOption())
   .enablePositionalOptions()
   .showSuggestionAfterError(true)

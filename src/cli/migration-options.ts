@@ -34,7 +34,10 @@ function commaList(choices?: readonly string[]) {
     const items = value.split(',').map((s) => s.trim());
     if (items.some((s) => s.length === 0)) throw new InvalidArgumentError('empty item in the list.');
     const unknown = choices ? items.filter((item) => !choices.includes(item)) : [];
-    if (unknown.length > 0) throw new InvalidArgumentError(`Unknown ${unknown.map((u) => `'${u}'`).join(', ')}: expected ${choices!.join(', ')}.`);
+    if (unknown.length > 0)
+      throw new InvalidArgumentError(
+        `Unknown ${unknown.map((u) => `'${u}'`).join(', ')}: expected ${choices!.join(', ')}.`,
+      );
     return [...previous, ...items];
   };
 }
@@ -75,8 +78,8 @@ export function addMigrationArguments(command: Command, desturiHelp: string): Co
     .argument('[domain]', 'domain name, UUID or ID on the source (or --domain)')
     .argument('[desturi]', `${desturiHelp} (or --desturi)`)
     .argument('[migrateuri]', 'migration stream URI (same as --migrateuri)')
-    .option('--domain <name>', 'the domain, named (virsh\'s --domain)')
-    .option('--desturi <uri>', 'the destination connection URI, named (virsh\'s --desturi)');
+    .option('--domain <name>', "the domain, named (virsh's --domain)")
+    .option('--desturi <uri>', "the destination connection URI, named (virsh's --desturi)");
 }
 
 export interface MigrationArguments {
@@ -86,12 +89,18 @@ export interface MigrationArguments {
 }
 
 /** As virsh does: the named ones take their places, the positional ones fill the others in order. */
-export function resolveMigrationArguments(positional: readonly (string | undefined)[], opts: MigrationCliOptions): MigrationArguments {
+export function resolveMigrationArguments(
+  positional: readonly (string | undefined)[],
+  opts: MigrationCliOptions,
+): MigrationArguments {
   const rest = positional.filter((a): a is string => a !== undefined);
   const domain = opts.domain ?? rest.shift();
   const desturi = opts.desturi ?? rest.shift();
   const migrateuri = rest.shift();
-  if (rest.length > 0) throw new CliError(`too many arguments: ${rest.map((a) => `'${a}'`).join(' ')} (with --domain or --desturi, give fewer positional ones)`);
+  if (rest.length > 0)
+    throw new CliError(
+      `too many arguments: ${rest.map((a) => `'${a}'`).join(' ')} (with --domain or --desturi, give fewer positional ones)`,
+    );
   if (domain === undefined) throw new CliError("missing required argument 'domain' (or --domain)");
   if (desturi === undefined) throw new CliError("missing required argument 'desturi' (or --desturi)");
   return { domain, desturi, migrateuri };
@@ -112,7 +121,7 @@ function tableOption(row: OptionRow, table: OptionTable): Option | undefined {
 /** `--long` of a row, for messages. */
 function spelling(table: OptionTable, name: string): string {
   const flags = table[name]?.cli?.flags;
-  return flags ? new Option(flags).long ?? name : name;
+  return flags ? (new Option(flags).long ?? name) : name;
 }
 
 /** Adds the option table's options (virsh migrate's set) and ours to `command`. */
@@ -130,7 +139,11 @@ export function addMigrationOptions(command: Command, table: OptionTable = migra
   return addExternalCheckOptions(virsh)
     .option('--strict', 'failing warnings block the migration too')
     .option('--sequential', 'run checks one by one in list order, stopping at the first critical failure')
-    .option('--check-timeout <ms>', 'per-check timeout in milliseconds (default 30000)', wholeNumber(1, MAX_CHECK_TIMEOUT_MS))
+    .option(
+      '--check-timeout <ms>',
+      'per-check timeout in milliseconds (default 30000)',
+      wholeNumber(1, MAX_CHECK_TIMEOUT_MS),
+    )
     .option('--json', 'print the report as JSON (docs/report.schema.json)')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .addOption(debugOption());
@@ -149,7 +162,8 @@ function readXmlFile(option: string, file: string): string {
     fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new CliError(`${option}: ${file} is not a regular file`);
-    if (stat.size > DEFAULT_MAX_XML_BYTES) throw new CliError(`${option}: ${file} is larger than ${DEFAULT_MAX_XML_BYTES} bytes`);
+    if (stat.size > DEFAULT_MAX_XML_BYTES)
+      throw new CliError(`${option}: ${file} is larger than ${DEFAULT_MAX_XML_BYTES} bytes`);
     text = readFileSync(fd, 'utf8');
   } catch (error) {
     if (error instanceof CliError) throw error;
@@ -174,7 +188,9 @@ export function toRunOptions(
   table: OptionTable = migrationOptionTable,
 ): RunOptions {
   if (opts.direct) {
-    throw new CliError('--direct is not supported: libvirt\'s QEMU driver has no direct migration; use the default (managed) migration or --p2p');
+    throw new CliError(
+      "--direct is not supported: libvirt's QEMU driver has no direct migration; use the default (managed) migration or --p2p",
+    );
   }
   // Each row's value as commander parsed it, by the row's name.
   const given = new Map<string, unknown>();
@@ -186,10 +202,13 @@ export function toRunOptions(
   for (const [name, row] of Object.entries(table)) {
     if (!given.has(name)) continue;
     for (const other of row.conflicts ?? []) {
-      if (given.has(other)) throw new CliError(`${spelling(table, name)} and ${spelling(table, other)} are mutually exclusive`);
+      if (given.has(other))
+        throw new CliError(`${spelling(table, name)} and ${spelling(table, other)} are mutually exclusive`);
     }
     if (row.needs && !row.needs.some((other) => given.has(other))) {
-      throw new CliError(`${spelling(table, name)} needs ${row.needs.map((other) => spelling(table, other)).join(' or ')}`);
+      throw new CliError(
+        `${spelling(table, name)} needs ${row.needs.map((other) => spelling(table, other)).join(' or ')}`,
+      );
     }
   }
   if (opts.skipCheck && !withChecks) throw new CliError('--skip-check needs --pmc (without it no check runs)');

@@ -83,11 +83,16 @@ export function exitCodeOf(report: Report): ExitCode {
 function suspendAfterTimeout(domain: Domain, seconds: number, stderr: NodeJS.WriteStream): () => void {
   const timer = setTimeout(() => {
     domain.suspend().then(
-      () => stderr.write(`\npmc: the migration ran longer than --timeout ${seconds} s: the guest is suspended so it completes\n`),
+      () =>
+        stderr.write(
+          `\npmc: the migration ran longer than --timeout ${seconds} s: the guest is suspended so it completes\n`,
+        ),
       (error: unknown) => {
         // The migration finished meanwhile: the source domain is gone or inactive, nothing to suspend.
         if (isLibvirtError(error, 'VIR_ERR_OPERATION_INVALID', 'VIR_ERR_NO_DOMAIN')) return;
-        stderr.write(`\npmc: could not suspend the guest after --timeout: ${error instanceof Error ? error.message : String(error)}\n`);
+        stderr.write(
+          `\npmc: could not suspend the guest after --timeout: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
       },
     );
   }, seconds * 1000);
@@ -123,7 +128,10 @@ export async function runMigration(request: MigrationRequest): Promise<Migration
 
     let report: Report;
     try {
-      report = request.mode === 'migrate' ? await domain.migratePMC(destination, run) : await domain.checkPMC(destination, run);
+      report =
+        request.mode === 'migrate'
+          ? await domain.migratePMC(destination, run)
+          : await domain.checkPMC(destination, run);
     } finally {
       stopTimeout?.();
     }

@@ -42,7 +42,11 @@ export interface ReportViewOptions {
 export function renderReport(report: Report, style: Style, view: ReportViewOptions): string {
   const lines: string[] = [];
   const arrow = view.mode === 'check' ? '→ (dry run)' : '→';
-  lines.push(style.bold(`Domain ${printable(report.domain.name)}: ${hostLabel(report.source)} ${arrow} ${hostLabel(report.destination)}`));
+  lines.push(
+    style.bold(
+      `Domain ${printable(report.domain.name)}: ${hostLabel(report.source)} ${arrow} ${hostLabel(report.destination)}`,
+    ),
+  );
 
   if (!view.withChecks) {
     lines.push('Checks: none (run with --pmc for pre-migration checks)');
@@ -57,7 +61,9 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
       for (const c of members) {
         const paint = statusStyle(c, style);
         const label = paint(STATUS_LABEL[c.status].padEnd(5));
-        lines.push(`  ${label}  ${c.severity.padEnd(8)}  ${printable(c.name).padEnd(nameWidth)}  ${printable(c.message)}`);
+        lines.push(
+          `  ${label}  ${c.severity.padEnd(8)}  ${printable(c.name).padEnd(nameWidth)}  ${printable(c.message)}`,
+        );
       }
     }
   }
@@ -78,7 +84,9 @@ function verdictLine(report: Report, style: Style, view: ReportViewOptions): str
   }
   switch (report.verdict) {
     case 'allowed':
-      return style.green(view.withChecks ? 'Verdict: allowed (every check passed or was skipped)' : 'Verdict: allowed (no checks)');
+      return style.green(
+        view.withChecks ? 'Verdict: allowed (every check passed or was skipped)' : 'Verdict: allowed (no checks)',
+      );
     case 'allowed-with-warnings': {
       const warnings = failed.filter((c) => c.severity !== 'critical').map((c) => printable(c.name));
       return style.yellow(`Verdict: allowed with warnings (${warnings.join(', ')})`);

@@ -64,13 +64,24 @@ export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Accou
   ensureOwnedDir(lab.privateDir, path.basename(host.privateLocalDir), account.uid, account.gid);
   // A distinct host UUID: libvirt refuses to migrate between hosts with the same one.
   const daemonConf = `host_uuid = "${host.hostUUID}"\n`;
-  const [setpriv, ...args] = [...asUser(account), '/bin/sh', '-c', WRITE_TREE, 'pmc-lab', host.dir, daemonConf, qemuConf(host)];
+  const [setpriv, ...args] = [
+    ...asUser(account),
+    '/bin/sh',
+    '-c',
+    WRITE_TREE,
+    'pmc-lab',
+    host.dir,
+    daemonConf,
+    qemuConf(host),
+  ];
   const result = spawnSync(setpriv!, args, {
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' },
   });
   if (result.status !== 0) {
-    throw new Error(`could not prepare ${host.dir} as ${account.name}: ${result.stderr.trim() || result.error?.message || `exit ${result.status}`}`);
+    throw new Error(
+      `could not prepare ${host.dir} as ${account.name}: ${result.stderr.trim() || result.error?.message || `exit ${result.status}`}`,
+    );
   }
   return path.join(host.configDir, 'libvirt', 'libvirtd.conf');
 }
@@ -153,7 +164,9 @@ export async function waitForDaemon(host: HostLayout, daemon: ProcessRef): Promi
       }
     }
     if (Date.now() > deadline) {
-      throw new Error(`libvirtd for ${host.name} did not answer within ${DAEMON_START_TIMEOUT_MS / 1000} s:\n${logTail(host)}`);
+      throw new Error(
+        `libvirtd for ${host.name} did not answer within ${DAEMON_START_TIMEOUT_MS / 1000} s:\n${logTail(host)}`,
+      );
     }
     await sleep(50);
   }

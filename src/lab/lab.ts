@@ -9,7 +9,14 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { Connection } from '../binding/connection.js';
 import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
-import { LAB_MIGRATION_ADDRESS, labLayout, resolveOptions, type HostLayout, type LabLayout, type LabOptions } from './layout.js';
+import {
+  LAB_MIGRATION_ADDRESS,
+  labLayout,
+  resolveOptions,
+  type HostLayout,
+  type LabLayout,
+  type LabOptions,
+} from './layout.js';
 import { prepareHostTree, startDaemon, stopDaemon, waitForDaemon } from './daemon.js';
 import { isRunning, processRef, uidOf, type ProcessRef } from './processes.js';
 import { checkRootOwnedPath, ensureOwnedDir, LabSafetyError, verifyLabMarker, writeLabMarker } from './root-fs.js';
@@ -256,7 +263,12 @@ export async function labStatus(options: LabOptions = {}): Promise<LabStatus | n
   const hosts = await Promise.all(
     info.hosts.map(async (host, i): Promise<LabHostStatus> => {
       const daemon = state.hosts[i]?.daemon ?? null;
-      const status: LabHostStatus = { ...host, daemonRunning: !!daemon && isRunning(daemon), answering: false, domains: [] };
+      const status: LabHostStatus = {
+        ...host,
+        daemonRunning: !!daemon && isRunning(daemon),
+        answering: false,
+        domains: [],
+      };
       if (!status.daemonRunning) return status;
       try {
         const conn = await openWithin(host.uri, 5000);

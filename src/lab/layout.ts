@@ -77,7 +77,9 @@ export function resolveOptions(options: LabOptions = {}): Required<LabOptions> {
   const id = options.id ?? process.env.PMC_LAB_ID ?? DEFAULT_LAB_ID;
   // The id becomes part of user names (at most 32 characters) and paths.
   if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(id)) {
-    throw new Error(`invalid lab id "${id}": use 1-16 characters among a-z, 0-9 and -, starting with a letter or digit`);
+    throw new Error(
+      `invalid lab id "${id}": use 1-16 characters among a-z, 0-9 and -, starting with a letter or digit`,
+    );
   }
   const hosts = options.hosts ?? 2;
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {

@@ -5,7 +5,19 @@
  * lab user's tree is created by that user (see asUser in daemon.ts). A lab
  * directory is recognised by the marker `up` writes (`verifyLabMarker`).
  */
-import { closeSync, constants, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 
 export const LAB_MARKER = 'pmc-lab.marker';
@@ -79,7 +91,11 @@ export function writeLabMarker(dir: string, id: string): void {
   const st = lstatSync(dir);
   const marker: Marker = { magic: MARKER_MAGIC, id, dir, dev: st.dev, ino: st.ino };
   // O_EXCL | O_NOFOLLOW: a fresh file, never through a link.
-  const fd = openSync(path.join(dir, LAB_MARKER), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  const fd = openSync(
+    path.join(dir, LAB_MARKER),
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o644,
+  );
   try {
     writeSync(fd, `${JSON.stringify(marker)}\n`);
   } finally {
@@ -98,7 +114,8 @@ export function verifyLabMarker(dir: string, id: string): boolean {
   const st = checkRootOwnedPath(dir, false);
   if (!st) return false;
   const file = path.join(dir, LAB_MARKER);
-  const notALab = (why: string) => new LabSafetyError(`${dir} is not a lab created by pmc lab up (${why}): refusing to touch it`);
+  const notALab = (why: string) =>
+    new LabSafetyError(`${dir} is not a lab created by pmc lab up (${why}): refusing to touch it`);
   const mst = lstatOrNull(file);
   if (!mst) throw notALab(`no ${LAB_MARKER}`);
   if (!mst.isFile()) throw notALab(`${LAB_MARKER} is not a regular file`);
@@ -115,7 +132,8 @@ export function verifyLabMarker(dir: string, id: string): boolean {
   } catch {
     throw notALab(`${LAB_MARKER} is unreadable`);
   }
-  if (marker.magic !== MARKER_MAGIC || marker.id !== id || marker.dir !== dir) throw notALab(`${LAB_MARKER} names another lab`);
+  if (marker.magic !== MARKER_MAGIC || marker.id !== id || marker.dir !== dir)
+    throw notALab(`${LAB_MARKER} names another lab`);
   if (marker.dev !== st.dev || marker.ino !== st.ino) throw notALab(`${LAB_MARKER} was written for another directory`);
   return true;
 }

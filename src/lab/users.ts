@@ -31,7 +31,18 @@ export function ensureUser(name: string, home: string, group: string): Account {
   if (!lookup('passwd', name)) {
     execFileSync(
       'useradd',
-      ['--system', '--user-group', '--no-create-home', '--home-dir', home, '--shell', '/usr/sbin/nologin', '--groups', group, name],
+      [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--home-dir',
+        home,
+        '--shell',
+        '/usr/sbin/nologin',
+        '--groups',
+        group,
+        name,
+      ],
       { stdio: 'pipe' },
     );
   } else {

@@ -26,8 +26,20 @@ function num(ctx: Ctx, xpath: string): number | null {
 }
 
 const UNIT_KIB: Record<string, number> = {
-  b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1e6 / 1024,
-  g: 1024 ** 2, gib: 1024 ** 2, gb: 1e9 / 1024, t: 1024 ** 3, tib: 1024 ** 3, tb: 1e12 / 1024,
+  b: 1 / 1024,
+  bytes: 1 / 1024,
+  k: 1,
+  kib: 1,
+  kb: 1000 / 1024,
+  m: 1024,
+  mib: 1024,
+  mb: 1e6 / 1024,
+  g: 1024 ** 2,
+  gib: 1024 ** 2,
+  gb: 1e9 / 1024,
+  t: 1024 ** 3,
+  tib: 1024 ** 3,
+  tb: 1e12 / 1024,
 };
 
 /** A libvirt scaled integer (`<memory unit='MiB'>1024</memory>`) in KiB; libvirt's default unit is KiB. */
@@ -164,7 +176,12 @@ function diskSecrets(disk: XmlNode, target: string): SecretRef[] {
     refs.push({ usedBy: `disk ${target} auth`, uuid: s.attr('uuid'), usage: s.attr('usage'), type: s.attr('type') });
   }
   for (const s of disk.nodes('encryption/secret | source/encryption/secret')) {
-    refs.push({ usedBy: `disk ${target} encryption`, uuid: s.attr('uuid'), usage: s.attr('usage'), type: s.attr('type') });
+    refs.push({
+      usedBy: `disk ${target} encryption`,
+      uuid: s.attr('uuid'),
+      usage: s.attr('usage'),
+      type: s.attr('type'),
+    });
   }
   return refs;
 }
@@ -214,7 +231,10 @@ function describeHostdev(h: XmlNode, iface: boolean): string {
   const type = h.attr('type');
   const addr = h.node('source/address');
   const where = addr
-    ? ['domain', 'bus', 'slot', 'function'].map((a) => addr.attr(a)).filter((x) => x !== null).join(':')
+    ? ['domain', 'bus', 'slot', 'function']
+        .map((a) => addr.attr(a))
+        .filter((x) => x !== null)
+        .join(':')
     : (str(h, 'source/vendor/@id') ?? str(h, 'source/adapter/@name') ?? str(h, 'source/address/@uuid') ?? '');
   return `<hostdev mode='${h.attr('mode') ?? 'subsystem'}' type='${type ?? ''}'> ${where}`.trim();
 }
@@ -262,12 +282,16 @@ export function parseDomainXml(xml: string): DomainModel {
     currentMemoryKiB: kib(d, 'currentMemory') ?? kib(d, 'memory') ?? 0,
     hugepages: hp
       ? hp.nodes('page').length > 0
-        ? hp.nodes('page').map((p) => ({ sizeKiB: kib(p, '@size', p.attr('unit') ?? 'kib'), nodeset: p.attr('nodeset') }))
+        ? hp
+            .nodes('page')
+            .map((p) => ({ sizeKiB: kib(p, '@size', p.attr('unit') ?? 'kib'), nodeset: p.attr('nodeset') }))
         : [{ sizeKiB: null, nodeset: null }]
       : null,
     vcpus: num(d, 'vcpu') ?? 1,
     vcpuCpuset: str(d, 'vcpu/@cpuset'),
-    vcpuPins: d.nodes('cputune/vcpupin').map((p) => ({ vcpu: Number(p.attr('vcpu') ?? 0), cpuset: p.attr('cpuset') ?? '' })),
+    vcpuPins: d
+      .nodes('cputune/vcpupin')
+      .map((p) => ({ vcpu: Number(p.attr('vcpu') ?? 0), cpuset: p.attr('cpuset') ?? '' })),
     emulatorPin: str(d, 'cputune/emulatorpin/@cpuset'),
     numatuneNodeset: str(d, 'numatune/memory/@nodeset'),
     memnodeNodesets: d
@@ -281,13 +305,17 @@ export function parseDomainXml(xml: string): DomainModel {
     disks,
     interfaces,
     hostdevs,
-    filesystems: d.nodes('devices/filesystem').map((f) => ({ driver: str(f, 'driver/@type'), target: str(f, 'target/@dir') })),
+    filesystems: d
+      .nodes('devices/filesystem')
+      .map((f) => ({ driver: str(f, 'driver/@type'), target: str(f, 'target/@dir') })),
     shmems: d.nodes('devices/shmem').map((s) => ({
       name: s.attr('name') ?? '',
       model: str(s, 'model/@type'),
       role: s.attr('role'),
     })),
-    memoryDevices: d.nodes('devices/memory').map((m) => ({ model: m.attr('model'), addressType: str(m, 'address/@type') })),
+    memoryDevices: d
+      .nodes('devices/memory')
+      .map((m) => ({ model: m.attr('model'), addressType: str(m, 'address/@type') })),
     tpms: d.nodes('devices/tpm').map((t) => ({
       model: t.attr('model'),
       backend: str(t, 'backend/@type'),
@@ -332,7 +360,10 @@ export function parseCapabilities(xml: string): HostCapabilities {
     arch: str(host, 'cpu/arch'),
     cpuModel: str(host, 'cpu/model'),
     cpuVendor: str(host, 'cpu/vendor'),
-    cpuFeatures: host.nodes('cpu/feature').map((f) => f.attr('name') ?? '').filter((n) => n !== ''),
+    cpuFeatures: host
+      .nodes('cpu/feature')
+      .map((f) => f.attr('name') ?? '')
+      .filter((n) => n !== ''),
     tsc: tscNode ? { frequency: Number(tscNode.attr('frequency') ?? 0), scaling: tscNode.attr('scaling') } : null,
     pageSizesKiB: host.nodes('cpu/pages').map((p) => Number(p.attr('size') ?? 0)),
     cells: host.nodes('topology/cells/cell').map((c) => Number(c.attr('id') ?? 0)),

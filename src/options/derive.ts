@@ -92,7 +92,8 @@ export function validateOptionsOf(table: OptionTable, options: Values): void {
         }
         const choices = row.cli?.choices;
         const unknown = choices ? (items as string[]).filter((item) => !choices.includes(item)) : [];
-        if (unknown.length > 0) throw new RangeError(`${name}: unknown ${unknown.join(', ')} (expected ${choices!.join(', ')})`);
+        if (unknown.length > 0)
+          throw new RangeError(`${name}: unknown ${unknown.join(', ')} (expected ${choices!.join(', ')})`);
         break;
       }
       case 'int':

@@ -90,7 +90,11 @@ export type OptionsOf<T extends OptionTable> = {
 /** `domain.migrate3`'s params a table describes: its typed-parameter rows, by `paramKey` or name. */
 export type MigrateParamsOf<T extends OptionTable> = {
   // Rows keeping their name: a filter only, so each field keeps its row's TSDoc.
-  -readonly [K in keyof T as T[K] extends { param: string } ? (T[K] extends { paramKey: string } ? never : K) : never]?: ValueOf<T[K]['type']>;
+  -readonly [
+    K in keyof T as T[K] extends { param: string } ? (T[K] extends { paramKey: string } ? never : K) : never
+  ]?: ValueOf<T[K]['type']>;
 } & {
-  -readonly [K in keyof T as T[K] extends { param: string; paramKey: infer P extends string } ? P : never]?: ValueOf<T[K]['type']>;
+  -readonly [K in keyof T as T[K] extends { param: string; paramKey: infer P extends string } ? P : never]?: ValueOf<
+    T[K]['type']
+  >;
 };

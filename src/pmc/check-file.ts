@@ -48,7 +48,10 @@ async function readBounded(file: string, limit: number): Promise<string> {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new CheckLoadError(`${file}: no such file`, { code: 'ERR_PMC_CHECKS_NOT_FOUND', file });
     }
-    throw new CheckLoadError(`${file}: cannot be read: ${(e as Error).message}`, { code: 'ERR_PMC_CHECKS_NOT_FOUND', file });
+    throw new CheckLoadError(`${file}: cannot be read: ${(e as Error).message}`, {
+      code: 'ERR_PMC_CHECKS_NOT_FOUND',
+      file,
+    });
   }
   try {
     const stat = await handle.stat();

@@ -36,7 +36,14 @@ function jsEntry(check: CheckDefinition, origin: 'builtin' | 'js'): Entry {
     throw new TypeError(`check ${check.name}: severity must be critical, warning or info`);
   }
   if (typeof check.run !== 'function') throw new TypeError(`check ${check.name}: run must be a function`);
-  return { kind: 'js', check, origin, name: check.name, severity: check.severity, description: check.description ?? '' };
+  return {
+    kind: 'js',
+    check,
+    origin,
+    name: check.name,
+    severity: check.severity,
+    description: check.description ?? '',
+  };
 }
 
 /** The checks of a run, validated: every name unique, every field of the right kind, every skipped name known. */
@@ -65,7 +72,8 @@ export function collectChecks(builtins: readonly CheckDefinition[], options: Che
     seen.set(entry.name, entry);
   }
   for (const name of options.skip ?? []) {
-    if (!seen.has(name)) throw new TypeError(`cannot skip ${name}: no such check (known: ${[...seen.keys()].join(', ')})`);
+    if (!seen.has(name))
+      throw new TypeError(`cannot skip ${name}: no such check (known: ${[...seen.keys()].join(', ')})`);
   }
   return entries;
 }

@@ -23,7 +23,12 @@ export interface JsDispatchOptions {
 
 /** Settled checks, handed to C together at the end of the current microtask turn. */
 function batcher(list: NativeCheckList): (index: number, outcome: NormalizedOutcome) => void {
-  let done = { indices: [] as number[], statuses: [] as number[], messages: [] as string[], details: [] as (string | undefined)[] };
+  let done = {
+    indices: [] as number[],
+    statuses: [] as number[],
+    messages: [] as string[],
+    details: [] as (string | undefined)[],
+  };
   let flushQueued = false;
   const flush = () => {
     flushQueued = false;
@@ -44,7 +49,13 @@ function batcher(list: NativeCheckList): (index: number, outcome: NormalizedOutc
 }
 
 /** The dispatcher the native runner calls with the indices of the JS checks to run now. */
-export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: JsDispatchOptions): (indices: number[]) => void {
+export function jsDispatcher({
+  entries,
+  list,
+  context,
+  runSignal,
+  timeoutMs,
+}: JsDispatchOptions): (indices: number[]) => void {
   const settle = batcher(list);
 
   const runCheck = (index: number): void => {

@@ -4,7 +4,11 @@ import type { Domain } from '../binding/domain.js';
 import type { NativeRunReport } from '../binding/native-types.js';
 import type { Report } from './types.js';
 
-export async function locateGuest(domain: Domain, destination: Connection, report: NativeRunReport): Promise<Report['domainLocation']> {
+export async function locateGuest(
+  domain: Domain,
+  destination: Connection,
+  report: NativeRunReport,
+): Promise<Report['domainLocation']> {
   const onSource = await domain.isActive().catch(() => false);
   const onDestination = await destination
     .lookupDomainByUUID(domain.uuid)

@@ -24,7 +24,10 @@ export function nativeFactSpecs(): NativeFactSpec[] {
  */
 function escapeXml(text: string): string {
   return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    .replace(
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      '\ufffd',
+    )
     .replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -45,7 +48,16 @@ export function optionsXml(options: RunOptions, table: OptionTable = migrationOp
   return `<options>${body}</options>`;
 }
 
-function nodeXml(node: { model: string; memoryKiB: number; cpus: number; mhz: number; nodes: number; sockets: number; cores: number; threads: number }): string {
+function nodeXml(node: {
+  model: string;
+  memoryKiB: number;
+  cpus: number;
+  mhz: number;
+  nodes: number;
+  sockets: number;
+  cores: number;
+  threads: number;
+}): string {
   return (
     `<node><model>${escapeXml(node.model)}</model><memory unit='KiB'>${node.memoryKiB}</memory>` +
     `<cpus>${node.cpus}</cpus><mhz>${node.mhz}</mhz><nodes>${node.nodes}</nodes><sockets>${node.sockets}</sockets>` +

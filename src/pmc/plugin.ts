@@ -36,4 +36,3 @@ export async function loadPlugin(file: string): Promise<Plugin> {
   const absolute = path.resolve(file);
   return loadNative(() => new Plugin(native.loadPlugin(absolute)));
 }
-

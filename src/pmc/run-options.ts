@@ -34,10 +34,20 @@ export interface RunOptions extends MigrationOptions {
 /** Throws for options of the wrong kind, before anything runs. */
 export function validateRunOptions(options: RunOptions): void {
   validateMigrationOptions(options);
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0 && options.timeoutMs <= MAX_CHECK_TIMEOUT_MS)) {
+  if (
+    options.timeoutMs !== undefined &&
+    !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0 && options.timeoutMs <= MAX_CHECK_TIMEOUT_MS)
+  ) {
     throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`);
   }
-  if (options.progressIntervalMs !== undefined && !(Number.isInteger(options.progressIntervalMs) && options.progressIntervalMs > 0 && options.progressIntervalMs <= MAX_CHECK_TIMEOUT_MS)) {
+  if (
+    options.progressIntervalMs !== undefined &&
+    !(
+      Number.isInteger(options.progressIntervalMs) &&
+      options.progressIntervalMs > 0 &&
+      options.progressIntervalMs <= MAX_CHECK_TIMEOUT_MS
+    )
+  ) {
     throw new RangeError(`progressIntervalMs must be a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {

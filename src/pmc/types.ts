@@ -29,9 +29,7 @@ export interface CheckContext {
 }
 
 /** A check returns true/false, or a status with a message and details. */
-export type CheckOutcome =
-  | boolean
-  | { status: 'pass' | 'fail'; message?: string; details?: unknown };
+export type CheckOutcome = boolean | { status: 'pass' | 'fail'; message?: string; details?: unknown };
 
 export interface CheckDefinition {
   /** `area.what`, e.g. `cpu.compatible`. */

@@ -46,7 +46,9 @@ describe('accuracy of the built-in checks against real migrations', () => {
   afterAll(async () => {
     console.log('\naccuracy table (case | verdict | blocked by | real migration)');
     for (const r of table) {
-      console.log(`${r.kind === 'safety' ? '[safety] ' : ''}${r.case} | ${r.verdict} | ${r.blockedBy.join(', ') || '-'} | ${r.real}${r.realError ? ` (${r.realError})` : ''}`);
+      console.log(
+        `${r.kind === 'safety' ? '[safety] ' : ''}${r.case} | ${r.verdict} | ${r.blockedBy.join(', ') || '-'} | ${r.real}${r.realError ? ` (${r.realError})` : ''}`,
+      );
     }
     await Promise.all([h1?.close(), h2?.close()]);
   });
@@ -71,12 +73,16 @@ describe('accuracy of the built-in checks against real migrations', () => {
     if (!real.migration.attempted) {
       // The runner's own state re-check stopped it (e.g. a live migration of a stopped guest):
       // ask libvirt itself, with the same flags and parameters.
-      const direct = await dom.native.migrate3(dest.native, migrateParamEntries(migrateOptions), migrateFlags(migrateOptions, constants)).then(
-        () => null,
-        (e: Error) => e,
-      );
+      const direct = await dom.native
+        .migrate3(dest.native, migrateParamEntries(migrateOptions), migrateFlags(migrateOptions, constants))
+        .then(
+          () => null,
+          (e: Error) => e,
+        );
       succeeded = direct === null;
-      realError = direct ? `${direct.message} (virDomainMigrate3; the runner refused first: ${real.stateError ?? '?'})` : null;
+      realError = direct
+        ? `${direct.message} (virDomainMigrate3; the runner refused first: ${real.stateError ?? '?'})`
+        : null;
     }
     const row: Row = {
       case: name,
@@ -129,9 +135,13 @@ describe('accuracy of the built-in checks against real migrations', () => {
     const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
     const dom = await h1.createDomain(labGuestXml(name, { disk }));
     try {
-      await dom.blockCopy('vda', `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`, {
-        flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
-      });
+      await dom.blockCopy(
+        'vda',
+        `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
+        {
+          flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
+        },
+      );
       expect(await dom.getBlockJobInfo('vda')).not.toBeNull();
       await judge('active block job', dom, h2, { live: true, copyStorageAll: true }, { blockedBy: 'domain.job' });
       await dom.blockJobAbort('vda');
@@ -155,14 +165,20 @@ describe('accuracy of the built-in checks against real migrations', () => {
     }
   });
 
-  it("a copied disk whose directory has no pool on the destination: blocked by storage.copy-target, libvirt finds no pool", async () => {
+  it('a copied disk whose directory has no pool on the destination: blocked by storage.copy-target, libvirt finds no pool', async () => {
     const name = uniqueName('acc-nopool');
     const disk = createPrivateImage(lab, 'host-1', name, 'disk.qcow2');
     const dom = await h1.createDomain(labGuestXml(name, { disk }));
     try {
-      const row = await judge('copied disk, no pool at its directory', dom, h2, { live: true, copyStorageAll: true }, {
-        blockedBy: 'storage.copy-target',
-      });
+      const row = await judge(
+        'copied disk, no pool at its directory',
+        dom,
+        h2,
+        { live: true, copyStorageAll: true },
+        {
+          blockedBy: 'storage.copy-target',
+        },
+      );
       expect(row.realError).toMatch(/no storage pool with matching target path/);
     } finally {
       await removeEverywhere([h1, h2], name);
@@ -197,10 +213,16 @@ describe('accuracy of the built-in checks against real migrations', () => {
     const dom = await h1.createDomain(labGuestXml(name));
     const again = await Connection.open(host(lab, 'host-1').uri);
     try {
-      await judge('same host', dom, again, { live: true, migrateUri: host(lab, 'host-1').migrationUri }, {
-        // The destination is the source: it does run this domain already, so domain.name-free says so too.
-        blockedBy: ['host.distinct', 'domain.name-free'],
-      });
+      await judge(
+        'same host',
+        dom,
+        again,
+        { live: true, migrateUri: host(lab, 'host-1').migrationUri },
+        {
+          // The destination is the source: it does run this domain already, so domain.name-free says so too.
+          blockedBy: ['host.distinct', 'domain.name-free'],
+        },
+      );
     } finally {
       await again.close();
       await removeEverywhere([h1, h2], name);
@@ -213,14 +235,26 @@ describe('accuracy of the built-in checks against real migrations', () => {
     const disk = await createVolume(h2, SHARED_POOL, `${name}.qcow2`);
     const dom = await h1.createDomain(labGuestXml(name, { disk }));
     try {
-      await judge('shared directory (not a shared FS), no unsafe', dom, h2, { live: true }, { blockedBy: 'storage.shared' });
+      await judge(
+        'shared directory (not a shared FS), no unsafe',
+        dom,
+        h2,
+        { live: true },
+        { blockedBy: 'storage.shared' },
+      );
     } finally {
       await removeEverywhere([h1, h2], name);
     }
     // The same disk with unsafe: allowed, and the real migration succeeds.
     const dom2 = await h1.createDomain(labGuestXml(name, { disk }));
     try {
-      await judge('shared directory with unsafe, volume known on destination', dom2, h2, { live: true, unsafe: true }, {});
+      await judge(
+        'shared directory with unsafe, volume known on destination',
+        dom2,
+        h2,
+        { live: true, unsafe: true },
+        {},
+      );
     } finally {
       await removeEverywhere([h1, h2], name);
       await h2.deleteStorageVolume(disk).catch(() => undefined);
@@ -232,7 +266,13 @@ describe('accuracy of the built-in checks against real migrations', () => {
     const dom = await h1.defineDomain(labGuestXml(name));
     try {
       // domain.job errors on a shut-off guest (libvirt: "domain is not running"), a second blocker.
-      await judge('live migration of a stopped guest', dom, h2, { live: true }, { blockedBy: ['domain.state', 'domain.job'], inactive: true });
+      await judge(
+        'live migration of a stopped guest',
+        dom,
+        h2,
+        { live: true },
+        { blockedBy: ['domain.state', 'domain.job'], inactive: true },
+      );
       await dom.create();
       expect(await whereRuns(lab, name)).toEqual(['host-1']);
     } finally {
@@ -245,7 +285,13 @@ describe('accuracy of the built-in checks against real migrations', () => {
     const dom = await h1.defineDomain(labGuestXml(name));
     try {
       // domain.job errors on a shut-off guest (libvirt: "domain is not running"), a second blocker.
-      await judge('offline without persistent', dom, h2, { offline: true }, { blockedBy: ['migration.flags', 'domain.job'], inactive: true });
+      await judge(
+        'offline without persistent',
+        dom,
+        h2,
+        { offline: true },
+        { blockedBy: ['migration.flags', 'domain.job'], inactive: true },
+      );
       await dom.create();
       expect(await whereRuns(lab, name)).toEqual(['host-1']);
     } finally {
@@ -299,10 +345,16 @@ describe('accuracy of the built-in checks against real migrations', () => {
     const dom = await h1.defineDomain(labGuestXml(name));
     await dom.create();
     try {
-      await judge('undefine-source without persistent', dom, h2, { live: true, undefineSource: true }, {
-        blockedBy: 'persistence.safe',
-        kind: 'safety',
-      });
+      await judge(
+        'undefine-source without persistent',
+        dom,
+        h2,
+        { live: true, undefineSource: true },
+        {
+          blockedBy: 'persistence.safe',
+          kind: 'safety',
+        },
+      );
     } finally {
       await removeEverywhere([h1, h2], name);
     }

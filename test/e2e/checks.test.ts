@@ -46,9 +46,13 @@ describe('built-in checks on the lab', () => {
     const dom = await h1.createDomain(labGuestXml(name, { disk }));
     try {
       expect((await runCheck(domainJob, dom, h2, { live: true })).status).toBe('pass');
-      await dom.blockCopy('vda', `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`, {
-        flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
-      });
+      await dom.blockCopy(
+        'vda',
+        `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
+        {
+          flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
+        },
+      );
       const r = await runCheck(domainJob, dom, h2, { live: true });
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/block job on vda/);
@@ -228,7 +232,10 @@ describe('a full built-in run on the lab', () => {
       } finally {
         libvirt.restore();
       }
-      expect(report.checks.filter((c) => c.status !== 'pass'), JSON.stringify(report.checks)).toEqual([]);
+      expect(
+        report.checks.filter((c) => c.status !== 'pass'),
+        JSON.stringify(report.checks),
+      ).toEqual([]);
       expect(report.verdict).toBe('allowed');
       console.log(`[measure] libvirt calls of a full built-in run: ${libvirt.calls.length}`);
       // The one repeat: after the checks, the framework asks the destination

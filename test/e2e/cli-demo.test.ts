@@ -54,7 +54,10 @@ async function watchDemoLab(stop: { done: boolean }): Promise<Sample[]> {
         }
         answered++;
       } catch {
-        conns.get(h.name)?.close().catch(() => undefined);
+        conns
+          .get(h.name)
+          ?.close()
+          .catch(() => undefined);
         conns.delete(h.name); // not up yet, or going down
       }
     }

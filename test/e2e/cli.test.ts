@@ -34,7 +34,16 @@ describe('pmc on the lab', () => {
   });
 
   it('check (dry run) gives a report that matches the schema and moves nothing', async () => {
-    const { code, stdout, stderr } = await runPmc(['-c', host1.uri, 'check', '--live', '--json', LAB_VM, host2.uri, host2.migrationUri]);
+    const { code, stdout, stderr } = await runPmc([
+      '-c',
+      host1.uri,
+      'check',
+      '--live',
+      '--json',
+      LAB_VM,
+      host2.uri,
+      host2.migrationUri,
+    ]);
     const report = parseReport<Report>(stdout);
     expect(report.source.hostname).toBe(host1.hostname);
     expect(report.destination.hostname).toBe(host2.hostname);
@@ -78,14 +87,27 @@ describe('pmc on the lab', () => {
     const report = parseReport<Report>(stdout);
     expect(code).toBe(2);
     expect(report.verdict).toBe('blocked');
-    expect(report.checks.find((c) => c.name === 'storage.shared')).toMatchObject({ severity: 'critical', status: 'fail' });
+    expect(report.checks.find((c) => c.name === 'storage.shared')).toMatchObject({
+      severity: 'critical',
+      status: 'fail',
+    });
     expect(report.migration.attempted).toBe(false);
     expect(report.domainLocation).toBe('source');
     expect(await whereRuns(lab, LAB_VM_DISK)).toEqual(['host-1']);
   });
 
   it('the same guest with --copy-storage-all passes the storage checks in a dry run', async () => {
-    const { stdout } = await runPmc(['-c', host1.uri, 'check', '--live', '--copy-storage-all', '--json', LAB_VM_DISK, host2.uri, host2.migrationUri]);
+    const { stdout } = await runPmc([
+      '-c',
+      host1.uri,
+      'check',
+      '--live',
+      '--copy-storage-all',
+      '--json',
+      LAB_VM_DISK,
+      host2.uri,
+      host2.migrationUri,
+    ]);
     const report = parseReport<Report>(stdout);
     expect(report.checks.find((c) => c.name === 'storage.shared')?.status).toBe('pass');
     expect(await whereRuns(lab, LAB_VM_DISK)).toEqual(['host-1']);

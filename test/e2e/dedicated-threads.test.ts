@@ -92,8 +92,14 @@ describe('eight migrations at once', () => {
     expect(jobsSeen).toBeGreaterThanOrEqual(1);
 
     for (const name of GUESTS) {
-      const on1 = await h1.lookupDomainByName(name).then((d) => d.isActive(), () => false);
-      const on2 = await h2.lookupDomainByName(name).then((d) => d.isActive(), () => false);
+      const on1 = await h1.lookupDomainByName(name).then(
+        (d) => d.isActive(),
+        () => false,
+      );
+      const on2 = await h2.lookupDomainByName(name).then(
+        (d) => d.isActive(),
+        () => false,
+      );
       expect({ name, on1, on2 }).toEqual({ name, on1: false, on2: true });
     }
   });

@@ -3,7 +3,14 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, LibvirtError } from '../../src/index.js';
 import { guestXml, LAB_VM, labUp } from '../../src/lab/index.js';
-import { abortingMidMigration, expectRunsOnlyOn, host, openHosts, waitForMigrationData, whereRuns } from '../helpers/lab.js';
+import {
+  abortingMidMigration,
+  expectRunsOnlyOn,
+  host,
+  openHosts,
+  waitForMigrationData,
+  whereRuns,
+} from '../helpers/lab.js';
 
 const lab = inject('lab');
 const LIVE = constants.VIR_MIGRATE_LIVE!;

@@ -53,7 +53,15 @@ describe('migratePMC in the lab', () => {
     const report = await dom.migratePMC(h2, {
       ...toHost2,
       noBuiltins: true,
-      checks: [pass, { name: 'test.block', severity: 'critical', description: 'blocks', run: () => ({ status: 'fail', message: 'no' }) }],
+      checks: [
+        pass,
+        {
+          name: 'test.block',
+          severity: 'critical',
+          description: 'blocks',
+          run: () => ({ status: 'fail', message: 'no' }),
+        },
+      ],
     });
     expect(report.verdict).toBe('blocked');
     expect(report.migration.attempted).toBe(false);
@@ -66,7 +74,14 @@ describe('migratePMC in the lab', () => {
     const report = await dom.migratePMC(h2, {
       ...toHost2,
       noBuiltins: true,
-      checks: [{ name: 'test.warn', severity: 'warning', description: 'warns', run: () => ({ status: 'fail', message: 'careful' }) }],
+      checks: [
+        {
+          name: 'test.warn',
+          severity: 'warning',
+          description: 'warns',
+          run: () => ({ status: 'fail', message: 'careful' }),
+        },
+      ],
     });
     expect(report.verdict).toBe('allowed-with-warnings');
     expect(report.checks[0]).toMatchObject({ name: 'test.warn', status: 'fail', message: 'careful' });

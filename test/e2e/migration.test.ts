@@ -16,7 +16,10 @@ const to2 = { uri: host(lab, 'host-2').migrationUri };
 /** Listening TCP sockets (IPv4 and IPv6) whose port lies in `ports`, as `address:port`. */
 function listenersIn(ports: { min: number; max: number }): string[] {
   const found: string[] = [];
-  for (const [file, v6] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
     for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
       const [, local, , state] = line.trim().split(/\s+/);
       if (state !== '0A') continue; // TCP_LISTEN
@@ -24,7 +27,9 @@ function listenersIn(ports: { min: number; max: number }): string[] {
       const port = parseInt(hexPort!, 16);
       if (port < ports.min || port > ports.max) continue;
       // IPv4 is one little-endian word; any IPv6 listener is reported as such (the lab wants none).
-      const address = v6 ? `[${hexAddr}]` : [3, 2, 1, 0].map((i) => parseInt(hexAddr!.slice(i * 2, i * 2 + 2), 16)).join('.');
+      const address = v6
+        ? `[${hexAddr}]`
+        : [3, 2, 1, 0].map((i) => parseInt(hexAddr!.slice(i * 2, i * 2 + 2), 16)).join('.');
       found.push(`${address}:${port}`);
     }
   }
@@ -45,7 +50,9 @@ describe('migration between the lab hosts', () => {
   it('has two distinct hosts: hostnames and host UUIDs differ', async () => {
     const [n1, n2] = await Promise.all([h1.getHostname(), h2.getHostname()]);
     expect([n1, n2]).toEqual([host(lab, 'host-1').hostname, host(lab, 'host-2').hostname]);
-    const uuids = await Promise.all([h1, h2].map(async (c) => (await c.getCapabilities()).match(/<uuid>([^<]+)<\/uuid>/)?.[1]));
+    const uuids = await Promise.all(
+      [h1, h2].map(async (c) => (await c.getCapabilities()).match(/<uuid>([^<]+)<\/uuid>/)?.[1]),
+    );
     expect(uuids).toEqual(lab.hosts.map((h) => h.hostUUID));
     const dom = await h1.lookupDomainByName(LAB_VM);
     const cpu = (await dom.getXMLDesc()).match(/<cpu[\s\S]*?<\/cpu>/)![0];
@@ -144,7 +151,9 @@ describe('migration between the lab hosts', () => {
     });
     const processed: number[] = [];
     while (!finished) {
-      const { type, stats } = await dom.getJobStats().catch(() => ({ type: 'none', stats: {} as Record<string, unknown> }));
+      const { type, stats } = await dom
+        .getJobStats()
+        .catch(() => ({ type: 'none', stats: {} as Record<string, unknown> }));
       if (type === 'unbounded' && typeof stats.data_processed === 'number') processed.push(stats.data_processed);
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -18,7 +18,8 @@ export function uniqueName(prefix: string): string {
 export function labGuestXml(name: string, opts: { disk?: string; cpu?: string; memoryMiB?: number } = {}): string {
   let xml = guestXml(name, opts.disk);
   if (opts.cpu) xml = xml.replace(/<cpu[\s\S]*?<\/cpu>/, opts.cpu);
-  if (opts.memoryMiB) xml = xml.replace("<memory unit='MiB'>64</memory>", `<memory unit='MiB'>${opts.memoryMiB}</memory>`);
+  if (opts.memoryMiB)
+    xml = xml.replace("<memory unit='MiB'>64</memory>", `<memory unit='MiB'>${opts.memoryMiB}</memory>`);
   return xml;
 }
 

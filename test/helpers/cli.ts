@@ -63,7 +63,10 @@ export function startPmc(args: string[], env: Record<string, string | undefined>
     done,
     waitForOutput(pattern, timeoutMs = 60_000) {
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${stdout}\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({
           pattern,
           resolve: () => {

@@ -98,15 +98,27 @@ export async function waitForMigrationData(dom: Domain, timeoutMs = 20_000): Pro
  * `maxAttempts` times; the last result is returned as it is, for the caller's
  * assertions to fail on.
  */
-export async function abortingMidMigration<T>(lab: LabInfo, name: string, attempt: () => Promise<T>, maxAttempts = 5): Promise<T> {
+export async function abortingMidMigration<T>(
+  lab: LabInfo,
+  name: string,
+  attempt: () => Promise<T>,
+  maxAttempts = 5,
+): Promise<T> {
   for (let i = 1; ; i++) {
     const result = await attempt();
     const where = await whereRuns(lab, name);
     if (i === maxAttempts || where.length !== 1 || where[0] !== 'host-2') return result;
-    console.warn(`[e2e] attempt ${i}: ${name} finished migrating before the abort landed; bringing it back, trying again`);
-    const [c1, c2] = await Promise.all([Connection.open(host(lab, 'host-1').uri), Connection.open(host(lab, 'host-2').uri)]);
+    console.warn(
+      `[e2e] attempt ${i}: ${name} finished migrating before the abort landed; bringing it back, trying again`,
+    );
+    const [c1, c2] = await Promise.all([
+      Connection.open(host(lab, 'host-1').uri),
+      Connection.open(host(lab, 'host-2').uri),
+    ]);
     try {
-      await (await c2.lookupDomainByName(name)).migrate3(c1, { uri: host(lab, 'host-1').migrationUri }, 1 /* VIR_MIGRATE_LIVE */);
+      await (
+        await c2.lookupDomainByName(name)
+      ).migrate3(c1, { uri: host(lab, 'host-1').migrationUri }, 1 /* VIR_MIGRATE_LIVE */);
     } finally {
       await Promise.all([c1.close(), c2.close()]);
     }

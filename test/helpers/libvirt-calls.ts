@@ -11,7 +11,15 @@ import type { Connection } from '../../src/binding/connection.js';
 import type { Domain } from '../../src/binding/domain.js';
 
 /** Local accessors that ask the handle, not the daemon; and lifecycle calls. */
-const NOT_QUERIES = new Set(['constructor', 'getName', 'getUUIDString', 'getConnection', 'isOpen', 'setCloseListener', 'close']);
+const NOT_QUERIES = new Set([
+  'constructor',
+  'getName',
+  'getUUIDString',
+  'getConnection',
+  'isOpen',
+  'setCloseListener',
+  'close',
+]);
 
 export interface LibvirtCall {
   /** The native connection the call went to (a domain's own connection for domain calls). */
@@ -40,7 +48,9 @@ function describeArg(a: unknown): string {
 /** A native domain handle, as lookups and listings return them (duck-typed: the addon does not export the class). */
 function isNativeDomain(v: unknown): v is object {
   const d = v as { getXMLDesc?: unknown; getConnection?: unknown } | null;
-  return d !== null && typeof d === 'object' && typeof d.getXMLDesc === 'function' && typeof d.getConnection === 'function';
+  return (
+    d !== null && typeof d === 'object' && typeof d.getXMLDesc === 'function' && typeof d.getConnection === 'function'
+  );
 }
 
 /**

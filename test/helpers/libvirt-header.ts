@@ -40,6 +40,7 @@ export function libvirtMigrateParams(): Map<string, LibvirtMigrateParam> {
 export function libvirtMigrateFlags(): Map<string, number> {
   const text = readFileSync(LIBVIRT_DOMAIN_HEADER, 'utf8');
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/^\s*(VIR_MIGRATE_[A-Z0-9_]+)\s*=\s*\(1 << (\d+)\),/gm)) out.set(m[1]!, 2 ** Number(m[2]));
+  for (const m of text.matchAll(/^\s*(VIR_MIGRATE_[A-Z0-9_]+)\s*=\s*\(1 << (\d+)\),/gm))
+    out.set(m[1]!, 2 ** Number(m[2]));
   return out;
 }

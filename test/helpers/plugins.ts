@@ -12,7 +12,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const pluginBuildDir = path.join(root, 'build-plugins');
 export const examplePluginPath = path.join(pluginBuildDir, 'site', 'libsite.so');
 export const fixturePluginSources = path.join(root, 'test', 'fixtures', 'plugins');
-export const FIXTURE_PLUGINS = ['behaviours', 'bad-abi', 'refuses-abi', 'null-run', 'duplicate', 'no-entry', 'hangs', 'trailing-dot'] as const;
+export const FIXTURE_PLUGINS = [
+  'behaviours',
+  'bad-abi',
+  'refuses-abi',
+  'null-run',
+  'duplicate',
+  'no-entry',
+  'hangs',
+  'trailing-dot',
+] as const;
 
 export function fixturePluginPath(name: (typeof FIXTURE_PLUGINS)[number]): string {
   return path.join(pluginBuildDir, 'fixtures', `${name}.so`);
@@ -41,7 +50,20 @@ export function buildPlugins(): void {
     if (!newer(source, output) && !newer(path.join(headers, 'pmc-plugin.h'), output)) continue;
     execFileSync(
       'cc',
-      ['-shared', '-fPIC', '-std=c11', '-O2', '-Wall', '-Wno-unused-parameter', `-I${headers}`, ...cflags, '-o', output, source, ...libs],
+      [
+        '-shared',
+        '-fPIC',
+        '-std=c11',
+        '-O2',
+        '-Wall',
+        '-Wno-unused-parameter',
+        `-I${headers}`,
+        ...cflags,
+        '-o',
+        output,
+        source,
+        ...libs,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
   }

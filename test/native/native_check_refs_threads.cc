@@ -78,7 +78,7 @@ int main() {
 
   // The lists: each registers its checks, lives a little (a run), then goes
   // away (its checks timed out, the run ended, the JS object was collected).
-  static virPMCCheck pluginCheck{"plugin.check", "", VIR_PMC_SEVERITY_WARNING, nullptr, nullptr,
+  static virPMCCheck pluginCheck{"plugin.check",         "",        VIR_PMC_SEVERITY_WARNING, nullptr, nullptr,
                                  VIR_PMC_CHECK_BLOCKING, "plugin:p"};
   auto plugin = std::make_shared<const Plugin>();
   std::vector<std::weak_ptr<const CheckFile>> files;

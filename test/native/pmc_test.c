@@ -21,12 +21,12 @@
 static int passed, failed;
 static int caseFailed;
 
-#define EXPECT(cond) \
-    do { \
-        if (!(cond)) { \
-            printf("  expected: %s (line %d)\n", #cond, __LINE__); \
-            caseFailed = 1; \
-        } \
+#define EXPECT(cond)                                                                                                   \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            printf("  expected: %s (line %d)\n", #cond, __LINE__);                                                     \
+            caseFailed = 1;                                                                                            \
+        }                                                                                                              \
     } while (0)
 
 #define STREQ(a, b) ((a) && (b) && strcmp((a), (b)) == 0)
@@ -249,7 +249,10 @@ cancelAfter(void *opaque)
 
 /* ---- helpers ---- */
 
-#define CHECK(n, sev, fn) { .name = (n), .description = "test check", .severity = (sev), .run = (fn) }
+#define CHECK(n, sev, fn)                                                                                              \
+    {                                                                                                                  \
+        .name = (n), .description = "test check", .severity = (sev), .run = (fn)                                       \
+    }
 
 static virPMCCheckListPtr
 listOf(virPMCCheck *checks, size_t n)
@@ -299,8 +302,8 @@ lastErrorIs(int code, const char *part)
 
     if (e && e->code == code && e->message && strstr(e->message, part))
         return 1;
-    printf("  last error: %d %s (wanted %d, \"%s\")\n", e ? e->code : 0,
-           e && e->message ? e->message : "(none)", code, part);
+    printf("  last error: %d %s (wanted %d, \"%s\")\n", e ? e->code : 0, e && e->message ? e->message : "(none)", code,
+           part);
     return 0;
 }
 
@@ -335,10 +338,8 @@ static void
 testListAdd(void)
 {
     virPMCCheck c[] = {
-        CHECK("a.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
-        CHECK("a.one", VIR_PMC_SEVERITY_WARNING, runPass),
-        CHECK("a.norun", VIR_PMC_SEVERITY_CRITICAL, NULL),
-        CHECK("", VIR_PMC_SEVERITY_CRITICAL, runPass),
+        CHECK("a.one", VIR_PMC_SEVERITY_CRITICAL, runPass), CHECK("a.one", VIR_PMC_SEVERITY_WARNING, runPass),
+        CHECK("a.norun", VIR_PMC_SEVERITY_CRITICAL, NULL),  CHECK("", VIR_PMC_SEVERITY_CRITICAL, runPass),
         CHECK("a.badsev", (virPMCSeverity)7, runPass),
     };
     virPMCCheckListPtr list = virPMCCheckListNew();
@@ -645,8 +646,7 @@ testRunBlockingPool(void)
     EXPECT(atomic_load(&maxConcurrent) >= 2 && atomic_load(&maxConcurrent) <= 8);
     EXPECT(elapsed < 550); /* one at a time would take 600 */
     EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-    printf("  20 blocking checks of 30 ms: %.0f ms, at most %d at once\n", elapsed,
-           atomic_load(&maxConcurrent));
+    printf("  20 blocking checks of 30 ms: %.0f ms, at most %d at once\n", elapsed, atomic_load(&maxConcurrent));
     virPMCReportClear(&rep);
     virPMCCheckListFree(list);
 }
@@ -718,10 +718,8 @@ testSequentialStops(void)
 {
     virPMCReport rep;
     virPMCCheck c[] = {
-        CHECK("q.one", VIR_PMC_SEVERITY_CRITICAL, runPass),
-        CHECK("q.warn", VIR_PMC_SEVERITY_WARNING, runFail),
-        CHECK("q.two", VIR_PMC_SEVERITY_CRITICAL, runFail),
-        CHECK("q.three", VIR_PMC_SEVERITY_CRITICAL, runCount),
+        CHECK("q.one", VIR_PMC_SEVERITY_CRITICAL, runPass), CHECK("q.warn", VIR_PMC_SEVERITY_WARNING, runFail),
+        CHECK("q.two", VIR_PMC_SEVERITY_CRITICAL, runFail), CHECK("q.three", VIR_PMC_SEVERITY_CRITICAL, runCount),
         CHECK("q.four", VIR_PMC_SEVERITY_INFO, runCount),
     };
     virPMCRunOptions opts = { .flags = VIR_PMC_RUN_SEQUENTIAL };
@@ -798,7 +796,7 @@ testRunTenThousand(void)
     /* 10,000 non-blocking checks: a few µs each at most. */
     enum { N = 10000 };
     virPMCCheck *c = calloc(N, sizeof(*c));
-    char (*names)[24] = calloc(N, sizeof(*names));
+    char(*names)[24] = calloc(N, sizeof(*names));
     virPMCCheckListPtr list = virPMCCheckListNew();
     double addMs;
     int i;
@@ -813,8 +811,8 @@ testRunTenThousand(void)
     EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
     elapsed = nowMs() - t0;
     EXPECT(rep.count == N && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
-    printf("  10000 checks: add %.2f µs/check, run %.2f µs/check (report included)\n",
-           addMs * 1000 / N, elapsed * 1000 / N);
+    printf("  10000 checks: add %.2f µs/check, run %.2f µs/check (report included)\n", addMs * 1000 / N,
+           elapsed * 1000 / N);
     virPMCReportClear(&rep);
 
     /* The same checks, PENDING, completed from another thread. */
@@ -833,8 +831,7 @@ testRunTenThousand(void)
         pthread_join(tid, NULL);
         EXPECT(rep.count == N && rep.verdict == VIR_PMC_VERDICT_ALLOWED);
         EXPECT(rep.outcomes[N - 1].status == VIR_PMC_STATUS_PASS);
-        printf("  10000 PENDING checks completed from another thread: %.2f µs/check\n",
-               elapsed * 1000 / N);
+        printf("  10000 PENDING checks completed from another thread: %.2f µs/check\n", elapsed * 1000 / N);
         virPMCReportClear(&rep);
         free(manyResults);
     }
@@ -980,18 +977,14 @@ main(void)
     DO_TEST("list: add, duplicate name, NULL run, empty name, bad severity, find", testListAdd);
     DO_TEST("run: bad arguments return -1", testRunBadArguments);
     DO_TEST("error: a duplicate name says which (VIR_PMC_ERR_DUPLICATE_CHECK)", testErrorDuplicate);
-    DO_TEST("error: an invalid check says what is wrong (VIR_PMC_ERR_INVALID_CHECK)",
-            testErrorInvalidCheck);
+    DO_TEST("error: an invalid check says what is wrong (VIR_PMC_ERR_INVALID_CHECK)", testErrorInvalidCheck);
     DO_TEST("error: a bad argument names it (VIR_PMC_ERR_INVALID_ARG)", testErrorInvalidArg);
-    DO_TEST("error: per thread, cleared by the next call and by virPMCResetLastError",
-            testErrorPerThread);
+    DO_TEST("error: per thread, cleared by the next call and by virPMCResetLastError", testErrorPerThread);
     DO_TEST("run: a static RFC-style list", testRunStaticList);
-    DO_TEST("run: pass, fail, error, DONE with nothing set, status and return out of range",
-            testRunStatuses);
+    DO_TEST("run: pass, fail, error, DONE with nothing set, status and return out of range", testRunStatuses);
     DO_TEST("run: PENDING, completed later from another thread", testRunPending);
     DO_TEST("run: timeout of a hung BLOCKING check and of a PENDING one", testRunTimeouts);
-    DO_TEST("sequential: a hung BLOCKING check times out, the next runs on a new worker",
-            testSequentialHungWorker);
+    DO_TEST("sequential: a hung BLOCKING check times out, the next runs on a new worker", testSequentialHungWorker);
     DO_TEST("run: BLOCKING checks on a bounded pool, one calling libvirt", testRunBlockingPool);
     DO_TEST("cancel before the checks: all cancelled, blocked, not migrated", testCancelBefore);
     DO_TEST("cancel during the checks from another thread wakes the runner", testCancelDuring);
@@ -1005,8 +998,7 @@ main(void)
             testMigrateRefused);
     DO_TEST("migrate: peer-to-peer, attempted and refused", testMigrateRefusedPeerToPeer);
     DO_TEST("migrate: cancelled by a check that passed, not attempted", testMigrateCancelledByCheck);
-    DO_TEST("migrate: the domain stopped during the checks, stateError, not attempted",
-            testMigrateDomainStopped);
+    DO_TEST("migrate: the domain stopped during the checks, stateError, not attempted", testMigrateDomainStopped);
 
     virDomainFree(dom);
     virConnectClose(dconn);

@@ -15,8 +15,8 @@
 
 #include "check_file.h"
 #include "run_facts.h"
-#include "xml_parser.h"
 #include "xml_failure.h"
+#include "xml_parser.h"
 #include "xpath_eval.h"
 
 using namespace pmc::xml;
@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
       for (int i = 0; i < iterations; i++) {
         if (i % 20 == 0) {
           pmc::checks::CheckOutcome outcome = pmc::checks::RunXmlCheck(check, facts);
-          if (outcome.status != VIR_PMC_STATUS_FAIL || outcome.message.find("disks: 2") == std::string::npos) failures++;
+          if (outcome.status != VIR_PMC_STATUS_FAIL || outcome.message.find("disks: 2") == std::string::npos)
+            failures++;
         }
         if (Evaluate(*count, host, nullptr, vars).number != 2 + t) failures++;
         if (Evaluate(*name, host, nullptr, vars).string != "vdb") failures++;

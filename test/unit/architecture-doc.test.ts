@@ -48,7 +48,9 @@ export function symbolOf(span: string): string | null {
 function exportedByTs(name: string): boolean {
   // Methods attached to a class from a composing module (src/api.ts) count too.
   if (new RegExp(`\\.prototype\\.${name}\\b`).test(tsSources)) return true;
-  return new RegExp(`export (?:declare )?(?:async )?(?:function|class|const|let|interface|type|enum|abstract class) ${name}\\b|export \\{[^}]*\\b${name}\\b[^}]*\\}`).test(tsSources);
+  return new RegExp(
+    `export (?:declare )?(?:async )?(?:function|class|const|let|interface|type|enum|abstract class) ${name}\\b|export \\{[^}]*\\b${name}\\b[^}]*\\}`,
+  ).test(tsSources);
 }
 
 function declaredNatively(name: string): boolean {
@@ -60,8 +62,19 @@ function declaredNatively(name: string): boolean {
 
 /** Words the doc puts in code style that are neither paths nor our symbols (libvirt's API, JS built-ins, commands). */
 const NOT_OURS = new Set([
-  'virDomainMigrate3', 'virDomainMigrateToURI3', 'virDomainPtr', 'virConnectPtr', 'virDomainGetJobStats', 'virDomainAbortJob', 'virGetLastError',
-  'AbortSignal', 'close', 'error', 'pmc', 'code', 'checkFiles',
+  'virDomainMigrate3',
+  'virDomainMigrateToURI3',
+  'virDomainPtr',
+  'virConnectPtr',
+  'virDomainGetJobStats',
+  'virDomainAbortJob',
+  'virGetLastError',
+  'AbortSignal',
+  'close',
+  'error',
+  'pmc',
+  'code',
+  'checkFiles',
 ]);
 
 describe('docs/architecture.md', () => {

@@ -74,14 +74,27 @@ describe('XML check files: loading', () => {
 
   it('writes $options from the migration options that are set, escaped, in table order, without run-only or secret-bearing ones', () => {
     expect(
-      optionsXml({ live: true, bandwidth: 100, migrateDisks: ['vda', 'vdb'], destName: 'a<b&"c', strict: true, checks: [], offline: undefined, destXml: '<domain/>' }),
+      optionsXml({
+        live: true,
+        bandwidth: 100,
+        migrateDisks: ['vda', 'vdb'],
+        destName: 'a<b&"c',
+        strict: true,
+        checks: [],
+        offline: undefined,
+        destXml: '<domain/>',
+      }),
     ).toBe(
       '<options><live>true</live><destName>a&#60;b&#38;&#34;c</destName><bandwidth>100</bandwidth><migrateDisks>vda</migrateDisks><migrateDisks>vdb</migrateDisks></options>',
     );
   });
 
   it('knows the same facts in TS and in native code', () => {
-    expect(nativeFactSpecs().map((f) => f.name).sort()).toEqual([...FETCHABLE_FACTS].sort());
+    expect(
+      nativeFactSpecs()
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual([...FETCHABLE_FACTS].sort());
   });
 
   it('refuses a missing file', async () => {
@@ -153,7 +166,10 @@ describe('XML check files: loading', () => {
     expect(e.message).toContain(file);
     expect(e.message).toMatch(/:2:\d+: refused: DTD\/entity declarations are not allowed$/);
     const dtd = path.join(dir, 'external-dtd.xml');
-    writeFileSync(dtd, `<?xml version="1.0"?>\n<!DOCTYPE checks SYSTEM "http://127.0.0.1:9/checks.dtd">\n<checks>${check('site.x', 'true()')}</checks>\n`);
+    writeFileSync(
+      dtd,
+      `<?xml version="1.0"?>\n<!DOCTYPE checks SYSTEM "http://127.0.0.1:9/checks.dtd">\n<checks>${check('site.x', 'true()')}</checks>\n`,
+    );
     expect((await loadError(dtd)).message).toMatch(/:2:\d+: refused: DTD\/entity declarations are not allowed$/);
   });
 
@@ -201,17 +217,34 @@ describe('XML check files: runs on the test driver', () => {
     const file = await loadCheckFile(
       checksFile(
         [
-          check('site.no-hostdev', 'count($domain/domain/devices/hostdev) = 0', '{count($domain/domain/devices/hostdev)} passthrough device(s)'),
-          check('site.one-vcpu', '$domain/domain/vcpu &lt;= 1', '\n      {$domain/domain/vcpu} vCPUs\n      on {$dstHostname}, {{braces}} kept\n    '),
+          check(
+            'site.no-hostdev',
+            'count($domain/domain/devices/hostdev) = 0',
+            '{count($domain/domain/devices/hostdev)} passthrough device(s)',
+          ),
+          check(
+            'site.one-vcpu',
+            '$domain/domain/vcpu &lt;= 1',
+            '\n      {$domain/domain/vcpu} vCPUs\n      on {$dstHostname}, {{braces}} kept\n    ',
+          ),
         ].join('\n'),
       ),
     );
     const report = await run(guest1, [file]);
     expect(report.checks).toMatchObject([
       { name: 'site.no-hostdev', status: 'pass', origin: 'xml', severity: 'critical' },
-      { name: 'site.one-vcpu', status: 'fail', origin: 'xml', message: `2 vCPUs on ${report.destination.hostname}, {braces} kept` },
+      {
+        name: 'site.one-vcpu',
+        status: 'fail',
+        origin: 'xml',
+        message: `2 vCPUs on ${report.destination.hostname}, {braces} kept`,
+      },
     ]);
-    expect(report.checks[1]!.details).toMatchObject({ file: file.path, line: 6, failed: [{ line: 7, test: '$domain/domain/vcpu <= 1' }] });
+    expect(report.checks[1]!.details).toMatchObject({
+      file: file.path,
+      line: 6,
+      failed: [{ line: 7, test: '$domain/domain/vcpu <= 1' }],
+    });
     expect(report.verdict).toBe('blocked');
   });
 
@@ -219,10 +252,21 @@ describe('XML check files: runs on the test driver', () => {
     const file = await loadCheckFile(
       checksFile(
         [
-          check('site.cpus-fit', '$dstNode/node/cpus &gt;= $domain/domain/vcpu', '{$domain/domain/vcpu} vCPUs, {$dstNode/node/cpus} CPUs'),
+          check(
+            'site.cpus-fit',
+            '$dstNode/node/cpus &gt;= $domain/domain/vcpu',
+            '{$domain/domain/vcpu} vCPUs, {$dstNode/node/cpus} CPUs',
+          ),
           check('site.live', "$options/options/live = 'true'", 'not live'),
-          check('site.same-arch', '$dstCaps/capabilities/host/cpu/arch = $srcCaps/capabilities/host/cpu/arch', 'arch differs'),
-          check('site.context', "/domain/name = $domain/domain/name and string-length($srcHostname) &gt; 0 and $srcFreeMemory = $srcFreeMemory"),
+          check(
+            'site.same-arch',
+            '$dstCaps/capabilities/host/cpu/arch = $srcCaps/capabilities/host/cpu/arch',
+            'arch differs',
+          ),
+          check(
+            'site.context',
+            '/domain/name = $domain/domain/name and string-length($srcHostname) &gt; 0 and $srcFreeMemory = $srcFreeMemory',
+          ),
         ].join('\n'),
       ),
     );
@@ -234,7 +278,10 @@ describe('XML check files: runs on the test driver', () => {
       ['site.context', 'skipped'],
     ]);
     const big = await run(guestBig, [file], { skip: ['site.context'] });
-    expect(big.checks.find((c) => c.name === 'site.cpus-fit')).toMatchObject({ status: 'fail', message: '8 vCPUs, 2 CPUs' });
+    expect(big.checks.find((c) => c.name === 'site.cpus-fit')).toMatchObject({
+      status: 'fail',
+      message: '8 vCPUs, 2 CPUs',
+    });
     expect(big.checks.find((c) => c.name === 'site.live')).toMatchObject({ status: 'fail', message: 'not live' });
   });
 
@@ -251,14 +298,20 @@ describe('XML check files: runs on the test driver', () => {
       ['site.domcaps', 'error'],
     ]);
     expect(report.checks[2]!.message).toMatch(/^the fact \$dstFreeMemory is unavailable: /);
-    expect(report.checks[4]!.message).toMatch(/^the fact \$dstDomCaps is unavailable: .*virConnectGetDomainCapabilities/);
+    expect(report.checks[4]!.message).toMatch(
+      /^the fact \$dstDomCaps is unavailable: .*virConnectGetDomainCapabilities/,
+    );
     expect(report.verdict).toBe('blocked');
   });
 
   it('blocks on the rack example (the test driver host is not in rack 12)', async () => {
     const rack = await loadCheckFile(path.join(root, 'examples/checks/rack.xml'));
     const report = await run(guest1, [rack]);
-    expect(report.checks[0]).toMatchObject({ name: 'site.same-rack', status: 'fail', message: `${report.destination.hostname} is not in rack 12` });
+    expect(report.checks[0]).toMatchObject({
+      name: 'site.same-rack',
+      status: 'fail',
+      message: `${report.destination.hostname} is not in rack 12`,
+    });
     expect(report.verdict).toBe('blocked');
   });
 
@@ -308,7 +361,11 @@ describe('XML check files: runs on the test driver', () => {
     const libvirt = countLibvirtCalls([source, destination], [guest1]);
     let report;
     try {
-      report = await guest1.checkPMC(destination, { noBuiltins: true, checks: [platformSupported], checkFiles: [file] });
+      report = await guest1.checkPMC(destination, {
+        noBuiltins: true,
+        checks: [platformSupported],
+        checkFiles: [file],
+      });
     } finally {
       libvirt.restore();
     }
@@ -327,8 +384,12 @@ describe('XML check files: runs on the test driver', () => {
   it('refuses a run where a file check and a JS check share a name, before anything runs', async () => {
     const file = await loadCheckFile(checksFile(check('site.clash', 'true()')));
     const clash = { name: 'site.clash', severity: 'info' as const, description: 'clash', run: () => true };
-    await expect(run(guest1, [file], { checks: [clash] })).rejects.toThrow(/two checks are named site\.clash \(js and .*:3\)/);
-    expect(() => listChecks({ checkFiles: [file, file], noBuiltins: true })).toThrow(/two checks are named site\.clash/);
+    await expect(run(guest1, [file], { checks: [clash] })).rejects.toThrow(
+      /two checks are named site\.clash \(js and .*:3\)/,
+    );
+    expect(() => listChecks({ checkFiles: [file, file], noBuiltins: true })).toThrow(
+      /two checks are named site\.clash/,
+    );
   });
 
   it('a cancelled run does not wait for the facts and runs nothing', async () => {
@@ -373,7 +434,11 @@ describe('XML check files: runs on the test driver', () => {
 
   it('runs one file in concurrent runs (its expressions are guarded)', async () => {
     const file = await loadCheckFile(
-      checksFile(Array.from({ length: 20 }, (_, i) => check(`site.c${i}`, `count(//*) &gt; ${i % 3}`, '{count(//*)}')).join('\n')),
+      checksFile(
+        Array.from({ length: 20 }, (_, i) => check(`site.c${i}`, `count(//*) &gt; ${i % 3}`, '{count(//*)}')).join(
+          '\n',
+        ),
+      ),
     );
     const reports = await Promise.all(Array.from({ length: 4 }, () => run(guest1, [file])));
     for (const r of reports) expect(r.checks.every((c) => c.status === 'pass')).toBe(true);

@@ -10,7 +10,12 @@ import { cpuCount, cpuMode, cpuPinning, cpuTsc } from '../../src/checks/cpu.js';
 import { devicesHostdev, devicesMigratable, devicesUsb } from '../../src/checks/devices.js';
 import { domainNameFree, domainSnapshots, domainState } from '../../src/checks/domain.js';
 import { hostDistinct } from '../../src/checks/host.js';
-import { compareLibvirtVersions, hypervisorType, hypervisorVersion, libvirtVersion } from '../../src/checks/hypervisor.js';
+import {
+  compareLibvirtVersions,
+  hypervisorType,
+  hypervisorVersion,
+  libvirtVersion,
+} from '../../src/checks/hypervisor.js';
 import { memoryAvailable } from '../../src/checks/memory.js';
 import {
   flagProblems,
@@ -83,7 +88,10 @@ describe('built-in checks on the test driver', () => {
     it('libvirt.version fails for an older destination libvirt and passes for an equal or newer one', () => {
       const v = decodeVersion;
       const older = compareLibvirtVersions(v(9_000_000), v(8_010_000));
-      expect(older).toEqual({ status: 'fail', message: expect.stringMatching(/destination libvirt 8\.10\.0 is older than the source 9\.0\.0/) });
+      expect(older).toEqual({
+        status: 'fail',
+        message: expect.stringMatching(/destination libvirt 8\.10\.0 is older than the source 9\.0\.0/),
+      });
       // A release behind is older too: the encoded number, not the major alone, decides.
       expect(compareLibvirtVersions(v(9_000_001), v(9_000_000))).toMatchObject({ status: 'fail' });
       expect(compareLibvirtVersions(v(9_000_000), v(9_000_000))).toMatchObject({ status: 'pass' });
@@ -183,7 +191,8 @@ describe('built-in checks on the test driver', () => {
   });
 
   describe('cpu.tsc', () => {
-    const invtsc = "<cpu mode='custom' match='exact'><model>qemu64</model><feature policy='require' name='invtsc'/></cpu>";
+    const invtsc =
+      "<cpu mode='custom' match='exact'><model>qemu64</model><feature policy='require' name='invtsc'/></cpu>";
     it('fails for invtsc without a TSC frequency (libvirt refuses)', async () => {
       const g = await startGuest(a, invtsc);
       const r = await runCheck(cpuTsc, g, c);
@@ -255,7 +264,8 @@ describe('built-in checks on the test driver', () => {
     });
     it('passes for a disk in an NFS pool the destination also has', async () => {
       const g = await startGuest(s, '', {
-        devices: "<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/><source file='/var/lib/pmc-nfs/shared.qcow2'/><target dev='vda' bus='virtio'/></disk>",
+        devices:
+          "<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none'/><source file='/var/lib/pmc-nfs/shared.qcow2'/><target dev='vda' bus='virtio'/></disk>",
       });
       const r = await runCheck(storageShared, g, c, { live: true });
       expect(r.status).toBe('pass');
@@ -338,7 +348,8 @@ describe('built-in checks on the test driver', () => {
   describe('devices.hostdev and devices.usb', () => {
     const pci =
       "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></hostdev>";
-    const usb = "<hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/><product id='0xc077'/></source></hostdev>";
+    const usb =
+      "<hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/><product id='0xc077'/></source></hostdev>";
     it('a PCI host device fails devices.hostdev', async () => {
       const g = await startGuest(a, '', { devices: pci });
       const r = await runCheck(devicesHostdev, g, c, { live: true });
@@ -401,7 +412,9 @@ describe('built-in checks on the test driver', () => {
       expect(r.message).toMatch(/exists nowhere/);
     });
     it('passes with persistent', async () => {
-      expect((await runCheck(persistenceSafe, guest1, c, { live: true, undefineSource: true, persistent: true })).status).toBe('pass');
+      expect(
+        (await runCheck(persistenceSafe, guest1, c, { live: true, undefineSource: true, persistent: true })).status,
+      ).toBe('pass');
     });
   });
 
@@ -417,7 +430,12 @@ describe('built-in checks on the test driver', () => {
       expect(r.message).toMatch(/vdz/);
     });
     it('passes for consistent options', async () => {
-      const r = await runCheck(migrationFlags, guest1, c, { live: true, postcopy: true, copyStorageAll: true, migrateDisks: ['vda'] });
+      const r = await runCheck(migrationFlags, guest1, c, {
+        live: true,
+        postcopy: true,
+        copyStorageAll: true,
+        migrateDisks: ['vda'],
+      });
       expect(r.status).toBe('pass');
     });
     it('knows the offline and tunnelled rules', () => {

@@ -38,7 +38,10 @@ describe('pmc check on the test driver', () => {
     const sections = [...stdout.matchAll(/^(Failed|Errored|Passed|Skipped)\b/gm)].map((m) => m[1]);
     const order = ['Failed', 'Errored', 'Passed', 'Skipped'];
     expect(sections).toEqual([...sections].sort((a, b) => order.indexOf(a!) - order.indexOf(b!)));
-    for (const check of builtinChecks) expect(stdout).toMatch(new RegExp(`^  (PASS|FAIL|ERROR|SKIP) +${check.severity} +${check.name.replace('.', '\\.')} `, 'm'));
+    for (const check of builtinChecks)
+      expect(stdout).toMatch(
+        new RegExp(`^  (PASS|FAIL|ERROR|SKIP) +${check.severity} +${check.name.replace('.', '\\.')} `, 'm'),
+      );
   });
 
   it('marks --skip-check checks skipped and rejects unknown names', async () => {
@@ -70,7 +73,9 @@ describe('pmc check on the test driver', () => {
     try {
       const blocked = await runPmc([...args, 'guest-big', hostB]);
       const report = parseReport<Report>(blocked.stdout);
-      const blockers = report.checks.filter((c) => c.severity === 'critical' && (c.status === 'fail' || c.status === 'error'));
+      const blockers = report.checks.filter(
+        (c) => c.severity === 'critical' && (c.status === 'fail' || c.status === 'error'),
+      );
       expect(blockers.map((c) => [c.name, c.status, c.message])).toEqual([
         ['site.memory-fits', 'fail', 'the guest needs 12582912 KiB, the destination has 4194304 KiB'],
       ]);

@@ -24,16 +24,34 @@ interface JsonReport {
 
 describe('pmc with check files and plugins', () => {
   it('pmc checks lists the checks of every file and plugin given, with origin and anchor', async () => {
-    const { code, stdout } = await runPmc(['checks', '--json', '--checks-file', siteRules, '--checks-file', rack, '--plugin', examplePluginPath]);
+    const { code, stdout } = await runPmc([
+      'checks',
+      '--json',
+      '--checks-file',
+      siteRules,
+      '--checks-file',
+      rack,
+      '--plugin',
+      examplePluginPath,
+    ]);
     expect(code).toBe(0);
     const listing = JSON.parse(stdout) as { name: string; origin: string; anchor: string | null; line?: number }[];
-    expect(listing.find((c) => c.name === 'site.no-passthrough')).toMatchObject({ origin: 'xml', anchor: siteRules, line: 5 });
+    expect(listing.find((c) => c.name === 'site.no-passthrough')).toMatchObject({
+      origin: 'xml',
+      anchor: siteRules,
+      line: 5,
+    });
     expect(listing.find((c) => c.name === 'site.same-rack')).toMatchObject({ origin: 'xml', anchor: rack });
-    expect(listing.find((c) => c.name === 'site.vcpus-fit')).toMatchObject({ origin: 'plugin:site', anchor: examplePluginPath });
+    expect(listing.find((c) => c.name === 'site.vcpus-fit')).toMatchObject({
+      origin: 'plugin:site',
+      anchor: examplePluginPath,
+    });
     expect(listing.some((c) => c.origin === 'builtin')).toBe(true);
 
     const text = await runPmc(['checks', '--no-color', '--plugin', examplePluginPath]);
-    expect(text.stdout).toMatch(/site\.maintenance\s+critical\s+plugin:site\s+The destination is not a host in maintenance/);
+    expect(text.stdout).toMatch(
+      /site\.maintenance\s+critical\s+plugin:site\s+The destination is not a host in maintenance/,
+    );
   });
 
   it('pmc check: an XML check blocks (exit 2) and shows with origin xml', async () => {
@@ -46,16 +64,36 @@ describe('pmc with check files and plugins', () => {
   });
 
   it('pmc check: a plugin check blocks (exit 2) and shows with origin plugin:site', async () => {
-    const { code, stdout } = await runPmc(['-c', hostA, 'check', '--json', '--plugin', examplePluginPath, 'guest-big', hostB]);
+    const { code, stdout } = await runPmc([
+      '-c',
+      hostA,
+      'check',
+      '--json',
+      '--plugin',
+      examplePluginPath,
+      'guest-big',
+      hostB,
+    ]);
     expect(code).toBe(2);
     const report = parseReport<JsonReport>(stdout);
-    expect(report.checks.find((c) => c.name === 'site.vcpus-fit')).toMatchObject({ status: 'fail', origin: 'plugin:site' });
+    expect(report.checks.find((c) => c.name === 'site.vcpus-fit')).toMatchObject({
+      status: 'fail',
+      origin: 'plugin:site',
+    });
   });
 
   it('a bad check file stops the command with one line naming the file (exit 1), before connecting', async () => {
     const bad = path.join(dir, 'bad.xml');
     writeFileSync(bad, '<checks><check name="site.x" severity="critical"><assert test="count(("/></check></checks>');
-    const { code, stdout, stderr } = await runPmc(['-c', 'test:///nonexistent/host.xml', 'check', '--checks-file', bad, 'guest1', hostB]);
+    const { code, stdout, stderr } = await runPmc([
+      '-c',
+      'test:///nonexistent/host.xml',
+      'check',
+      '--checks-file',
+      bad,
+      'guest1',
+      hostB,
+    ]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);

@@ -50,8 +50,12 @@ describe('numbers are bounded by what their consumer holds', () => {
     const conn = await Connection.open(hostA);
     try {
       const dom = await conn.lookupDomainByName('guest1');
-      await expect(dom.checkPMC(conn, { timeoutMs: 2 ** 31 })).rejects.toThrow(/timeoutMs must be a whole number of milliseconds from 1 to 2147483647/);
-      await expect(dom.checkPMC(conn, { disksPort: 70_000 })).rejects.toThrow(/disksPort must be a whole number from 1 to 65535/);
+      await expect(dom.checkPMC(conn, { timeoutMs: 2 ** 31 })).rejects.toThrow(
+        /timeoutMs must be a whole number of milliseconds from 1 to 2147483647/,
+      );
+      await expect(dom.checkPMC(conn, { disksPort: 70_000 })).rejects.toThrow(
+        /disksPort must be a whole number from 1 to 65535/,
+      );
       await expect(dom.checkPMC(conn, { compression: ['bogus'] })).rejects.toThrow(/compression: unknown bogus/);
     } finally {
       await conn.close();
@@ -61,7 +65,10 @@ describe('numbers are bounded by what their consumer holds', () => {
 
 describe('choices', () => {
   it('--comp-methods takes only the methods libvirt knows', async () => {
-    await expectRefused(['--comp-methods', 'mt,bogus', 'guest1', hostB], /Unknown 'bogus': expected mt, xbzrle, zlib, zstd/);
+    await expectRefused(
+      ['--comp-methods', 'mt,bogus', 'guest1', hostB],
+      /Unknown 'bogus': expected mt, xbzrle, zlib, zstd/,
+    );
   });
 });
 
@@ -75,13 +82,25 @@ describe('--xml and --persistent-xml', () => {
   });
 
   it('refuses a file that is not a domain definition, or carries a DTD', async () => {
-    await expectRefused(['--xml', file('net.xml', '<network/>'), 'guest1', hostB], /must be a <domain> definition, not <network>/);
-    await expectRefused(['--persistent-xml', file('dtd.xml', '<!DOCTYPE domain []><domain/>'), '--persistent', 'guest1', hostB], /DTD\/entity declarations are not allowed/);
-    await expectRefused(['--xml', file('broken.xml', '<domain><name>x</domain>'), 'guest1', hostB], /is not usable XML/);
+    await expectRefused(
+      ['--xml', file('net.xml', '<network/>'), 'guest1', hostB],
+      /must be a <domain> definition, not <network>/,
+    );
+    await expectRefused(
+      ['--persistent-xml', file('dtd.xml', '<!DOCTYPE domain []><domain/>'), '--persistent', 'guest1', hostB],
+      /DTD\/entity declarations are not allowed/,
+    );
+    await expectRefused(
+      ['--xml', file('broken.xml', '<domain><name>x</domain>'), 'guest1', hostB],
+      /is not usable XML/,
+    );
   });
 
-  it('blocks a domain XML of another guest (migration.flags), passes the guest\'s own', async () => {
-    const other = file('other.xml', '<domain type="test"><name>guest1</name><uuid>00000000-0000-4000-8000-000000000099</uuid></domain>');
+  it("blocks a domain XML of another guest (migration.flags), passes the guest's own", async () => {
+    const other = file(
+      'other.xml',
+      '<domain type="test"><name>guest1</name><uuid>00000000-0000-4000-8000-000000000099</uuid></domain>',
+    );
     const blocked = await runPmc(['-c', hostA, 'check', '--json', '--xml', other, 'guest1', hostB]);
     const report = parseReport<{ checks: { name: string; status: string; message: string }[] }>(blocked.stdout);
     expect(report.checks.find((c) => c.name === 'migration.flags')).toMatchObject({
@@ -113,7 +132,11 @@ describe('$options', () => {
   });
 
   it('never carries a domain XML, which may hold a graphics password', () => {
-    const xml = optionsXml({ destXml: "<domain><graphics type='vnc' passwd='s3cret'/></domain>", persistentXml: "<domain passwd='s3cret'/>", live: true });
+    const xml = optionsXml({
+      destXml: "<domain><graphics type='vnc' passwd='s3cret'/></domain>",
+      persistentXml: "<domain passwd='s3cret'/>",
+      live: true,
+    });
     expect(xml).not.toContain('s3cret');
     expect(xml).toContain('<live>true</live>');
   });

@@ -35,7 +35,13 @@ describe('pmc output', () => {
     // The reader sleeps while pmc writes and exits: the pipe's buffer fills at 64 KiB.
     const { stdout } = await execFileAsync(
       '/bin/bash',
-      ['-c', 'set -o pipefail; "$0" "$1" checks --json --checks-file "$2" | (sleep 1; cat)', process.execPath, pmcMain, file],
+      [
+        '-c',
+        'set -o pipefail; "$0" "$1" checks --json --checks-file "$2" | (sleep 1; cat)',
+        process.execPath,
+        pmcMain,
+        file,
+      ],
       { maxBuffer: 16 * 1024 * 1024 },
     );
     expect(stdout.length).toBeGreaterThan(128 * 1024);
@@ -50,7 +56,16 @@ describe('pmc output', () => {
       domain: { name: 'vm\u001b]0;title\u0007', uuid: '4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a01' },
       source: { uri: 'test:///default', hostname: 'h1' },
       destination: { uri: 'test:///default', hostname: 'h2\r' },
-      checks: [{ name: 'plugin.evil', severity: 'warning', status: 'fail', message: hostile, durationMs: 1, origin: 'plugin:evil' }],
+      checks: [
+        {
+          name: 'plugin.evil',
+          severity: 'warning',
+          status: 'fail',
+          message: hostile,
+          durationMs: 1,
+          origin: 'plugin:evil',
+        },
+      ],
       verdict: 'allowed-with-warnings',
       migration: { attempted: false, succeeded: false, durationMs: 0, error: null },
       domainLocation: 'source',
@@ -70,20 +85,30 @@ describe('pmc output', () => {
     // C1 controls are legal XML 1.0 characters: a check file can carry CSI (U+009B).
     const dir = mkdtempSync(path.join(tmpdir(), 'pmc-c1-'));
     const file = path.join(dir, 'c1.xml');
-    writeFileSync(file, '<checks><check name="site.c1" severity="info"><description>ok&#x9b;2Jgone</description><assert test="true()">m</assert></check></checks>');
+    writeFileSync(
+      file,
+      '<checks><check name="site.c1" severity="info"><description>ok&#x9b;2Jgone</description><assert test="true()">m</assert></check></checks>',
+    );
     const { stdout } = await execFileAsync(process.execPath, [pmcMain, 'checks', '--no-color', '--checks-file', file]);
     expect(stdout).toContain('ok\\x9b2Jgone');
     expect(stdout).not.toMatch(/[\u0080-\u009f]/);
   });
 
   it('says an unknown option and its suggestion in one line', async () => {
-    const { stderr } = await execFileAsync(process.execPath, [pmcMain, 'migrate', '--liv']).catch((e: { stderr: string }) => e);
+    const { stderr } = await execFileAsync(process.execPath, [pmcMain, 'migrate', '--liv']).catch(
+      (e: { stderr: string }) => e,
+    );
     expect(stderr).toBe("pmc: error: unknown option '--liv' (Did you mean --live?)\n");
   });
 
   it('with --json, says an error as JSON on stdout too, exit code unchanged', async () => {
-    for (const args of [['check', '--json', '--bogus'], ['-c', 'test:///default', 'check', '--json', 'nope', 'test:///default']]) {
-      const failed = await execFileAsync(process.execPath, [pmcMain, ...args]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    for (const args of [
+      ['check', '--json', '--bogus'],
+      ['-c', 'test:///default', 'check', '--json', 'nope', 'test:///default'],
+    ]) {
+      const failed = await execFileAsync(process.execPath, [pmcMain, ...args]).catch(
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
       expect('code' in failed && failed.code).toBe(1);
       const json = JSON.parse(failed.stdout) as { version: number; error: { code: string; message: string } };
       expect(json.version).toBe(1);
@@ -93,7 +118,9 @@ describe('pmc output', () => {
   });
 
   it('prints its version with --version and -V', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     for (const flag of ['--version', '-V']) {
       const { stdout } = await execFileAsync(process.execPath, [pmcMain, flag]);
       expect(stdout).toBe(`${version}\n`);
@@ -101,7 +128,9 @@ describe('pmc output', () => {
   });
 
   it('leaves printable text alone', () => {
-    expect(printable('disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓')).toBe('disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓');
+    expect(printable('disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓')).toBe(
+      'disk /var/lib/x.qcow2 is not on h2 — ünïcode ✓',
+    );
     expect(printable('a\tb\r\n\u0000')).toBe('a\\tb\\r\\n\\x00');
   });
 });

@@ -4,7 +4,12 @@ import { renderReport } from '../../src/cli/report-view.js';
 import { styleFor } from '../../src/cli/style.js';
 import type { CheckReportEntry, Report } from '../../src/pmc/types.js';
 
-const check = (name: string, severity: CheckReportEntry['severity'], status: CheckReportEntry['status'], message: string): CheckReportEntry => ({
+const check = (
+  name: string,
+  severity: CheckReportEntry['severity'],
+  status: CheckReportEntry['status'],
+  message: string,
+): CheckReportEntry => ({
   name,
   severity,
   status,
@@ -35,7 +40,9 @@ describe('renderReport', () => {
   it('puts failed and errored checks first, one line each, then the verdict and the location', () => {
     const text = renderReport(blocked, styleFor(plain, undefined), { mode: 'migrate', withChecks: true });
     const lines = text.split('\n');
-    const order = ['storage.reachable', 'memory.free', 'cpu.compatible', 'network.present'].map((n) => lines.findIndex((l) => l.includes(n)));
+    const order = ['storage.reachable', 'memory.free', 'cpu.compatible', 'network.present'].map((n) =>
+      lines.findIndex((l) => l.includes(n)),
+    );
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(text).toContain('  FAIL   critical  storage.reachable  disk /var/lib/x.qcow2 is not on h2');
     expect(text).toContain('  ERROR  critical  memory.free        could not read free memory');
@@ -66,7 +73,10 @@ describe('renderReport', () => {
   });
 
   it('gives an interrupted run no verdict', () => {
-    const text = renderReport({ ...blocked, cancelled: true }, styleFor(plain, undefined), { mode: 'check', withChecks: true });
+    const text = renderReport({ ...blocked, cancelled: true }, styleFor(plain, undefined), {
+      mode: 'check',
+      withChecks: true,
+    });
     expect(text).toMatch(/^Verdict: none \(interrupted before the checks finished\)/m);
   });
 });

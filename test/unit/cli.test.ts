@@ -23,17 +23,34 @@ function expectOneLineError(stderr: string, pattern: RegExp): void {
 }
 
 describe('pmc --help', () => {
-  it.each([[[]], [['migrate']], [['check']], [['checks']], [['demo']]])('helps, with examples: pmc %j --help', async (command) => {
-    const { code, stdout } = await runPmc([...command, '--help']);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: pmc/);
-    expect(stdout).toContain('Examples:');
-  });
+  it.each([[[]], [['migrate']], [['check']], [['checks']], [['demo']]])(
+    'helps, with examples: pmc %j --help',
+    async (command) => {
+      const { code, stdout } = await runPmc([...command, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: pmc/);
+      expect(stdout).toContain('Examples:');
+    },
+  );
 
-  it('lists virsh migrate\'s options and ours on migrate and check alike', async () => {
+  it("lists virsh migrate's options and ours on migrate and check alike", async () => {
     for (const command of ['migrate', 'check']) {
       const { stdout } = await runPmc([command, '--help']);
-      for (const option of ['--live', '--p2p', '--copy-storage-all', '--migrateuri', '--bandwidth', '--skip-check', '--json', '--no-color', '--link-speed', '--timeout', '--tls', '--domain', '--desturi']) {
+      for (const option of [
+        '--live',
+        '--p2p',
+        '--copy-storage-all',
+        '--migrateuri',
+        '--bandwidth',
+        '--skip-check',
+        '--json',
+        '--no-color',
+        '--link-speed',
+        '--timeout',
+        '--tls',
+        '--domain',
+        '--desturi',
+      ]) {
         expect(stdout, `${command} ${option}`).toContain(option);
       }
     }
@@ -110,7 +127,16 @@ describe('pmc input errors', () => {
   });
 
   it('rejects two different migration URIs (argument and --migrateuri)', async () => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'migrate', '--migrateuri', 'tcp://a', 'guest1', hostB, 'tcp://b']);
+    const { code, stderr } = await runPmc([
+      '-c',
+      hostA,
+      'migrate',
+      '--migrateuri',
+      'tcp://a',
+      'guest1',
+      hostB,
+      'tcp://b',
+    ]);
     expect(code).toBe(1);
     expectOneLineError(stderr, /the migration URI is given twice/);
   });
@@ -141,7 +167,10 @@ describe('pmc input errors', () => {
   ])('says which host is unreachable: the %s', async (role, args) => {
     const { code, stderr } = await runPmc(args);
     expect(code).toBe(1);
-    expectOneLineError(stderr, new RegExp(`cannot connect to the ${role} qemu\\+tcp://127\\.0\\.0\\.1:1/system: .*refused`));
+    expectOneLineError(
+      stderr,
+      new RegExp(`cannot connect to the ${role} qemu\\+tcp://127\\.0\\.0\\.1:1/system: .*refused`),
+    );
   });
 
   it('uses LIBVIRT_DEFAULT_URI when -c is absent', async () => {
@@ -155,10 +184,21 @@ describe('pmc checks', () => {
   it('lists every built-in check as JSON', async () => {
     const { code, stdout } = await runPmc(['checks', '--json']);
     expect(code).toBe(0);
-    const listed = JSON.parse(stdout) as { name: string; severity: string; description: string; origin: string; anchor: string | null }[];
+    const listed = JSON.parse(stdout) as {
+      name: string;
+      severity: string;
+      description: string;
+      origin: string;
+      anchor: string | null;
+    }[];
     expect(listed.map((c) => c.name)).toEqual(builtinChecks.map((c) => c.name));
     for (const [i, check] of builtinChecks.entries()) {
-      expect(listed[i]).toMatchObject({ severity: check.severity, description: check.description, origin: 'builtin', anchor: check.anchor ?? null });
+      expect(listed[i]).toMatchObject({
+        severity: check.severity,
+        description: check.description,
+        origin: 'builtin',
+        anchor: check.anchor ?? null,
+      });
     }
   });
 
@@ -166,7 +206,8 @@ describe('pmc checks', () => {
     const { code, stdout } = await runPmc(['checks']);
     expect(code).toBe(0);
     expect(stdout).not.toContain('\u001b[');
-    for (const check of builtinChecks) expect(stdout).toMatch(new RegExp(`^${check.name.replace('.', '\\.')} +${check.severity}`, 'm'));
+    for (const check of builtinChecks)
+      expect(stdout).toMatch(new RegExp(`^${check.name.replace('.', '\\.')} +${check.severity}`, 'm'));
   });
 });
 
@@ -181,14 +222,16 @@ describe('colour and progress rendering', () => {
       expect(colorWanted(terminal, false)).toBe(false);
       process.env.NO_COLOR = '1';
       expect(colorWanted(terminal, undefined)).toBe(false);
-      expect(colorWanted(process.stdout.isTTY ? ({ isTTY: false } as NodeJS.WriteStream) : process.stdout, undefined)).toBe(false);
+      expect(
+        colorWanted(process.stdout.isTTY ? ({ isTTY: false } as NodeJS.WriteStream) : process.stdout, undefined),
+      ).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.NO_COLOR;
       else process.env.NO_COLOR = saved;
     }
   });
 
-  it('prints virsh\'s progress line', () => {
+  it("prints virsh's progress line", () => {
     const progress = { dataTotal: 1000, dataRemaining: 580, dataProcessed: 420 } as MigrationProgress;
     expect(percentDone(progress)).toBe(42);
     expect(virshProgressLine(42)).toBe('Migration: [ 42 %]');

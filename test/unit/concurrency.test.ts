@@ -38,7 +38,8 @@ describe('concurrency', () => {
       async () => expect((await b.lookupDomainByName('resident')).uuid).toBe('7b2c0d3e-1f9a-4b73-8e54-9d2d2c7a1b01'),
       async () => expect((await a.listAllNetworks()).map((n) => n.name)).toEqual(['prod']),
       async () => expect((await b.listAllStoragePools())[0]!.available).toBe(1024 ** 3),
-      async () => expect(await a.lookupDomainByName('nope').catch((e: { code: string }) => e.code)).toBe('VIR_ERR_NO_DOMAIN'),
+      async () =>
+        expect(await a.lookupDomainByName('nope').catch((e: { code: string }) => e.code)).toBe('VIR_ERR_NO_DOMAIN'),
       async () => expect((await (await a.lookupDomainByName('guest1')).getInfo()).vcpus).toBe(2),
     ];
     const round = () => Promise.allSettled(Array.from({ length: 200 }, (_, i) => kinds[i % kinds.length]!()));

@@ -90,18 +90,18 @@ describe('Domain on the test driver', () => {
     expect(await guest.snapshotCount()).toBe(0);
     expect(await guest.createSnapshot('<domainsnapshot><name>before-move</name></domainsnapshot>')).toBe('before-move');
     expect(await guest.snapshotCount()).toBe(1);
-    expect(
-      (await a.listAllDomains(constants.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT!)).map((d) => d.name),
-    ).toEqual(['guest1']);
+    expect((await a.listAllDomains(constants.VIR_CONNECT_LIST_DOMAINS_HAS_SNAPSHOT!)).map((d) => d.name)).toEqual([
+      'guest1',
+    ]);
     expect(await rejection(guest.createSnapshot('<domainsnapshot>'))).toMatchObject({ code: 'VIR_ERR_XML_DETAIL' });
   });
 
   it('answers job info, job stats and abortJob with VIR_ERR_NO_SUPPORT', async () => {
     expect(await rejection(guest.getJobInfo())).toMatchObject(noSupport('virDomainGetJobInfo'));
     expect(await rejection(guest.getJobStats())).toMatchObject(noSupport('virDomainGetJobStats'));
-    expect(
-      await rejection(guest.getJobStats(constants.VIR_DOMAIN_JOB_STATS_COMPLETED!)),
-    ).toMatchObject(noSupport('virDomainGetJobStats'));
+    expect(await rejection(guest.getJobStats(constants.VIR_DOMAIN_JOB_STATS_COMPLETED!))).toMatchObject(
+      noSupport('virDomainGetJobStats'),
+    );
     expect(await rejection(guest.abortJob())).toMatchObject(noSupport('virDomainAbortJob'));
   });
 
@@ -159,7 +159,7 @@ describe('Domain on the test driver', () => {
     expect(await rejection(a.lookupDomainByName('transient'))).toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
   });
 
-  it('rejects invalid domain XML with libvirt\'s XML error codes', async () => {
+  it("rejects invalid domain XML with libvirt's XML error codes", async () => {
     expect(await rejection(a.defineDomain('<domain type="test"><name>x</name>'))).toMatchObject({
       code: 'VIR_ERR_XML_DETAIL',
       domain: 'VIR_FROM_DOMAIN',

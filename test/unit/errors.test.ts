@@ -73,7 +73,7 @@ describe('LibvirtError', () => {
     expect(await rejection(a.lookupDomainByID(4242))).toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
   });
 
-  it('rejects invalid domain XML with libvirt\'s XML error', async () => {
+  it("rejects invalid domain XML with libvirt's XML error", async () => {
     // libvirt 9 reports a malformed document as VIR_ERR_XML_DETAIL (with the parser's position)…
     const malformed = await rejection(a.defineDomain('<domain'));
     expect(malformed).toMatchObject({ code: 'VIR_ERR_XML_DETAIL', domain: 'VIR_FROM_DOMAIN' });
@@ -84,7 +84,7 @@ describe('LibvirtError', () => {
     });
   });
 
-  it('rejects a readonly connection\'s writes with VIR_ERR_OPERATION_DENIED', async () => {
+  it("rejects a readonly connection's writes with VIR_ERR_OPERATION_DENIED", async () => {
     const ro = await Connection.open('test:///default', { readonly: true });
     try {
       const dom = await ro.lookupDomainByName('test');
@@ -136,7 +136,9 @@ describe('one error hierarchy', () => {
     }
     // Something else that happens to carry a libvirt code is not libvirt's error.
     expect(isLibvirtError({ code: 'VIR_ERR_NO_DOMAIN' }, 'VIR_ERR_NO_DOMAIN')).toBe(false);
-    expect(isLibvirtError(Object.assign(new Error('x'), { code: 'VIR_ERR_NO_DOMAIN' }), 'VIR_ERR_NO_DOMAIN')).toBe(false);
+    expect(isLibvirtError(Object.assign(new Error('x'), { code: 'VIR_ERR_NO_DOMAIN' }), 'VIR_ERR_NO_DOMAIN')).toBe(
+      false,
+    );
   });
 
   it('every error of the package is a PmcError with a stable code', async () => {
@@ -195,7 +197,11 @@ describe('argument checking of the native methods', () => {
     ['getFreePages("4")', (n) => n.getFreePages('4' as never, 0, 1), TypeError],
     ['getFreePages(["4"])', (n) => n.getFreePages(['4'] as never, 0, 1), TypeError],
     ['getCellsFreeMemory("0")', (n) => n.getCellsFreeMemory('0' as never, 1), TypeError],
-    ['compareHypervisorCPU(no xml)', (n) => n.compareHypervisorCPU(null, null, null, null, null as never, 0), TypeError],
+    [
+      'compareHypervisorCPU(no xml)',
+      (n) => n.compareHypervisorCPU(null, null, null, null, null as never, 0),
+      TypeError,
+    ],
     ['baselineHypervisorCPU("x")', (n) => n.baselineHypervisorCPU(null, null, null, null, 'x' as never, 0), TypeError],
     ['getDomainCapabilities(1)', (n) => n.getDomainCapabilities(1 as never, null, null, null, 0), TypeError],
     ['defineDomain(undefined)', (n) => n.defineDomain(undefined as never, 0), TypeError],

@@ -12,7 +12,11 @@ const TIMEOUT_RUN_BOUND_MS = 400;
 const CANCEL_RUN_BOUND_MS = 250;
 
 /** A check with the given run; critical unless said otherwise. */
-function check(name: string, run: CheckDefinition['run'], severity: CheckDefinition['severity'] = 'critical'): CheckDefinition {
+function check(
+  name: string,
+  run: CheckDefinition['run'],
+  severity: CheckDefinition['severity'] = 'critical',
+): CheckDefinition {
   return { name, severity, description: `test check ${name}`, run };
 }
 
@@ -53,11 +57,15 @@ describe('the check framework on the test driver', () => {
   it('sequential runs in list order and stops at the first critical failure', async () => {
     const order: string[] = [];
     const make = (name: string, ok: boolean, severity: CheckDefinition['severity'] = 'critical') =>
-      check(name, async () => {
-        order.push(name);
-        await new Promise((r) => setTimeout(r, 5));
-        return ok;
-      }, severity);
+      check(
+        name,
+        async () => {
+          order.push(name);
+          await new Promise((r) => setTimeout(r, 5));
+          return ok;
+        },
+        severity,
+      );
     const report = await dryRun(
       [make('test.a', true), make('test.b', false, 'warning'), make('test.c', false), make('test.d', true)],
       { sequential: true },
@@ -115,7 +123,11 @@ describe('the check framework on the test driver', () => {
 
   it('keeps messages and details of a result object', async () => {
     const report = await dryRun([
-      check('test.detailed', () => ({ status: 'fail', message: 'not enough', details: { need: 4, have: 2 } }), 'warning'),
+      check(
+        'test.detailed',
+        () => ({ status: 'fail', message: 'not enough', details: { need: 4, have: 2 } }),
+        'warning',
+      ),
     ]);
     expect(report.checks[0]).toMatchObject({ status: 'fail', message: 'not enough', details: { need: 4, have: 2 } });
     expect(report.checks[0]!.origin).toBe('js');
@@ -252,7 +264,7 @@ describe('the check framework on the test driver', () => {
     expect(report.domainLocation).toBe('source');
   });
 
-  it('migratePMC attempts the migration when checks allow, and reports libvirt\'s refusal', async () => {
+  it("migratePMC attempts the migration when checks allow, and reports libvirt's refusal", async () => {
     // The test driver cannot migrate: the attempt must fail cleanly and leave the guest where it was.
     const report = await domain.migratePMC(destination, {
       noBuiltins: true,

@@ -32,7 +32,10 @@ async function runBounded(args: string[]): Promise<PmcResult & { ms: number }> {
   const started = performance.now();
   const run = runPmc(args);
   const timer = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`pmc ${JSON.stringify(args)} ran past ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS).unref(),
+    setTimeout(
+      () => reject(new Error(`pmc ${JSON.stringify(args)} ran past ${CASE_TIMEOUT_MS} ms`)),
+      CASE_TIMEOUT_MS,
+    ).unref(),
   );
   const result = await Promise.race([run, timer]);
   return { ...result, ms: performance.now() - started };
@@ -51,23 +54,74 @@ function expectDocumentedEnd(args: string[], result: PmcResult): void {
 }
 
 /** Strings as an attacker writes them: huge, empty, signed, fractional, control characters, non-ASCII. */
-const hostileText = fc.oneof(
-  fc.constantFrom('', ' ', '-1', '0', '1', '1.5', '1e309', 'NaN', '0x10', '4294967297', '9007199254740993', '2147483648', '-0'),
-  fc.string({ maxLength: 20 }),
-  fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom('a\u001b[31mb', 'x\ny', 'vda,,vdb', '../../etc/passwd', '/dev/zero'),
-).map((s) => s.replace(/\u0000/g, '')); // argv cannot carry NUL
+const hostileText = fc
+  .oneof(
+    fc.constantFrom(
+      '',
+      ' ',
+      '-1',
+      '0',
+      '1',
+      '1.5',
+      '1e309',
+      'NaN',
+      '0x10',
+      '4294967297',
+      '9007199254740993',
+      '2147483648',
+      '-0',
+    ),
+    fc.string({ maxLength: 20 }),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.constantFrom('a\u001b[31mb', 'x\ny', 'vda,,vdb', '../../etc/passwd', '/dev/zero'),
+  )
+  .map((s) => s.replace(/\u0000/g, '')); // argv cannot carry NUL
 
 const valueOptions = [
-  '--bandwidth', '--check-timeout', '--link-speed', '--timeout', '--disks-port', '--parallel-connections',
-  '--auto-converge-initial', '--auto-converge-increment', '--comp-methods', '--migrate-disks', '--dname',
-  '--migrateuri', '--listen-address', '--skip-check', '--xml', '--persistent-xml', '--checks-file', '--plugin',
+  '--bandwidth',
+  '--check-timeout',
+  '--link-speed',
+  '--timeout',
+  '--disks-port',
+  '--parallel-connections',
+  '--auto-converge-initial',
+  '--auto-converge-increment',
+  '--comp-methods',
+  '--migrate-disks',
+  '--dname',
+  '--migrateuri',
+  '--listen-address',
+  '--skip-check',
+  '--xml',
+  '--persistent-xml',
+  '--checks-file',
+  '--plugin',
 ];
 const flagOptions = [
-  '--live', '--offline', '--p2p', '--tunnelled', '--persistent', '--undefinesource', '--suspend',
-  '--copy-storage-all', '--copy-storage-inc', '--change-protection', '--unsafe', '--compressed', '--auto-converge',
-  '--postcopy', '--abort-on-error', '--parallel', '--verbose', '--strict', '--sequential', '--json', '--no-color',
-  '--pmc', '--direct', '--bogus',
+  '--live',
+  '--offline',
+  '--p2p',
+  '--tunnelled',
+  '--persistent',
+  '--undefinesource',
+  '--suspend',
+  '--copy-storage-all',
+  '--copy-storage-inc',
+  '--change-protection',
+  '--unsafe',
+  '--compressed',
+  '--auto-converge',
+  '--postcopy',
+  '--abort-on-error',
+  '--parallel',
+  '--verbose',
+  '--strict',
+  '--sequential',
+  '--json',
+  '--no-color',
+  '--pmc',
+  '--direct',
+  '--bogus',
 ];
 
 const argument = fc.oneof(
@@ -141,7 +195,10 @@ function escapeAttr(s: string): string {
 const checkFile = fc
   .tuple(
     prologue,
-    fc.array(fc.tuple(name, severity, hostileExpression, usually(fc.constant(false), fc.constant(true))), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.tuple(name, severity, hostileExpression, usually(fc.constant(false), fc.constant(true))), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     usually(fc.constant(false), fc.constant(true)),
   )
   .map(([head, checks, truncate]) => {

@@ -83,7 +83,9 @@ describe('error messages of hostile files (item 9)', () => {
     const e = await loadError(file);
     expect(e.code).toBe('ERR_PMC_CHECKS_XPATH');
     expect(e.message).toMatch(new RegExp(`^${file}:70001:\\d+: check site\\.x:`));
-    const schema = write(`<checks>${'\n'.repeat(70_000)}<check name="site.y" severity="fatal"><assert test="true()"/></check></checks>`);
+    const schema = write(
+      `<checks>${'\n'.repeat(70_000)}<check name="site.y" severity="fatal"><assert test="true()"/></check></checks>`,
+    );
     expect((await loadError(schema)).message).toMatch(new RegExp(`^${schema}:70001:`));
   });
 });
@@ -111,7 +113,9 @@ describe('entities (items 2 and 9)', () => {
 
 describe('enumerated attributes are read as the schema reads them (item 8)', () => {
   it('severity=" warning " is a warning, not a critical check', async () => {
-    const file = await loadCheckFile(write(`<checks>${checkXml('true()', ' warning\n')}${checkXml('true()', '\tinfo ', 'site.y')}</checks>`));
+    const file = await loadCheckFile(
+      write(`<checks>${checkXml('true()', ' warning\n')}${checkXml('true()', '\tinfo ', 'site.y')}</checks>`),
+    );
     expect(file.checks.map((c) => c.severity)).toEqual(['warning', 'info']);
   });
 });
@@ -133,12 +137,19 @@ describe('concurrent runs of one check file (item 13)', () => {
     // Five nested scans of the domain's ~70 nodes: about 10 s; short-circuited when the run is live.
     let slow = 'count(//node()) > 0';
     for (let i = 0; i < 4; i++) slow = `count(//node()[${slow}]) > 0`;
-    const file = await loadCheckFile(write(`<checks>${checkXml(`boolean($options/options/live) or ${slow}`)}</checks>`));
+    const file = await loadCheckFile(
+      write(`<checks>${checkXml(`boolean($options/options/live) or ${slow}`)}</checks>`),
+    );
     const first = await guest1.checkPMC(destination, { noBuiltins: true, checkFiles: [file], timeoutMs: 200 });
     expect(first.checks[0]).toMatchObject({ status: 'error', message: expect.stringMatching(/timed out/) });
     // The first evaluation goes on in its abandoned worker; the same check again:
     const started = performance.now();
-    const second = await guest1.checkPMC(destination, { noBuiltins: true, checkFiles: [file], live: true, timeoutMs: 2000 });
+    const second = await guest1.checkPMC(destination, {
+      noBuiltins: true,
+      checkFiles: [file],
+      live: true,
+      timeoutMs: 2000,
+    });
     expect(second.checks[0]).toMatchObject({ status: 'pass' });
     expect(performance.now() - started).toBeLessThan(1000);
   });

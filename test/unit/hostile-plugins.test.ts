@@ -43,22 +43,50 @@ describe('a plugin check that never returns (item 3)', () => {
     const started = performance.now();
     const report = await guest1.checkPMC(destination, { noBuiltins: true, plugins: [plugin], timeoutMs: 300 });
     expect(performance.now() - started).toBeLessThan(800);
-    expect(report.checks[0]).toMatchObject({ name: 'hangs.forever', status: 'error', message: 'timed out after 300 ms' });
+    expect(report.checks[0]).toMatchObject({
+      name: 'hangs.forever',
+      status: 'error',
+      message: 'timed out after 300 ms',
+    });
     expect(report.verdict).toBe('blocked');
   });
 
   it('pmc check --check-timeout 2000 ends at the timeout with that check in error (exit 2)', async () => {
     const started = performance.now();
-    const { code, stdout } = await runPmc(['-c', fixtureUri('host-a'), 'check', '--json', '--plugin', hangs, '--check-timeout', '2000', 'guest1', fixtureUri('host-b')]);
+    const { code, stdout } = await runPmc([
+      '-c',
+      fixtureUri('host-a'),
+      'check',
+      '--json',
+      '--plugin',
+      hangs,
+      '--check-timeout',
+      '2000',
+      'guest1',
+      fixtureUri('host-b'),
+    ]);
     const took = performance.now() - started;
     expect(code).toBe(2);
     const report = parseReport<{ checks: { name: string; status: string; message: string }[] }>(stdout);
-    expect(report.checks.find((c) => c.name === 'hangs.forever')).toMatchObject({ status: 'error', message: 'timed out after 2000 ms' });
+    expect(report.checks.find((c) => c.name === 'hangs.forever')).toMatchObject({
+      status: 'error',
+      message: 'timed out after 2000 ms',
+    });
     expect(took).toBeLessThan(2000 + 2500); // the timeout, plus starting node and connecting on a busy machine
   });
 
   it('one SIGTERM during the checks ends pmc within a second with exit 130', async () => {
-    const run = startPmc(['-c', fixtureUri('host-a'), 'check', '--plugin', hangs, '--check-timeout', '60000', 'guest1', fixtureUri('host-b')]);
+    const run = startPmc([
+      '-c',
+      fixtureUri('host-a'),
+      'check',
+      '--plugin',
+      hangs,
+      '--check-timeout',
+      '60000',
+      'guest1',
+      fixtureUri('host-b'),
+    ]);
     await run.waitForOutput(/hangs\.forever: started/, 20_000);
     const signalled = performance.now();
     run.child.kill('SIGTERM');
@@ -83,7 +111,10 @@ describe.runIf(asRoot)('as root: plugins others could have changed are refused (
   }
 
   it('refuses a file writable by others or by its group', async () => {
-    for (const [name, mode, who] of [['world.so', 0o777, 'others'], ['group.so', 0o775, 'its group']] as const) {
+    for (const [name, mode, who] of [
+      ['world.so', 0o777, 'others'],
+      ['group.so', 0o775, 'its group'],
+    ] as const) {
       const e = await loadError(copy(name, mode));
       expect(e.code).toBe('ERR_PMC_PLUGIN_UNSAFE');
       expect(e.message).toContain(`refused to load as root: the file ${path.join(dir, name)} is writable by ${who}`);

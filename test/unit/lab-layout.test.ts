@@ -30,7 +30,8 @@ describe('lab layout', () => {
     expect(() => labLayout({ id: 'Has Space' })).toThrow(/invalid lab id/);
     expect(() => labLayout({ id: 'a'.repeat(17) })).toThrow(/invalid lab id/);
     for (const id of ['..', '../etc', 'a/b', '/etc']) expect(() => labLayout({ id })).toThrow(/invalid lab id/);
-    for (const root of ['relative', '/srv/../etc', '/srv/labs/..']) expect(() => labLayout({ root })).toThrow(/invalid lab root/);
+    for (const root of ['relative', '/srv/../etc', '/srv/labs/..'])
+      expect(() => labLayout({ root })).toThrow(/invalid lab root/);
     expect(() => labLayout({ hosts: 0 })).toThrow(/1 to 8 hosts/);
   });
 });

@@ -5,7 +5,18 @@
  * is started (every case is refused, or is a lab with no host yet).
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +30,10 @@ const isRoot = process.getuid?.() === 0;
 /** A directory that looks like a lab (lab.json, a host tree) but holds no marker. */
 function plantVictim(dir: string): void {
   mkdirSync(path.join(dir, 'host-1'), { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(dir, 'lab.json'), '{"id":"victim","hosts":[{"name":"host-1","uid":4000000,"gid":4000000,"daemon":null}]}\n');
+  writeFileSync(
+    path.join(dir, 'lab.json'),
+    '{"id":"victim","hosts":[{"name":"host-1","uid":4000000,"gid":4000000,"daemon":null}]}\n',
+  );
   writeFileSync(path.join(dir, 'keep'), 'precious\n');
 }
 
@@ -50,7 +64,9 @@ describe.runIf(isRoot)('the lab as root', () => {
   it('down refuses a directory without the marker and leaves it whole', async () => {
     const dir = path.join(root, 'victim');
     plantVictim(dir);
-    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/not a lab created by pmc lab up \(no pmc-lab\.marker\)/);
+    await expect(labDown({ id: 'victim', root })).rejects.toThrow(
+      /not a lab created by pmc lab up \(no pmc-lab\.marker\)/,
+    );
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
   });
 
@@ -95,7 +111,9 @@ describe.runIf(isRoot)('the lab as root', () => {
   });
 
   it('refuses a relative root or one with ..', async () => {
-    await expect(labDown({ id: 'victim', root: `${root}/../${path.basename(root)}` })).rejects.toThrow(/invalid lab root/);
+    await expect(labDown({ id: 'victim', root: `${root}/../${path.basename(root)}` })).rejects.toThrow(
+      /invalid lab root/,
+    );
     await expect(labDown({ id: 'victim', root: 'relative/dir' })).rejects.toThrow(/invalid lab root/);
   });
 
@@ -113,11 +131,31 @@ describe.runIf(isRoot)('the lab as root', () => {
     plantVictim(dir);
     // A directory nobody could remove itself: only the refusal keeps it.
     chownSync(root, NOBODY, NOBODY);
-    for (const p of [dir, path.join(dir, 'host-1'), path.join(dir, 'keep'), path.join(dir, 'lab.json')]) chownSync(p, NOBODY, NOBODY);
+    for (const p of [dir, path.join(dir, 'host-1'), path.join(dir, 'keep'), path.join(dir, 'lab.json')])
+      chownSync(p, NOBODY, NOBODY);
     for (const command of ['down', 'up']) {
-      const r = spawnSync('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', '--', process.execPath, pmcMain, 'lab', command, '--id', 'victim', '--root', root], {
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        'setpriv',
+        [
+          '--reuid',
+          String(NOBODY),
+          '--regid',
+          String(NOBODY),
+          '--clear-groups',
+          '--',
+          process.execPath,
+          pmcMain,
+          'lab',
+          command,
+          '--id',
+          'victim',
+          '--root',
+          root,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      );
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`pmc lab ${command} needs root`));
       expect(existsSync(path.join(dir, 'keep'))).toBe(true);

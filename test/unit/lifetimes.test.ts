@@ -117,7 +117,9 @@ describe('object lifetimes', () => {
       const d = await c.lookupDomainByName('guest1');
       const calls: Promise<unknown>[] = [];
       for (let i = 0; i < 50; i++) {
-        calls.push([() => c.getNodeInfo(), () => c.listAllDomains(), () => d.getInfo(), () => d.getXMLDesc()][i % 4]!());
+        calls.push(
+          [() => c.getNodeInfo(), () => c.listAllDomains(), () => d.getInfo(), () => d.getXMLDesc()][i % 4]!(),
+        );
         if (i === 25) void c.close(); // close in the middle: later calls reject at once
       }
       const closing = c.close();

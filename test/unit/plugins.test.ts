@@ -24,7 +24,12 @@ async function loadError(file: string): Promise<CheckLoadError> {
 describe('native plugins: loading', () => {
   it('loads the example plugin (built with its CMakeLists.txt) and lists its checks', async () => {
     const site = await loadPlugin(examplePluginPath);
-    expect(site).toMatchObject({ name: 'site', version: '1.0', description: 'Example site rules', facts: ['dstHostname'] });
+    expect(site).toMatchObject({
+      name: 'site',
+      version: '1.0',
+      description: 'Example site rules',
+      facts: ['dstHostname'],
+    });
     expect(listChecks({ noBuiltins: true, plugins: [site] })).toEqual([
       {
         name: 'site.vcpus-fit',
@@ -137,13 +142,17 @@ describe('native plugins: runs on the test driver', () => {
 
   const run = (domain: Domain, plugins: Plugin[], extra: Record<string, unknown> = {}) =>
     domain.checkPMC(destination, { noBuiltins: true, plugins, ...extra });
-  const fixtureOnly = (keep: string[]) =>
-    fixture.checks.map((c) => c.name).filter((name) => !keep.includes(name));
+  const fixtureOnly = (keep: string[]) => fixture.checks.map((c) => c.name).filter((name) => !keep.includes(name));
 
   it('passes and fails with the example plugin (libvirt calls in C)', async () => {
     const fits = await run(guest1, [site]);
     expect(fits.checks).toMatchObject([
-      { name: 'site.vcpus-fit', status: 'pass', origin: 'plugin:site', message: 'the guest has 2 vCPUs, the destination 2 CPUs' },
+      {
+        name: 'site.vcpus-fit',
+        status: 'pass',
+        origin: 'plugin:site',
+        message: 'the guest has 2 vCPUs, the destination 2 CPUs',
+      },
       { name: 'site.maintenance', status: 'pass', origin: 'plugin:site' },
     ]);
     expect(fits.verdict).toBe('allowed');
@@ -156,7 +165,10 @@ describe('native plugins: runs on the test driver', () => {
     const hostname = await destination.getHostname();
     process.env.PMC_SITE_MAINTENANCE = `other-host,${hostname}`;
     const report = await run(guest1, [site]);
-    expect(report.checks[1]).toMatchObject({ status: 'fail', message: `${hostname} is in maintenance (PMC_SITE_MAINTENANCE)` });
+    expect(report.checks[1]).toMatchObject({
+      status: 'fail',
+      message: `${hostname} is in maintenance (PMC_SITE_MAINTENANCE)`,
+    });
     expect(report.verdict).toBe('blocked');
   });
 
@@ -194,7 +206,10 @@ describe('native plugins: runs on the test driver', () => {
     const started = Date.now();
     const report = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.slow']), timeoutMs: 200 });
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(report.checks.find((c) => c.name === 'fixture.slow')).toMatchObject({ status: 'error', message: expect.stringMatching(/timed out/) });
+    expect(report.checks.find((c) => c.name === 'fixture.slow')).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/timed out/),
+    });
     expect(report.verdict).toBe('blocked');
   });
 

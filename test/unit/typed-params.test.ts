@@ -73,15 +73,19 @@ describe('typed migration parameters', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it.each(Object.entries(everyKey))('packs %s as libvirt\'s field of the type its header documents', (key, value) => {
+  it.each(Object.entries(everyKey))("packs %s as libvirt's field of the type its header documents", (key, value) => {
     const documented = header.find((p) => p.macro === libvirtMacro[key as keyof MigrateParams]);
     expect(documented, `${libvirtMacro[key as keyof MigrateParams]} in ${LIBVIRT_DOMAIN_HEADER}`).toBeDefined();
     // The header is silent on listen_address's type; qemu_migration.h lists it as a string.
     const type = ourType[documented!.type ?? 'STRING'];
     const values: unknown[] = Array.isArray(value) ? value : [value];
-    expect(Array.isArray(value), `${key} is a list exactly when libvirt takes it several times`).toBe(documented!.repeatable);
+    expect(Array.isArray(value), `${key} is a list exactly when libvirt takes it several times`).toBe(
+      documented!.repeatable,
+    );
     // Through the same conversion and packer as domain.migrate3, read back from libvirt's array.
-    expect(native.packTypedParams(paramsToEntries({ [key]: value }))).toEqual(values.map((v) => [documented!.field, type, v]));
+    expect(native.packTypedParams(paramsToEntries({ [key]: value }))).toEqual(
+      values.map((v) => [documented!.field, type, v]),
+    );
   });
 
   it('packs a whole set, and the call reaches libvirt (which refuses the migration)', async () => {
@@ -149,7 +153,12 @@ describe('typed migration parameters', () => {
   });
 
   it('packs the largest value of each numeric type exactly', () => {
-    expect(native.packTypedParams([['disks_port', 'int', 2 ** 31 - 1], ['bandwidth', 'ullong', 2 ** 53 - 1]])).toEqual([
+    expect(
+      native.packTypedParams([
+        ['disks_port', 'int', 2 ** 31 - 1],
+        ['bandwidth', 'ullong', 2 ** 53 - 1],
+      ]),
+    ).toEqual([
       ['disks_port', 'int', 2 ** 31 - 1],
       ['bandwidth', 'ullong', 2 ** 53 - 1],
     ]);

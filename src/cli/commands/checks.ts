@@ -55,7 +55,9 @@ Examples:
         // Descriptions and anchors of check files and plugins are outside text: escaped.
         const head = `${style.bold(c.name.padEnd(nameWidth))}  ${c.severity.padEnd(8)}  ${printable(c.origin).padEnd(originWidth)}  ${printable(c.description)}`;
         const indent = ' '.repeat(nameWidth + 2 + 8 + 2 + originWidth + 2);
-        return c.anchor ? `${head}\n${indent}${style.dim(`anchor: ${printable(c.anchor)}${c.line !== undefined ? `:${c.line}` : ''}`)}` : head;
+        return c.anchor
+          ? `${head}\n${indent}${style.dim(`anchor: ${printable(c.anchor)}${c.line !== undefined ? `:${c.line}` : ''}`)}`
+          : head;
       });
       process.stdout.write(`${lines.join('\n')}\n${checks.length} checks.\n`);
     });

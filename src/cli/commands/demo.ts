@@ -64,11 +64,16 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const first = await migrate('checked migration', active.sharedDiskGuest, active.host1, active.host2);
     if (first !== ExitCode.ok) return first;
 
-    step(3, `A migration a critical check blocks: ${active.localDiskGuest}, disk only on host-1, no --copy-storage-all`);
+    step(
+      3,
+      `A migration a critical check blocks: ${active.localDiskGuest}, disk only on host-1, no --copy-storage-all`,
+    );
     const blocked = await migrate('blocked migration', active.localDiskGuest, active.host1, active.host2);
     if (blocked === ExitCode.interrupted) return blocked;
     const where = await whereRuns(active, active.localDiskGuest);
-    say(`${active.localDiskGuest} runs on: ${where.join(', ') || 'nowhere'} (nothing moved: ${where.join() === active.host1.name ? 'yes' : 'NO'})`);
+    say(
+      `${active.localDiskGuest} runs on: ${where.join(', ') || 'nowhere'} (nothing moved: ${where.join() === active.host1.name ? 'yes' : 'NO'})`,
+    );
     if (blocked !== ExitCode.blocked || where.join() !== active.host1.name) {
       say(style.red('The blocked migration did not behave as it should.'));
       return ExitCode.error;
@@ -86,13 +91,17 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         return ExitCode.error;
       }
     }
-    say(`\n${style.green('Demo done:')} ${active.sharedDiskGuest} migrated with every check passing and back; ${active.localDiskGuest} blocked by a critical check, still on ${active.host1.name}.`);
+    say(
+      `\n${style.green('Demo done:')} ${active.sharedDiskGuest} migrated with every check passing and back; ${active.localDiskGuest} blocked by a critical check, still on ${active.host1.name}.`,
+    );
     return ExitCode.ok;
   } finally {
     if (lab) {
       step(5, 'Bringing the lab down');
       await lab.down().catch((error: unknown) => {
-        process.stderr.write(`pmc: the lab did not come down cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(
+          `pmc: the lab did not come down cleanly: ${error instanceof Error ? error.message : String(error)}\n`,
+        );
       });
     }
     interrupt.dispose();

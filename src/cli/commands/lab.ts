@@ -13,8 +13,12 @@ interface CommonFlags {
 
 function commonOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--id <id>', 'lab id, so several labs can run on one machine').env('PMC_LAB_ID').default('default'))
-    .addOption(new Option('--root <dir>', 'directory holding the labs').env('PMC_LAB_ROOT').default('/var/lib/pmc-lab'));
+    .addOption(
+      new Option('--id <id>', 'lab id, so several labs can run on one machine').env('PMC_LAB_ID').default('default'),
+    )
+    .addOption(
+      new Option('--root <dir>', 'directory holding the labs').env('PMC_LAB_ROOT').default('/var/lib/pmc-lab'),
+    );
 }
 
 function labOptions(flags: CommonFlags & { hosts?: string }): LabOptions {
@@ -74,7 +78,11 @@ Exit codes:
         return;
       }
       for (const host of status.hosts) {
-        const state = host.answering ? 'answering' : host.daemonRunning ? `not answering (${host.error})` : 'daemon not running';
+        const state = host.answering
+          ? 'answering'
+          : host.daemonRunning
+            ? `not answering (${host.error})`
+            : 'daemon not running';
         const guests = host.domains.map((d) => `${d.name}${d.active ? '' : ' (off)'}`).join(', ') || 'no guests';
         console.log(`${host.name}  ${host.hostname}  pid ${host.pid}  ${state}  ${guests}`);
       }

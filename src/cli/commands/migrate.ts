@@ -12,8 +12,10 @@ export function registerMigrate(program: Command): void {
         'With --pmc the pre-migration checks run first and a failing critical check stops it.\n' +
         'Exit codes: 0 migrated, 2 blocked by checks, 3 migration failed, 1 other error, 130 interrupted.',
     )
-    .option('--pmc', 'run the pre-migration checks first (the RFC\'s virsh migrate --pmc)');
-  addMigrationOptions(addMigrationArguments(command, 'destination connection URI, e.g. qemu+ssh://host2/system')).addHelpText(
+    .option('--pmc', "run the pre-migration checks first (the RFC's virsh migrate --pmc)");
+  addMigrationOptions(
+    addMigrationArguments(command, 'destination connection URI, e.g. qemu+ssh://host2/system'),
+  ).addHelpText(
     'after',
     `
 Examples:
@@ -26,5 +28,10 @@ Ctrl-C during the checks stops them (nothing is migrated); during the migration 
 aborts the job, waits for libvirt and says where the guest runs (exit 130).`,
   );
 
-  command.action(migrationAction('migrate', 'stopping; if the migration has started, its job is aborted and libvirt\'s answer awaited'));
+  command.action(
+    migrationAction(
+      'migrate',
+      "stopping; if the migration has started, its job is aborted and libvirt's answer awaited",
+    ),
+  );
 }
