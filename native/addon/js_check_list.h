@@ -86,6 +86,8 @@ class CheckList : public Napi::ObjectWrap<CheckList> {
   virPMCCheckPtr NewCheck(const Napi::CallbackInfo& info);
   // Adds a native check built by the caller; its index, or throws on a duplicate.
   uint32_t AddNative(Napi::Env env, virPMCCheck check);
+  // AddNative for a check whose opaque was just registered: unregistered again if the list refuses it.
+  uint32_t AddRegistered(Napi::Env env, virPMCCheck check);
 
   std::shared_ptr<CheckListData> data_;
 };

@@ -51,6 +51,15 @@ uint32_t CheckList::AddNative(Napi::Env env, virPMCCheck check) {
   return index;
 }
 
+uint32_t CheckList::AddRegistered(Napi::Env env, virPMCCheck check) {
+  try {
+    return AddNative(env, check);
+  } catch (...) {
+    Unregister(*data_, check.opaque);  // the list refused it: its references go too
+    throw;
+  }
+}
+
 // addXml(checkFileHandle, index, origin) → index of the check in the list.
 Napi::Value CheckList::AddXml(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -68,12 +77,7 @@ Napi::Value CheckList::AddXml(const Napi::CallbackInfo& info) {
                 opaque,
                 VIR_PMC_CHECK_BLOCKING,
                 origin};
-  try {
-    return Napi::Number::New(env, AddNative(env, c));
-  } catch (...) {
-    Unregister(*data_, opaque);
-    throw;
-  }
+  return Napi::Number::New(env, AddRegistered(env, c));
 }
 
 // addPlugin(pluginHandle, index) → index of the check in the list.
@@ -97,12 +101,7 @@ Napi::Value CheckList::AddPlugin(const Napi::CallbackInfo& info) {
                 opaque,
                 pc.check->flags | VIR_PMC_CHECK_BLOCKING,
                 origin};
-  try {
-    return Napi::Number::New(env, AddNative(env, c));
-  } catch (...) {
-    Unregister(*data_, opaque);
-    throw;
-  }
+  return Napi::Number::New(env, AddRegistered(env, c));
 }
 
 // setFacts(values: {name: text}, errors: {name: message}): the facts native

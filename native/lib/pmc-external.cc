@@ -306,6 +306,23 @@ int AddAll(virPMCCheckListPtr list, std::vector<Pending> pending, const std::str
   return added;
 }
 
+// Called from a catch (...) block: the reason of a failed load, for
+// virPMCGetLastError, in the loader's own words where it has them.
+int ReportLoadFailure(virPMCErrorNumber code, const char* path) {
+  try {
+    throw;
+  } catch (const checks::LoadError& e) {
+    virPMCReportError(code, "%s", e.what());
+  } catch (const std::bad_alloc&) {
+    virPMCReportError(VIR_PMC_ERR_NO_MEMORY, "out of memory");
+  } catch (const std::exception& e) {
+    virPMCReportError(code, "%s: %s", path, e.what());
+  } catch (...) {
+    virPMCReportError(code, "%s: unknown failure", path);
+  }
+  return -1;
+}
+
 bool CheckArgs(virPMCCheckListPtr list, const char* path, unsigned int flags) {
   virPMCResetLastError();
   if (list == nullptr || path == nullptr) {
@@ -375,14 +392,9 @@ extern "C" int virPMCCheckListAddPlugin(virPMCCheckListPtr list, const char* pat
       pending.push_back(std::move(p));
     }
     return lib::AddAll(list, std::move(pending), "plugin:" + plugin->name, plugin->facts);
-  } catch (const checks::LoadError& e) {
-    virPMCReportError(VIR_PMC_ERR_PLUGIN, "%s", e.what());
-  } catch (const std::bad_alloc&) {
-    virPMCReportError(VIR_PMC_ERR_NO_MEMORY, "out of memory");
-  } catch (const std::exception& e) {
-    virPMCReportError(VIR_PMC_ERR_PLUGIN, "%s: %s", path, e.what());
+  } catch (...) {
+    return lib::ReportLoadFailure(VIR_PMC_ERR_PLUGIN, path);
   }
-  return -1;
 }
 
 extern "C" int virPMCCheckListAddCheckFile(virPMCCheckListPtr list, const char* path, unsigned int flags) {
@@ -403,12 +415,7 @@ extern "C" int virPMCCheckListAddCheckFile(virPMCCheckListPtr list, const char* 
       pending.push_back(std::move(p));
     }
     return lib::AddAll(list, std::move(pending), "xml", file->variables);
-  } catch (const checks::LoadError& e) {
-    virPMCReportError(VIR_PMC_ERR_CHECK_FILE, "%s", e.what());
-  } catch (const std::bad_alloc&) {
-    virPMCReportError(VIR_PMC_ERR_NO_MEMORY, "out of memory");
-  } catch (const std::exception& e) {
-    virPMCReportError(VIR_PMC_ERR_CHECK_FILE, "%s: %s", path, e.what());
+  } catch (...) {
+    return lib::ReportLoadFailure(VIR_PMC_ERR_CHECK_FILE, path);
   }
-  return -1;
 }

@@ -4,7 +4,7 @@
  * and the list of facts they may name.
  */
 import { native } from '../binding/native.js';
-import type { NativeFactSpec } from '../binding/native-types.js';
+import type { NativeFactSpec, NodeInfo } from '../binding/native-types.js';
 import { checkFileOptionsOf, migrationOptionTable, type OptionTable } from '../options/index.js';
 import type { Facts } from './facts.js';
 import { destinationDomainCapabilities } from './parsed-facts.js';
@@ -48,16 +48,7 @@ export function optionsXml(options: RunOptions, table: OptionTable = migrationOp
   return `<options>${body}</options>`;
 }
 
-function nodeXml(node: {
-  model: string;
-  memoryKiB: number;
-  cpus: number;
-  mhz: number;
-  nodes: number;
-  sockets: number;
-  cores: number;
-  threads: number;
-}): string {
+function nodeXml(node: NodeInfo): string {
   return (
     `<node><model>${escapeXml(node.model)}</model><memory unit='KiB'>${node.memoryKiB}</memory>` +
     `<cpus>${node.cpus}</cpus><mhz>${node.mhz}</mhz><nodes>${node.nodes}</nodes><sockets>${node.sockets}</sockets>` +
