@@ -40,11 +40,15 @@ export async function shapeReport(
   destination: Connection,
   facts: Facts,
 ): Promise<Report & { migratedDomain?: Domain }> {
+  // A host that went away during the run (its daemon died, its connection
+  // closed) still gets a report: the checks that needed it say why; its name
+  // is then unknown ('').
+  const known = (fact: Promise<string>) => fact.catch(() => '');
   const [srcUri, srcHost, dstUri, dstHost, domainLocation] = await Promise.all([
-    facts.source.uri(),
-    facts.source.hostname(),
-    facts.destination.uri(),
-    facts.destination.hostname(),
+    known(facts.source.uri()),
+    known(facts.source.hostname()),
+    known(facts.destination.uri()),
+    known(facts.destination.hostname()),
     locateGuest(domain, destination, nativeReport),
   ]);
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection, type CheckContext, type CheckDefinition } from '../../src/index.js';
 import { LAB_VM, labUp } from '../../src/lab/index.js';
-import { expectRunsOnlyOn, host, openHosts } from '../helpers/lab.js';
+import { daemonPid, expectRunsOnlyOn, host, openHosts } from '../helpers/lab.js';
 
 const lab = inject('lab');
 const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
@@ -47,9 +47,11 @@ describe('faults during the check phase', () => {
     try {
       const dom = await h1.lookupDomainByName(LAB_VM);
       const gated = gatedDestinationCheck();
-      const running = dom.migratePMC(dest, { ...toHost2, checks: [gated.check], timeoutMs: 10_000 });
+      // Only the gated check: nothing asked the destination before the kill, so
+      // the report's own questions (its hostname) meet the dead daemon too.
+      const running = dom.migratePMC(dest, { ...toHost2, noBuiltins: true, checks: [gated.check], timeoutMs: 10_000 });
       await gated.started;
-      process.kill(host(lab, 'host-2').pid, 'SIGKILL');
+      process.kill(await daemonPid(lab, 'host-2'), 'SIGKILL');
       gated.release();
       const report = await running;
 
@@ -57,6 +59,7 @@ describe('faults during the check phase', () => {
       expect(report.verdict).toBe('blocked');
       expect(report.migration.attempted).toBe(false);
       expect(report.domainLocation).toBe('source');
+      expect(report.destination.hostname).toBe('');
     } finally {
       await dest.close();
       // Restarts the killed daemon (up is idempotent).

@@ -5,6 +5,7 @@ import { Connection, constants, LibvirtError } from '../../src/index.js';
 import { guestXml, LAB_VM, labUp } from '../../src/lab/index.js';
 import {
   abortingMidMigration,
+  daemonPid,
   expectRunsOnlyOn,
   host,
   openHosts,
@@ -66,7 +67,7 @@ describe('failed migrations', () => {
       const migrating = dom.migrate3(dest, { ...to2, bandwidth: 1 }, LIVE);
       migrating.catch(() => undefined);
       await waitForMigrationData(dom);
-      process.kill(host(lab, 'host-2').pid, 'SIGKILL');
+      process.kill(await daemonPid(lab, 'host-2'), 'SIGKILL');
 
       const error = await migrating.then(
         () => null,

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { Connection, isLibvirtError, type Domain } from '../../src/index.js';
-import type { LabHostInfo, LabInfo } from '../../src/lab/index.js';
+import { labStatus, type LabHostInfo, type LabInfo } from '../../src/lab/index.js';
 
 export function host(lab: LabInfo, name: string): LabHostInfo {
   const found = lab.hosts.find((h) => h.name === name);
@@ -52,6 +52,18 @@ export async function whereDefined(lab: LabInfo, name: string): Promise<string[]
     }
   }
   return defined;
+}
+
+/**
+ * The pid of a lab host's daemon now: a test that restarted a daemon (labUp
+ * after a kill) changed it, and the lab info each test file was given is a
+ * copy made before.
+ */
+export async function daemonPid(lab: LabInfo, hostName: string): Promise<number> {
+  const status = await labStatus({ id: lab.id });
+  const found = status?.hosts.find((h) => h.name === hostName);
+  if (!found?.daemonRunning) throw new Error(`lab ${lab.id}: ${hostName}'s daemon is not running`);
+  return found.pid;
 }
 
 /** Every test ends here: the guest runs on exactly one host, the expected one, and is not paused. */
