@@ -58,7 +58,10 @@ chmod 755 "$root/$build" "$out" # a plugin loaded as root must sit where only ro
 make -s -f examples/c/Makefile OUT="$out" >>"$log" 2>&1 || { cat "$log"; fail "the example does not build"; }
 cp examples/c/checks.xml "$out/checks.xml"
 # The shared library from the prefix, not from the build tree.
-LD_LIBRARY_PATH=$libdir ldd "$out/pmc-example" | grep -q "libvirt-pmc.so.1 => $libdir/" ||
+# (ldd's output captured first: `ldd | grep -q` under pipefail fails when grep
+# stops reading early and ldd dies of SIGPIPE.)
+linked=$(LD_LIBRARY_PATH=$libdir ldd "$out/pmc-example")
+grep -q "libvirt-pmc.so.1 => $libdir/" <<<"$linked" ||
   fail "the example does not load libvirt-pmc from $libdir"
 # And the static one: the same program with libvirt-pmc.a linked in.
 cc -O2 -o "$out/pmc-example-static" examples/c/pmc-example.c $(pkg-config --cflags libvirt-pmc) \
@@ -72,7 +75,7 @@ run() { # expected-status expected-verdict program args...
   output=$(LD_LIBRARY_PATH=$libdir "$@" 2>&1) || status=$?
   echo "$output" | sed 's/^/  | /'
   [ "$status" = "$want_status" ] || fail "exit status $status, expected $want_status"
-  echo "$output" | grep -qx "verdict: $want_verdict" || fail "no 'verdict: $want_verdict'"
+  grep -qx "verdict: $want_verdict" <<<"$output" || fail "no 'verdict: $want_verdict'"
   [ "$(echo "$output" | grep -cE '^(pass|fail|error|skipped) ')" = 6 ] || fail "not 6 checks reported"
 }
 args=(--check-only "$out/libsite.so" "$out/checks.xml" test test:///default test:///default)
@@ -80,17 +83,17 @@ args=(--check-only "$out/libsite.so" "$out/checks.xml" test test:///default test
 # passes but the XML warning on memory, which reads $dstFreeMemory.
 step "check run on test:///default: allowed with warnings"
 run 0 allowed-with-warnings "$out/pmc-example" "${args[@]}"
-echo "$output" | grep -qE '^fail +warning +example.memory ' || fail "example.memory did not fail"
+grep -qE '^fail +warning +example.memory ' <<<"$output" || fail "example.memory did not fail"
 [ "$(echo "$output" | grep -cE '^pass ')" = 5 ] || fail "not 5 checks passed"
 run 0 allowed-with-warnings "$out/pmc-example-static" "${args[@]}"
 step "check run with the destination in maintenance (the plugin's check): blocked"
 PMC_SITE_MAINTENANCE=$(hostname) run 2 blocked "$out/pmc-example" "${args[@]}"
-echo "$output" | grep -qE '^fail +critical +site.maintenance ' || fail "site.maintenance did not fail"
+grep -qE '^fail +critical +site.maintenance ' <<<"$output" || fail "site.maintenance did not fail"
 step "a broken check file: exit 1, the reason names the file and line"
 printf '<checks>\n<check name="bad" severity="critical"/>\n</checks>\n' >"$out/bad.xml"
 status=0
 output=$(LD_LIBRARY_PATH=$libdir "$out/pmc-example" --check-only "$out/libsite.so" "$out/bad.xml" test test:///default test:///default 2>&1) || status=$?
 echo "$output" | sed 's/^/  | /'
 [ "$status" = 1 ] || fail "exit status $status, expected 1"
-echo "$output" | grep -q "virPMCCheckListAddCheckFile: $out/bad.xml:2:" || fail "the reason does not name $out/bad.xml:2"
+grep -q "virPMCCheckListAddCheckFile: $out/bad.xml:2:" <<<"$output" || fail "the reason does not name $out/bad.xml:2"
 step "ok"

@@ -38,10 +38,16 @@ Examples:
   pmc demo`,
   );
 
-// `pmc checks | head`: a reader that goes away is not an error worth a stack trace.
+// `pmc checks | head`: a reader that goes away is not an error worth a stack
+// trace, nor a reason to stop: the command finishes (a migration is not cut
+// short, the demo still takes its lab down) and what it would print is dropped.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
+  process.stdout.write = (...args: unknown[]) => {
+    const done = args.find((a): a is () => void => typeof a === 'function');
+    done?.();
+    return true;
+  };
 });
 
 /** Resolves once every earlier write to `stream` was handed to the OS (or the stream failed). */
