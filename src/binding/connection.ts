@@ -129,6 +129,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
   readonly native: NativeConnection;
   /** Per domain event with listeners: its libvirt registration (callback ID), possibly still in flight. */
   private readonly registrations = new Map<DomainEventName, Promise<number>>();
+  /**
+   * Per domain event, the last registration or deregistration queued: they run
+   * in order, since libvirt refuses a second registration of the same event
+   * while the previous one is still there ("event callback already tracked").
+   */
+  private readonly eventCalls = new Map<DomainEventName, Promise<unknown>>();
 
   private constructor(handle: NativeConnection) {
     super();
@@ -224,7 +230,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     const self = new WeakRef(this);
     // Weak, like the close listener: libvirt's registration must not keep a dropped Connection alive.
     const emit = (payload: never): void => void self.deref()?.emit(name, payload);
-    const pending = this.native.registerDomainEvent(name, emit);
+    const pending = this.inOrder(name, () => this.native.registerDomainEvent(name, emit));
     this.registrations.set(name, pending);
     // eventsReady() reports a failure; no unhandled rejection here. A later
     // on() registers again.
@@ -237,10 +243,20 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     const pending = this.registrations.get(name);
     if (!pending) return;
     this.registrations.delete(name);
-    pending.then(
-      (id) => (id >= 0 ? this.native.deregisterDomainEvent(id) : undefined),
-      () => {},
-    ).catch(() => {});
+    this.inOrder(name, async () => {
+      const id = await pending.catch(() => -1);
+      if (id >= 0) await this.native.deregisterDomainEvent(id);
+    }).catch(() => {});
+  }
+
+  private inOrder<T>(name: DomainEventName, call: () => Promise<T>): Promise<T> {
+    const previous = this.eventCalls.get(name) ?? Promise.resolve();
+    const next = previous.then(call, call);
+    this.eventCalls.set(
+      name,
+      next.catch(() => {}),
+    );
+    return next;
   }
 
   get isOpen(): boolean {
