@@ -10,7 +10,6 @@ import {
   type LifecycleEvent,
 } from '../../src/index.js';
 import { native } from '../../src/binding/native.js';
-import { readNativeNames, renderNativeNames } from '../../scripts/gen-native-names.mjs';
 import { readFileSync } from 'node:fs';
 
 const transient = (name: string): string =>
@@ -25,8 +24,13 @@ async function until(check: () => boolean, ms = 2000): Promise<void> {
 }
 
 describe('typed names', () => {
-  it('types exactly the constants the addon exports, and src/libvirt-names.ts is up to date', () => {
+  it('types exactly the constants the addon exports, and src/libvirt-names.ts is up to date', async () => {
     expect([...libvirtConstantNames].sort()).toEqual(Object.keys(constants).sort());
+    const script = '../../scripts/gen-native-names.mjs';
+    const { readNativeNames, renderNativeNames } = (await import(script)) as {
+      readNativeNames: () => unknown;
+      renderNativeNames: (names: unknown) => string;
+    };
     expect(readFileSync(new URL('../../src/libvirt-names.ts', import.meta.url), 'utf8')).toBe(
       renderNativeNames(readNativeNames()),
     );
