@@ -66,6 +66,19 @@ function isDomainEvent(name: string | symbol): name is DomainEventName {
 
 const INT32_MAX = 2 ** 31 - 1;
 
+/**
+ * A listener for the native side that emits on the connection while it lives.
+ * Made here, outside the class: a closure made in a method shares that
+ * method's scope, which holds `this` as soon as any closure there uses it, and
+ * the native side holds its listeners strongly.
+ */
+function weakEmitter(self: WeakRef<Connection>, name: keyof ConnectionEvents): (payload: unknown) => void {
+  return (payload) => {
+    const target = self.deref() as EventEmitter | undefined;
+    target?.emit(name, payload);
+  };
+}
+
 function nativeOpenOptions(options: OpenOptions): NativeOpenOptions {
   const out: NativeOpenOptions = {};
   if (options.keepalive) {
@@ -151,8 +164,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     // The native side keeps the listener alive for as long as the connection
     // is open; a weak reference lets a dropped Connection still be collected
     // (its finalizer then closes the libvirt connection).
-    const self = new WeakRef(this);
-    handle.setCloseListener((reason) => self.deref()?.emit('close', reason as CloseReason));
+    handle.setCloseListener(weakEmitter(new WeakRef(this), 'close') as (reason: string) => void);
   }
 
   /** Opens `uri` (null or '' for libvirt's default) through virConnectOpenAuth. */
@@ -227,9 +239,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
   }
 
   private register(name: DomainEventName): void {
-    const self = new WeakRef(this);
     // Weak, like the close listener: libvirt's registration must not keep a dropped Connection alive.
-    const emit = (payload: never): void => void self.deref()?.emit(name, payload);
+    const emit = weakEmitter(new WeakRef(this), name) as (payload: never) => void;
     const pending = this.inOrder(name, () => this.native.registerDomainEvent(name, emit));
     this.registrations.set(name, pending);
     // eventsReady() reports a failure; no unhandled rejection here. A later
