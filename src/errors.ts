@@ -1,8 +1,12 @@
 /**
  * Every error of the package, under one base class with a stable `code`
  * (callers test `code`, never the message), and the one way to ask "is this
- * libvirt error X": isLibvirtError. The lowest layer: imports nothing.
+ * libvirt error X": isLibvirtError. The lowest layer: imports only the
+ * generated names of libvirt's error codes and domains.
  */
+import type { LibvirtErrorCode, LibvirtErrorDomain } from './libvirt-names.js';
+
+export type { LibvirtErrorCode, LibvirtErrorDomain } from './libvirt-names.js';
 
 /** The base of every error this package throws or rejects with. */
 export class PmcError extends Error {
@@ -21,12 +25,12 @@ export class PmcError extends Error {
  * copied on the thread of the failing call, with the stack of the JS caller.
  */
 export interface LibvirtErrorFields {
-  /** libvirt's error code by name, e.g. `VIR_ERR_NO_DOMAIN`. */
-  code: string;
+  /** libvirt's error code by name, e.g. `VIR_ERR_NO_DOMAIN` (`VIR_ERR_UNKNOWN` for one newer than this build). */
+  code: LibvirtErrorCode;
   /** The numeric value of `code` (virErrorNumber). */
   number: number;
-  /** The error domain by name, e.g. `VIR_FROM_QEMU`. */
-  domain: string;
+  /** The error domain by name, e.g. `VIR_FROM_QEMU` (`VIR_FROM_UNKNOWN` for one newer than this build). */
+  domain: LibvirtErrorDomain;
   /** The numeric value of `domain` (virErrorDomain). */
   domainNumber: number;
   level: 'warning' | 'error' | 'none';
@@ -34,8 +38,9 @@ export interface LibvirtErrorFields {
 
 export class LibvirtError extends PmcError implements LibvirtErrorFields {
   override name = 'LibvirtError';
+  declare code: LibvirtErrorCode;
   number: number;
-  domain: string;
+  domain: LibvirtErrorDomain;
   domainNumber: number;
   level: 'warning' | 'error' | 'none';
 
@@ -53,7 +58,7 @@ export class LibvirtError extends PmcError implements LibvirtErrorFields {
  * (`isLibvirtError(e, 'VIR_ERR_NO_DOMAIN')`). The one test for libvirt error
  * codes in the package: by class, never by message.
  */
-export function isLibvirtError(error: unknown, ...codes: string[]): error is LibvirtError {
+export function isLibvirtError(error: unknown, ...codes: LibvirtErrorCode[]): error is LibvirtError {
   return error instanceof LibvirtError && (codes.length === 0 || codes.includes(error.code));
 }
 

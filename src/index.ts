@@ -1,7 +1,14 @@
 // The package entry point: re-exports only. Loading ./api.js attaches
 // domain.checkPMC / domain.migratePMC (docs/architecture.md).
 export { Connection } from './binding/connection.js';
-export type { CloseReason, CpuCompareResult, HypervisorTarget, OpenOptions } from './binding/connection.js';
+export type {
+  CloseReason,
+  ConnectionEvents,
+  CpuCompareResult,
+  HypervisorTarget,
+  OnceOptions,
+  OpenOptions,
+} from './binding/connection.js';
 export { Domain } from './binding/domain.js';
 export { CheckLoadError, isLibvirtError, LibvirtError, PmcError, XmlError } from './errors.js';
 export type {
@@ -11,6 +18,8 @@ export type {
   XmlErrorCode,
   XmlErrorFields,
 } from './errors.js';
+export { libvirtConstantNames, libvirtErrorCodes, libvirtErrorDomains } from './libvirt-names.js';
+export type { LibvirtConstantName, LibvirtErrorCode, LibvirtErrorDomain } from './libvirt-names.js';
 export { constants } from './binding/native.js';
 export { XmlDocument, XmlNode, XPathExpression, DEFAULT_MAX_XML_BYTES } from './binding/xml.js';
 export type { EvaluateOptions, ParseOptions, XPathValue, XPathVariable, XPathVariables } from './binding/xml.js';

@@ -83,6 +83,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadPlugin", Napi::Function::New(env, LoadPluginJs, "loadPlugin"));
   exports.Set("factSpecs", Napi::Function::New(env, FactSpecsJs, "factSpecs"));
   exports.Set("constants", Constants(env));
+  exports.Set("liveDomainEventListeners",
+              Napi::Function::New(env, LiveDomainEventListeners, "liveDomainEventListeners"));
   exports.Set("packTypedParams", Napi::Function::New(env, PackTypedParamsJs, "packTypedParams"));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("setXmlErrorClass", Napi::Function::New(env, SetXmlErrorClass, "setXmlErrorClass"));

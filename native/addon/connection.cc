@@ -2,8 +2,11 @@
 
 #include <libvirt/virterror.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -11,6 +14,7 @@
 #include "args.h"
 #include "domain.h"
 #include "event_loop.h"
+#include "guarded_tsfn.h"
 #include "operation.h"
 #include "resources.h"
 
@@ -33,6 +37,165 @@ const char* CloseReasonName(int reason) {
   }
 }
 
+// --- credentials from JS (virConnectOpenAuth) ---------------------------------------
+
+const struct {
+  int type;
+  const char* name;
+} kCredentialNames[] = {
+    {VIR_CRED_USERNAME, "username"},         {VIR_CRED_AUTHNAME, "authname"},
+    {VIR_CRED_LANGUAGE, "language"},         {VIR_CRED_CNONCE, "cnonce"},
+    {VIR_CRED_PASSPHRASE, "passphrase"},     {VIR_CRED_ECHOPROMPT, "echoprompt"},
+    {VIR_CRED_NOECHOPROMPT, "noechoprompt"}, {VIR_CRED_REALM, "realm"},
+    {VIR_CRED_EXTERNAL, "external"},
+};
+
+int CredentialType(const std::string& name) {
+  for (const auto& c : kCredentialNames) {
+    if (name == c.name) return c.type;
+  }
+  return -1;
+}
+
+const char* CredentialName(int type) {
+  for (const auto& c : kCredentialNames) {
+    if (type == c.type) return c.name;
+  }
+  return "unknown";
+}
+
+// The JS function `(creds, reply) => void` that answers libvirt's questions,
+// for the duration of one open.
+struct AuthBridge {
+  std::vector<int> types;
+  int64_t timeoutMs = 60000;
+  GuardedTsfn tsfn;
+};
+
+// One question round: the opening thread waits for `reply` from the JS thread.
+struct AuthRound {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool answered = false;
+  bool ok = false;
+  std::vector<std::string> answers;
+};
+
+struct Question {
+  int type;
+  std::string prompt, challenge, defresult;
+};
+
+// virConnectAuthCallbackPtr: called by libvirt on the thread that opens the
+// connection (a dedicated one, see Open), never the JS thread. Posts the
+// questions to JS and waits for the answers, at most timeoutMs; -1 (libvirt
+// then fails the open as not authenticated) when JS refuses, throws, times out
+// or the environment is gone.
+int AskJs(virConnectCredentialPtr cred, unsigned int ncred, void* cbdata) {
+  auto* auth = static_cast<AuthBridge*>(cbdata);
+  auto questions = std::make_shared<std::vector<Question>>();
+  for (unsigned int i = 0; i < ncred; i++) {
+    questions->push_back({cred[i].type, cred[i].prompt ? cred[i].prompt : "",
+                          cred[i].challenge ? cred[i].challenge : "", cred[i].defresult ? cred[i].defresult : ""});
+  }
+  auto round = std::make_shared<AuthRound>();
+  napi_status status = auth->tsfn.NonBlockingCall([questions, round](Napi::Env env, Napi::Function fn) {
+    Napi::Array creds = Napi::Array::New(env, questions->size());
+    for (size_t i = 0; i < questions->size(); i++) {
+      const Question& q = (*questions)[i];
+      Napi::Object c = Napi::Object::New(env);
+      c.Set("type", CredentialName(q.type));
+      c.Set("prompt", q.prompt);
+      if (!q.challenge.empty()) c.Set("challenge", q.challenge);
+      if (!q.defresult.empty()) c.Set("defaultResult", q.defresult);
+      creds.Set(i, c);
+    }
+    size_t count = questions->size();
+    // reply(answers: string[]) or reply(null): a refusal.
+    Napi::Function reply = Napi::Function::New(env, [round, count](const Napi::CallbackInfo& info) {
+      std::lock_guard<std::mutex> lock(round->mutex);
+      if (round->answered) return;
+      round->answered = true;
+      if (info[0].IsArray() && info[0].As<Napi::Array>().Length() == count) {
+        Napi::Array answers = info[0].As<Napi::Array>();
+        round->ok = true;
+        for (uint32_t i = 0; i < count; i++) round->answers.push_back(answers.Get(i).ToString().Utf8Value());
+      }
+      round->cv.notify_all();
+    });
+    try {
+      fn.Call({creds, reply});
+    } catch (const Napi::Error&) {
+      std::lock_guard<std::mutex> lock(round->mutex);
+      round->answered = true;
+      round->cv.notify_all();
+    }
+  });
+  if (status != napi_ok) return -1;
+  std::unique_lock<std::mutex> lock(round->mutex);
+  if (!round->cv.wait_for(lock, std::chrono::milliseconds(auth->timeoutMs), [&] { return round->answered; })) {
+    round->answered = true;  // a late reply is ignored
+    return -1;
+  }
+  if (!round->ok) return -1;
+  for (unsigned int i = 0; i < ncred; i++) {
+    // libvirt frees each result with free().
+    cred[i].result = strdup(round->answers[i].c_str());
+    if (cred[i].result == nullptr) return -1;
+    cred[i].resultlen = round->answers[i].size();
+  }
+  return 0;
+}
+
+struct OpenSpec {
+  std::string uri;
+  bool readonly;
+  std::shared_ptr<AuthBridge> auth;
+  bool keepaliveGiven;
+  int keepaliveInterval;
+  unsigned int keepaliveCount;
+};
+
+class OpenOperation : public Operation {
+ public:
+  OpenOperation(Napi::Env env, OpenSpec spec) : Operation(env), spec_(std::move(spec)) {}
+  ~OpenOperation() override {
+    if (conn_ != nullptr) virConnectClose(conn_);
+  }
+
+ protected:
+  void Execute() override {
+    unsigned int flags = spec_.readonly ? VIR_CONNECT_RO : 0;
+    if (spec_.auth) {
+      virConnectAuth auth = {spec_.auth->types.data(), static_cast<unsigned int>(spec_.auth->types.size()), AskJs,
+                             spec_.auth.get()};
+      conn_ = virConnectOpenAuth(OrNull(spec_.uri), &auth, flags);
+      spec_.auth->tsfn.Release();  // libvirt asks only while opening
+    } else {
+      conn_ = virConnectOpenAuth(OrNull(spec_.uri), virConnectAuthPtrDefault, flags);
+    }
+    if (conn_ == nullptr) return Fail("could not open the connection");
+    // Keepalive notices a dead remote daemon. By default (5 s x 3) drivers
+    // without it say so, harmlessly; asked for explicitly, a refusal fails the open.
+    if (virConnectSetKeepAlive(conn_, spec_.keepaliveInterval, spec_.keepaliveCount) < 0) {
+      if (!spec_.keepaliveGiven) return virResetLastError();
+      Fail("could not set the keepalive");
+      virConnectClose(conn_);
+      conn_ = nullptr;
+    }
+  }
+
+  Napi::Value OnOK(Napi::Env env) override {
+    virConnectPtr conn = conn_;
+    conn_ = nullptr;
+    return AddonData::Get(env)->connectionClass.New({Napi::External<virConnect>::New(env, conn)});
+  }
+
+ private:
+  OpenSpec spec_;
+  virConnectPtr conn_ = nullptr;
+};
+
 }  // namespace
 
 Napi::Function Connection::Init(Napi::Env env) {
@@ -42,6 +205,8 @@ Napi::Function Connection::Init(Napi::Env env) {
                          InstanceMethod<&Connection::Close>("close"),
                          InstanceMethod<&Connection::IsOpenMethod>("isOpen"),
                          InstanceMethod<&Connection::SetCloseListener>("setCloseListener"),
+                         InstanceMethod<&Connection::RegisterDomainEvent>("registerDomainEvent"),
+                         InstanceMethod<&Connection::DeregisterDomainEvent>("deregisterDomainEvent"),
                          InstanceMethod<&Connection::IsAlive>("isAlive"),
                          InstanceMethod<&Connection::GetHostname>("getHostname"),
                          InstanceMethod<&Connection::GetURI>("getURI"),
@@ -91,6 +256,8 @@ Connection::~Connection() {
 void Connection::CloseNow() {
   if (conn_ == nullptr) return;
   DropCloseListener();
+  DeregisterAllDomainEvents(conn_, eventIds_);
+  eventIds_.clear();
   virConnectClose(conn_);
   conn_ = nullptr;
 }
@@ -117,25 +284,35 @@ Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string uri = OptionalStringArg(info, 0, "uri");
   bool readonly = info.Length() > 1 && info[1].ToBoolean().Value();
+  // Optional: { credentials: string[], auth: (creds, reply) => void, authTimeoutMs,
+  //             keepaliveInterval, keepaliveCount } (src/binding/connection.ts validates).
+  Napi::Object options = info.Length() > 2 && info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+  std::shared_ptr<AuthBridge> auth;
+  if (options.Get("auth").IsFunction()) {
+    auth = std::make_shared<AuthBridge>();
+    Napi::Value credentials = options.Get("credentials");
+    if (!credentials.IsArray()) throw Napi::TypeError::New(env, "credentials must be an array of credential names");
+    Napi::Array names = credentials.As<Napi::Array>();
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      int type = CredentialType(names.Get(i).ToString().Utf8Value());
+      if (type < 0) throw Napi::RangeError::New(env, "unknown credential type: " + names.Get(i).ToString().Utf8Value());
+      auth->types.push_back(type);
+    }
+    if (auth->types.empty()) throw Napi::RangeError::New(env, "credentials must name at least one credential type");
+    Napi::Value timeout = options.Get("authTimeoutMs");
+    if (timeout.IsNumber()) auth->timeoutMs = timeout.As<Napi::Number>().Int64Value();
+    auth->tsfn = GuardedTsfn::New(env, options.Get("auth").As<Napi::Function>(), "pmc.auth");
+  }
+  bool keepaliveGiven = options.Get("keepaliveInterval").IsNumber();
+  int keepaliveInterval = keepaliveGiven ? options.Get("keepaliveInterval").As<Napi::Number>().Int32Value() : 5;
+  unsigned int keepaliveCount =
+      options.Get("keepaliveCount").IsNumber() ? options.Get("keepaliveCount").As<Napi::Number>().Uint32Value() : 3;
   if (!EnsureEventLoop()) throw Napi::Error::New(env, "could not register libvirt's event loop");
 
-  auto slot = std::make_shared<virConnectPtr>(nullptr);
-  return Call(
-      env, "could not open the connection",
-      [uri, readonly, slot](Data&) {
-        unsigned int flags = readonly ? VIR_CONNECT_RO : 0;
-        virConnectPtr conn = virConnectOpenAuth(OrNull(uri), virConnectAuthPtrDefault, flags);
-        if (conn == nullptr) return false;
-        // Keepalive notices a dead remote daemon; drivers without it say so, harmlessly.
-        if (virConnectSetKeepAlive(conn, 5, 3) < 0) virResetLastError();
-        *slot = conn;
-        return true;
-      },
-      [slot](Napi::Env env, Data&) -> Napi::Value {
-        virConnectPtr conn = *slot;
-        *slot = nullptr;
-        return AddonData::Get(env)->connectionClass.New({Napi::External<virConnect>::New(env, conn)});
-      });
+  OpenSpec spec{uri, readonly, auth, keepaliveGiven, keepaliveInterval, keepaliveCount};
+  // A callback that waits for JS must not hold one of libuv's few pool threads.
+  Operation::Thread thread = auth ? Operation::Thread::Dedicated : Operation::Thread::Pool;
+  return Operation::Queue(std::make_unique<OpenOperation>(env, std::move(spec)), thread);
 }
 
 Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
@@ -148,7 +325,10 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
   DropCloseListener();
   virConnectPtr conn = conn_;
   conn_ = nullptr;  // from now on, new calls reject; calls in flight hold their own reference
-  return Call(env, "could not close the connection", [conn](Data&) {
+  std::set<int> ids;
+  ids.swap(eventIds_);
+  return Call(env, "could not close the connection", [conn, ids](Data&) {
+    DeregisterAllDomainEvents(conn, ids);
     virConnectClose(conn);
     return true;
   });

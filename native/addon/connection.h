@@ -6,6 +6,8 @@
 #include <libvirt/libvirt.h>
 #include <napi.h>
 
+#include <set>
+
 #include "libvirt_handles.h"
 
 namespace pmc {
@@ -30,6 +32,12 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value IsOpenMethod(const Napi::CallbackInfo& info);
   Napi::Value SetCloseListener(const Napi::CallbackInfo& info);
+  // Domain events (domain_events.cc).
+  Napi::Value RegisterDomainEvent(const Napi::CallbackInfo& info);
+  Napi::Value DeregisterDomainEvent(const Napi::CallbackInfo& info);
+  // Before closing: a registration holds a reference to its connection, so
+  // one left registered would keep the connection open. May do I/O.
+  static void DeregisterAllDomainEvents(virConnectPtr conn, const std::set<int>& ids);
   Napi::Value IsAlive(const Napi::CallbackInfo& info);
   Napi::Value GetHostname(const Napi::CallbackInfo& info);
   Napi::Value GetURI(const Napi::CallbackInfo& info);
@@ -78,6 +86,11 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   virConnectPtr conn_ = nullptr;
   struct CloseListener* closeListener_ = nullptr;
+  // The domain event registrations (callback IDs) made on this connection. JS thread only.
+  std::set<int> eventIds_;
 };
+
+// liveDomainEventListeners(): registrations libvirt has not freed yet (leak tests).
+Napi::Value LiveDomainEventListeners(const Napi::CallbackInfo& info);
 
 }  // namespace pmc

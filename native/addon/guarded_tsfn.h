@@ -58,6 +58,11 @@ class GuardedTsfn {
     return link_->alive ? tsfn_.BlockingCall(data, callback) : napi_closing;
   }
 
+  // Lets the process exit while the function lives (a listener). On the JS thread.
+  void Unref(Napi::Env env) {
+    if (link_) tsfn_.Unref(env);
+  }
+
   // Releases this thread's hold; a no-op after the environment is gone.
   void Release() {
     if (!link_) return;

@@ -1,8 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { constants, native } from './native.js';
 import type {
+  Credential,
+  CredentialType,
+  DomainEventName,
   FreePagesCell,
+  JobCompletedEvent,
+  LifecycleEvent,
+  MigrationIterationEvent,
   NativeConnection,
+  NativeOpenOptions,
   NetworkInfo,
   NodeInfo,
   SecretInfo,
@@ -14,6 +21,95 @@ import { decodeVersion, type Version } from './version.js';
 
 export interface OpenOptions {
   readonly?: boolean;
+  /**
+   * Credentials from code (virConnectOpenAuth): libvirt asks, on the thread
+   * that opens the connection, for the `credentials` types it needs; `callback`
+   * runs on the JS thread and answers each question in order (a string per
+   * credential). Throwing, rejecting or answering the wrong count fails the
+   * open (VIR_ERR_AUTH_*); so does no answer within `timeoutMs` (default 60 000).
+   */
+  auth?: {
+    credentials: CredentialType[];
+    callback: (credentials: Credential[]) => Promise<string[]> | string[];
+    timeoutMs?: number;
+  };
+  /**
+   * virConnectSetKeepAlive: a keepalive every `intervalS` seconds of silence,
+   * the connection closed (event `close`, reason `keepalive`) after `count`
+   * unanswered ones. `intervalS` ≤ 0 disables it. Default 5 s × 3, ignored by
+   * drivers without keepalive; given explicitly, such a driver fails the open
+   * (VIR_ERR_NO_SUPPORT).
+   */
+  keepalive?: { intervalS: number; count: number };
+}
+
+/** The events of a Connection; the domain events are libvirt's for every domain of the connection. */
+export interface ConnectionEvents {
+  close: [reason: CloseReason];
+  lifecycle: [event: LifecycleEvent];
+  jobCompleted: [event: JobCompletedEvent];
+  migrationIteration: [event: MigrationIterationEvent];
+}
+
+export interface OnceOptions<T> {
+  /** Rejects the promise (with the signal's reason) and removes the listener when aborted. */
+  signal?: AbortSignal;
+  /** Only an event for which this returns true settles the promise (e.g. one domain's). */
+  filter?: (event: T) => boolean;
+}
+
+const domainEvents: readonly DomainEventName[] = ['lifecycle', 'jobCompleted', 'migrationIteration'];
+
+function isDomainEvent(name: string | symbol): name is DomainEventName {
+  return domainEvents.includes(name as DomainEventName);
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * A listener for the native side that emits on the connection while it lives.
+ * Made here, outside the class: a closure made in a method shares that
+ * method's scope, which holds `this` as soon as any closure there uses it, and
+ * the native side holds its listeners strongly.
+ */
+function weakEmitter(self: WeakRef<Connection>, name: keyof ConnectionEvents): (payload: unknown) => void {
+  return (payload) => {
+    const target = self.deref() as EventEmitter | undefined;
+    target?.emit(name, payload);
+  };
+}
+
+function nativeOpenOptions(options: OpenOptions): NativeOpenOptions {
+  const out: NativeOpenOptions = {};
+  if (options.keepalive) {
+    const { intervalS, count } = options.keepalive;
+    if (!Number.isInteger(intervalS) || intervalS < -1 || intervalS > INT32_MAX) {
+      throw new RangeError(`keepalive.intervalS must be an integer from -1 to ${INT32_MAX} (≤ 0 disables), not ${intervalS}`);
+    }
+    if (!Number.isInteger(count) || count < 0 || count > INT32_MAX) {
+      throw new RangeError(`keepalive.count must be an integer from 0 to ${INT32_MAX}, not ${count}`);
+    }
+    out.keepaliveInterval = intervalS;
+    out.keepaliveCount = count;
+  }
+  if (options.auth) {
+    const { credentials, callback, timeoutMs = 60_000 } = options.auth;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > INT32_MAX) {
+      throw new RangeError(`auth.timeoutMs must be an integer from 1 to ${INT32_MAX}, not ${timeoutMs}`);
+    }
+    out.credentials = [...credentials];
+    out.authTimeoutMs = timeoutMs;
+    out.auth = (questions, reply) => {
+      Promise.resolve()
+        .then(() => callback(questions))
+        .then(
+          (answers) =>
+            reply(Array.isArray(answers) && answers.every((a) => typeof a === 'string') ? answers : null),
+          () => reply(null),
+        );
+    };
+  }
+  return out;
 }
 
 /** Which hypervisor a CPU or capability question is about (all optional: libvirt picks defaults). */
@@ -41,23 +137,41 @@ const compareNames: Record<number, CpuCompareResult> = {
  * libvirt returns a promise and runs off the JS thread. Emits `close` with a
  * reason when libvirt reports the connection closed (daemon gone, keepalive).
  */
-export class Connection extends EventEmitter<{ close: [reason: CloseReason] }> {
+export class Connection extends EventEmitter<ConnectionEvents> implements AsyncDisposable {
   /** The native handle, for the framework's native calls. */
   readonly native: NativeConnection;
+  /** Per domain event with listeners: its libvirt registration (callback ID), possibly still in flight. */
+  private readonly registrations = new Map<DomainEventName, Promise<number>>();
+  /**
+   * Per domain event, the last registration or deregistration queued: they run
+   * in order, since libvirt refuses a second registration of the same event
+   * while the previous one is still there ("event callback already tracked").
+   */
+  private readonly eventCalls = new Map<DomainEventName, Promise<unknown>>();
 
   private constructor(handle: NativeConnection) {
     super();
     this.native = handle;
+    // libvirt is asked for a domain event while it has listeners here: the
+    // first listener registers it, the last one removed deregisters it.
+    const untyped = this as EventEmitter;
+    untyped.on('newListener', (name: string | symbol) => {
+      if (isDomainEvent(name) && this.listenerCount(name) === 0) this.register(name);
+    });
+    untyped.on('removeListener', (name: string | symbol) => {
+      if (isDomainEvent(name) && this.listenerCount(name) === 0) this.deregister(name);
+    });
     // The native side keeps the listener alive for as long as the connection
     // is open; a weak reference lets a dropped Connection still be collected
     // (its finalizer then closes the libvirt connection).
-    const self = new WeakRef(this);
-    handle.setCloseListener((reason) => self.deref()?.emit('close', reason as CloseReason));
+    handle.setCloseListener(weakEmitter(new WeakRef(this), 'close') as (reason: string) => void);
   }
 
   /** Opens `uri` (null or '' for libvirt's default) through virConnectOpenAuth. */
   static async open(uri: string | null, options: OpenOptions = {}): Promise<Connection> {
-    return Connection.fromNative(await native.Connection.open(uri, options.readonly ?? false));
+    return Connection.fromNative(
+      await native.Connection.open(uri, options.readonly ?? false, nativeOpenOptions(options)),
+    );
   }
 
   /** Wraps a native connection the addon returned (a domain's, say). */
@@ -69,9 +183,91 @@ export class Connection extends EventEmitter<{ close: [reason: CloseReason] }> {
     return wrapped;
   }
 
-  /** Closes the connection; closing twice is fine. Calls made afterwards reject with VIR_ERR_INVALID_CONN. */
+  /**
+   * Closes the connection (deregistering its domain events); closing twice is
+   * fine. Calls made afterwards reject with VIR_ERR_INVALID_CONN.
+   */
   close(): Promise<void> {
+    this.registrations.clear();
     return this.native.close();
+  }
+
+  /** `await using conn = await Connection.open(uri)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Resolves once libvirt has every domain event this connection has
+   * listeners for registered (registering is a call to the daemon): await it
+   * before an action whose events you need. Rejects if a registration failed.
+   */
+  async eventsReady(): Promise<void> {
+    await Promise.all(this.registrations.values());
+  }
+
+  /** The callback form of EventEmitter's `once`, or, given options (or nothing), a promise of the next event. */
+  override once<K extends keyof ConnectionEvents>(event: K, listener: (...args: ConnectionEvents[K]) => void): this;
+  override once<K extends keyof ConnectionEvents>(
+    event: K,
+    options?: OnceOptions<ConnectionEvents[K][0]>,
+  ): Promise<ConnectionEvents[K][0]>;
+  override once<K extends keyof ConnectionEvents>(
+    event: K,
+    arg?: ((...args: ConnectionEvents[K]) => void) | OnceOptions<ConnectionEvents[K][0]>,
+  ): this | Promise<ConnectionEvents[K][0]> {
+    if (typeof arg === 'function') return super.once(event, arg as never);
+    const { signal, filter } = arg ?? {};
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const listener = (value: ConnectionEvents[K][0]): void => {
+        if (filter && !filter(value)) return;
+        done();
+        resolve(value);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(signal?.reason);
+      };
+      const done = (): void => {
+        this.off(event, listener as never);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.on(event, listener as never);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private register(name: DomainEventName): void {
+    // Weak, like the close listener: libvirt's registration must not keep a dropped Connection alive.
+    const emit = weakEmitter(new WeakRef(this), name) as (payload: never) => void;
+    const pending = this.inOrder(name, () => this.native.registerDomainEvent(name, emit));
+    this.registrations.set(name, pending);
+    // eventsReady() reports a failure; no unhandled rejection here. A later
+    // on() registers again.
+    pending.catch(() => {
+      if (this.registrations.get(name) === pending) this.registrations.delete(name);
+    });
+  }
+
+  private deregister(name: DomainEventName): void {
+    const pending = this.registrations.get(name);
+    if (!pending) return;
+    this.registrations.delete(name);
+    this.inOrder(name, async () => {
+      const id = await pending.catch(() => -1);
+      if (id >= 0) await this.native.deregisterDomainEvent(id);
+    }).catch(() => {});
+  }
+
+  private inOrder<T>(name: DomainEventName, call: () => Promise<T>): Promise<T> {
+    const previous = this.eventCalls.get(name) ?? Promise.resolve();
+    const next = previous.then(call, call);
+    this.eventCalls.set(
+      name,
+      next.catch(() => {}),
+    );
+    return next;
   }
 
   get isOpen(): boolean {

@@ -1,5 +1,6 @@
 /** The shapes of what the native addon returns; the public API wraps them. */
 import type { ParamEntry } from '../options/row.js';
+import type { LibvirtConstantName } from '../libvirt-names.js';
 
 export interface NodeInfo {
   model: string;
@@ -113,6 +114,9 @@ export interface NativeConnection {
   close(): Promise<void>;
   isOpen(): boolean;
   setCloseListener(listener: (reason: string) => void): void;
+  /** Resolves to libvirt's callback ID (-1 when the connection closed meanwhile). */
+  registerDomainEvent(event: DomainEventName, listener: (payload: never) => void): Promise<number>;
+  deregisterDomainEvent(callbackId: number): Promise<void>;
   isAlive(): Promise<boolean>;
   getHostname(): Promise<string>;
   getURI(): Promise<string>;
@@ -165,8 +169,79 @@ export interface NativeConnection {
   defineSecret(xml: string): Promise<SecretInfo>;
 }
 
+/** A question libvirt asks while opening a connection (virConnectCredential). */
+export interface Credential {
+  type: CredentialType;
+  prompt: string;
+  challenge?: string;
+  defaultResult?: string;
+}
+
+/** virConnectCredentialType by name (`VIR_CRED_AUTHNAME` is `authname`). */
+export type CredentialType =
+  | 'username'
+  | 'authname'
+  | 'language'
+  | 'cnonce'
+  | 'passphrase'
+  | 'echoprompt'
+  | 'noechoprompt'
+  | 'realm'
+  | 'external';
+
+export interface NativeOpenOptions {
+  credentials?: CredentialType[];
+  /** Called on the JS thread; `reply(null)` refuses. */
+  auth?: (credentials: Credential[], reply: (answers: string[] | null) => void) => void;
+  authTimeoutMs?: number;
+  keepaliveInterval?: number;
+  keepaliveCount?: number;
+}
+
 export interface NativeConnectionClass {
-  open(uri: string | null, readonly: boolean): Promise<NativeConnection>;
+  open(uri: string | null, readonly: boolean, options?: NativeOpenOptions): Promise<NativeConnection>;
+}
+
+/** The domain events a Connection delivers (VIR_DOMAIN_EVENT_ID_LIFECYCLE, _JOB_COMPLETED, _MIGRATION_ITERATION). */
+export type DomainEventName = 'lifecycle' | 'jobCompleted' | 'migrationIteration';
+
+/** Which domain an event is about (cached in the event's handle: no lookup). */
+export interface EventDomain {
+  name: string;
+  uuid: string;
+}
+
+export type LifecycleEventType =
+  | 'defined'
+  | 'undefined'
+  | 'started'
+  | 'suspended'
+  | 'resumed'
+  | 'stopped'
+  | 'shutdown'
+  | 'pmsuspended'
+  | 'crashed'
+  | 'unknown';
+
+/** VIR_DOMAIN_EVENT_ID_LIFECYCLE: `detail` is the VIR_DOMAIN_EVENT_<EVENT>_* name in lower case (`migrated`, `destroyed`, …). */
+export interface LifecycleEvent {
+  domain: EventDomain;
+  event: LifecycleEventType;
+  detail: string;
+  eventNumber: number;
+  detailNumber: number;
+}
+
+/** VIR_DOMAIN_EVENT_ID_JOB_COMPLETED: the job's final statistics, as getJobStats names them. */
+export interface JobCompletedEvent {
+  domain: EventDomain;
+  stats: Record<string, number | string | boolean>;
+}
+
+/** VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION: a new pass over the guest's memory began. */
+export interface MigrationIterationEvent {
+  domain: EventDomain;
+  iteration: number;
 }
 
 export interface NativeDomain {
@@ -352,7 +427,10 @@ export interface NativeAddon {
     onProgress: ((progress: NativeProgress) => void) | undefined,
     cancel: NativeCancel,
   ): Promise<NativeRunReport>;
-  constants: Record<string, number>;
+  /** Typed by name (`src/libvirt-names.ts`): a misspelt constant does not compile. */
+  constants: Readonly<Record<LibvirtConstantName, number>>;
+  /** Domain event registrations libvirt has not freed yet. */
+  liveDomainEventListeners(): number;
   /** Packs typed-parameter entries as migrate3 does and reads them back: what libvirt receives. */
   packTypedParams(entries: readonly ParamEntry[]): [field: string, type: string, value: number | string][];
   libvirtVersion: number;

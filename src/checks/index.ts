@@ -7,7 +7,7 @@ import { domainJob, domainNameFree, domainSnapshots, domainState } from './domai
 import { hostDistinct } from './host.js';
 import { hypervisorType, hypervisorVersion, libvirtVersion } from './hypervisor.js';
 import { memoryAvailable } from './memory.js';
-import { migrationConvergence, migrationFlags, persistenceSafe } from './migration.js';
+import { migrationConvergence, migrationFlags, migrationRawOptions, persistenceSafe } from './migration.js';
 import { networkPresent } from './network.js';
 import { platformSupported } from './platform.js';
 import { secretsPresent } from './secrets.js';
@@ -20,6 +20,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   hypervisorVersion,
   libvirtVersion,
   migrationFlags,
+  migrationRawOptions,
   persistenceSafe,
   domainState,
   domainJob,

@@ -3,6 +3,9 @@ import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
 import { replacementXmlProblem } from '../model/replacement-xml.js';
 import { domainModel } from '../pmc/parsed-facts.js';
 import { copiesStorage, fail, pass } from './util.js';
+import { constants } from '../binding/native.js';
+import { decodeRawMigration } from '../options/index.js';
+import type { RunOptions } from '../pmc/run-options.js';
 
 export const persistenceSafe: CheckDefinition = {
   name: 'persistence.safe',
@@ -95,6 +98,24 @@ export const migrationFlags: CheckDefinition = {
     );
     if (problems.length) return fail(`contradicting options: ${problems.join('; ')}`);
     return pass('the migration options are consistent');
+  },
+};
+
+export const migrationRawOptions: CheckDefinition = {
+  name: 'migration.raw-options',
+  severity: 'warning',
+  description:
+    'Every raw flag bit and typed parameter (rawMigrateFlags, rawMigrateParams) is one pmc knows, so that the checks reasoned about it.',
+  anchor: 'libvirt-pmc escape hatch (libvirt-domain.h VIR_MIGRATE_*, VIR_MIGRATE_PARAM_*)',
+  remedy: 'Use the named option if there is one; otherwise make sure by hand that the destination and libvirt accept it.',
+  async run({ options }) {
+    const { rawMigrateFlags = 0, rawMigrateParams = {} } = options as Readonly<RunOptions>;
+    const raw = decodeRawMigration(rawMigrateFlags, rawMigrateParams, constants);
+    const unknown: string[] = [];
+    if (raw.unknownFlags !== 0) unknown.push(`flag bits 0x${raw.unknownFlags.toString(16)}`);
+    if (raw.passParams.length) unknown.push(`parameters ${raw.passParams.map((p) => p[0]).join(', ')}`);
+    if (unknown.length) return fail(`passed to libvirt unchecked: ${unknown.join('; ')}`);
+    return pass('no raw flag or parameter unknown to pmc');
   },
 };
 

@@ -1,11 +1,11 @@
 /** The destination can run this kind of guest at all: arch, machine type, virt type, emulator. */
 import type { CheckDefinition } from '../pmc/types.js';
 import { capabilitiesOf, destinationDomainCapabilities, domainModel } from '../pmc/parsed-facts.js';
-import { isLibvirtError } from '../errors.js';
+import { isLibvirtError, type LibvirtErrorCode } from '../errors.js';
 import { fail, pass } from './util.js';
 
 /** Errors that say nothing about the platform (connection trouble): let them surface as errors. */
-const TRANSPORT_ERRORS = ['VIR_ERR_RPC', 'VIR_ERR_SYSTEM_ERROR', 'VIR_ERR_INVALID_CONN', 'VIR_ERR_NO_CONNECT'];
+const TRANSPORT_ERRORS: LibvirtErrorCode[] = ['VIR_ERR_RPC', 'VIR_ERR_SYSTEM_ERROR', 'VIR_ERR_INVALID_CONN', 'VIR_ERR_NO_CONNECT'];
 
 export const platformSupported: CheckDefinition = {
   name: 'platform.supported',

@@ -1,11 +1,12 @@
 /** The secrets the guest's disks and vTPM use exist on the destination (Nova vTPM, libvirt secret lookup at start). */
 import type { CheckDefinition } from '../pmc/types.js';
 import { constants } from '../binding/native.js';
+import type { LibvirtConstantName } from '../libvirt-names.js';
 import type { SecretRef } from '../model/libvirt-xml.js';
 import { domainModel } from '../pmc/parsed-facts.js';
 import { fail, pass } from './util.js';
 
-const USAGE_TYPE: Record<string, string> = {
+const USAGE_TYPE: Record<string, LibvirtConstantName> = {
   ceph: 'VIR_SECRET_USAGE_TYPE_CEPH',
   iscsi: 'VIR_SECRET_USAGE_TYPE_ISCSI',
   volume: 'VIR_SECRET_USAGE_TYPE_VOLUME',
@@ -34,7 +35,7 @@ export const secretsPresent: CheckDefinition = {
       if (ref.uuid) found = await facts.destination.secret(ref.uuid);
       else if (ref.usage) {
         const typeName = USAGE_TYPE[ref.type ?? ''] ?? 'VIR_SECRET_USAGE_TYPE_VOLUME';
-        found = await facts.destination.secretByUsage(constants[typeName]!, ref.usage);
+        found = await facts.destination.secretByUsage(constants[typeName], ref.usage);
       } else continue;
       if (!found) missing.push(`${ref.usedBy} (${ref.uuid ? `uuid ${ref.uuid}` : `usage ${ref.usage}`})`);
     }

@@ -3,7 +3,7 @@
  * table.ts, or a test's with a synthetic row): flags, typed-parameter
  * entries, `migrate3` params, and the options check files see.
  */
-import { MAX_OF_TYPE, type OptionRow, type OptionTable, type ParamEntry } from './row.js';
+import { MAX_OF_TYPE, type OptionRow, type OptionTable, type ParamEntry, type ParamType } from './row.js';
 
 // Any options object: interfaces such as RunOptions have no index signature.
 type Values = object;
@@ -107,4 +107,69 @@ export function validateOptionsOf(table: OptionTable, options: Values): void {
       }
     }
   }
+}
+
+/** A typed parameter libvirt knows and the table does not: its type must be given. */
+export interface RawParam {
+  type: ParamType;
+  value: unknown;
+}
+
+/** What `rawMigrateFlags` / `rawMigrateParams` decode to. */
+export interface DecodedRaw {
+  /** The options the known bits and parameters are (named as in the table). */
+  options: Record<string, unknown>;
+  /** Bits passed to libvirt as they are: unknown ones, and flags of rows that are not switches. */
+  passFlags: number;
+  /** The bits no row names. */
+  unknownFlags: number;
+  /** Parameters no row names, packed as their given type. */
+  passParams: ParamEntry[];
+}
+
+/**
+ * Decodes raw VIR_MIGRATE_* bits and VIR_MIGRATE_PARAM_* values (by libvirt's
+ * field name) into the table's options, so that checks reason about them;
+ * what no row names is passed through and reported. An unknown parameter needs
+ * `{ type, value }`: libvirt refuses a parameter of the wrong type.
+ */
+export function decodeRawOf(
+  table: OptionTable,
+  rawFlags: number,
+  rawParams: Readonly<Record<string, unknown>>,
+  constants: Readonly<Record<string, number>>,
+): DecodedRaw {
+  if (!Number.isInteger(rawFlags) || rawFlags < 0 || rawFlags > 0xffffffff) {
+    throw new RangeError(`rawMigrateFlags must be an unsigned 32-bit integer, not ${rawFlags}`);
+  }
+  const out: DecodedRaw = { options: {}, passFlags: 0, unknownFlags: 0, passParams: [] };
+  let left = rawFlags >>> 0;
+  for (const [name, row] of Object.entries(table)) {
+    if (row.flag === undefined || row.cliOnly) continue;
+    const bit = constants[row.flag];
+    if (bit === undefined || bit === 0 || (left & bit) !== bit) continue;
+    left = (left & ~bit) >>> 0;
+    if (row.type === 'boolean') out.options[name] = true;
+    else out.passFlags |= bit; // its value comes from its parameter
+  }
+  out.unknownFlags = left;
+  out.passFlags = (out.passFlags | left) >>> 0;
+  const byParam = new Map<string, [string, OptionRow]>();
+  for (const [name, row] of Object.entries(table)) {
+    if (row.param !== undefined && row.type !== 'boolean' && !row.cliOnly && !byParam.has(row.param)) {
+      byParam.set(row.param, [name, row]);
+    }
+  }
+  for (const [field, raw] of Object.entries(rawParams)) {
+    const known = byParam.get(field);
+    const typed = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as RawParam) : undefined;
+    if (known) {
+      out.options[known[0]] = typed ? typed.value : raw;
+    } else if (typed && ['string', 'string-list', 'int', 'ullong'].includes(typed.type)) {
+      out.passParams.push([field, typed.type, typed.value, field]);
+    } else {
+      throw new TypeError(`rawMigrateParams.${field}: not a parameter pmc knows; give it as { type, value }`);
+    }
+  }
+  return out;
 }

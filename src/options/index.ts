@@ -1,5 +1,5 @@
 /** The migration option table and its derivations, bound to the real table. */
-import { flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
+import { decodeRawOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf, type DecodedRaw } from './derive.js';
 import type { MigrateParamsOf, OptionsOf, ParamEntry } from './row.js';
 import { migrationOptionTable } from './table.js';
 
@@ -7,7 +7,8 @@ export { migrationOptionTable } from './table.js';
 export type { MigrationOptionTable } from './table.js';
 export { MAX_OF_TYPE, optionKind } from './row.js';
 export type { OptionRow, OptionTable, OptionsOf, MigrateParamsOf, ParamEntry, ParamType, ValueType } from './row.js';
-export { checkFileOptionsOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
+export type { DecodedRaw, RawParam } from './derive.js';
+export { checkFileOptionsOf, decodeRawOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
 export { renderOptionsDoc } from './doc.js';
 
 /** Options of a migration, named after `virsh migrate`'s (docs/migration-options.md). They are visible to every check. */
@@ -35,4 +36,13 @@ export function paramsToEntries(params: MigrateParams): ParamEntry[] {
 /** Throws for a migration option its row cannot carry (type, bounds, choices). */
 export function validateMigrationOptions(options: MigrationOptions): void {
   validateOptionsOf(migrationOptionTable, options);
+}
+
+/** Raw VIR_MIGRATE_* bits and parameters decoded into named options (decodeRawOf); `constants` is the addon's. */
+export function decodeRawMigration(
+  rawFlags: number,
+  rawParams: Readonly<Record<string, unknown>>,
+  constants: Readonly<Record<string, number>>,
+): DecodedRaw {
+  return decodeRawOf(migrationOptionTable, rawFlags, rawParams, constants);
 }

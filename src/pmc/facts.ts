@@ -20,7 +20,7 @@ import type {
   StorageVolumeInfo,
 } from '../binding/native-types.js';
 import type { Version } from '../binding/version.js';
-import { isLibvirtError } from '../errors.js';
+import { isLibvirtError, type LibvirtErrorCode } from '../errors.js';
 
 /** Memoizes named async facts and counts the calls that actually ran. */
 export class FactCache {
@@ -56,7 +56,7 @@ export class FactCache {
 }
 
 /** A lookup's rejection: null when libvirt says there is no such object (`code`), else the error again. */
-function noneWhen(code: string): (e: unknown) => null {
+function noneWhen(code: LibvirtErrorCode): (e: unknown) => null {
   return (e) => {
     if (isLibvirtError(e, code)) return null;
     throw e;

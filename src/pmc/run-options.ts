@@ -29,6 +29,20 @@ export interface RunOptions extends MigrationOptions {
   onProgress?: (progress: MigrationProgress) => void;
   /** Progress polling interval in ms (default 500). */
   progressIntervalMs?: number;
+  /**
+   * Escape hatch: VIR_MIGRATE_* bits ORed in. Bits the option table knows
+   * become their named options (checks reason about them; a named option
+   * given too wins); the others reach libvirt as they are and the built-in
+   * check `migration.raw-options` warns about them.
+   */
+  rawMigrateFlags?: number;
+  /**
+   * Escape hatch: typed parameters by libvirt's field name (`bandwidth`,
+   * `compression.mt.threads`, …). Known ones become their named options;
+   * an unknown one needs `{ type, value }` (`int`, `ullong`, `string`,
+   * `string-list`), is passed as it is, and is warned about.
+   */
+  rawMigrateParams?: Record<string, string | number | string[] | { type: 'int' | 'ullong' | 'string' | 'string-list'; value: unknown }>;
 }
 
 /** Throws for options of the wrong kind, before anything runs. */

@@ -8,7 +8,7 @@ import type { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { native } from '../binding/native.js';
 import type { NativeRunReport } from '../binding/native-types.js';
-import { migrateFlags, migrateParamEntries } from '../options/index.js';
+import { decodeRawMigration, migrateFlags, migrateParamEntries } from '../options/index.js';
 import { collectChecks, nativeCheckList, nativeFactNames } from './check-list.js';
 import { fetchNativeFacts } from './native-facts.js';
 import { Facts } from './facts.js';
@@ -41,10 +41,14 @@ function guardProgress(onProgress: RunOptions['onProgress']): RunOptions['onProg
 export async function runPMC(
   domain: Domain,
   destination: Connection,
-  options: RunOptions,
+  given: RunOptions,
   migrate: boolean,
   builtins: readonly CheckDefinition[],
 ): Promise<Report & { migratedDomain?: Domain }> {
+  // Raw bits and parameters become named options first, so that validation
+  // and every check see them; named options given too win.
+  const raw = decodeRawMigration(given.rawMigrateFlags ?? 0, given.rawMigrateParams ?? {}, native.constants);
+  const options: RunOptions = { ...raw.options, ...given };
   validateRunOptions(options);
   const entries = collectChecks(builtins, options);
   const source = domain.connection;
@@ -81,8 +85,8 @@ export async function runPMC(
         timeoutMs,
         skip: options.skip ?? [],
         progressIntervalMs: options.progressIntervalMs ?? 500,
-        migrateFlags: migrateFlags(options, native.constants),
-        params: migrateParamEntries(options),
+        migrateFlags: (migrateFlags(options, native.constants) | raw.passFlags) >>> 0,
+        params: [...migrateParamEntries(options), ...raw.passParams],
         dconnuri: options.destinationUri,
       },
       dispatch,
