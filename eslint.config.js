@@ -14,6 +14,8 @@ export default tseslint.config(
       'build-plugins/',
       'build-tests/',
       'build-tests-tsan/',
+      'build-c-library/',
+      'prebuilds/',
       'coverage/',
       'docs/api/',
     ],

@@ -48,7 +48,8 @@ const char* LifecycleDetail(int event, int detail) {
   static const char* const suspended[] = {"paused",        "migrated",  "ioerror",  "watchdog",       "restored",
                                           "from_snapshot", "api_error", "postcopy", "postcopy_failed"};
   static const char* const resumed[] = {"unpaused", "migrated", "from_snapshot", "postcopy", "postcopy_failed"};
-  static const char* const stopped[] = {"shutdown", "destroyed", "crashed", "migrated", "saved", "failed", "from_snapshot"};
+  static const char* const stopped[] = {"shutdown", "destroyed", "crashed",      "migrated",
+                                        "saved",    "failed",    "from_snapshot"};
   static const char* const shutdown[] = {"finished", "guest", "host"};
   static const char* const pmsuspended[] = {"memory", "disk"};
   static const char* const crashed[] = {"panicked", "crashloaded"};
@@ -182,9 +183,8 @@ Napi::Value Connection::DeregisterDomainEvent(const Napi::CallbackInfo& info) {
     deferred.Resolve(env.Undefined());
     return deferred.Promise();
   }
-  return Call(env, "could not deregister the domain event", [conn, id](Data&) {
-    return virConnectDomainEventDeregisterAny(conn.get(), id) == 0;
-  });
+  return Call(env, "could not deregister the domain event",
+              [conn, id](Data&) { return virConnectDomainEventDeregisterAny(conn.get(), id) == 0; });
 }
 
 void Connection::DeregisterAllDomainEvents(virConnectPtr conn, const std::set<int>& ids) {

@@ -84,7 +84,9 @@ function nativeOpenOptions(options: OpenOptions): NativeOpenOptions {
   if (options.keepalive) {
     const { intervalS, count } = options.keepalive;
     if (!Number.isInteger(intervalS) || intervalS < -1 || intervalS > INT32_MAX) {
-      throw new RangeError(`keepalive.intervalS must be an integer from -1 to ${INT32_MAX} (≤ 0 disables), not ${intervalS}`);
+      throw new RangeError(
+        `keepalive.intervalS must be an integer from -1 to ${INT32_MAX} (≤ 0 disables), not ${intervalS}`,
+      );
     }
     if (!Number.isInteger(count) || count < 0 || count > INT32_MAX) {
       throw new RangeError(`keepalive.count must be an integer from 0 to ${INT32_MAX}, not ${count}`);
@@ -103,8 +105,7 @@ function nativeOpenOptions(options: OpenOptions): NativeOpenOptions {
       Promise.resolve()
         .then(() => callback(questions))
         .then(
-          (answers) =>
-            reply(Array.isArray(answers) && answers.every((a) => typeof a === 'string') ? answers : null),
+          (answers) => reply(Array.isArray(answers) && answers.every((a) => typeof a === 'string') ? answers : null),
           () => reply(null),
         );
     };

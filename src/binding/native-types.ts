@@ -179,15 +179,7 @@ export interface Credential {
 
 /** virConnectCredentialType by name (`VIR_CRED_AUTHNAME` is `authname`). */
 export type CredentialType =
-  | 'username'
-  | 'authname'
-  | 'language'
-  | 'cnonce'
-  | 'passphrase'
-  | 'echoprompt'
-  | 'noechoprompt'
-  | 'realm'
-  | 'external';
+  'username' | 'authname' | 'language' | 'cnonce' | 'passphrase' | 'echoprompt' | 'noechoprompt' | 'realm' | 'external';
 
 export interface NativeOpenOptions {
   credentials?: CredentialType[];

@@ -107,7 +107,8 @@ export const migrationRawOptions: CheckDefinition = {
   description:
     'Every raw flag bit and typed parameter (rawMigrateFlags, rawMigrateParams) is one pmc knows, so that the checks reasoned about it.',
   anchor: 'libvirt-pmc escape hatch (libvirt-domain.h VIR_MIGRATE_*, VIR_MIGRATE_PARAM_*)',
-  remedy: 'Use the named option if there is one; otherwise make sure by hand that the destination and libvirt accept it.',
+  remedy:
+    'Use the named option if there is one; otherwise make sure by hand that the destination and libvirt accept it.',
   async run({ options }) {
     const { rawMigrateFlags = 0, rawMigrateParams = {} } = options as Readonly<RunOptions>;
     const raw = decodeRawMigration(rawMigrateFlags, rawMigrateParams, constants);

@@ -5,7 +5,12 @@ import { isLibvirtError, type LibvirtErrorCode } from '../errors.js';
 import { fail, pass } from './util.js';
 
 /** Errors that say nothing about the platform (connection trouble): let them surface as errors. */
-const TRANSPORT_ERRORS: LibvirtErrorCode[] = ['VIR_ERR_RPC', 'VIR_ERR_SYSTEM_ERROR', 'VIR_ERR_INVALID_CONN', 'VIR_ERR_NO_CONNECT'];
+const TRANSPORT_ERRORS: LibvirtErrorCode[] = [
+  'VIR_ERR_RPC',
+  'VIR_ERR_SYSTEM_ERROR',
+  'VIR_ERR_INVALID_CONN',
+  'VIR_ERR_NO_CONNECT',
+];
 
 export const platformSupported: CheckDefinition = {
   name: 'platform.supported',

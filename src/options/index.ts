@@ -1,5 +1,12 @@
 /** The migration option table and its derivations, bound to the real table. */
-import { decodeRawOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf, type DecodedRaw } from './derive.js';
+import {
+  decodeRawOf,
+  flagsOf,
+  migrateParamEntriesOf,
+  paramEntriesOf,
+  validateOptionsOf,
+  type DecodedRaw,
+} from './derive.js';
 import type { MigrateParamsOf, OptionsOf, ParamEntry } from './row.js';
 import { migrationOptionTable } from './table.js';
 
@@ -8,7 +15,14 @@ export type { MigrationOptionTable } from './table.js';
 export { MAX_OF_TYPE, optionKind } from './row.js';
 export type { OptionRow, OptionTable, OptionsOf, MigrateParamsOf, ParamEntry, ParamType, ValueType } from './row.js';
 export type { DecodedRaw, RawParam } from './derive.js';
-export { checkFileOptionsOf, decodeRawOf, flagsOf, migrateParamEntriesOf, paramEntriesOf, validateOptionsOf } from './derive.js';
+export {
+  checkFileOptionsOf,
+  decodeRawOf,
+  flagsOf,
+  migrateParamEntriesOf,
+  paramEntriesOf,
+  validateOptionsOf,
+} from './derive.js';
 export { renderOptionsDoc } from './doc.js';
 
 /** Options of a migration, named after `virsh migrate`'s (docs/migration-options.md). They are visible to every check. */

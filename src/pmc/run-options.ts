@@ -42,7 +42,10 @@ export interface RunOptions extends MigrationOptions {
    * an unknown one needs `{ type, value }` (`int`, `ullong`, `string`,
    * `string-list`), is passed as it is, and is warned about.
    */
-  rawMigrateParams?: Record<string, string | number | string[] | { type: 'int' | 'ullong' | 'string' | 'string-list'; value: unknown }>;
+  rawMigrateParams?: Record<
+    string,
+    string | number | string[] | { type: 'int' | 'ullong' | 'string' | 'string-list'; value: unknown }
+  >;
 }
 
 /** Throws for options of the wrong kind, before anything runs. */

@@ -27,7 +27,11 @@ describe('domain events in the lab', () => {
     const completed = h1.once('jobCompleted', { signal, filter: (e) => e.domain.uuid === dom.uuid });
     await h1.eventsReady();
 
-    const there = await dom.migrate3(h2, { uri: host(lab, 'host-2').migrationUri, bandwidth: 16 }, constants.VIR_MIGRATE_LIVE);
+    const there = await dom.migrate3(
+      h2,
+      { uri: host(lab, 'host-2').migrationUri, bandwidth: 16 },
+      constants.VIR_MIGRATE_LIVE,
+    );
     const job = await completed;
     try {
       expect(job.domain.name).toBe(LAB_VM);
@@ -42,7 +46,9 @@ describe('domain events in the lab', () => {
         sourceLifecycle.find((e) => e.event === 'stopped' && e.detail === 'migrated');
       for (let i = 0; i < 100 && !stopped(); i++) await new Promise((r) => setTimeout(r, 20));
       expect(stopped()?.domain.uuid).toBe(dom.uuid);
-      console.log(`[measure] ${iterations.length} iteration events, job stats: ${Object.keys(job.stats).length} fields`);
+      console.log(
+        `[measure] ${iterations.length} iteration events, job stats: ${Object.keys(job.stats).length} fields`,
+      );
     } finally {
       h1.removeAllListeners('migrationIteration');
       h1.removeAllListeners('lifecycle');

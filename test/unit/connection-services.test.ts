@@ -68,7 +68,7 @@ describe('auth callback', () => {
   // callback before it connects; nothing listens on port 1, so it then fails.
   const esx = 'esx://127.0.0.1:1/?no_verify=1';
 
-  it('answers libvirt\'s questions from JS, in order, on the JS thread', async () => {
+  it("answers libvirt's questions from JS, in order, on the JS thread", async () => {
     const asked: Credential[][] = [];
     const error = await Connection.open(esx, {
       auth: {
@@ -137,7 +137,7 @@ describe('domain events on the test driver', () => {
     expect(seen.map((e) => `${e.domain.name}:${e.event}`)).toEqual(['events-a:started', 'events-b:started']);
   });
 
-  it('once() rejects with the signal\'s reason and removes its listener', async () => {
+  it("once() rejects with the signal's reason and removes its listener", async () => {
     await using conn = await Connection.open('test:///default');
     const controller = new AbortController();
     const pending = conn.once('jobCompleted', { signal: controller.signal });

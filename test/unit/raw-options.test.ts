@@ -1,12 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, builtinChecks, constants, type CheckDefinition, type Domain, type MigrationOptions } from '../../src/index.js';
+import {
+  Connection,
+  builtinChecks,
+  constants,
+  type CheckDefinition,
+  type Domain,
+  type MigrationOptions,
+} from '../../src/index.js';
 import { decodeRawMigration } from '../../src/options/index.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 describe('decoding raw flags and parameters', () => {
   it('turns known bits and parameters into named options and keeps the rest apart', () => {
     const raw = decodeRawMigration(
-      (constants.VIR_MIGRATE_LIVE | constants.VIR_MIGRATE_PERSIST_DEST | constants.VIR_MIGRATE_PARALLEL | 0x80000000) >>> 0,
+      (constants.VIR_MIGRATE_LIVE |
+        constants.VIR_MIGRATE_PERSIST_DEST |
+        constants.VIR_MIGRATE_PARALLEL |
+        0x80000000) >>>
+        0,
       { bandwidth: 100, 'vendor.knob': { type: 'int', value: 3 } },
       constants,
     );
@@ -38,7 +49,15 @@ describe('the escape hatch in a run', () => {
 
   it('lets the checks see decoded options, validates them, and warns about unknown ones', async () => {
     let seen: Readonly<MigrationOptions> | undefined;
-    const spy: CheckDefinition = { name: 'test.spy', severity: 'warning', description: 'sees the options', run: ({ options }) => { seen = options; return true; } };
+    const spy: CheckDefinition = {
+      name: 'test.spy',
+      severity: 'warning',
+      description: 'sees the options',
+      run: ({ options }) => {
+        seen = options;
+        return true;
+      },
+    };
     const rawCheck = builtinChecks.filter((c) => c.name === 'migration.raw-options');
     const report = await domain.checkPMC(destination, {
       noBuiltins: true,
@@ -53,9 +72,15 @@ describe('the escape hatch in a run', () => {
     expect(entry.message).toContain('vendor.knob');
     expect(report.verdict).toBe('allowed-with-warnings');
 
-    const clean = await domain.checkPMC(destination, { noBuiltins: true, checks: rawCheck, rawMigrateFlags: constants.VIR_MIGRATE_LIVE });
+    const clean = await domain.checkPMC(destination, {
+      noBuiltins: true,
+      checks: rawCheck,
+      rawMigrateFlags: constants.VIR_MIGRATE_LIVE,
+    });
     expect(clean.checks[0]!.status).toBe('pass');
     // Decoded values meet the same bounds as named ones.
-    await expect(domain.checkPMC(destination, { noBuiltins: true, rawMigrateParams: { bandwidth: -1 } })).rejects.toThrow(/bandwidth/);
+    await expect(
+      domain.checkPMC(destination, { noBuiltins: true, rawMigrateParams: { bandwidth: -1 } }),
+    ).rejects.toThrow(/bandwidth/);
   });
 });
