@@ -1,8 +1,8 @@
 /** migratePMC on the real lab: the checks decide, libvirt migrates, the report tells where the guest runs. */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Connection, type CheckDefinition, type MigrationProgress } from '../../src/index.js';
+import { describe, expect, inject, it } from 'vitest';
+import { type CheckDefinition, type MigrationProgress } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
-import { abortingMidMigration, expectRunsOnlyOn, host, openHosts, waitForMigrationData } from '../helpers/lab.js';
+import { abortingMidMigration, expectRunsOnlyOn, host, useLabHosts, waitForMigrationData } from '../helpers/lab.js';
 
 const lab = inject('lab');
 const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
@@ -10,20 +10,12 @@ const toHost1 = { live: true, migrateUri: host(lab, 'host-1').migrationUri };
 const pass: CheckDefinition = { name: 'test.pass', severity: 'critical', description: 'passes', run: () => true };
 
 describe('migratePMC in the lab', () => {
-  let h1: Connection;
-  let h2: Connection;
-
-  beforeAll(async () => {
-    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
-  });
-  afterAll(async () => {
-    await Promise.all([h1?.close(), h2?.close()]);
-  });
+  const hosts = useLabHosts(lab);
 
   it('migrates when every check passes, reports the destination, and comes back', async () => {
     const progress: MigrationProgress[] = [];
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, {
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(hosts.h2, {
       ...toHost2,
       // A limit keeps the transfer longer than a few progress polls: on a warm lab
       // (other e2e files ran first) the idle guest otherwise moves between two polls.
@@ -42,15 +34,15 @@ describe('migratePMC in the lab', () => {
     expect(progress.some((p) => p.dataProcessed > 0 || p.memProcessed > 0)).toBe(true);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
 
-    const back = await report.migratedDomain!.migratePMC(h1, { ...toHost1, noBuiltins: true, checks: [pass] });
+    const back = await report.migratedDomain!.migratePMC(hosts.h1, { ...toHost1, noBuiltins: true, checks: [pass] });
     expect(back.migration.succeeded).toBe(true);
     expect(back.domainLocation).toBe('destination');
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 
   it('does not migrate when a critical check fails', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, {
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(hosts.h2, {
       ...toHost2,
       noBuiltins: true,
       checks: [
@@ -70,8 +62,8 @@ describe('migratePMC in the lab', () => {
   });
 
   it('migrates past a failing warning and keeps the warning in the report', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, {
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(hosts.h2, {
       ...toHost2,
       noBuiltins: true,
       checks: [
@@ -88,15 +80,15 @@ describe('migratePMC in the lab', () => {
     expect(report.migration.succeeded).toBe(true);
     expect(report.domainLocation).toBe('destination');
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
-    await report.migratedDomain!.migrate3(h1, { uri: host(lab, 'host-1').migrationUri }, 1);
+    await report.migratedDomain!.migrate3(hosts.h1, { uri: host(lab, 'host-1').migrationUri }, 1);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 
   it('aborts the job when the signal fires during the migration: the guest stays on the source', async () => {
     const report = await abortingMidMigration(lab, LAB_VM, async () => {
-      const dom = await h1.lookupDomainByName(LAB_VM);
+      const dom = await hosts.h1.lookupDomainByName(LAB_VM);
       const controller = new AbortController();
-      const running = dom.migratePMC(h2, {
+      const running = dom.migratePMC(hosts.h2, {
         ...toHost2,
         bandwidth: 1,
         noBuiltins: true,

@@ -1,6 +1,6 @@
 /** Helpers for the e2e tests on the QEMU lab (test/e2e/global-setup.ts starts it). */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { Connection, isLibvirtError, type Domain } from '../../src/index.js';
 import type { LabHostInfo, LabInfo } from '../../src/lab/index.js';
 
@@ -13,6 +13,29 @@ export function host(lab: LabInfo, name: string): LabHostInfo {
 /** One connection per host, in host order. */
 export async function openHosts(lab: LabInfo): Promise<Connection[]> {
   return Promise.all(lab.hosts.map((h) => Connection.open(h.uri)));
+}
+
+/** Live connections to host-1 and host-2, filled in by useLabHosts' beforeAll. */
+export interface LabHosts {
+  h1: Connection;
+  h2: Connection;
+}
+
+/**
+ * Opens both lab hosts before the tests of the calling block and closes them
+ * after; read the connections inside tests and hooks, not at collection time.
+ * Hooks the caller registers later run before the close (vitest runs after-hooks
+ * as a stack), so they may still use the connections.
+ */
+export function useLabHosts(lab: LabInfo): LabHosts {
+  const hosts = {} as LabHosts;
+  beforeAll(async () => {
+    [hosts.h1, hosts.h2] = (await openHosts(lab)) as [Connection, Connection];
+  });
+  afterAll(async () => {
+    await Promise.all([hosts.h1?.close(), hosts.h2?.close()]);
+  });
+  return hosts;
 }
 
 async function lookup(conn: Connection, name: string): Promise<Domain | null> {

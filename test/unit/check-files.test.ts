@@ -2,10 +2,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   CheckLoadError,
-  Connection,
   constants,
   listChecks,
   loadCheckFile,
@@ -15,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
-import { fixtureUri } from '../helpers/fixtures.js';
+import { useRunHosts } from '../helpers/fixture-hosts.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -195,23 +194,10 @@ describe('XML check files: loading', () => {
 });
 
 describe('XML check files: runs on the test driver', () => {
-  let source: Connection;
-  let destination: Connection;
-  let guest1: Domain;
-  let guestBig: Domain;
-
-  beforeAll(async () => {
-    source = await Connection.open(fixtureUri('host-a'));
-    destination = await Connection.open(fixtureUri('host-b'));
-    guest1 = await source.lookupDomainByName('guest1');
-    guestBig = await source.lookupDomainByName('guest-big');
-  });
-  afterAll(async () => {
-    await Promise.all([source.close(), destination.close()]);
-  });
+  const hosts = useRunHosts();
 
   const run = (domain: Domain, checkFiles: CheckFile[], extra: Record<string, unknown> = {}) =>
-    domain.checkPMC(destination, { noBuiltins: true, checkFiles, ...extra });
+    domain.checkPMC(hosts.destination, { noBuiltins: true, checkFiles, ...extra });
 
   it('passes and fails, with the message interpolated and the origin xml', async () => {
     const file = await loadCheckFile(
@@ -230,7 +216,7 @@ describe('XML check files: runs on the test driver', () => {
         ].join('\n'),
       ),
     );
-    const report = await run(guest1, [file]);
+    const report = await run(hosts.guest1, [file]);
     expect(report.checks).toMatchObject([
       { name: 'site.no-hostdev', status: 'pass', origin: 'xml', severity: 'critical' },
       {
@@ -270,14 +256,14 @@ describe('XML check files: runs on the test driver', () => {
         ].join('\n'),
       ),
     );
-    const small = await run(guest1, [file], { live: true, skip: ['site.context'] });
+    const small = await run(hosts.guest1, [file], { live: true, skip: ['site.context'] });
     expect(small.checks.map((c) => [c.name, c.status])).toEqual([
       ['site.cpus-fit', 'pass'],
       ['site.live', 'pass'],
       ['site.same-arch', 'pass'],
       ['site.context', 'skipped'],
     ]);
-    const big = await run(guestBig, [file], { skip: ['site.context'] });
+    const big = await run(hosts.guestBig, [file], { skip: ['site.context'] });
     expect(big.checks.find((c) => c.name === 'site.cpus-fit')).toMatchObject({
       status: 'fail',
       message: '8 vCPUs, 2 CPUs',
@@ -289,7 +275,7 @@ describe('XML check files: runs on the test driver', () => {
     // The test driver has neither domain capabilities nor free memory.
     const examples = await loadCheckFile(path.join(root, 'examples/checks/site-rules.xml'));
     const domCaps = await loadCheckFile(checksFile(check('site.domcaps', 'count($dstDomCaps/domainCapabilities) = 1')));
-    const report = await run(guest1, [examples, domCaps], { live: true });
+    const report = await run(hosts.guest1, [examples, domCaps], { live: true });
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
       ['site.no-passthrough', 'pass'],
       ['site.pinned', 'pass'],
@@ -306,7 +292,7 @@ describe('XML check files: runs on the test driver', () => {
 
   it('blocks on the rack example (the test driver host is not in rack 12)', async () => {
     const rack = await loadCheckFile(path.join(root, 'examples/checks/rack.xml'));
-    const report = await run(guest1, [rack]);
+    const report = await run(hosts.guest1, [rack]);
     expect(report.checks[0]).toMatchObject({
       name: 'site.same-rack',
       status: 'fail',
@@ -317,10 +303,10 @@ describe('XML check files: runs on the test driver', () => {
 
   it('obeys severity and strict', async () => {
     const file = await loadCheckFile(checksFile(check('site.warn', 'false()', 'just a warning', 'warning')));
-    expect((await run(guest1, [file])).verdict).toBe('allowed-with-warnings');
-    expect((await run(guest1, [file], { strict: true })).verdict).toBe('blocked');
+    expect((await run(hosts.guest1, [file])).verdict).toBe('allowed-with-warnings');
+    expect((await run(hosts.guest1, [file], { strict: true })).verdict).toBe('blocked');
     const info = await loadCheckFile(checksFile(check('site.info', 'false()', '', 'info')));
-    const report = await run(guest1, [info]);
+    const report = await run(hosts.guest1, [info]);
     expect(report.verdict).toBe('allowed');
     expect(report.checks[0]!.message).toBe('assertion failed: false()');
   });
@@ -328,10 +314,10 @@ describe('XML check files: runs on the test driver', () => {
   it('shares facts with JS checks: the domain XML is fetched once per run', async () => {
     const file = await loadCheckFile(checksFile(check('site.named', "$domain/domain/name = 'guest1'")));
     let xml = '';
-    const libvirt = countLibvirtCalls([source, destination], [guest1]);
+    const libvirt = countLibvirtCalls([hosts.source, hosts.destination], [hosts.guest1]);
     let report;
     try {
-      report = await guest1.checkPMC(destination, {
+      report = await hosts.guest1.checkPMC(hosts.destination, {
         noBuiltins: true,
         checkFiles: [file],
         checks: [
@@ -352,16 +338,16 @@ describe('XML check files: runs on the test driver', () => {
     expect(report.checks.map((c) => c.status)).toEqual(['pass', 'pass']);
     expect(xml).toContain('<name>guest1</name>');
     // Both checks read it; libvirt was asked once, whichever asked first.
-    const asked = libvirt.keysOn(source).filter((k) => k.startsWith('domain(guest1).getXMLDesc('));
+    const asked = libvirt.keysOn(hosts.source).filter((k) => k.startsWith('domain(guest1).getXMLDesc('));
     expect(asked).toEqual([`domain(guest1).getXMLDesc(${constants.VIR_DOMAIN_XML_MIGRATABLE})`]);
   });
 
   it('shares the domain capabilities fetch with the built-in platform check', async () => {
     const file = await loadCheckFile(checksFile(check('site.domcaps-shared', 'count($dstDomCaps/*) = 1')));
-    const libvirt = countLibvirtCalls([source, destination], [guest1]);
+    const libvirt = countLibvirtCalls([hosts.source, hosts.destination], [hosts.guest1]);
     let report;
     try {
-      report = await guest1.checkPMC(destination, {
+      report = await hosts.guest1.checkPMC(hosts.destination, {
         noBuiltins: true,
         checks: [platformSupported],
         checkFiles: [file],
@@ -378,13 +364,13 @@ describe('XML check files: runs on the test driver', () => {
     expect(report.checks[1]!.status).toBe('error'); // none on the test driver
     // …and the destination was asked for domain capabilities once, for both checks:
     // the two build the same target, so the run's facts share the one answer.
-    expect(libvirt.keysOn(destination).filter((k) => k.startsWith('getDomainCapabilities('))).toHaveLength(1);
+    expect(libvirt.keysOn(hosts.destination).filter((k) => k.startsWith('getDomainCapabilities('))).toHaveLength(1);
   });
 
   it('refuses a run where a file check and a JS check share a name, before anything runs', async () => {
     const file = await loadCheckFile(checksFile(check('site.clash', 'true()')));
     const clash = { name: 'site.clash', severity: 'info' as const, description: 'clash', run: () => true };
-    await expect(run(guest1, [file], { checks: [clash] })).rejects.toThrow(
+    await expect(run(hosts.guest1, [file], { checks: [clash] })).rejects.toThrow(
       /two checks are named site\.clash \(js and .*:3\)/,
     );
     expect(() => listChecks({ checkFiles: [file, file], noBuiltins: true })).toThrow(
@@ -397,7 +383,7 @@ describe('XML check files: runs on the test driver', () => {
     const file = await loadCheckFile(checksFile(check('site.cancelled', 'count($dstCaps/*) = 1')));
     const controller = new AbortController();
     controller.abort();
-    const report = await run(guest1, [file], { signal: controller.signal });
+    const report = await run(hosts.guest1, [file], { signal: controller.signal });
     expect(report.cancelled).toBe(true);
     expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([['site.cancelled', 'error', 'cancelled']]);
     expect(report.verdict).toBe('blocked');
@@ -408,7 +394,7 @@ describe('XML check files: runs on the test driver', () => {
       checksFile([check('site.after-1', 'count($dstCaps/*) = 1'), check('site.after-2', 'true()')].join('\n')),
     );
     const controller = new AbortController();
-    const report = await run(guest1, [file], {
+    const report = await run(hosts.guest1, [file], {
       sequential: true,
       signal: controller.signal,
       checks: [
@@ -440,7 +426,7 @@ describe('XML check files: runs on the test driver', () => {
         ),
       ),
     );
-    const reports = await Promise.all(Array.from({ length: 4 }, () => run(guest1, [file])));
+    const reports = await Promise.all(Array.from({ length: 4 }, () => run(hosts.guest1, [file])));
     for (const r of reports) expect(r.checks.every((c) => c.status === 'pass')).toBe(true);
   });
 });
