@@ -15,6 +15,7 @@ import {
 import { platformSupported } from '../../src/checks/platform.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
 import { useRunHosts } from '../helpers/fixture-hosts.js';
+import { loadRejection } from '../helpers/errors.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,15 +34,8 @@ function check(name: string, test: string, message = '', severity = 'critical'):
 }
 
 /** The CheckLoadError that loading `file` rejects with. */
-async function loadError(file: string, maxBytes?: number): Promise<CheckLoadError> {
-  const error = await loadCheckFile(file, maxBytes ? { maxBytes } : {}).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  return error as CheckLoadError;
+function loadError(file: string, maxBytes?: number): Promise<CheckLoadError> {
+  return loadRejection(loadCheckFile(file, maxBytes ? { maxBytes } : {}), file);
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

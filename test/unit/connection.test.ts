@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, LibvirtError, constants } from '../../src/index.js';
 import { fixtureUri } from '../helpers/fixtures.js';
+import { rejection } from '../helpers/errors.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
 describe('Connection on the test driver', () => {
@@ -64,17 +65,6 @@ describe('Connection on the test driver', () => {
     await expect(dom.getInfo()).rejects.toMatchObject({ code: 'VIR_ERR_INVALID_CONN' });
   });
 });
-
-/** The rejection of `p`, which must reject. */
-async function rejection(p: Promise<unknown>): Promise<LibvirtError> {
-  const outcome = await p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(LibvirtError);
-  return outcome.error as LibvirtError;
-}
 
 const noSupport = { code: 'VIR_ERR_NO_SUPPORT', number: 3, domain: 'VIR_FROM_DOMAIN', level: 'error' };
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { rejection } from '../helpers/errors.js';
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import {
@@ -14,16 +15,6 @@ import {
 import { CliError } from '../../src/errors.js';
 import { addonCandidates } from '../../src/binding/native.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
-
-/** The rejection of `p`, which must reject. */
-async function rejection(p: Promise<unknown>): Promise<LibvirtError> {
-  const outcome = await p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  return outcome.error as LibvirtError;
-}
 
 describe('LibvirtError', () => {
   const hosts = useFixtureHosts({ a: 'host-a' });

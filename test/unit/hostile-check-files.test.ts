@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckLoadError, loadCheckFile, XmlError, XPathExpression } from '../../src/index.js';
 import { runPmc } from '../helpers/cli.js';
 import { useRunHosts } from '../helpers/fixture-hosts.js';
+import { loadRejection } from '../helpers/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,16 +23,7 @@ function write(text: string): string {
 const checkXml = (test: string, severity = 'critical', name = 'site.x') =>
   `<check name="${name}" severity="${severity}"><assert test="${test}"/></check>`;
 
-async function loadError(file: string): Promise<CheckLoadError> {
-  const error = await loadCheckFile(file).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  return error as CheckLoadError;
-}
+const loadError = (file: string): Promise<CheckLoadError> => loadRejection(loadCheckFile(file), file);
 
 const nested = (depth: number) => `${'('.repeat(depth)}1${')'.repeat(depth)}`;
 

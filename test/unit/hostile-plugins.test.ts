@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckLoadError, listChecks, loadPlugin } from '../../src/index.js';
 import { parseReport, runPmc, startPmc } from '../helpers/cli.js';
+import { loadRejection } from '../helpers/errors.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { useRunHosts } from '../helpers/fixture-hosts.js';
 import { fixturePluginPath, pluginBuildDir } from '../helpers/plugins.js';
@@ -15,16 +16,7 @@ import { fixturePluginPath, pluginBuildDir } from '../helpers/plugins.js';
 const hangs = fixturePluginPath('hangs');
 const asRoot = process.getuid?.() === 0;
 
-async function loadError(file: string): Promise<CheckLoadError> {
-  const error = await loadPlugin(file).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  return error as CheckLoadError;
-}
+const loadError = (file: string): Promise<CheckLoadError> => loadRejection(loadPlugin(file), file);
 
 describe('a plugin check that never returns (item 3)', () => {
   const hosts = useRunHosts();

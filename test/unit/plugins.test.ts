@@ -5,20 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CheckLoadError, listChecks, loadPlugin, type Domain, type Plugin } from '../../src/index.js';
 import { useRunHosts } from '../helpers/fixture-hosts.js';
+import { loadRejection } from '../helpers/errors.js';
 import { examplePluginPath, fixturePluginPath, fixturePluginSources } from '../helpers/plugins.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function loadError(file: string): Promise<CheckLoadError> {
-  const error = await loadPlugin(file).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  expect((error as CheckLoadError).message.startsWith(path.resolve(file))).toBe(true);
-  return error as CheckLoadError;
+  const error = await loadRejection(loadPlugin(file), file);
+  expect(error.message.startsWith(path.resolve(file))).toBe(true);
+  return error;
 }
 
 describe('native plugins: loading', () => {
