@@ -2,12 +2,26 @@
 import { describe, expect, inject, it } from 'vitest';
 import { type CheckDefinition, type MigrationProgress } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
-import { abortingMidMigration, expectRunsOnlyOn, host, useLabHosts, waitForMigrationData } from '../helpers/lab.js';
+import {
+  abortingMidMigration,
+  bringBackToHost1,
+  expectBlockedOnHost1,
+  expectRunsOnlyOn,
+  host,
+  useLabHosts,
+  waitForMigrationData,
+} from '../helpers/lab.js';
 
 const lab = inject('lab');
 const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
 const toHost1 = { live: true, migrateUri: host(lab, 'host-1').migrationUri };
 const pass: CheckDefinition = { name: 'test.pass', severity: 'critical', description: 'passes', run: () => true };
+const failing = (
+  name: string,
+  severity: CheckDefinition['severity'],
+  description: string,
+  message: string,
+): CheckDefinition => ({ name, severity, description, run: () => ({ status: 'fail', message }) });
 
 describe('migratePMC in the lab', () => {
   const hosts = useLabHosts(lab);
@@ -45,20 +59,9 @@ describe('migratePMC in the lab', () => {
     const report = await dom.migratePMC(hosts.h2, {
       ...toHost2,
       noBuiltins: true,
-      checks: [
-        pass,
-        {
-          name: 'test.block',
-          severity: 'critical',
-          description: 'blocks',
-          run: () => ({ status: 'fail', message: 'no' }),
-        },
-      ],
+      checks: [pass, failing('test.block', 'critical', 'blocks', 'no')],
     });
-    expect(report.verdict).toBe('blocked');
-    expect(report.migration.attempted).toBe(false);
-    expect(report.domainLocation).toBe('source');
-    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    await expectBlockedOnHost1(lab, report, LAB_VM);
   });
 
   it('migrates past a failing warning and keeps the warning in the report', async () => {
@@ -66,22 +69,14 @@ describe('migratePMC in the lab', () => {
     const report = await dom.migratePMC(hosts.h2, {
       ...toHost2,
       noBuiltins: true,
-      checks: [
-        {
-          name: 'test.warn',
-          severity: 'warning',
-          description: 'warns',
-          run: () => ({ status: 'fail', message: 'careful' }),
-        },
-      ],
+      checks: [failing('test.warn', 'warning', 'warns', 'careful')],
     });
     expect(report.verdict).toBe('allowed-with-warnings');
     expect(report.checks[0]).toMatchObject({ name: 'test.warn', status: 'fail', message: 'careful' });
     expect(report.migration.succeeded).toBe(true);
     expect(report.domainLocation).toBe('destination');
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
-    await report.migratedDomain!.migrate3(hosts.h1, { uri: host(lab, 'host-1').migrationUri }, 1);
-    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    await bringBackToHost1(lab, report.migratedDomain!, hosts.h1);
   });
 
   it('aborts the job when the signal fires during the migration: the guest stays on the source', async () => {
