@@ -5,11 +5,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadCheckFile, loadPlugin, type CheckFile, type Plugin } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
-import { bringBackToHost1, expectBlockedOnHost1, expectRunsOnlyOn, host, useLabHosts } from '../helpers/lab.js';
+import {
+  bringBackToHost1,
+  expectBlockedOnHost1,
+  expectRunsOnlyOn,
+  migratePMCToHost2,
+  useLabHosts,
+} from '../helpers/lab.js';
 import { buildPlugins, examplePluginPath } from '../helpers/plugins.js';
 
 const lab = inject('lab');
-const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-e2e-checks-'));
 
 function checkFile(name: string, body: string): string {
@@ -48,8 +53,7 @@ describe('XML check files and plugins in the lab', () => {
 
   it('an XML check blocks the migration: nothing migrated, the guest runs on host 1 only', async () => {
     const rack = await loadCheckFile(path.resolve('examples/checks/rack.xml'));
-    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(hosts.h2, { ...toHost2, noBuiltins: true, checkFiles: [facts, rack] });
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, { checkFiles: [facts, rack] });
     expect(report.checks.map((c) => [c.name, c.status, c.origin])).toEqual([
       ['lab.domcaps', 'pass', 'xml'],
       ['lab.free-memory', 'pass', 'xml'],
@@ -60,8 +64,7 @@ describe('XML check files and plugins in the lab', () => {
 
   it('a plugin check blocks the migration: nothing migrated, the guest runs on host 1 only', async () => {
     process.env.PMC_SITE_MAINTENANCE = await hosts.h2.getHostname();
-    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(hosts.h2, { ...toHost2, noBuiltins: true, plugins: [site] });
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, { plugins: [site] });
     expect(report.checks.map((c) => [c.name, c.status, c.origin])).toEqual([
       ['site.vcpus-fit', 'pass', 'plugin:site'],
       ['site.maintenance', 'fail', 'plugin:site'],
@@ -70,13 +73,7 @@ describe('XML check files and plugins in the lab', () => {
   });
 
   it('passing XML and plugin checks let the migration happen, and the guest comes back', async () => {
-    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(hosts.h2, {
-      ...toHost2,
-      noBuiltins: true,
-      checkFiles: [facts],
-      plugins: [site],
-    });
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, { checkFiles: [facts], plugins: [site] });
     expect(report.verdict).toBe('allowed');
     expect(report.migration.succeeded).toBe(true);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');

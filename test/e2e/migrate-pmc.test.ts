@@ -8,6 +8,7 @@ import {
   expectBlockedOnHost1,
   expectRunsOnlyOn,
   host,
+  migratePMCToHost2,
   useLabHosts,
   waitForMigrationData,
 } from '../helpers/lab.js';
@@ -55,20 +56,14 @@ describe('migratePMC in the lab', () => {
   });
 
   it('does not migrate when a critical check fails', async () => {
-    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(hosts.h2, {
-      ...toHost2,
-      noBuiltins: true,
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, {
       checks: [pass, failing('test.block', 'critical', 'blocks', 'no')],
     });
     await expectBlockedOnHost1(lab, report, LAB_VM);
   });
 
   it('migrates past a failing warning and keeps the warning in the report', async () => {
-    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(hosts.h2, {
-      ...toHost2,
-      noBuiltins: true,
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, {
       checks: [failing('test.warn', 'warning', 'warns', 'careful')],
     });
     expect(report.verdict).toBe('allowed-with-warnings');

@@ -1,7 +1,7 @@
 /** Helpers for the e2e tests on the QEMU lab (test/e2e/global-setup.ts starts it). */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { Connection, isLibvirtError, type Domain, type Report } from '../../src/index.js';
+import { Connection, isLibvirtError, type Domain, type Report, type RunOptions } from '../../src/index.js';
 import type { LabHostInfo, LabInfo } from '../../src/lab/index.js';
 
 export function host(lab: LabInfo, name: string): LabHostInfo {
@@ -81,6 +81,22 @@ export async function expectRunsOnlyOn(lab: LabInfo, name: string, hostName: str
   } finally {
     await conn.close();
   }
+}
+
+/** migratePMC of `name` from host-1 to host-2, live, to host-2's migration address, with no built-in checks. */
+export async function migratePMCToHost2(
+  lab: LabInfo,
+  hosts: LabHosts,
+  name: string,
+  options: RunOptions,
+): Promise<Report & { migratedDomain?: Domain }> {
+  const dom = await hosts.h1.lookupDomainByName(name);
+  return dom.migratePMC(hosts.h2, {
+    live: true,
+    migrateUri: host(lab, 'host-2').migrationUri,
+    noBuiltins: true,
+    ...options,
+  });
 }
 
 /** A checked migration the checks blocked: not attempted, and the report and the hosts agree the guest stays on host-1. */
