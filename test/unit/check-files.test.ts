@@ -29,6 +29,11 @@ function checksFile(body: string, name = `checks-${++counter}.xml`): string {
   return file;
 }
 
+/** Loads a new check file of the given checks. */
+function loadChecks(...checks: string[]): Promise<CheckFile> {
+  return loadCheckFile(checksFile(checks.join('\n')));
+}
+
 function check(name: string, test: string, message = '', severity = 'critical'): string {
   return `  <check name="${name}" severity="${severity}">\n    <assert test="${test}">${message}</assert>\n  </check>`;
 }
@@ -194,20 +199,16 @@ describe('XML check files: runs on the test driver', () => {
     domain.checkPMC(hosts.destination, { noBuiltins: true, checkFiles, ...extra });
 
   it('passes and fails, with the message interpolated and the origin xml', async () => {
-    const file = await loadCheckFile(
-      checksFile(
-        [
-          check(
-            'site.no-hostdev',
-            'count($domain/domain/devices/hostdev) = 0',
-            '{count($domain/domain/devices/hostdev)} passthrough device(s)',
-          ),
-          check(
-            'site.one-vcpu',
-            '$domain/domain/vcpu &lt;= 1',
-            '\n      {$domain/domain/vcpu} vCPUs\n      on {$dstHostname}, {{braces}} kept\n    ',
-          ),
-        ].join('\n'),
+    const file = await loadChecks(
+      check(
+        'site.no-hostdev',
+        'count($domain/domain/devices/hostdev) = 0',
+        '{count($domain/domain/devices/hostdev)} passthrough device(s)',
+      ),
+      check(
+        'site.one-vcpu',
+        '$domain/domain/vcpu &lt;= 1',
+        '\n      {$domain/domain/vcpu} vCPUs\n      on {$dstHostname}, {{braces}} kept\n    ',
       ),
     );
     const report = await run(hosts.guest1, [file]);
@@ -229,25 +230,21 @@ describe('XML check files: runs on the test driver', () => {
   });
 
   it('reads the node, options and capabilities facts', async () => {
-    const file = await loadCheckFile(
-      checksFile(
-        [
-          check(
-            'site.cpus-fit',
-            '$dstNode/node/cpus &gt;= $domain/domain/vcpu',
-            '{$domain/domain/vcpu} vCPUs, {$dstNode/node/cpus} CPUs',
-          ),
-          check('site.live', "$options/options/live = 'true'", 'not live'),
-          check(
-            'site.same-arch',
-            '$dstCaps/capabilities/host/cpu/arch = $srcCaps/capabilities/host/cpu/arch',
-            'arch differs',
-          ),
-          check(
-            'site.context',
-            '/domain/name = $domain/domain/name and string-length($srcHostname) &gt; 0 and $srcFreeMemory = $srcFreeMemory',
-          ),
-        ].join('\n'),
+    const file = await loadChecks(
+      check(
+        'site.cpus-fit',
+        '$dstNode/node/cpus &gt;= $domain/domain/vcpu',
+        '{$domain/domain/vcpu} vCPUs, {$dstNode/node/cpus} CPUs',
+      ),
+      check('site.live', "$options/options/live = 'true'", 'not live'),
+      check(
+        'site.same-arch',
+        '$dstCaps/capabilities/host/cpu/arch = $srcCaps/capabilities/host/cpu/arch',
+        'arch differs',
+      ),
+      check(
+        'site.context',
+        '/domain/name = $domain/domain/name and string-length($srcHostname) &gt; 0 and $srcFreeMemory = $srcFreeMemory',
       ),
     );
     const small = await run(hosts.guest1, [file], { live: true, skip: ['site.context'] });
@@ -384,9 +381,7 @@ describe('XML check files: runs on the test driver', () => {
   });
 
   it('a run cancelled while its checks run stops there: the file checks after it never run', async () => {
-    const file = await loadCheckFile(
-      checksFile([check('site.after-1', 'count($dstCaps/*) = 1'), check('site.after-2', 'true()')].join('\n')),
-    );
+    const file = await loadChecks(check('site.after-1', 'count($dstCaps/*) = 1'), check('site.after-2', 'true()'));
     const controller = new AbortController();
     const report = await run(hosts.guest1, [file], {
       sequential: true,

@@ -80,22 +80,29 @@ describe('native plugins: loading', () => {
     expect(e.message).toMatch(/not a loadable shared object: .*(invalid ELF header|file too short)/);
   });
 
-  it('refuses a shared object without the entry point', async () => {
-    const e = await loadError(fixturePluginPath('no-entry'));
-    expect(e.code).toBe('ERR_PMC_PLUGIN_ENTRY');
-    expect(e.message).toContain('no entry point virPMCPluginInit');
-  });
-
-  it('refuses a plugin built for another ABI version', async () => {
-    const e = await loadError(fixturePluginPath('bad-abi'));
-    expect(e.code).toBe('ERR_PMC_PLUGIN_ABI');
-    expect(e.message).toContain('built for plugin ABI 99, this pmc speaks ABI 1');
-  });
-
-  it('refuses a plugin that refuses the ABI it is asked for', async () => {
-    const e = await loadError(fixturePluginPath('refuses-abi'));
-    expect(e.code).toBe('ERR_PMC_PLUGIN_ABI');
-    expect(e.message).toContain('refused plugin ABI 1');
+  it.each([
+    [
+      'refuses a shared object without the entry point',
+      'no-entry',
+      'ERR_PMC_PLUGIN_ENTRY',
+      'no entry point virPMCPluginInit',
+    ],
+    [
+      'refuses a plugin built for another ABI version',
+      'bad-abi',
+      'ERR_PMC_PLUGIN_ABI',
+      'built for plugin ABI 99, this pmc speaks ABI 1',
+    ],
+    [
+      'refuses a plugin that refuses the ABI it is asked for',
+      'refuses-abi',
+      'ERR_PMC_PLUGIN_ABI',
+      'refused plugin ABI 1',
+    ],
+  ] as const)('%s', async (_name, fixture, code, message) => {
+    const e = await loadError(fixturePluginPath(fixture));
+    expect(e.code).toBe(code);
+    expect(e.message).toContain(message);
   });
 
   it('refuses a check with a NULL run function, naming it', async () => {
