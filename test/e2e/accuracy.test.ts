@@ -12,7 +12,14 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
 import { LOCAL_POOL, SHARED_POOL } from '../../src/lab/index.js';
 import { migrateFlags, migrateParamEntries } from '../../src/options/index.js';
-import { createPrivateImage, createVolume, labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
+import {
+  createPrivateImage,
+  createVolume,
+  labGuestXml,
+  removeEverywhere,
+  uniqueName,
+  withLabGuest,
+} from '../helpers/check-lab.js';
 import { host, useLabHosts, whereRuns } from '../helpers/lab.js';
 
 const lab = inject('lab');
@@ -109,9 +116,7 @@ describe('accuracy of the built-in checks against real migrations', () => {
   }
 
   it('snapshots: blocked by domain.snapshots, and libvirt refuses', async () => {
-    const name = uniqueName('acc-snap');
-    const dom = await hosts.h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-snap', {}, async (dom) => {
       // Snapshot metadata only (REDEFINE): a real snapshot list entry without touching disks.
       await dom.createSnapshot(
         `<domainsnapshot><name>s1</name><state>shutoff</state><creationTime>1700000000</creationTime>${await dom.getXMLDesc()}</domainsnapshot>`,
@@ -119,9 +124,7 @@ describe('accuracy of the built-in checks against real migrations', () => {
       );
       expect(await dom.snapshotCount()).toBe(1);
       await judge('snapshots', dom, hosts.h2, { live: true }, { blockedBy: 'domain.snapshots' });
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-    }
+    });
   });
 
   it('an active block job: blocked by domain.job, and libvirt refuses', async () => {
@@ -199,13 +202,9 @@ describe('accuracy of the built-in checks against real migrations', () => {
   });
 
   it('post-copy without live: blocked by migration.flags, and libvirt refuses', async () => {
-    const name = uniqueName('acc-postcopy');
-    const dom = await hosts.h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-postcopy', {}, async (dom) => {
       await judge('post-copy without live', dom, hosts.h2, { postcopy: true }, { blockedBy: 'migration.flags' });
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-    }
+    });
   });
 
   it('migration to the same host: blocked by host.distinct, and libvirt refuses', async () => {
@@ -261,43 +260,21 @@ describe('accuracy of the built-in checks against real migrations', () => {
     }
   });
 
-  it('live migration of a stopped guest: blocked by domain.state, and libvirt refuses', async () => {
-    const name = uniqueName('acc-stopped');
-    const dom = await hosts.h1.defineDomain(labGuestXml(name));
-    try {
-      // domain.job errors on a shut-off guest (libvirt: "domain is not running"), a second blocker.
-      await judge(
-        'live migration of a stopped guest',
-        dom,
-        hosts.h2,
-        { live: true },
-        { blockedBy: ['domain.state', 'domain.job'], inactive: true },
-      );
-      await dom.create();
-      expect(await whereRuns(lab, name)).toEqual(['host-1']);
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-    }
-  });
-
-  it('offline without persistent: blocked by migration.flags, and libvirt refuses', async () => {
-    const name = uniqueName('acc-offline');
-    const dom = await hosts.h1.defineDomain(labGuestXml(name));
-    try {
-      // domain.job errors on a shut-off guest (libvirt: "domain is not running"), a second blocker.
-      await judge(
-        'offline without persistent',
-        dom,
-        hosts.h2,
-        { offline: true },
-        { blockedBy: ['migration.flags', 'domain.job'], inactive: true },
-      );
-      await dom.create();
-      expect(await whereRuns(lab, name)).toEqual(['host-1']);
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-    }
-  });
+  // Two rules on a defined, stopped guest of its own, started afterwards on host-1. domain.job errors on a
+  // shut-off guest (libvirt: "domain is not running"), a second blocker.
+  const stoppedCases: [string, RunOptions, string][] = [
+    ['live migration of a stopped guest', { live: true }, 'domain.state'],
+    ['offline without persistent', { offline: true }, 'migration.flags'],
+  ];
+  for (const [label, options, blocker] of stoppedCases) {
+    it(`${label}: blocked by ${blocker}, and libvirt refuses`, async () => {
+      await withLabGuest([hosts.h1, hosts.h2], 'acc-stopped', { define: true }, async (dom, name) => {
+        await judge(label, dom, hosts.h2, options, { blockedBy: [blocker, 'domain.job'], inactive: true });
+        await dom.create();
+        expect(await whereRuns(lab, name)).toEqual(['host-1']);
+      });
+    });
+  }
 
   // More of libvirt's flag rules, each on a diskless guest of its own.
   const flagCases: [string, RunOptions][] = [
@@ -307,24 +284,16 @@ describe('accuracy of the built-in checks against real migrations', () => {
   ];
   for (const [label, options] of flagCases) {
     it(`${label}: blocked by migration.flags, and libvirt refuses`, async () => {
-      const name = uniqueName('acc-flags');
-      const dom = await hosts.h1.createDomain(labGuestXml(name));
-      try {
+      await withLabGuest([hosts.h1, hosts.h2], 'acc-flags', {}, async (dom) => {
         await judge(label, dom, hosts.h2, options, { blockedBy: 'migration.flags' });
-      } finally {
-        await removeEverywhere([hosts.h1, hosts.h2], name);
-      }
+      });
     });
   }
 
   it('a diskless guest, live: allowed, and the real migration succeeds', async () => {
-    const name = uniqueName('acc-ok');
-    const dom = await hosts.h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-ok', {}, async (dom) => {
       await judge('diskless, live', dom, hosts.h2, { live: true }, {});
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-    }
+    });
   });
 
   it('a local disk with copy-storage-all: allowed, and the real migration succeeds', async () => {

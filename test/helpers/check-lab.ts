@@ -15,7 +15,7 @@ export function uniqueName(prefix: string): string {
 }
 
 /** The lab guest's XML with `<disk>` on `diskPath` and, optionally, a CPU of our own. */
-export function labGuestXml(name: string, opts: { disk?: string; cpu?: string; memoryMiB?: number } = {}): string {
+export function labGuestXml(name: string, opts: Omit<LabGuestOptions, 'define'> = {}): string {
   let xml = guestXml(name, opts.disk);
   if (opts.cpu) xml = xml.replace(/<cpu[\s\S]*?<\/cpu>/, opts.cpu);
   if (opts.memoryMiB)
@@ -63,4 +63,32 @@ export async function removeEverywhere(conns: Connection[], name: string): Promi
 /** Where `name` runs now, asked of every host. */
 export async function runsOn(lab: LabInfo, name: string): Promise<string[]> {
   return whereRuns(lab, name);
+}
+
+/** How withLabGuest makes its guest: the lab guest's XML with these options, started, or only defined. */
+export interface LabGuestOptions {
+  disk?: string;
+  cpu?: string;
+  memoryMiB?: number;
+  define?: boolean;
+}
+
+/**
+ * Makes a lab guest of its own on `h1` (named from `prefix`, started unless
+ * `define`), runs `body` on it, then removes it from both hosts, whatever
+ * happened.
+ */
+export async function withLabGuest(
+  [h1, h2]: [Connection, Connection],
+  prefix: string,
+  guest: LabGuestOptions,
+  body: (dom: Domain, name: string) => Promise<unknown>,
+): Promise<void> {
+  const name = uniqueName(prefix);
+  try {
+    const xml = labGuestXml(name, guest);
+    await body(await (guest.define ? h1.defineDomain(xml) : h1.createDomain(xml)), name);
+  } finally {
+    await removeEverywhere([h1, h2], name);
+  }
 }
