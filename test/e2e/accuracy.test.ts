@@ -10,13 +10,14 @@
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
-import { LOCAL_POOL, SHARED_POOL } from '../../src/lab/index.js';
+import { SHARED_POOL } from '../../src/lab/index.js';
 import { migrateFlags, migrateParamEntries } from '../../src/options/index.js';
 import {
   createPrivateImage,
   createVolume,
   labGuestXml,
   removeEverywhere,
+  startBlockCopy,
   uniqueName,
   withLabGuest,
 } from '../helpers/check-lab.js';
@@ -128,32 +129,16 @@ describe('accuracy of the built-in checks against real migrations', () => {
   });
 
   it('an active block job: blocked by domain.job, and libvirt refuses', async () => {
-    const name = uniqueName('acc-blockjob');
-    const disk = await createVolume(hosts.h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await hosts.h1.createDomain(labGuestXml(name, { disk }));
-    try {
-      await dom.blockCopy(
-        'vda',
-        `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
-        {
-          flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
-        },
-      );
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-blockjob', { localDisk: true }, async (dom, name) => {
+      await startBlockCopy(lab, dom, name);
       expect(await dom.getBlockJobInfo('vda')).not.toBeNull();
       await judge('active block job', dom, hosts.h2, { live: true, copyStorageAll: true }, { blockedBy: 'domain.job' });
       await dom.blockJobAbort('vda');
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-      await hosts.h1.deleteStorageVolume(disk).catch(() => undefined);
-      await hosts.h2.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    });
   });
 
   it('a local disk without copy-storage: blocked by storage.shared, and libvirt says unsafe', async () => {
-    const name = uniqueName('acc-local');
-    const disk = await createVolume(hosts.h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await hosts.h1.createDomain(labGuestXml(name, { disk }));
-    try {
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-local', { localDisk: true }, async (dom) => {
       const row = await judge(
         'local disk, no copy-storage',
         dom,
@@ -162,10 +147,7 @@ describe('accuracy of the built-in checks against real migrations', () => {
         { blockedBy: 'storage.shared' },
       );
       expect(row.realError).toMatch(/unsafe/i);
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-      await hosts.h1.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    });
   });
 
   it('a copied disk whose directory has no pool on the destination: blocked by storage.copy-target, libvirt finds no pool', async () => {
@@ -297,16 +279,9 @@ describe('accuracy of the built-in checks against real migrations', () => {
   });
 
   it('a local disk with copy-storage-all: allowed, and the real migration succeeds', async () => {
-    const name = uniqueName('acc-copy');
-    const disk = await createVolume(hosts.h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await hosts.h1.createDomain(labGuestXml(name, { disk }));
-    try {
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-copy', { localDisk: true }, async (dom) => {
       await judge('local disk, copy-storage-all', dom, hosts.h2, { live: true, copyStorageAll: true }, {});
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-      await hosts.h1.deleteStorageVolume(disk).catch(() => undefined);
-      await hosts.h2.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    });
   });
 
   it('[safety] undefine-source without persistent: persistence.safe blocks, libvirt allows', async () => {

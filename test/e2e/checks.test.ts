@@ -12,10 +12,10 @@ import { memoryAvailable } from '../../src/checks/memory.js';
 import { migrationConvergence } from '../../src/checks/migration.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { secretsPresent } from '../../src/checks/secrets.js';
-import { Connection, constants } from '../../src/index.js';
-import { LAB_VM_DISK, LOCAL_POOL } from '../../src/lab/index.js';
+import { Connection } from '../../src/index.js';
+import { LAB_VM_DISK } from '../../src/lab/index.js';
 import { runCheck } from '../helpers/checks.js';
-import { createVolume, labGuestXml, removeEverywhere, uniqueName, withLabGuest } from '../helpers/check-lab.js';
+import { labGuestXml, removeEverywhere, startBlockCopy, uniqueName, withLabGuest } from '../helpers/check-lab.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { openHosts, whereRuns } from '../helpers/lab.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
@@ -41,27 +41,15 @@ describe('built-in checks on the lab', () => {
   }
 
   it('domain.job: fails during a block job, passes without one', async () => {
-    const name = uniqueName('chk-job');
-    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await h1.createDomain(labGuestXml(name, { disk }));
-    try {
+    await withLabGuest([h1, h2], 'chk-job', { localDisk: true }, async (dom, name) => {
       expect((await runCheck(domainJob, dom, h2, { live: true })).status).toBe('pass');
-      await dom.blockCopy(
-        'vda',
-        `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
-        {
-          flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
-        },
-      );
+      await startBlockCopy(lab, dom, name);
       const r = await runCheck(domainJob, dom, h2, { live: true });
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/block job on vda/);
       await dom.blockJobAbort('vda');
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-      await h1.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    });
   });
 
   it('domain.state: fails for a live migration of a defined, stopped guest', async () => {

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Connection, type Domain } from '../../src/index.js';
-import { guestXml, type LabInfo } from '../../src/lab/index.js';
+import { constants } from '../../src/index.js';
+import { guestXml, LOCAL_POOL, type LabInfo } from '../../src/lab/index.js';
 import { labLayout } from '../../src/lab/layout.js';
 import { whereRuns } from './lab.js';
 
@@ -71,6 +72,8 @@ export interface LabGuestOptions {
   cpu?: string;
   memoryMiB?: number;
   define?: boolean;
+  /** A disk of its own: a new volume `<name>.qcow2` of host-1's local pool, deleted from both hosts after. */
+  localDisk?: boolean;
 }
 
 /**
@@ -85,10 +88,23 @@ export async function withLabGuest(
   body: (dom: Domain, name: string) => Promise<unknown>,
 ): Promise<void> {
   const name = uniqueName(prefix);
+  const disk = guest.localDisk ? await createVolume(h1, LOCAL_POOL, `${name}.qcow2`) : guest.disk;
   try {
-    const xml = labGuestXml(name, guest);
+    const xml = labGuestXml(name, { ...guest, disk });
     await body(await (guest.define ? h1.defineDomain(xml) : h1.createDomain(xml)), name);
   } finally {
     await removeEverywhere([h1, h2], name);
+    if (guest.localDisk) {
+      for (const conn of [h1, h2]) await conn.deleteStorageVolume(disk!).catch(() => undefined);
+    }
   }
+}
+
+/** Starts a transient block copy of the guest's vda into `<local>/<name>-mirror.qcow2`: a block job to find. */
+export async function startBlockCopy(lab: LabInfo, dom: Domain, name: string): Promise<void> {
+  await dom.blockCopy(
+    'vda',
+    `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
+    { flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB! },
+  );
 }
