@@ -214,30 +214,21 @@ describe('accuracy of the built-in checks against real migrations', () => {
     const name = uniqueName('acc-shared');
     // Created through host 2, so host 2's pool lists it (host 1 sees the same file).
     const disk = await createVolume(hosts.h2, SHARED_POOL, `${name}.qcow2`);
-    const dom = await hosts.h1.createDomain(labGuestXml(name, { disk }));
+    // Without unsafe: blocked. The same disk with unsafe: allowed, and the real migration succeeds.
+    const cases: [string, RunOptions, { blockedBy?: string }][] = [
+      ['shared directory (not a shared FS), no unsafe', { live: true }, { blockedBy: 'storage.shared' }],
+      ['shared directory with unsafe, volume known on destination', { live: true, unsafe: true }, {}],
+    ];
     try {
-      await judge(
-        'shared directory (not a shared FS), no unsafe',
-        dom,
-        hosts.h2,
-        { live: true },
-        { blockedBy: 'storage.shared' },
-      );
+      for (const [label, options, expected] of cases) {
+        const dom = await hosts.h1.createDomain(labGuestXml(name, { disk }));
+        try {
+          await judge(label, dom, hosts.h2, options, expected);
+        } finally {
+          await removeEverywhere([hosts.h1, hosts.h2], name);
+        }
+      }
     } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
-    }
-    // The same disk with unsafe: allowed, and the real migration succeeds.
-    const dom2 = await hosts.h1.createDomain(labGuestXml(name, { disk }));
-    try {
-      await judge(
-        'shared directory with unsafe, volume known on destination',
-        dom2,
-        hosts.h2,
-        { live: true, unsafe: true },
-        {},
-      );
-    } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
       await hosts.h2.deleteStorageVolume(disk).catch(() => undefined);
     }
   });
