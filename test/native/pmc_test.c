@@ -345,6 +345,17 @@ runListed(virPMCCheck *c, size_t n, const virPMCRunOptions *opts, virPMCReport *
     return ret;
 }
 
+/* The same through virDomainMigratePMC, with the migration's flags. */
+static int
+migrateListed(virPMCCheck *c, size_t n, const virPMCRunOptions *opts, unsigned int flags, virPMCReport *rep)
+{
+    virPMCCheckListPtr list = listOf(c, n);
+    int ret = virDomainMigratePMC(dom, dconn, list, opts, NULL, 0, flags, rep);
+
+    virPMCCheckListFree(list);
+    return ret;
+}
+
 static void
 testListAdd(void)
 {
@@ -847,12 +858,10 @@ testMigrateBlocked(void)
 {
     virPMCReport rep;
     virPMCCheck c[] = { CHECK("m.fail", VIR_PMC_SEVERITY_CRITICAL, runFail) };
-    virPMCCheckListPtr list = listOf(c, 1);
-    EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(migrateListed(c, 1, NULL, VIR_MIGRATE_LIVE, &rep) == 0);
     EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
     EXPECT(!rep.migrationAttempted && !rep.migrationSucceeded && !rep.migrationError && !rep.stateError);
     virPMCReportClear(&rep);
-    virPMCCheckListFree(list);
 }
 
 /* Checks that allow, then a migration the test driver refuses (it cannot
@@ -866,15 +875,12 @@ migrateRefused(unsigned int flags, virPMCReportPtr rep)
         CHECK("m.state", VIR_PMC_SEVERITY_CRITICAL, runState),
         CHECK("m.warn", VIR_PMC_SEVERITY_WARNING, runFail),
     };
-    virPMCCheckListPtr list;
     virPMCCancelPtr cancel = virPMCCancelNew();
     virPMCRunOptions opts = { .progressIntervalMs = 10, .progress = onProgress, .cancel = cancel };
     int rc;
 
     c[1].flags = VIR_PMC_CHECK_BLOCKING;
-    list = listOf(c, 3);
-    rc = virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, flags, rep);
-    virPMCCheckListFree(list);
+    rc = migrateListed(c, 3, &opts, flags, rep);
     virPMCCancelFree(cancel);
     return rc;
 }
@@ -917,14 +923,11 @@ testMigrateCancelledByCheck(void)
     virPMCCancelPtr cancel = virPMCCancelNew();
     virPMCCheck c[] = { CHECK("m.cancel", VIR_PMC_SEVERITY_INFO, runCancelSelf) };
     virPMCRunOptions opts = { .cancel = cancel };
-    virPMCCheckListPtr list;
     c[0].opaque = cancel;
-    list = listOf(c, 1);
-    EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(migrateListed(c, 1, &opts, VIR_MIGRATE_LIVE, &rep) == 0);
     EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED && !rep.migrationAttempted);
     EXPECT(statusOf(&rep, "m.cancel") == VIR_PMC_STATUS_PASS);
     virPMCReportClear(&rep);
-    virPMCCheckListFree(list);
     virPMCCancelFree(cancel);
 }
 
@@ -936,11 +939,9 @@ testMigrateDomainStopped(void)
         CHECK("m.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
         CHECK("m.destroy", VIR_PMC_SEVERITY_INFO, runDestroy),
     };
-    virPMCCheckListPtr list;
     int state = -1, reason;
     c[1].flags = VIR_PMC_CHECK_BLOCKING;
-    list = listOf(c, 2);
-    EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(migrateListed(c, 2, NULL, VIR_MIGRATE_LIVE, &rep) == 0);
     EXPECT(statusOf(&rep, "m.destroy") == VIR_PMC_STATUS_PASS);
     EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
     EXPECT(rep.stateError && strstr(rep.stateError, "stopped") != NULL);
@@ -951,7 +952,6 @@ testMigrateDomainStopped(void)
     virDomainGetState(dom, &state, &reason, 0);
     EXPECT(state == VIR_DOMAIN_SHUTOFF);
     EXPECT(virDomainCreate(dom) == 0); /* leave the shared test driver as found */
-    virPMCCheckListFree(list);
 }
 
 /* libvirt's habit (tests/testutils.h): one function a case, run by name. */
