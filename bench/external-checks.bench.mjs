@@ -68,30 +68,12 @@ const out = path.join(root, 'build-plugins', 'bench');
 mkdirSync(out, { recursive: true });
 const libvirt = (flag) =>
   execFileSync('pkg-config', [flag, 'libvirt'], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+/** Compiles C against pmc's and libvirt's headers, at -O2 like a release build. */
+const cc = (args) => execFileSync('cc', ['-O2', '-std=c11', `-I${root}/native/pmc`, ...libvirt('--cflags'), ...args]);
 const plugin = path.join(out, 'behaviours.so');
-execFileSync('cc', [
-  '-shared',
-  '-fPIC',
-  '-O2',
-  '-std=c11',
-  `-I${root}/native/pmc`,
-  ...libvirt('--cflags'),
-  '-o',
-  plugin,
-  path.join(root, 'test/fixtures/plugins/behaviours.c'),
-  ...libvirt('--libs'),
-]);
+cc(['-shared', '-fPIC', '-o', plugin, path.join(root, 'test/fixtures/plugins/behaviours.c'), ...libvirt('--libs')]);
 const direct = path.join(out, 'plugin-direct');
-execFileSync('cc', [
-  '-O2',
-  '-std=c11',
-  `-I${root}/native/pmc`,
-  ...libvirt('--cflags'),
-  '-o',
-  direct,
-  path.join(root, 'bench/plugin-direct.c'),
-  '-ldl',
-]);
+cc(['-o', direct, path.join(root, 'bench/plugin-direct.c'), '-ldl']);
 const directNs = Number(execFileSync(direct, [plugin, '10000000'], { encoding: 'utf8' }));
 
 const fixture = await loadPlugin(plugin);

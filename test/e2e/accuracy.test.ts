@@ -8,12 +8,20 @@
  * are listed apart: there the real migration succeeds and our check still blocks.
  * Every case ends asserting that its guest runs on exactly one host.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
-import { LOCAL_POOL, SHARED_POOL } from '../../src/lab/index.js';
+import { SHARED_POOL } from '../../src/lab/index.js';
 import { migrateFlags, migrateParamEntries } from '../../src/options/index.js';
-import { createPrivateImage, createVolume, labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
-import { host, openHosts, whereRuns } from '../helpers/lab.js';
+import {
+  createPrivateImage,
+  createVolume,
+  labGuestXml,
+  removeEverywhere,
+  startBlockCopy,
+  uniqueName,
+  withLabGuest,
+} from '../helpers/check-lab.js';
+import { host, useLabHosts, whereRuns } from '../helpers/lab.js';
 
 const lab = inject('lab');
 const migrateUri = host(lab, 'host-2').migrationUri;
@@ -37,12 +45,7 @@ function criticalFailures(report: Report): string[] {
 }
 
 describe('accuracy of the built-in checks against real migrations', () => {
-  let h1: Connection;
-  let h2: Connection;
-
-  beforeAll(async () => {
-    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
-  });
+  const hosts = useLabHosts(lab);
   afterAll(async () => {
     console.log('\naccuracy table (case | verdict | blocked by | real migration)');
     for (const r of table) {
@@ -50,7 +53,6 @@ describe('accuracy of the built-in checks against real migrations', () => {
         `${r.kind === 'safety' ? '[safety] ' : ''}${r.case} | ${r.verdict} | ${r.blockedBy.join(', ') || '-'} | ${r.real}${r.realError ? ` (${r.realError})` : ''}`,
       );
     }
-    await Promise.all([h1?.close(), h2?.close()]);
   });
 
   /**
@@ -110,70 +112,53 @@ describe('accuracy of the built-in checks against real migrations', () => {
     // Nothing lost: the guest runs on exactly one host.
     const where = await whereRuns(lab, dom.name);
     expect(where).toHaveLength(1);
-    expect(where[0]).toBe(row.real === 'succeeded' && dest !== h1 ? 'host-2' : 'host-1');
+    expect(where[0]).toBe(row.real === 'succeeded' && dest !== hosts.h1 ? 'host-2' : 'host-1');
     return row;
   }
 
   it('snapshots: blocked by domain.snapshots, and libvirt refuses', async () => {
-    const name = uniqueName('acc-snap');
-    const dom = await h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-snap', {}, async (dom) => {
       // Snapshot metadata only (REDEFINE): a real snapshot list entry without touching disks.
       await dom.createSnapshot(
         `<domainsnapshot><name>s1</name><state>shutoff</state><creationTime>1700000000</creationTime>${await dom.getXMLDesc()}</domainsnapshot>`,
         constants.VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE!,
       );
       expect(await dom.snapshotCount()).toBe(1);
-      await judge('snapshots', dom, h2, { live: true }, { blockedBy: 'domain.snapshots' });
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+      await judge('snapshots', dom, hosts.h2, { live: true }, { blockedBy: 'domain.snapshots' });
+    });
   });
 
   it('an active block job: blocked by domain.job, and libvirt refuses', async () => {
-    const name = uniqueName('acc-blockjob');
-    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await h1.createDomain(labGuestXml(name, { disk }));
-    try {
-      await dom.blockCopy(
-        'vda',
-        `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
-        {
-          flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
-        },
-      );
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-blockjob', { localDisk: true }, async (dom, name) => {
+      await startBlockCopy(lab, dom, name);
       expect(await dom.getBlockJobInfo('vda')).not.toBeNull();
-      await judge('active block job', dom, h2, { live: true, copyStorageAll: true }, { blockedBy: 'domain.job' });
+      await judge('active block job', dom, hosts.h2, { live: true, copyStorageAll: true }, { blockedBy: 'domain.job' });
       await dom.blockJobAbort('vda');
-    } finally {
-      await removeEverywhere([h1, h2], name);
-      await h1.deleteStorageVolume(disk).catch(() => undefined);
-      await h2.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    });
   });
 
   it('a local disk without copy-storage: blocked by storage.shared, and libvirt says unsafe', async () => {
-    const name = uniqueName('acc-local');
-    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await h1.createDomain(labGuestXml(name, { disk }));
-    try {
-      const row = await judge('local disk, no copy-storage', dom, h2, { live: true }, { blockedBy: 'storage.shared' });
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-local', { localDisk: true }, async (dom) => {
+      const row = await judge(
+        'local disk, no copy-storage',
+        dom,
+        hosts.h2,
+        { live: true },
+        { blockedBy: 'storage.shared' },
+      );
       expect(row.realError).toMatch(/unsafe/i);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-      await h1.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    });
   });
 
   it('a copied disk whose directory has no pool on the destination: blocked by storage.copy-target, libvirt finds no pool', async () => {
     const name = uniqueName('acc-nopool');
     const disk = createPrivateImage(lab, 'host-1', name, 'disk.qcow2');
-    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    const dom = await hosts.h1.createDomain(labGuestXml(name, { disk }));
     try {
       const row = await judge(
         'copied disk, no pool at its directory',
         dom,
-        h2,
+        hosts.h2,
         { live: true, copyStorageAll: true },
         {
           blockedBy: 'storage.copy-target',
@@ -181,17 +166,17 @@ describe('accuracy of the built-in checks against real migrations', () => {
       );
       expect(row.realError).toMatch(/no storage pool with matching target path/);
     } finally {
-      await removeEverywhere([h1, h2], name);
+      await removeEverywhere([hosts.h1, hosts.h2], name);
     }
   });
 
   it('a name clash on the destination: blocked by domain.name-free, and libvirt refuses', async () => {
     const name = uniqueName('acc-clash');
-    const other = await h2.defineDomain(labGuestXml(name));
-    const dom = await h1.createDomain(labGuestXml(name));
+    const other = await hosts.h2.defineDomain(labGuestXml(name));
+    const dom = await hosts.h1.createDomain(labGuestXml(name));
     try {
       expect(other.uuid).not.toBe(dom.uuid);
-      await judge('name clash', dom, h2, { live: true }, { blockedBy: 'domain.name-free' });
+      await judge('name clash', dom, hosts.h2, { live: true }, { blockedBy: 'domain.name-free' });
     } finally {
       await dom.destroy().catch(() => undefined);
       await other.undefine().catch(() => undefined);
@@ -199,18 +184,14 @@ describe('accuracy of the built-in checks against real migrations', () => {
   });
 
   it('post-copy without live: blocked by migration.flags, and libvirt refuses', async () => {
-    const name = uniqueName('acc-postcopy');
-    const dom = await h1.createDomain(labGuestXml(name));
-    try {
-      await judge('post-copy without live', dom, h2, { postcopy: true }, { blockedBy: 'migration.flags' });
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-postcopy', {}, async (dom) => {
+      await judge('post-copy without live', dom, hosts.h2, { postcopy: true }, { blockedBy: 'migration.flags' });
+    });
   });
 
   it('migration to the same host: blocked by host.distinct, and libvirt refuses', async () => {
     const name = uniqueName('acc-samehost');
-    const dom = await h1.createDomain(labGuestXml(name));
+    const dom = await hosts.h1.createDomain(labGuestXml(name));
     const again = await Connection.open(host(lab, 'host-1').uri);
     try {
       await judge(
@@ -225,79 +206,48 @@ describe('accuracy of the built-in checks against real migrations', () => {
       );
     } finally {
       await again.close();
-      await removeEverywhere([h1, h2], name);
+      await removeEverywhere([hosts.h1, hosts.h2], name);
     }
   });
 
   it('a shared-directory disk without unsafe: blocked by storage.shared, and libvirt says unsafe', async () => {
     const name = uniqueName('acc-shared');
     // Created through host 2, so host 2's pool lists it (host 1 sees the same file).
-    const disk = await createVolume(h2, SHARED_POOL, `${name}.qcow2`);
-    const dom = await h1.createDomain(labGuestXml(name, { disk }));
+    const disk = await createVolume(hosts.h2, SHARED_POOL, `${name}.qcow2`);
+    // Without unsafe: blocked. The same disk with unsafe: allowed, and the real migration succeeds.
+    const cases: [string, RunOptions, { blockedBy?: string }][] = [
+      ['shared directory (not a shared FS), no unsafe', { live: true }, { blockedBy: 'storage.shared' }],
+      ['shared directory with unsafe, volume known on destination', { live: true, unsafe: true }, {}],
+    ];
     try {
-      await judge(
-        'shared directory (not a shared FS), no unsafe',
-        dom,
-        h2,
-        { live: true },
-        { blockedBy: 'storage.shared' },
-      );
+      for (const [label, options, expected] of cases) {
+        const dom = await hosts.h1.createDomain(labGuestXml(name, { disk }));
+        try {
+          await judge(label, dom, hosts.h2, options, expected);
+        } finally {
+          await removeEverywhere([hosts.h1, hosts.h2], name);
+        }
+      }
     } finally {
-      await removeEverywhere([h1, h2], name);
-    }
-    // The same disk with unsafe: allowed, and the real migration succeeds.
-    const dom2 = await h1.createDomain(labGuestXml(name, { disk }));
-    try {
-      await judge(
-        'shared directory with unsafe, volume known on destination',
-        dom2,
-        h2,
-        { live: true, unsafe: true },
-        {},
-      );
-    } finally {
-      await removeEverywhere([h1, h2], name);
-      await h2.deleteStorageVolume(disk).catch(() => undefined);
+      await hosts.h2.deleteStorageVolume(disk).catch(() => undefined);
     }
   });
 
-  it('live migration of a stopped guest: blocked by domain.state, and libvirt refuses', async () => {
-    const name = uniqueName('acc-stopped');
-    const dom = await h1.defineDomain(labGuestXml(name));
-    try {
-      // domain.job errors on a shut-off guest (libvirt: "domain is not running"), a second blocker.
-      await judge(
-        'live migration of a stopped guest',
-        dom,
-        h2,
-        { live: true },
-        { blockedBy: ['domain.state', 'domain.job'], inactive: true },
-      );
-      await dom.create();
-      expect(await whereRuns(lab, name)).toEqual(['host-1']);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
-  });
-
-  it('offline without persistent: blocked by migration.flags, and libvirt refuses', async () => {
-    const name = uniqueName('acc-offline');
-    const dom = await h1.defineDomain(labGuestXml(name));
-    try {
-      // domain.job errors on a shut-off guest (libvirt: "domain is not running"), a second blocker.
-      await judge(
-        'offline without persistent',
-        dom,
-        h2,
-        { offline: true },
-        { blockedBy: ['migration.flags', 'domain.job'], inactive: true },
-      );
-      await dom.create();
-      expect(await whereRuns(lab, name)).toEqual(['host-1']);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
-  });
+  // Two rules on a defined, stopped guest of its own, started afterwards on host-1. domain.job errors on a
+  // shut-off guest (libvirt: "domain is not running"), a second blocker.
+  const stoppedCases: [string, RunOptions, string][] = [
+    ['live migration of a stopped guest', { live: true }, 'domain.state'],
+    ['offline without persistent', { offline: true }, 'migration.flags'],
+  ];
+  for (const [label, options, blocker] of stoppedCases) {
+    it(`${label}: blocked by ${blocker}, and libvirt refuses`, async () => {
+      await withLabGuest([hosts.h1, hosts.h2], 'acc-stopped', { define: true }, async (dom, name) => {
+        await judge(label, dom, hosts.h2, options, { blockedBy: [blocker, 'domain.job'], inactive: true });
+        await dom.create();
+        expect(await whereRuns(lab, name)).toEqual(['host-1']);
+      });
+    });
+  }
 
   // More of libvirt's flag rules, each on a diskless guest of its own.
   const flagCases: [string, RunOptions][] = [
@@ -307,48 +257,33 @@ describe('accuracy of the built-in checks against real migrations', () => {
   ];
   for (const [label, options] of flagCases) {
     it(`${label}: blocked by migration.flags, and libvirt refuses`, async () => {
-      const name = uniqueName('acc-flags');
-      const dom = await h1.createDomain(labGuestXml(name));
-      try {
-        await judge(label, dom, h2, options, { blockedBy: 'migration.flags' });
-      } finally {
-        await removeEverywhere([h1, h2], name);
-      }
+      await withLabGuest([hosts.h1, hosts.h2], 'acc-flags', {}, async (dom) => {
+        await judge(label, dom, hosts.h2, options, { blockedBy: 'migration.flags' });
+      });
     });
   }
 
   it('a diskless guest, live: allowed, and the real migration succeeds', async () => {
-    const name = uniqueName('acc-ok');
-    const dom = await h1.createDomain(labGuestXml(name));
-    try {
-      await judge('diskless, live', dom, h2, { live: true }, {});
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-ok', {}, async (dom) => {
+      await judge('diskless, live', dom, hosts.h2, { live: true }, {});
+    });
   });
 
   it('a local disk with copy-storage-all: allowed, and the real migration succeeds', async () => {
-    const name = uniqueName('acc-copy');
-    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await h1.createDomain(labGuestXml(name, { disk }));
-    try {
-      await judge('local disk, copy-storage-all', dom, h2, { live: true, copyStorageAll: true }, {});
-    } finally {
-      await removeEverywhere([h1, h2], name);
-      await h1.deleteStorageVolume(disk).catch(() => undefined);
-      await h2.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    await withLabGuest([hosts.h1, hosts.h2], 'acc-copy', { localDisk: true }, async (dom) => {
+      await judge('local disk, copy-storage-all', dom, hosts.h2, { live: true, copyStorageAll: true }, {});
+    });
   });
 
   it('[safety] undefine-source without persistent: persistence.safe blocks, libvirt allows', async () => {
     const name = uniqueName('acc-undefine');
-    const dom = await h1.defineDomain(labGuestXml(name));
+    const dom = await hosts.h1.defineDomain(labGuestXml(name));
     await dom.create();
     try {
       await judge(
         'undefine-source without persistent',
         dom,
-        h2,
+        hosts.h2,
         { live: true, undefineSource: true },
         {
           blockedBy: 'persistence.safe',
@@ -356,7 +291,7 @@ describe('accuracy of the built-in checks against real migrations', () => {
         },
       );
     } finally {
-      await removeEverywhere([h1, h2], name);
+      await removeEverywhere([hosts.h1, hosts.h2], name);
     }
   });
 });

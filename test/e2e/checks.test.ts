@@ -12,10 +12,10 @@ import { memoryAvailable } from '../../src/checks/memory.js';
 import { migrationConvergence } from '../../src/checks/migration.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { secretsPresent } from '../../src/checks/secrets.js';
-import { Connection, constants } from '../../src/index.js';
-import { LAB_VM_DISK, LOCAL_POOL } from '../../src/lab/index.js';
+import { Connection } from '../../src/index.js';
+import { LAB_VM_DISK } from '../../src/lab/index.js';
 import { runCheck } from '../helpers/checks.js';
-import { createVolume, labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
+import { labGuestXml, removeEverywhere, startBlockCopy, uniqueName, withLabGuest } from '../helpers/check-lab.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { openHosts, whereRuns } from '../helpers/lab.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
@@ -41,80 +41,56 @@ describe('built-in checks on the lab', () => {
   }
 
   it('domain.job: fails during a block job, passes without one', async () => {
-    const name = uniqueName('chk-job');
-    const disk = await createVolume(h1, LOCAL_POOL, `${name}.qcow2`);
-    const dom = await h1.createDomain(labGuestXml(name, { disk }));
-    try {
+    await withLabGuest([h1, h2], 'chk-job', { localDisk: true }, async (dom, name) => {
       expect((await runCheck(domainJob, dom, h2, { live: true })).status).toBe('pass');
-      await dom.blockCopy(
-        'vda',
-        `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
-        {
-          flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB!,
-        },
-      );
+      await startBlockCopy(lab, dom, name);
       const r = await runCheck(domainJob, dom, h2, { live: true });
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/block job on vda/);
       await dom.blockJobAbort('vda');
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-      await h1.deleteStorageVolume(disk).catch(() => undefined);
-    }
+    });
   });
 
   it('domain.state: fails for a live migration of a defined, stopped guest', async () => {
-    const name = uniqueName('chk-state');
-    const dom = await h1.defineDomain(labGuestXml(name));
-    try {
+    await withLabGuest([h1, h2], 'chk-state', { define: true }, async (dom, name) => {
       const r = await runCheck(domainState, dom, h2, { live: true });
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/shutoff/);
       await dom.create();
       expect((await runCheck(domainState, dom, h2, { live: true })).status).toBe('pass');
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+    });
   });
 
   it('cpu.compatible: passes for qemu64, fails naming the feature the destination lacks', async () => {
-    const name = uniqueName('chk-cpu');
-    const ok = await h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([h1, h2], 'chk-cpu', {}, async (ok, name) => {
       const pass = await runCheck(cpuCompatible, ok, h2, { live: true });
       expect(pass.status, pass.message).toBe('pass');
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+    });
     // TCG has no AVX-512: defined (it could not start), checked for an offline migration.
-    const bad = uniqueName('chk-cpu-bad');
-    const dom = await h1.defineDomain(
-      labGuestXml(bad, {
+    await withLabGuest(
+      [h1, h2],
+      'chk-cpu-bad',
+      {
         cpu: "<cpu mode='custom' match='exact'><model>qemu64</model><feature policy='require' name='avx512f'/></cpu>",
-      }),
+        define: true,
+      },
+      async (dom) => {
+        const r = await runCheck(cpuCompatible, dom, h2, { offline: true, persistent: true });
+        expect(r.status, r.message).toBe('fail');
+        expect(r.message).toMatch(/avx512f/);
+      },
     );
-    try {
-      const r = await runCheck(cpuCompatible, dom, h2, { offline: true, persistent: true });
-      expect(r.status, r.message).toBe('fail');
-      expect(r.message).toMatch(/avx512f/);
-    } finally {
-      await removeEverywhere([h1, h2], bad);
-    }
   });
 
   it('platform.supported: passes for the lab guest, fails for a test-driver guest on QEMU', async () => {
-    const name = uniqueName('chk-platform');
-    const dom = await h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([h1, h2], 'chk-platform', {}, async (dom, name) => {
       const r = await runCheck(platformSupported, dom, h2, { live: true });
       expect(r.status, r.message).toBe('pass');
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+    });
     const guest1 = await t.lookupDomainByName('guest1');
     const r = await runCheck(platformSupported, guest1, h2, { live: true });
     expect(r.status).toBe('fail');
@@ -126,9 +102,7 @@ describe('built-in checks on the lab', () => {
     const type = await runCheck(hypervisorType, guest1, h2);
     expect(type.status).toBe('fail');
     expect(type.message).toMatch(/TEST .* QEMU/);
-    const name = uniqueName('chk-hv');
-    const dom = await h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([h1, h2], 'chk-hv', {}, async (dom, name) => {
       // QEMU 7.2 to the test driver's "0.0.2": an older destination.
       const version = await runCheck(hypervisorVersion, dom, t);
       expect(version.status).toBe('fail');
@@ -136,9 +110,7 @@ describe('built-in checks on the lab', () => {
       expect((await runCheck(hypervisorType, dom, h2)).status).toBe('pass');
       expect((await runCheck(hypervisorVersion, dom, h2)).status).toBe('pass');
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+    });
   });
 
   it('cpu.mode: a host-passthrough guest fails between hosts with different CPUs', async () => {
@@ -155,24 +127,16 @@ describe('built-in checks on the lab', () => {
   });
 
   it('memory.available: passes for the 64 MiB guest, fails for a 1 TiB definition', async () => {
-    const name = uniqueName('chk-mem');
-    const dom = await h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([h1, h2], 'chk-mem', {}, async (dom, name) => {
       const r = await runCheck(memoryAvailable, dom, h2, { live: true });
       expect(r.status, r.message).toBe('pass');
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
-    const huge = uniqueName('chk-mem-huge');
-    const big = await h1.defineDomain(labGuestXml(huge, { memoryMiB: 1024 * 1024 }));
-    try {
+    });
+    await withLabGuest([h1, h2], 'chk-mem-huge', { memoryMiB: 1024 * 1024, define: true }, async (big) => {
       const r = await runCheck(memoryAvailable, big, h2, { offline: true, persistent: true });
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/safety rule/);
-    } finally {
-      await removeEverywhere([h1, h2], huge);
-    }
+    });
   });
 
   it('secrets.present: fails while the destination lacks the disk secret, passes once it has it', async () => {
@@ -199,11 +163,13 @@ describe('built-in checks on the lab', () => {
   });
 
   it('migration.convergence: measures the dirty rate and forecasts both ways', async () => {
-    const name = uniqueName('chk-conv');
-    const dom = await h1.createDomain(labGuestXml(name));
-    try {
+    await withLabGuest([h1, h2], 'chk-conv', {}, async (dom, name) => {
       // 64 MiB at 1 MiB/s needs ~64 s of pre-copy: past a 10 s timeout.
-      const slow = await runCheck(migrationConvergence, dom, h2, { live: true, bandwidth: 1, convergenceTimeoutS: 10 });
+      const slow = await runCheck(migrationConvergence, dom, h2, {
+        live: true,
+        bandwidth: 1,
+        convergenceTimeoutS: 10,
+      });
       expect(slow.status, slow.message).toBe('fail');
       expect(slow.message).toMatch(/will not converge/);
       expect(slow.details).toMatchObject({ bandwidthMiBPerS: 1 });
@@ -212,9 +178,7 @@ describe('built-in checks on the lab', () => {
       expect(fast.status, fast.message).toBe('pass');
       expect(fast.message).toMatch(/converges in \d+ rounds/);
       await expectOneHost(name);
-    } finally {
-      await removeEverywhere([h1, h2], name);
-    }
+    });
   });
 });
 

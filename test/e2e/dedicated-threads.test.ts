@@ -3,10 +3,10 @@
  * eight real migrations in flight (more than the pool's four threads), short
  * binding calls still answer at once.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, isLibvirtError, type Domain } from '../../src/index.js';
 import { guestXml } from '../../src/lab/index.js';
-import { openHosts } from '../helpers/lab.js';
+import { useLabHosts } from '../helpers/lab.js';
 
 const lab = inject('lab');
 const GUESTS = Array.from({ length: 8 }, (_, i) => `lab-threads-${i}`);
@@ -22,27 +22,21 @@ async function destroyEverywhere(conns: Connection[], name: string): Promise<voi
 }
 
 describe('eight migrations at once', () => {
-  let h1: Connection;
-  let h2: Connection;
-
-  beforeAll(async () => {
-    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
-  });
+  const hosts = useLabHosts(lab);
   afterAll(async () => {
-    for (const name of GUESTS) await destroyEverywhere([h1, h2], name);
-    await Promise.all([h1?.close(), h2?.close()]);
+    for (const name of GUESTS) await destroyEverywhere([hosts.h1, hosts.h2], name);
   });
 
   it('leave short calls unblocked, and each guest ends on exactly one host', async () => {
     expect(Number(process.env.UV_THREADPOOL_SIZE ?? 4)).toBeLessThan(GUESTS.length);
     const guests: Domain[] = [];
-    for (const name of GUESTS) guests.push(await h1.createDomain(guestXml(name)));
+    for (const name of GUESTS) guests.push(await hosts.h1.createDomain(guestXml(name)));
 
     // No migrate URI: the destination daemon picks a port per migration from its range (and the lab's
     // migration_host tells the source where to connect).
     const started = performance.now();
     const migrations = guests.map((g) =>
-      g.migrate3(h2, { bandwidth: 1 }, 1 /* VIR_MIGRATE_LIVE */).then(
+      g.migrate3(hosts.h2, { bandwidth: 1 }, 1 /* VIR_MIGRATE_LIVE */).then(
         () => performance.now() - started,
         (e: unknown) => e,
       ),
@@ -74,7 +68,7 @@ describe('eight migrations at once', () => {
     let inFlightAfterFirstRound = -1;
     for (let i = 0; i < 10; i++) {
       const t0 = performance.now();
-      await Promise.all([h1.getHostname(), h2.getLibVersion(), jobOfAMigratingGuest()]);
+      await Promise.all([hosts.h1.getHostname(), hosts.h2.getLibVersion(), jobOfAMigratingGuest()]);
       latencies.push(performance.now() - t0);
       if (i === 0) inFlightAfterFirstRound = GUESTS.length - settled;
     }
@@ -92,11 +86,11 @@ describe('eight migrations at once', () => {
     expect(jobsSeen).toBeGreaterThanOrEqual(1);
 
     for (const name of GUESTS) {
-      const on1 = await h1.lookupDomainByName(name).then(
+      const on1 = await hosts.h1.lookupDomainByName(name).then(
         (d) => d.isActive(),
         () => false,
       );
-      const on2 = await h2.lookupDomainByName(name).then(
+      const on2 = await hosts.h2.lookupDomainByName(name).then(
         (d) => d.isActive(),
         () => false,
       );

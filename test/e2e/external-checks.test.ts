@@ -3,13 +3,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Connection, loadCheckFile, loadPlugin, type CheckFile, type Plugin } from '../../src/index.js';
+import { loadCheckFile, loadPlugin, type CheckFile, type Plugin } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
-import { expectRunsOnlyOn, host, openHosts } from '../helpers/lab.js';
+import {
+  bringBackToHost1,
+  expectBlockedOnHost1,
+  expectRunsOnlyOn,
+  migratePMCToHost2,
+  useLabHosts,
+} from '../helpers/lab.js';
 import { buildPlugins, examplePluginPath } from '../helpers/plugins.js';
 
 const lab = inject('lab');
-const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-e2e-checks-'));
 
 function checkFile(name: string, body: string): string {
@@ -19,8 +24,7 @@ function checkFile(name: string, body: string): string {
 }
 
 describe('XML check files and plugins in the lab', () => {
-  let h1: Connection;
-  let h2: Connection;
+  const hosts = useLabHosts(lab);
   let site: Plugin;
   let facts: CheckFile;
 
@@ -39,10 +43,8 @@ describe('XML check files and plugins in the lab', () => {
          </check>`,
       ),
     );
-    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
   });
   afterAll(async () => {
-    await Promise.all([h1?.close(), h2?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
   afterEach(() => {
@@ -51,40 +53,30 @@ describe('XML check files and plugins in the lab', () => {
 
   it('an XML check blocks the migration: nothing migrated, the guest runs on host 1 only', async () => {
     const rack = await loadCheckFile(path.resolve('examples/checks/rack.xml'));
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, { ...toHost2, noBuiltins: true, checkFiles: [facts, rack] });
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, { checkFiles: [facts, rack] });
     expect(report.checks.map((c) => [c.name, c.status, c.origin])).toEqual([
       ['lab.domcaps', 'pass', 'xml'],
       ['lab.free-memory', 'pass', 'xml'],
       ['site.same-rack', 'fail', 'xml'],
     ]);
-    expect(report.verdict).toBe('blocked');
-    expect(report.migration.attempted).toBe(false);
-    expect(report.domainLocation).toBe('source');
-    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    await expectBlockedOnHost1(lab, report, LAB_VM);
   });
 
   it('a plugin check blocks the migration: nothing migrated, the guest runs on host 1 only', async () => {
-    process.env.PMC_SITE_MAINTENANCE = await h2.getHostname();
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, { ...toHost2, noBuiltins: true, plugins: [site] });
+    process.env.PMC_SITE_MAINTENANCE = await hosts.h2.getHostname();
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, { plugins: [site] });
     expect(report.checks.map((c) => [c.name, c.status, c.origin])).toEqual([
       ['site.vcpus-fit', 'pass', 'plugin:site'],
       ['site.maintenance', 'fail', 'plugin:site'],
     ]);
-    expect(report.verdict).toBe('blocked');
-    expect(report.migration.attempted).toBe(false);
-    expect(report.domainLocation).toBe('source');
-    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    await expectBlockedOnHost1(lab, report, LAB_VM);
   });
 
   it('passing XML and plugin checks let the migration happen, and the guest comes back', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, { ...toHost2, noBuiltins: true, checkFiles: [facts], plugins: [site] });
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, { checkFiles: [facts], plugins: [site] });
     expect(report.verdict).toBe('allowed');
     expect(report.migration.succeeded).toBe(true);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
-    await report.migratedDomain!.migrate3(h1, { uri: host(lab, 'host-1').migrationUri }, 1);
-    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    await bringBackToHost1(lab, report.migratedDomain!, hosts.h1);
   });
 });

@@ -1,6 +1,6 @@
 /** Migrations that fail: the guest must keep running on its source host, and the lab must stay usable. */
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { Connection, constants, LibvirtError } from '../../src/index.js';
 import { guestXml, LAB_VM, labUp } from '../../src/lab/index.js';
 import {
@@ -8,7 +8,7 @@ import {
   daemonPid,
   expectRunsOnlyOn,
   host,
-  openHosts,
+  useLabHosts,
   waitForMigrationData,
   whereRuns,
 } from '../helpers/lab.js';
@@ -18,23 +18,15 @@ const LIVE = constants.VIR_MIGRATE_LIVE!;
 const to2 = { uri: host(lab, 'host-2').migrationUri };
 
 describe('failed migrations', () => {
-  let h1: Connection;
-  let h2: Connection;
-
-  beforeAll(async () => {
-    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
-  });
-  afterAll(async () => {
-    await Promise.all([h1?.close(), h2?.close()]);
-  });
+  const hosts = useLabHosts(lab);
 
   it('fails when a guest of the same name already runs on host 2', async () => {
-    const impostor = await h2.createDomain(guestXml(LAB_VM));
+    const impostor = await hosts.h2.createDomain(guestXml(LAB_VM));
     try {
-      const dom = await h1.lookupDomainByName(LAB_VM);
+      const dom = await hosts.h1.lookupDomainByName(LAB_VM);
       expect(impostor.uuid).not.toBe(dom.uuid);
-      await expect(dom.migrate3(h2, to2, LIVE)).rejects.toBeInstanceOf(LibvirtError);
-      expect((await h2.lookupDomainByName(LAB_VM)).uuid).toBe(impostor.uuid);
+      await expect(dom.migrate3(hosts.h2, to2, LIVE)).rejects.toBeInstanceOf(LibvirtError);
+      expect((await hosts.h2.lookupDomainByName(LAB_VM)).uuid).toBe(impostor.uuid);
     } finally {
       await impostor.destroy();
     }
@@ -43,8 +35,8 @@ describe('failed migrations', () => {
 
   it('keeps the guest on host 1 when the job is aborted during a bandwidth-limited migration', async () => {
     const outcome = await abortingMidMigration(lab, LAB_VM, async () => {
-      const dom = await h1.lookupDomainByName(LAB_VM);
-      const migrating = dom.migrate3(h2, { ...to2, bandwidth: 1 }, LIVE).then(
+      const dom = await hosts.h1.lookupDomainByName(LAB_VM);
+      const migrating = dom.migrate3(hosts.h2, { ...to2, bandwidth: 1 }, LIVE).then(
         () => 'migrated',
         (e: unknown) => e,
       );
@@ -63,7 +55,7 @@ describe('failed migrations', () => {
     const dest = await Connection.open(host(lab, 'host-2').uri);
     try {
       const closed = once(dest, 'close');
-      const dom = await h1.lookupDomainByName(LAB_VM);
+      const dom = await hosts.h1.lookupDomainByName(LAB_VM);
       const migrating = dom.migrate3(dest, { ...to2, bandwidth: 1 }, LIVE);
       migrating.catch(() => undefined);
       await waitForMigrationData(dom);
@@ -82,8 +74,8 @@ describe('failed migrations', () => {
       // Restarts the killed daemon (up is idempotent); the restarted daemon drops the half-migrated guest.
       const restarted = await labUp({ id: lab.id });
       lab.hosts = restarted.hosts;
-      await h2.close();
-      h2 = await Connection.open(host(lab, 'host-2').uri);
+      await hosts.h2.close();
+      hosts.h2 = await Connection.open(host(lab, 'host-2').uri);
     }
     expect(await whereRuns(lab, LAB_VM)).toEqual(['host-1']);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');

@@ -8,7 +8,6 @@ import {
   lchownSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -17,14 +16,14 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { labDown, labUp } from '../../src/lab/index.js';
 import { labLayout } from '../../src/lab/layout.js';
 import { isRunning, processRef } from '../../src/lab/processes.js';
 import { expectRunsOnlyOn, host } from '../helpers/lab.js';
+import { useTempDirPerTest } from '../helpers/temp-dir.js';
 
 const lab = inject('lab');
 const layout = labLayout({ id: lab.id, hosts: lab.hosts.length });
@@ -36,21 +35,15 @@ function plantLink(target: string, at: string, uid: number): void {
 }
 
 describe('lab up as root over the lab users’ trees', () => {
-  let victims: string;
-  beforeEach(() => {
-    // Outside the lab, root's alone: what a planted link would aim at (/etc, /root/.bashrc).
-    victims = mkdtempSync(path.join(tmpdir(), 'pmc-lab-victim-'));
-  });
-  afterEach(() => {
-    rmSync(victims, { recursive: true, force: true });
-  });
+  // Outside the lab, root's alone: what a planted link would aim at (/etc, /root/.bashrc).
+  const victimsDir = useTempDirPerTest('pmc-lab-victim-');
 
   it('writes no config file through a planted link and chowns no directory one points to', async () => {
     const h1 = layout.hosts[0]!;
     const { uid } = host(lab, 'host-1');
-    const victimFile = path.join(victims, 'bashrc');
+    const victimFile = path.join(victimsDir.path, 'bashrc');
     writeFileSync(victimFile, 'original\n', { mode: 0o600 });
-    const victimDir = path.join(victims, 'etc');
+    const victimDir = path.join(victimsDir.path, 'etc');
     mkdirSync(victimDir, { mode: 0o700 });
 
     const conf = path.join(h1.configDir, 'libvirt', 'libvirtd.conf');
@@ -84,7 +77,7 @@ describe('lab up as root over the lab users’ trees', () => {
     try {
       const [h] = labLayout({ id, hosts: 1 }).hosts;
       const [info] = first.hosts;
-      const victimFile = path.join(victims, 'bashrc');
+      const victimFile = path.join(victimsDir.path, 'bashrc');
       writeFileSync(victimFile, 'original\n', { mode: 0o600 });
       // Where the log used to be: inside the user's tree.
       const planted = path.join(h!.dir, 'libvirtd.log');

@@ -1,29 +1,36 @@
 /** migratePMC on the real lab: the checks decide, libvirt migrates, the report tells where the guest runs. */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Connection, type CheckDefinition, type MigrationProgress } from '../../src/index.js';
+import { describe, expect, inject, it } from 'vitest';
+import { type CheckDefinition, type MigrationProgress } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
-import { abortingMidMigration, expectRunsOnlyOn, host, openHosts, waitForMigrationData } from '../helpers/lab.js';
+import {
+  abortingMidMigration,
+  bringBackToHost1,
+  expectBlockedOnHost1,
+  expectRunsOnlyOn,
+  host,
+  migratePMCToHost2,
+  useLabHosts,
+  waitForMigrationData,
+} from '../helpers/lab.js';
 
 const lab = inject('lab');
 const toHost2 = { live: true, migrateUri: host(lab, 'host-2').migrationUri };
 const toHost1 = { live: true, migrateUri: host(lab, 'host-1').migrationUri };
 const pass: CheckDefinition = { name: 'test.pass', severity: 'critical', description: 'passes', run: () => true };
+const failing = (
+  name: string,
+  severity: CheckDefinition['severity'],
+  description: string,
+  message: string,
+): CheckDefinition => ({ name, severity, description, run: () => ({ status: 'fail', message }) });
 
 describe('migratePMC in the lab', () => {
-  let h1: Connection;
-  let h2: Connection;
-
-  beforeAll(async () => {
-    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
-  });
-  afterAll(async () => {
-    await Promise.all([h1?.close(), h2?.close()]);
-  });
+  const hosts = useLabHosts(lab);
 
   it('migrates when every check passes, reports the destination, and comes back', async () => {
     const progress: MigrationProgress[] = [];
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, {
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
+    const report = await dom.migratePMC(hosts.h2, {
       ...toHost2,
       // A limit keeps the transfer longer than a few progress polls: on a warm lab
       // (other e2e files ran first) the idle guest otherwise moves between two polls.
@@ -42,61 +49,36 @@ describe('migratePMC in the lab', () => {
     expect(progress.some((p) => p.dataProcessed > 0 || p.memProcessed > 0)).toBe(true);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
 
-    const back = await report.migratedDomain!.migratePMC(h1, { ...toHost1, noBuiltins: true, checks: [pass] });
+    const back = await report.migratedDomain!.migratePMC(hosts.h1, { ...toHost1, noBuiltins: true, checks: [pass] });
     expect(back.migration.succeeded).toBe(true);
     expect(back.domainLocation).toBe('destination');
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 
   it('does not migrate when a critical check fails', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, {
-      ...toHost2,
-      noBuiltins: true,
-      checks: [
-        pass,
-        {
-          name: 'test.block',
-          severity: 'critical',
-          description: 'blocks',
-          run: () => ({ status: 'fail', message: 'no' }),
-        },
-      ],
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, {
+      checks: [pass, failing('test.block', 'critical', 'blocks', 'no')],
     });
-    expect(report.verdict).toBe('blocked');
-    expect(report.migration.attempted).toBe(false);
-    expect(report.domainLocation).toBe('source');
-    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    await expectBlockedOnHost1(lab, report, LAB_VM);
   });
 
   it('migrates past a failing warning and keeps the warning in the report', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const report = await dom.migratePMC(h2, {
-      ...toHost2,
-      noBuiltins: true,
-      checks: [
-        {
-          name: 'test.warn',
-          severity: 'warning',
-          description: 'warns',
-          run: () => ({ status: 'fail', message: 'careful' }),
-        },
-      ],
+    const report = await migratePMCToHost2(lab, hosts, LAB_VM, {
+      checks: [failing('test.warn', 'warning', 'warns', 'careful')],
     });
     expect(report.verdict).toBe('allowed-with-warnings');
     expect(report.checks[0]).toMatchObject({ name: 'test.warn', status: 'fail', message: 'careful' });
     expect(report.migration.succeeded).toBe(true);
     expect(report.domainLocation).toBe('destination');
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
-    await report.migratedDomain!.migrate3(h1, { uri: host(lab, 'host-1').migrationUri }, 1);
-    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+    await bringBackToHost1(lab, report.migratedDomain!, hosts.h1);
   });
 
   it('aborts the job when the signal fires during the migration: the guest stays on the source', async () => {
     const report = await abortingMidMigration(lab, LAB_VM, async () => {
-      const dom = await h1.lookupDomainByName(LAB_VM);
+      const dom = await hosts.h1.lookupDomainByName(LAB_VM);
       const controller = new AbortController();
-      const running = dom.migratePMC(h2, {
+      const running = dom.migratePMC(hosts.h2, {
         ...toHost2,
         bandwidth: 1,
         noBuiltins: true,

@@ -1,9 +1,9 @@
 /** Successful migrations between the lab's two hosts, each undone before the next test. */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { constants, LibvirtError, type Connection } from '../../src/index.js';
+import { describe, expect, inject, it } from 'vitest';
+import { constants, LibvirtError } from '../../src/index.js';
 import { LAB_VM, LAB_VM_DISK } from '../../src/lab/index.js';
-import { expectRunsOnlyOn, host, openHosts, whereDefined } from '../helpers/lab.js';
+import { expectRunsOnlyOn, host, useLabHosts, whereDefined } from '../helpers/lab.js';
 
 const lab = inject('lab');
 const LIVE = constants.VIR_MIGRATE_LIVE!;
@@ -37,68 +37,60 @@ function listenersIn(ports: { min: number; max: number }): string[] {
 }
 
 describe('migration between the lab hosts', () => {
-  let h1: Connection;
-  let h2: Connection;
-
-  beforeAll(async () => {
-    [h1, h2] = (await openHosts(lab)) as [Connection, Connection];
-  });
-  afterAll(async () => {
-    await Promise.all([h1?.close(), h2?.close()]);
-  });
+  const hosts = useLabHosts(lab);
 
   it('has two distinct hosts: hostnames and host UUIDs differ', async () => {
-    const [n1, n2] = await Promise.all([h1.getHostname(), h2.getHostname()]);
+    const [n1, n2] = await Promise.all([hosts.h1.getHostname(), hosts.h2.getHostname()]);
     expect([n1, n2]).toEqual([host(lab, 'host-1').hostname, host(lab, 'host-2').hostname]);
     const uuids = await Promise.all(
-      [h1, h2].map(async (c) => (await c.getCapabilities()).match(/<uuid>([^<]+)<\/uuid>/)?.[1]),
+      [hosts.h1, hosts.h2].map(async (c) => (await c.getCapabilities()).match(/<uuid>([^<]+)<\/uuid>/)?.[1]),
     );
     expect(uuids).toEqual(lab.hosts.map((h) => h.hostUUID));
-    const dom = await h1.lookupDomainByName(LAB_VM);
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
     const cpu = (await dom.getXMLDesc()).match(/<cpu[\s\S]*?<\/cpu>/)![0];
     // The guest's own virt type (qemu): compared against KVM the answer would be about another hypervisor.
-    expect(await h2.compareHypervisorCPU(cpu, { virttype: 'qemu' })).not.toBe('incompatible');
+    expect(await hosts.h2.compareHypervisorCPU(cpu, { virttype: 'qemu' })).not.toBe('incompatible');
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 
   it('live-migrates lab-vm to host 2 and back', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
-    const there = await dom.migrate3(h2, to2, LIVE);
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
+    const there = await dom.migrate3(hosts.h2, to2, LIVE);
     expect(there.uuid).toBe(dom.uuid);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
 
-    await there.migrate3(h1, to1, LIVE);
+    await there.migrate3(hosts.h1, to1, LIVE);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 
   it('with persist-dest and undefine-source, leaves lab-vm defined on host 2 only', async () => {
     const flags = LIVE | PERSIST_DEST | UNDEFINE_SOURCE;
-    const there = await (await h1.lookupDomainByName(LAB_VM)).migrate3(h2, to2, flags);
+    const there = await (await hosts.h1.lookupDomainByName(LAB_VM)).migrate3(hosts.h2, to2, flags);
     try {
       expect(await whereDefined(lab, LAB_VM)).toEqual(['host-2']);
-      await expect(h1.lookupDomainByName(LAB_VM)).rejects.toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
+      await expect(hosts.h1.lookupDomainByName(LAB_VM)).rejects.toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
       await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
     } finally {
-      await there.migrate3(h1, to1, flags);
+      await there.migrate3(hosts.h1, to1, flags);
     }
     expect(await whereDefined(lab, LAB_VM)).toEqual(['host-1']);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 
   it('copies lab-vm-disk’s disk to host 2 (copy-storage-all) and runs it there', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM_DISK);
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM_DISK);
     const disk = (await dom.getXMLDesc()).match(/<source file='([^']+)'/)![1]!;
     // Host 2 sees its own directory at the same path: the disk is not there yet.
-    await expect(h2.lookupStorageVolByPath(disk)).rejects.toBeInstanceOf(LibvirtError);
+    await expect(hosts.h2.lookupStorageVolByPath(disk)).rejects.toBeInstanceOf(LibvirtError);
 
-    const there = await dom.migrate3(h2, to2, LIVE | COPY_STORAGE_ALL);
+    const there = await dom.migrate3(hosts.h2, to2, LIVE | COPY_STORAGE_ALL);
     try {
-      const copy = await h2.lookupStorageVolByPath(disk);
+      const copy = await hosts.h2.lookupStorageVolByPath(disk);
       expect(copy).toMatchObject({ pool: 'local', capacity: 64 * 1024 * 1024 });
       await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-2');
     } finally {
-      await there.migrate3(h1, to1, LIVE | COPY_STORAGE_ALL);
-      await h2.deleteStorageVolume(disk);
+      await there.migrate3(hosts.h1, to1, LIVE | COPY_STORAGE_ALL);
+      await hosts.h2.deleteStorageVolume(disk);
     }
     await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
   });
@@ -107,7 +99,7 @@ describe('migration between the lab hosts', () => {
     const ports = host(lab, 'host-2').libvirtPorts;
     /** Migrates to host 2 with no URI while sampling host 2's listening sockets. */
     async function watched(name: string, params: { bandwidth?: number }, flags: number) {
-      const migrating = (await h1.lookupDomainByName(name)).migrate3(h2, params, flags);
+      const migrating = (await hosts.h1.lookupDomainByName(name)).migrate3(hosts.h2, params, flags);
       let finished = false;
       void migrating.finally(() => (finished = true)).catch(() => undefined);
       const seen = new Set<string>();
@@ -121,18 +113,20 @@ describe('migration between the lab hosts', () => {
     // 1 MiB/s keeps the migration listener open for a few hundred ms.
     const live = await watched(LAB_VM, { bandwidth: 1 }, LIVE);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
-    await live.there.migrate3(h1, {}, LIVE);
+    await live.there.migrate3(hosts.h1, {}, LIVE);
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
     expect(live.seen.length).toBeGreaterThanOrEqual(1);
 
     // Full speed: the disk may be fully allocated by earlier copies; NBD listens while it is copied.
-    const disk = (await (await h1.lookupDomainByName(LAB_VM_DISK)).getXMLDesc()).match(/<source file='([^']+)'/)![1]!;
+    const disk = (await (await hosts.h1.lookupDomainByName(LAB_VM_DISK)).getXMLDesc()).match(
+      /<source file='([^']+)'/,
+    )![1]!;
     const copy = await watched(LAB_VM_DISK, {}, LIVE | COPY_STORAGE_ALL);
     try {
       await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-2');
     } finally {
-      await copy.there.migrate3(h1, {}, LIVE | COPY_STORAGE_ALL);
-      await h2.deleteStorageVolume(disk);
+      await copy.there.migrate3(hosts.h1, {}, LIVE | COPY_STORAGE_ALL);
+      await hosts.h2.deleteStorageVolume(disk);
     }
     await expectRunsOnlyOn(lab, LAB_VM_DISK, 'host-1');
     expect(copy.seen.length).toBeGreaterThanOrEqual(2); // the migration stream and the NBD server
@@ -143,10 +137,10 @@ describe('migration between the lab hosts', () => {
   });
 
   it('reports growing job statistics during a migration', async () => {
-    const dom = await h1.lookupDomainByName(LAB_VM);
+    const dom = await hosts.h1.lookupDomainByName(LAB_VM);
     let finished = false;
     // 1 MiB/s stretches the memory phase over a few hundred ms.
-    const migrating = dom.migrate3(h2, { ...to2, bandwidth: 1 }, LIVE).finally(() => {
+    const migrating = dom.migrate3(hosts.h2, { ...to2, bandwidth: 1 }, LIVE).finally(() => {
       finished = true;
     });
     const processed: number[] = [];
@@ -158,7 +152,7 @@ describe('migration between the lab hosts', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const there = await migrating;
-    await there.migrate3(h1, to1, LIVE);
+    await there.migrate3(hosts.h1, to1, LIVE);
 
     const moving = processed.filter((n) => n > 0);
     expect(moving.length).toBeGreaterThanOrEqual(2);

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Connection, type Domain } from '../../src/index.js';
-import { guestXml, type LabInfo } from '../../src/lab/index.js';
+import { constants } from '../../src/index.js';
+import { guestXml, LOCAL_POOL, type LabInfo } from '../../src/lab/index.js';
 import { labLayout } from '../../src/lab/layout.js';
 import { whereRuns } from './lab.js';
 
@@ -15,7 +16,7 @@ export function uniqueName(prefix: string): string {
 }
 
 /** The lab guest's XML with `<disk>` on `diskPath` and, optionally, a CPU of our own. */
-export function labGuestXml(name: string, opts: { disk?: string; cpu?: string; memoryMiB?: number } = {}): string {
+export function labGuestXml(name: string, opts: Omit<LabGuestOptions, 'define'> = {}): string {
   let xml = guestXml(name, opts.disk);
   if (opts.cpu) xml = xml.replace(/<cpu[\s\S]*?<\/cpu>/, opts.cpu);
   if (opts.memoryMiB)
@@ -63,4 +64,47 @@ export async function removeEverywhere(conns: Connection[], name: string): Promi
 /** Where `name` runs now, asked of every host. */
 export async function runsOn(lab: LabInfo, name: string): Promise<string[]> {
   return whereRuns(lab, name);
+}
+
+/** How withLabGuest makes its guest: the lab guest's XML with these options, started, or only defined. */
+export interface LabGuestOptions {
+  disk?: string;
+  cpu?: string;
+  memoryMiB?: number;
+  define?: boolean;
+  /** A disk of its own: a new volume `<name>.qcow2` of host-1's local pool, deleted from both hosts after. */
+  localDisk?: boolean;
+}
+
+/**
+ * Makes a lab guest of its own on `h1` (named from `prefix`, started unless
+ * `define`), runs `body` on it, then removes it from both hosts, whatever
+ * happened.
+ */
+export async function withLabGuest(
+  [h1, h2]: [Connection, Connection],
+  prefix: string,
+  guest: LabGuestOptions,
+  body: (dom: Domain, name: string) => Promise<unknown>,
+): Promise<void> {
+  const name = uniqueName(prefix);
+  const disk = guest.localDisk ? await createVolume(h1, LOCAL_POOL, `${name}.qcow2`) : guest.disk;
+  try {
+    const xml = labGuestXml(name, { ...guest, disk });
+    await body(await (guest.define ? h1.defineDomain(xml) : h1.createDomain(xml)), name);
+  } finally {
+    await removeEverywhere([h1, h2], name);
+    if (guest.localDisk) {
+      for (const conn of [h1, h2]) await conn.deleteStorageVolume(disk!).catch(() => undefined);
+    }
+  }
+}
+
+/** Starts a transient block copy of the guest's vda into `<local>/<name>-mirror.qcow2`: a block job to find. */
+export async function startBlockCopy(lab: LabInfo, dom: Domain, name: string): Promise<void> {
+  await dom.blockCopy(
+    'vda',
+    `<disk type='file'><source file='${lab.localPath}/${name}-mirror.qcow2'/><driver type='qcow2'/></disk>`,
+    { flags: constants.VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB! },
+  );
 }

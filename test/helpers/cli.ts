@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import { fixtureUri } from './fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const pmcMain = path.join(root, 'dist', 'cli', 'main.js');
@@ -82,6 +83,11 @@ export function startPmc(args: string[], env: Record<string, string | undefined>
 
 export function runPmc(args: string[], env: Record<string, string | undefined> = {}): Promise<PmcResult> {
   return startPmc(args, env).done;
+}
+
+/** `pmc -c <host-a of test/fixtures> ...args`: most CLI tests run against that source. */
+export function pmcOnHostA(args: string[], env: Record<string, string | undefined> = {}): Promise<PmcResult> {
+  return runPmc(['-c', fixtureUri('host-a'), ...args], env);
 }
 
 const schema = JSON.parse(readFileSync(path.join(root, 'docs', 'report.schema.json'), 'utf8')) as object;

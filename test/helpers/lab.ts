@@ -1,7 +1,7 @@
 /** Helpers for the e2e tests on the QEMU lab (test/e2e/global-setup.ts starts it). */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { expect } from 'vitest';
-import { Connection, isLibvirtError, type Domain } from '../../src/index.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { Connection, isLibvirtError, type Domain, type Report, type RunOptions } from '../../src/index.js';
 import { labStatus, type LabHostInfo, type LabInfo } from '../../src/lab/index.js';
 
 export function host(lab: LabInfo, name: string): LabHostInfo {
@@ -15,6 +15,29 @@ export async function openHosts(lab: LabInfo): Promise<Connection[]> {
   return Promise.all(lab.hosts.map((h) => Connection.open(h.uri)));
 }
 
+/** Live connections to host-1 and host-2, filled in by useLabHosts' beforeAll. */
+export interface LabHosts {
+  h1: Connection;
+  h2: Connection;
+}
+
+/**
+ * Opens both lab hosts before the tests of the calling block and closes them
+ * after; read the connections inside tests and hooks, not at collection time.
+ * Hooks the caller registers later run before the close (vitest runs after-hooks
+ * as a stack), so they may still use the connections.
+ */
+export function useLabHosts(lab: LabInfo): LabHosts {
+  const hosts = {} as LabHosts;
+  beforeAll(async () => {
+    [hosts.h1, hosts.h2] = (await openHosts(lab)) as [Connection, Connection];
+  });
+  afterAll(async () => {
+    await Promise.all([hosts.h1?.close(), hosts.h2?.close()]);
+  });
+  return hosts;
+}
+
 async function lookup(conn: Connection, name: string): Promise<Domain | null> {
   try {
     return await conn.lookupDomainByName(name);
@@ -24,34 +47,29 @@ async function lookup(conn: Connection, name: string): Promise<Domain | null> {
   }
 }
 
-/** The hosts (by name) on which a domain called `name` is active, asked of each daemon afresh. */
-export async function whereRuns(lab: LabInfo, name: string): Promise<string[]> {
-  const running: string[] = [];
+/** The hosts (by name) on which a domain called `name` exists and `holds` says yes, asked of each daemon afresh. */
+async function hostsWhere(lab: LabInfo, name: string, holds: (dom: Domain) => Promise<boolean>): Promise<string[]> {
+  const found: string[] = [];
   for (const h of lab.hosts) {
     const conn = await Connection.open(h.uri);
     try {
       const dom = await lookup(conn, name);
-      if (dom && (await dom.isActive())) running.push(h.name);
+      if (dom && (await holds(dom))) found.push(h.name);
     } finally {
       await conn.close();
     }
   }
-  return running;
+  return found;
+}
+
+/** The hosts (by name) on which a domain called `name` is active, asked of each daemon afresh. */
+export function whereRuns(lab: LabInfo, name: string): Promise<string[]> {
+  return hostsWhere(lab, name, (dom) => dom.isActive());
 }
 
 /** The hosts (by name) on which `name` is persistently defined. */
-export async function whereDefined(lab: LabInfo, name: string): Promise<string[]> {
-  const defined: string[] = [];
-  for (const h of lab.hosts) {
-    const conn = await Connection.open(h.uri);
-    try {
-      const dom = await lookup(conn, name);
-      if (dom && (await dom.isPersistent())) defined.push(h.name);
-    } finally {
-      await conn.close();
-    }
-  }
-  return defined;
+export function whereDefined(lab: LabInfo, name: string): Promise<string[]> {
+  return hostsWhere(lab, name, (dom) => dom.isPersistent());
 }
 
 /**
@@ -75,6 +93,36 @@ export async function expectRunsOnlyOn(lab: LabInfo, name: string, hostName: str
   } finally {
     await conn.close();
   }
+}
+
+/** migratePMC of `name` from host-1 to host-2, live, to host-2's migration address, with no built-in checks. */
+export async function migratePMCToHost2(
+  lab: LabInfo,
+  hosts: LabHosts,
+  name: string,
+  options: RunOptions,
+): Promise<Report & { migratedDomain?: Domain }> {
+  const dom = await hosts.h1.lookupDomainByName(name);
+  return dom.migratePMC(hosts.h2, {
+    live: true,
+    migrateUri: host(lab, 'host-2').migrationUri,
+    noBuiltins: true,
+    ...options,
+  });
+}
+
+/** A checked migration the checks blocked: not attempted, and the report and the hosts agree the guest stays on host-1. */
+export async function expectBlockedOnHost1(lab: LabInfo, report: Report, name: string): Promise<void> {
+  expect(report.verdict).toBe('blocked');
+  expect(report.migration.attempted).toBe(false);
+  expect(report.domainLocation).toBe('source');
+  await expectRunsOnlyOn(lab, name, 'host-1');
+}
+
+/** Live-migrates (without checks) a guest a test moved to host-2 back to `h1`, and sees it run there only. */
+export async function bringBackToHost1(lab: LabInfo, dom: Domain, h1: Connection): Promise<void> {
+  await dom.migrate3(h1, { uri: host(lab, 'host-1').migrationUri }, 1 /* VIR_MIGRATE_LIVE */);
+  await expectRunsOnlyOn(lab, dom.name, 'host-1');
 }
 
 /**

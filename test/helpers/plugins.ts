@@ -47,7 +47,8 @@ export function buildPlugins(): void {
   for (const name of FIXTURE_PLUGINS) {
     const source = path.join(fixturePluginSources, `${name}.c`);
     const output = fixturePluginPath(name);
-    if (!newer(source, output) && !newer(path.join(headers, 'pmc-plugin.h'), output)) continue;
+    const inputs = [source, path.join(headers, 'pmc-plugin.h'), path.join(fixturePluginSources, 'fixture-plugin.h')];
+    if (!inputs.some((input) => newer(input, output))) continue;
     execFileSync(
       'cc',
       [

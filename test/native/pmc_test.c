@@ -334,6 +334,28 @@ verdictFor(virPMCSeverity sev, virPMCCheckRun fn, unsigned int flags)
 static virConnectPtr conn, dconn;
 static virDomainPtr dom;
 
+/* Runs the checks c[0..n-1] on the test domain, through a list made for this run only. */
+static int
+runListed(virPMCCheck *c, size_t n, const virPMCRunOptions *opts, virPMCReport *rep)
+{
+    virPMCCheckListPtr list = listOf(c, n);
+    int ret = virPMCRunChecks(dom, dconn, list, opts, rep);
+
+    virPMCCheckListFree(list);
+    return ret;
+}
+
+/* The same through virDomainMigratePMC, with the migration's flags. */
+static int
+migrateListed(virPMCCheck *c, size_t n, const virPMCRunOptions *opts, unsigned int flags, virPMCReport *rep)
+{
+    virPMCCheckListPtr list = listOf(c, n);
+    int ret = virDomainMigratePMC(dom, dconn, list, opts, NULL, 0, flags, rep);
+
+    virPMCCheckListFree(list);
+    return ret;
+}
+
 static void
 testListAdd(void)
 {
@@ -466,7 +488,6 @@ testErrorPerThread(void)
 {
     virPMCReport rep;
     virPMCCheck c[] = { CHECK("e.pass", VIR_PMC_SEVERITY_CRITICAL, runPass) };
-    virPMCCheckListPtr list = listOf(c, 1);
     const virPMCError *other = (const virPMCError *)1;
     pthread_t tid;
     EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
@@ -475,13 +496,12 @@ testErrorPerThread(void)
     EXPECT(pthread_create(&tid, NULL, readLastError, &other) == 0 && pthread_join(tid, NULL) == 0);
     EXPECT(other == NULL);
     /* A call that succeeds starts by clearing it. */
-    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    EXPECT(runListed(c, 1, NULL, &rep) == 0);
     EXPECT(virPMCGetLastError() == NULL);
     virPMCReportClear(&rep);
     EXPECT(virPMCRunChecks(dom, dconn, NULL, NULL, &rep) == -1);
     virPMCResetLastError();
     EXPECT(virPMCGetLastError() == NULL);
-    virPMCCheckListFree(list);
 }
 
 static void
@@ -511,9 +531,8 @@ testRunStatuses(void)
         CHECK("r.badstatus", VIR_PMC_SEVERITY_INFO, runBadStatus),
         CHECK("r.badreturn", VIR_PMC_SEVERITY_INFO, runBadReturn),
     };
-    virPMCCheckListPtr list = listOf(c, 6);
     c[0].origin = "builtin";
-    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    EXPECT(runListed(c, 6, NULL, &rep) == 0);
     EXPECT(rep.count == 6);
     EXPECT(STREQ(rep.outcomes[0].name, "r.pass") && STREQ(rep.outcomes[5].name, "r.badreturn"));
     EXPECT(STREQ(rep.outcomes[0].origin, "builtin") && STREQ(rep.outcomes[0].description, "test check"));
@@ -530,7 +549,6 @@ testRunStatuses(void)
     EXPECT(!rep.cancelled && !rep.migrationAttempted);
     virPMCReportClear(&rep);
     EXPECT(rep.count == 0 && rep.outcomes == NULL);
-    virPMCCheckListFree(list);
 }
 
 static void
@@ -627,7 +645,6 @@ testRunBlockingPool(void)
     /* 20 BLOCKING checks of 30 ms: at most 8 at once, all pass, ~3 waves. */
     virPMCCheck c[20];
     char names[20][24];
-    virPMCCheckListPtr list;
     int i;
     for (i = 0; i < 20; i++) {
         snprintf(names[i], sizeof(names[i]), "b.%d", i);
@@ -636,10 +653,9 @@ testRunBlockingPool(void)
         c[i].opaque = (void *)(size_t)30;
     }
     c[19].run = runState;
-    list = listOf(c, 20);
     atomic_store(&maxConcurrent, 0);
     t0 = nowMs();
-    EXPECT(virPMCRunChecks(dom, dconn, list, NULL, &rep) == 0);
+    EXPECT(runListed(c, 20, NULL, &rep) == 0);
     elapsed = nowMs() - t0;
     for (i = 0; i < 20; i++)
         EXPECT(rep.outcomes[i].status == VIR_PMC_STATUS_PASS);
@@ -648,7 +664,6 @@ testRunBlockingPool(void)
     EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
     printf("  20 blocking checks of 30 ms: %.0f ms, at most %d at once\n", elapsed, atomic_load(&maxConcurrent));
     virPMCReportClear(&rep);
-    virPMCCheckListFree(list);
 }
 
 static void
@@ -723,10 +738,9 @@ testSequentialStops(void)
         CHECK("q.four", VIR_PMC_SEVERITY_INFO, runCount),
     };
     virPMCRunOptions opts = { .flags = VIR_PMC_RUN_SEQUENTIAL };
-    virPMCCheckListPtr list = listOf(c, 5);
     c[3].flags = VIR_PMC_CHECK_BLOCKING;
     atomic_store(&counted, 0);
-    EXPECT(virPMCRunChecks(dom, dconn, list, &opts, &rep) == 0);
+    EXPECT(runListed(c, 5, &opts, &rep) == 0);
     EXPECT(statusOf(&rep, "q.one") == VIR_PMC_STATUS_PASS);
     EXPECT(statusOf(&rep, "q.warn") == VIR_PMC_STATUS_FAIL);
     EXPECT(statusOf(&rep, "q.two") == VIR_PMC_STATUS_FAIL);
@@ -736,7 +750,6 @@ testSequentialStops(void)
     EXPECT(atomic_load(&counted) == 0);
     EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
     virPMCReportClear(&rep);
-    virPMCCheckListFree(list);
 }
 
 static void
@@ -845,12 +858,10 @@ testMigrateBlocked(void)
 {
     virPMCReport rep;
     virPMCCheck c[] = { CHECK("m.fail", VIR_PMC_SEVERITY_CRITICAL, runFail) };
-    virPMCCheckListPtr list = listOf(c, 1);
-    EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(migrateListed(c, 1, NULL, VIR_MIGRATE_LIVE, &rep) == 0);
     EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
     EXPECT(!rep.migrationAttempted && !rep.migrationSucceeded && !rep.migrationError && !rep.stateError);
     virPMCReportClear(&rep);
-    virPMCCheckListFree(list);
 }
 
 /* Checks that allow, then a migration the test driver refuses (it cannot
@@ -864,15 +875,12 @@ migrateRefused(unsigned int flags, virPMCReportPtr rep)
         CHECK("m.state", VIR_PMC_SEVERITY_CRITICAL, runState),
         CHECK("m.warn", VIR_PMC_SEVERITY_WARNING, runFail),
     };
-    virPMCCheckListPtr list;
     virPMCCancelPtr cancel = virPMCCancelNew();
     virPMCRunOptions opts = { .progressIntervalMs = 10, .progress = onProgress, .cancel = cancel };
     int rc;
 
     c[1].flags = VIR_PMC_CHECK_BLOCKING;
-    list = listOf(c, 3);
-    rc = virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, flags, rep);
-    virPMCCheckListFree(list);
+    rc = migrateListed(c, 3, &opts, flags, rep);
     virPMCCancelFree(cancel);
     return rc;
 }
@@ -915,14 +923,11 @@ testMigrateCancelledByCheck(void)
     virPMCCancelPtr cancel = virPMCCancelNew();
     virPMCCheck c[] = { CHECK("m.cancel", VIR_PMC_SEVERITY_INFO, runCancelSelf) };
     virPMCRunOptions opts = { .cancel = cancel };
-    virPMCCheckListPtr list;
     c[0].opaque = cancel;
-    list = listOf(c, 1);
-    EXPECT(virDomainMigratePMC(dom, dconn, list, &opts, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(migrateListed(c, 1, &opts, VIR_MIGRATE_LIVE, &rep) == 0);
     EXPECT(rep.cancelled == 1 && rep.verdict == VIR_PMC_VERDICT_BLOCKED && !rep.migrationAttempted);
     EXPECT(statusOf(&rep, "m.cancel") == VIR_PMC_STATUS_PASS);
     virPMCReportClear(&rep);
-    virPMCCheckListFree(list);
     virPMCCancelFree(cancel);
 }
 
@@ -934,11 +939,9 @@ testMigrateDomainStopped(void)
         CHECK("m.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
         CHECK("m.destroy", VIR_PMC_SEVERITY_INFO, runDestroy),
     };
-    virPMCCheckListPtr list;
     int state = -1, reason;
     c[1].flags = VIR_PMC_CHECK_BLOCKING;
-    list = listOf(c, 2);
-    EXPECT(virDomainMigratePMC(dom, dconn, list, NULL, NULL, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(migrateListed(c, 2, NULL, VIR_MIGRATE_LIVE, &rep) == 0);
     EXPECT(statusOf(&rep, "m.destroy") == VIR_PMC_STATUS_PASS);
     EXPECT(rep.verdict == VIR_PMC_VERDICT_ALLOWED);
     EXPECT(rep.stateError && strstr(rep.stateError, "stopped") != NULL);
@@ -949,7 +952,6 @@ testMigrateDomainStopped(void)
     virDomainGetState(dom, &state, &reason, 0);
     EXPECT(state == VIR_DOMAIN_SHUTOFF);
     EXPECT(virDomainCreate(dom) == 0); /* leave the shared test driver as found */
-    virPMCCheckListFree(list);
 }
 
 /* libvirt's habit (tests/testutils.h): one function a case, run by name. */

@@ -2,10 +2,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   CheckLoadError,
-  Connection,
   constants,
   listChecks,
   loadCheckFile,
@@ -15,7 +14,8 @@ import {
 } from '../../src/index.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
-import { fixtureUri } from '../helpers/fixtures.js';
+import { useRunHosts } from '../helpers/fixture-hosts.js';
+import { loadRejection } from '../helpers/errors.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -29,20 +29,18 @@ function checksFile(body: string, name = `checks-${++counter}.xml`): string {
   return file;
 }
 
+/** Loads a new check file of the given checks. */
+function loadChecks(...checks: string[]): Promise<CheckFile> {
+  return loadCheckFile(checksFile(checks.join('\n')));
+}
+
 function check(name: string, test: string, message = '', severity = 'critical'): string {
   return `  <check name="${name}" severity="${severity}">\n    <assert test="${test}">${message}</assert>\n  </check>`;
 }
 
 /** The CheckLoadError that loading `file` rejects with. */
-async function loadError(file: string, maxBytes?: number): Promise<CheckLoadError> {
-  const error = await loadCheckFile(file, maxBytes ? { maxBytes } : {}).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  return error as CheckLoadError;
+function loadError(file: string, maxBytes?: number): Promise<CheckLoadError> {
+  return loadRejection(loadCheckFile(file, maxBytes ? { maxBytes } : {}), file);
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -195,42 +193,25 @@ describe('XML check files: loading', () => {
 });
 
 describe('XML check files: runs on the test driver', () => {
-  let source: Connection;
-  let destination: Connection;
-  let guest1: Domain;
-  let guestBig: Domain;
-
-  beforeAll(async () => {
-    source = await Connection.open(fixtureUri('host-a'));
-    destination = await Connection.open(fixtureUri('host-b'));
-    guest1 = await source.lookupDomainByName('guest1');
-    guestBig = await source.lookupDomainByName('guest-big');
-  });
-  afterAll(async () => {
-    await Promise.all([source.close(), destination.close()]);
-  });
+  const hosts = useRunHosts();
 
   const run = (domain: Domain, checkFiles: CheckFile[], extra: Record<string, unknown> = {}) =>
-    domain.checkPMC(destination, { noBuiltins: true, checkFiles, ...extra });
+    domain.checkPMC(hosts.destination, { noBuiltins: true, checkFiles, ...extra });
 
   it('passes and fails, with the message interpolated and the origin xml', async () => {
-    const file = await loadCheckFile(
-      checksFile(
-        [
-          check(
-            'site.no-hostdev',
-            'count($domain/domain/devices/hostdev) = 0',
-            '{count($domain/domain/devices/hostdev)} passthrough device(s)',
-          ),
-          check(
-            'site.one-vcpu',
-            '$domain/domain/vcpu &lt;= 1',
-            '\n      {$domain/domain/vcpu} vCPUs\n      on {$dstHostname}, {{braces}} kept\n    ',
-          ),
-        ].join('\n'),
+    const file = await loadChecks(
+      check(
+        'site.no-hostdev',
+        'count($domain/domain/devices/hostdev) = 0',
+        '{count($domain/domain/devices/hostdev)} passthrough device(s)',
+      ),
+      check(
+        'site.one-vcpu',
+        '$domain/domain/vcpu &lt;= 1',
+        '\n      {$domain/domain/vcpu} vCPUs\n      on {$dstHostname}, {{braces}} kept\n    ',
       ),
     );
-    const report = await run(guest1, [file]);
+    const report = await run(hosts.guest1, [file]);
     expect(report.checks).toMatchObject([
       { name: 'site.no-hostdev', status: 'pass', origin: 'xml', severity: 'critical' },
       {
@@ -249,35 +230,31 @@ describe('XML check files: runs on the test driver', () => {
   });
 
   it('reads the node, options and capabilities facts', async () => {
-    const file = await loadCheckFile(
-      checksFile(
-        [
-          check(
-            'site.cpus-fit',
-            '$dstNode/node/cpus &gt;= $domain/domain/vcpu',
-            '{$domain/domain/vcpu} vCPUs, {$dstNode/node/cpus} CPUs',
-          ),
-          check('site.live', "$options/options/live = 'true'", 'not live'),
-          check(
-            'site.same-arch',
-            '$dstCaps/capabilities/host/cpu/arch = $srcCaps/capabilities/host/cpu/arch',
-            'arch differs',
-          ),
-          check(
-            'site.context',
-            '/domain/name = $domain/domain/name and string-length($srcHostname) &gt; 0 and $srcFreeMemory = $srcFreeMemory',
-          ),
-        ].join('\n'),
+    const file = await loadChecks(
+      check(
+        'site.cpus-fit',
+        '$dstNode/node/cpus &gt;= $domain/domain/vcpu',
+        '{$domain/domain/vcpu} vCPUs, {$dstNode/node/cpus} CPUs',
+      ),
+      check('site.live', "$options/options/live = 'true'", 'not live'),
+      check(
+        'site.same-arch',
+        '$dstCaps/capabilities/host/cpu/arch = $srcCaps/capabilities/host/cpu/arch',
+        'arch differs',
+      ),
+      check(
+        'site.context',
+        '/domain/name = $domain/domain/name and string-length($srcHostname) &gt; 0 and $srcFreeMemory = $srcFreeMemory',
       ),
     );
-    const small = await run(guest1, [file], { live: true, skip: ['site.context'] });
+    const small = await run(hosts.guest1, [file], { live: true, skip: ['site.context'] });
     expect(small.checks.map((c) => [c.name, c.status])).toEqual([
       ['site.cpus-fit', 'pass'],
       ['site.live', 'pass'],
       ['site.same-arch', 'pass'],
       ['site.context', 'skipped'],
     ]);
-    const big = await run(guestBig, [file], { skip: ['site.context'] });
+    const big = await run(hosts.guestBig, [file], { skip: ['site.context'] });
     expect(big.checks.find((c) => c.name === 'site.cpus-fit')).toMatchObject({
       status: 'fail',
       message: '8 vCPUs, 2 CPUs',
@@ -289,7 +266,7 @@ describe('XML check files: runs on the test driver', () => {
     // The test driver has neither domain capabilities nor free memory.
     const examples = await loadCheckFile(path.join(root, 'examples/checks/site-rules.xml'));
     const domCaps = await loadCheckFile(checksFile(check('site.domcaps', 'count($dstDomCaps/domainCapabilities) = 1')));
-    const report = await run(guest1, [examples, domCaps], { live: true });
+    const report = await run(hosts.guest1, [examples, domCaps], { live: true });
     expect(report.checks.map((c) => [c.name, c.status])).toEqual([
       ['site.no-passthrough', 'pass'],
       ['site.pinned', 'pass'],
@@ -306,7 +283,7 @@ describe('XML check files: runs on the test driver', () => {
 
   it('blocks on the rack example (the test driver host is not in rack 12)', async () => {
     const rack = await loadCheckFile(path.join(root, 'examples/checks/rack.xml'));
-    const report = await run(guest1, [rack]);
+    const report = await run(hosts.guest1, [rack]);
     expect(report.checks[0]).toMatchObject({
       name: 'site.same-rack',
       status: 'fail',
@@ -317,10 +294,10 @@ describe('XML check files: runs on the test driver', () => {
 
   it('obeys severity and strict', async () => {
     const file = await loadCheckFile(checksFile(check('site.warn', 'false()', 'just a warning', 'warning')));
-    expect((await run(guest1, [file])).verdict).toBe('allowed-with-warnings');
-    expect((await run(guest1, [file], { strict: true })).verdict).toBe('blocked');
+    expect((await run(hosts.guest1, [file])).verdict).toBe('allowed-with-warnings');
+    expect((await run(hosts.guest1, [file], { strict: true })).verdict).toBe('blocked');
     const info = await loadCheckFile(checksFile(check('site.info', 'false()', '', 'info')));
-    const report = await run(guest1, [info]);
+    const report = await run(hosts.guest1, [info]);
     expect(report.verdict).toBe('allowed');
     expect(report.checks[0]!.message).toBe('assertion failed: false()');
   });
@@ -328,10 +305,10 @@ describe('XML check files: runs on the test driver', () => {
   it('shares facts with JS checks: the domain XML is fetched once per run', async () => {
     const file = await loadCheckFile(checksFile(check('site.named', "$domain/domain/name = 'guest1'")));
     let xml = '';
-    const libvirt = countLibvirtCalls([source, destination], [guest1]);
+    const libvirt = countLibvirtCalls([hosts.source, hosts.destination], [hosts.guest1]);
     let report;
     try {
-      report = await guest1.checkPMC(destination, {
+      report = await hosts.guest1.checkPMC(hosts.destination, {
         noBuiltins: true,
         checkFiles: [file],
         checks: [
@@ -352,16 +329,16 @@ describe('XML check files: runs on the test driver', () => {
     expect(report.checks.map((c) => c.status)).toEqual(['pass', 'pass']);
     expect(xml).toContain('<name>guest1</name>');
     // Both checks read it; libvirt was asked once, whichever asked first.
-    const asked = libvirt.keysOn(source).filter((k) => k.startsWith('domain(guest1).getXMLDesc('));
+    const asked = libvirt.keysOn(hosts.source).filter((k) => k.startsWith('domain(guest1).getXMLDesc('));
     expect(asked).toEqual([`domain(guest1).getXMLDesc(${constants.VIR_DOMAIN_XML_MIGRATABLE})`]);
   });
 
   it('shares the domain capabilities fetch with the built-in platform check', async () => {
     const file = await loadCheckFile(checksFile(check('site.domcaps-shared', 'count($dstDomCaps/*) = 1')));
-    const libvirt = countLibvirtCalls([source, destination], [guest1]);
+    const libvirt = countLibvirtCalls([hosts.source, hosts.destination], [hosts.guest1]);
     let report;
     try {
-      report = await guest1.checkPMC(destination, {
+      report = await hosts.guest1.checkPMC(hosts.destination, {
         noBuiltins: true,
         checks: [platformSupported],
         checkFiles: [file],
@@ -378,13 +355,13 @@ describe('XML check files: runs on the test driver', () => {
     expect(report.checks[1]!.status).toBe('error'); // none on the test driver
     // …and the destination was asked for domain capabilities once, for both checks:
     // the two build the same target, so the run's facts share the one answer.
-    expect(libvirt.keysOn(destination).filter((k) => k.startsWith('getDomainCapabilities('))).toHaveLength(1);
+    expect(libvirt.keysOn(hosts.destination).filter((k) => k.startsWith('getDomainCapabilities('))).toHaveLength(1);
   });
 
   it('refuses a run where a file check and a JS check share a name, before anything runs', async () => {
     const file = await loadCheckFile(checksFile(check('site.clash', 'true()')));
     const clash = { name: 'site.clash', severity: 'info' as const, description: 'clash', run: () => true };
-    await expect(run(guest1, [file], { checks: [clash] })).rejects.toThrow(
+    await expect(run(hosts.guest1, [file], { checks: [clash] })).rejects.toThrow(
       /two checks are named site\.clash \(js and .*:3\)/,
     );
     expect(() => listChecks({ checkFiles: [file, file], noBuiltins: true })).toThrow(
@@ -397,18 +374,16 @@ describe('XML check files: runs on the test driver', () => {
     const file = await loadCheckFile(checksFile(check('site.cancelled', 'count($dstCaps/*) = 1')));
     const controller = new AbortController();
     controller.abort();
-    const report = await run(guest1, [file], { signal: controller.signal });
+    const report = await run(hosts.guest1, [file], { signal: controller.signal });
     expect(report.cancelled).toBe(true);
     expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([['site.cancelled', 'error', 'cancelled']]);
     expect(report.verdict).toBe('blocked');
   });
 
   it('a run cancelled while its checks run stops there: the file checks after it never run', async () => {
-    const file = await loadCheckFile(
-      checksFile([check('site.after-1', 'count($dstCaps/*) = 1'), check('site.after-2', 'true()')].join('\n')),
-    );
+    const file = await loadChecks(check('site.after-1', 'count($dstCaps/*) = 1'), check('site.after-2', 'true()'));
     const controller = new AbortController();
-    const report = await run(guest1, [file], {
+    const report = await run(hosts.guest1, [file], {
       sequential: true,
       signal: controller.signal,
       checks: [
@@ -440,7 +415,7 @@ describe('XML check files: runs on the test driver', () => {
         ),
       ),
     );
-    const reports = await Promise.all(Array.from({ length: 4 }, () => run(guest1, [file])));
+    const reports = await Promise.all(Array.from({ length: 4 }, () => run(hosts.guest1, [file])));
     for (const r of reports) expect(r.checks.every((c) => c.status === 'pass')).toBe(true);
   });
 });

@@ -1,43 +1,37 @@
 /** A full built-in run asks libvirt each distinct question at most once per connection. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../src/checks/index.js';
 import { Connection, constants } from '../../src/index.js';
 import { Facts } from '../../src/pmc/facts.js';
 import { fixtureUri } from '../helpers/fixtures.js';
+import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 import { runCheckDirect } from '../helpers/checks.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
 
 describe('facts of a full built-in run', () => {
-  let a: Connection;
-  let c: Connection;
-  beforeAll(async () => {
-    [a, c] = await Promise.all([Connection.open(fixtureUri('host-a')), Connection.open(fixtureUri('host-c'))]);
-  });
-  afterAll(async () => {
-    await Promise.all([a.close(), c.close()]);
-  });
+  const hosts = useFixtureHosts({ a: 'host-a', c: 'host-c' });
 
   it('issues each distinct libvirt query once, shared by all checks running at once', async () => {
-    const guest = await a.lookupDomainByName('guest1');
-    const facts = new Facts(guest, a, c);
+    const guest = await hosts.a.lookupDomainByName('guest1');
+    const facts = new Facts(guest, hosts.a, hosts.c);
     const options = { live: true, copyStorageAll: true, persistent: true };
     // The real calls into libvirt, counted on the binding: a check that asked
     // libvirt itself instead of the facts would show here as a repeat.
-    const libvirt = countLibvirtCalls([a, c], [guest]);
+    const libvirt = countLibvirtCalls([hosts.a, hosts.c], [guest]);
     let results;
     try {
-      results = await Promise.all(builtinChecks.map((check) => runCheckDirect(check, guest, c, options, facts)));
+      results = await Promise.all(builtinChecks.map((check) => runCheckDirect(check, guest, hosts.c, options, facts)));
     } finally {
       libvirt.restore();
     }
     expect(results).toHaveLength(builtinChecks.length);
-    expect(libvirt.repeatedOn(a)).toEqual({});
+    expect(libvirt.repeatedOn(hosts.a)).toEqual({});
     // One known repeat: the name-clash and UUID-clash facts each look the guest
     // up on the destination (by name, by UUID) and ask whether it runs.
-    expect(libvirt.repeatedOn(c)).toEqual({ 'domain(guest1).isActive()': 2 });
+    expect(libvirt.repeatedOn(hosts.c)).toEqual({ 'domain(guest1).isActive()': 2 });
     // Capabilities, the migratable XML, pools, …: asked once although several checks read them.
-    const source = libvirt.keysOn(a);
-    const destination = libvirt.keysOn(c);
+    const source = libvirt.keysOn(hosts.a);
+    const destination = libvirt.keysOn(hosts.c);
     expect(source).toContain('getCapabilities()');
     expect(destination).toContain('getCapabilities()');
     expect(source).toContain(`domain(guest1).getXMLDesc(${constants.VIR_DOMAIN_XML_MIGRATABLE})`);

@@ -446,39 +446,30 @@ describe('built-in checks on the test driver', () => {
   });
 
   describe('migration.convergence', () => {
-    it('forecasts non-convergence when the guest dirties memory faster than the link', () => {
-      const f = forecastConvergence({
-        memoryBytes: 4 * 2 ** 30,
-        dirtyBytesPerS: 200 * 2 ** 20,
+    /** The forecast for a guest of `memoryBytes` dirtying `dirtyMiBPerS` over 100 MiB/s, 300 ms of downtime allowed. */
+    const overA100MiBpsLink = (memoryBytes: number, dirtyMiBPerS: number, timeoutS: number) =>
+      forecastConvergence({
+        memoryBytes,
+        dirtyBytesPerS: dirtyMiBPerS * 2 ** 20,
         bandwidthBytesPerS: 100 * 2 ** 20,
         maxDowntimeMs: 300,
-        timeoutS: 600,
+        timeoutS,
       });
+    it('forecasts non-convergence when the guest dirties memory faster than the link', () => {
+      const f = overA100MiBpsLink(4 * 2 ** 30, 200, 600);
       expect(f.converges).toBe(false);
       expect(f.rounds).toBe(Infinity);
     });
     it('forecasts convergence, rounds, time and downtime for a quiet guest', () => {
       // 1 GiB at 100 MiB/s with 10 MiB/s dirty: rounds carry 1024, 102.4, 10.24 MiB (fits 30 MiB of downtime).
-      const f = forecastConvergence({
-        memoryBytes: 2 ** 30,
-        dirtyBytesPerS: 10 * 2 ** 20,
-        bandwidthBytesPerS: 100 * 2 ** 20,
-        maxDowntimeMs: 300,
-        timeoutS: 600,
-      });
+      const f = overA100MiBpsLink(2 ** 30, 10, 600);
       expect(f.converges).toBe(true);
       expect(f.rounds).toBe(2);
       expect(f.seconds).toBeCloseTo(11.264, 2);
       expect(f.downtimeMs).toBeCloseTo(102.4, 1);
     });
     it('forecasts a timeout when rounds shrink too slowly', () => {
-      const f = forecastConvergence({
-        memoryBytes: 64 * 2 ** 30,
-        dirtyBytesPerS: 95 * 2 ** 20,
-        bandwidthBytesPerS: 100 * 2 ** 20,
-        maxDowntimeMs: 300,
-        timeoutS: 60,
-      });
+      const f = overA100MiBpsLink(64 * 2 ** 30, 95, 60);
       expect(f.converges).toBe(false);
       expect(f.reason).toMatch(/timeout/);
     });

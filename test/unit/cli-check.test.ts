@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../src/checks/index.js';
 import type { Report } from '../../src/pmc/types.js';
-import { parseReport, runPmc } from '../helpers/cli.js';
+import { parseReport, runPmc, pmcOnHostA } from '../helpers/cli.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const hostA = fixtureUri('host-a');
@@ -17,7 +17,7 @@ const hostB = fixtureUri('host-b');
 
 describe('pmc check on the test driver', () => {
   it('gives a JSON report that matches the schema, with every check, and migrates nothing', async () => {
-    const { code, stdout, stderr } = await runPmc(['-c', hostA, 'check', '--live', '--json', 'guest1', hostB]);
+    const { code, stdout, stderr } = await pmcOnHostA(['check', '--live', '--json', 'guest1', hostB]);
     const report = parseReport<Report>(stdout);
     expect(report.domain).toEqual({ name: 'guest1', uuid: '4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a01' });
     expect(report.source.uri).toBe(hostA);
@@ -29,7 +29,7 @@ describe('pmc check on the test driver', () => {
   });
 
   it('prints the report for people: failures first, one line per check, then the verdict', async () => {
-    const { code, stdout } = await runPmc(['-c', hostA, 'check', '--live', 'guest1', hostB]);
+    const { code, stdout } = await pmcOnHostA(['check', '--live', 'guest1', hostB]);
     expect([0, 2]).toContain(code);
     expect(stdout).not.toContain('\u001b[');
     expect(stdout).toMatch(/^Domain guest1: .* → \(dry run\) /);
@@ -47,10 +47,10 @@ describe('pmc check on the test driver', () => {
   it('marks --skip-check checks skipped and rejects unknown names', async () => {
     const first = builtinChecks[0];
     if (first) {
-      const { stdout } = await runPmc(['-c', hostA, 'check', '--json', '--skip-check', first.name, 'guest1', hostB]);
+      const { stdout } = await pmcOnHostA(['check', '--json', '--skip-check', first.name, 'guest1', hostB]);
       expect(parseReport<Report>(stdout).checks.find((c) => c.name === first.name)?.status).toBe('skipped');
     }
-    const { code, stderr } = await runPmc(['-c', hostA, 'check', '--skip-check', 'no.such-check', 'guest1', hostB]);
+    const { code, stderr } = await pmcOnHostA(['check', '--skip-check', 'no.such-check', 'guest1', hostB]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^pmc: error: cannot skip no\.such-check: no such check/);
   });
@@ -93,7 +93,7 @@ describe('pmc check on the test driver', () => {
 
 describe('pmc migrate on the test driver', () => {
   it('without --pmc runs no check and still gives one report', async () => {
-    const { code, stdout } = await runPmc(['-c', hostA, 'migrate', '--live', '--json', 'guest1', hostB]);
+    const { code, stdout } = await pmcOnHostA(['migrate', '--live', '--json', 'guest1', hostB]);
     const report = parseReport<Report>(stdout);
     expect(report.checks).toEqual([]);
     // The test driver cannot migrate: the attempt fails (exit 3) and the guest stays on the source.
@@ -105,7 +105,7 @@ describe('pmc migrate on the test driver', () => {
   });
 
   it('says where the guest runs after a failed migration', async () => {
-    const { code, stdout } = await runPmc(['-c', hostA, 'migrate', '--live', 'guest1', hostB]);
+    const { code, stdout } = await pmcOnHostA(['migrate', '--live', 'guest1', hostB]);
     expect(code).toBe(3);
     expect(stdout).toMatch(/^Migration: failed after .*VIR_ERR_/m);
     expect(stdout).toMatch(/^Guest runs on: the source, /m);

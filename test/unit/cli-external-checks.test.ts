@@ -4,12 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseReport, runPmc } from '../helpers/cli.js';
+import { parseReport, runPmc, pmcOnHostA } from '../helpers/cli.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { examplePluginPath } from '../helpers/plugins.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const hostA = fixtureUri('host-a');
 const hostB = fixtureUri('host-b');
 const siteRules = path.join(root, 'examples/checks/site-rules.xml');
 const rack = path.join(root, 'examples/checks/rack.xml');
@@ -55,7 +54,7 @@ describe('pmc with check files and plugins', () => {
   });
 
   it('pmc check: an XML check blocks (exit 2) and shows with origin xml', async () => {
-    const { code, stdout } = await runPmc(['-c', hostA, 'check', '--json', '--checks-file', rack, 'guest1', hostB]);
+    const { code, stdout } = await pmcOnHostA(['check', '--json', '--checks-file', rack, 'guest1', hostB]);
     expect(code).toBe(2);
     const report = parseReport<JsonReport>(stdout);
     expect(report.checks.find((c) => c.name === 'site.same-rack')).toMatchObject({ status: 'fail', origin: 'xml' });
@@ -64,16 +63,7 @@ describe('pmc with check files and plugins', () => {
   });
 
   it('pmc check: a plugin check blocks (exit 2) and shows with origin plugin:site', async () => {
-    const { code, stdout } = await runPmc([
-      '-c',
-      hostA,
-      'check',
-      '--json',
-      '--plugin',
-      examplePluginPath,
-      'guest-big',
-      hostB,
-    ]);
+    const { code, stdout } = await pmcOnHostA(['check', '--json', '--plugin', examplePluginPath, 'guest-big', hostB]);
     expect(code).toBe(2);
     const report = parseReport<JsonReport>(stdout);
     expect(report.checks.find((c) => c.name === 'site.vcpus-fit')).toMatchObject({
@@ -107,7 +97,7 @@ describe('pmc with check files and plugins', () => {
   });
 
   it('pmc migrate without --pmc refuses --checks-file (no check would run)', async () => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'migrate', '--checks-file', rack, 'guest1', hostB]);
+    const { code, stderr } = await pmcOnHostA(['migrate', '--checks-file', rack, 'guest1', hostB]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/--checks-file needs --pmc/);
   });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Connection, XmlDocument } from '../../src/index.js';
 import { optionsXml } from '../../src/pmc/native-facts.js';
-import { parseReport, runPmc } from '../helpers/cli.js';
+import { parseReport, pmcOnHostA } from '../helpers/cli.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const hostA = fixtureUri('host-a');
@@ -26,7 +26,7 @@ function file(name: string, text: string): string {
 }
 
 async function expectRefused(args: string[], pattern: RegExp): Promise<void> {
-  const { code, stdout, stderr } = await runPmc(['-c', hostA, 'check', ...args]);
+  const { code, stdout, stderr } = await pmcOnHostA(['check', ...args]);
   expect(code, stderr).toBe(1);
   expect(stdout).toBe('');
   const lines = stderr.trimEnd().split('\n');
@@ -101,7 +101,7 @@ describe('--xml and --persistent-xml', () => {
       'other.xml',
       '<domain type="test"><name>guest1</name><uuid>00000000-0000-4000-8000-000000000099</uuid></domain>',
     );
-    const blocked = await runPmc(['-c', hostA, 'check', '--json', '--xml', other, 'guest1', hostB]);
+    const blocked = await pmcOnHostA(['check', '--json', '--xml', other, 'guest1', hostB]);
     const report = parseReport<{ checks: { name: string; status: string; message: string }[] }>(blocked.stdout);
     expect(report.checks.find((c) => c.name === 'migration.flags')).toMatchObject({
       status: 'fail',
@@ -109,7 +109,7 @@ describe('--xml and --persistent-xml', () => {
     });
 
     const own = file('own.xml', `<domain type="test"><name>guest1</name><uuid>${GUEST1_UUID}</uuid></domain>`);
-    const allowed = await runPmc(['-c', hostA, 'check', '--json', '--xml', own, 'guest1', hostB]);
+    const allowed = await pmcOnHostA(['check', '--json', '--xml', own, 'guest1', hostB]);
     const ownReport = parseReport<{ checks: { name: string; status: string }[] }>(allowed.stdout);
     expect(ownReport.checks.find((c) => c.name === 'migration.flags')?.status).toBe('pass');
   });
@@ -117,7 +117,7 @@ describe('--xml and --persistent-xml', () => {
 
 describe('domain names and IDs', () => {
   it('a number past a C int is looked up as a name, not refused as an ID', async () => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'check', '99999999999999999999', hostB]);
+    const { code, stderr } = await pmcOnHostA(['check', '99999999999999999999', hostB]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^pmc: error: domain '99999999999999999999' not found on /);
     expect(stderr).not.toMatch(/id must be/);

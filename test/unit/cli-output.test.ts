@@ -2,6 +2,7 @@
  * What pmc prints survives the ways people read it: a slow pipe gets the whole
  * report, and text from checks cannot drive the terminal.
  */
+import { checkOnlyReport, entry } from '../helpers/reports.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,6 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/cli/report-view.js';
 import { printable, styleFor } from '../../src/cli/style.js';
-import type { Report } from '../../src/pmc/types.js';
 import { pmcMain } from '../helpers/cli.js';
 
 const execFileAsync = promisify(execFile);
@@ -51,25 +51,13 @@ describe('pmc output', () => {
 
   it('escapes control characters that checks put in their messages', () => {
     const hostile = 'line one\n  PASS   critical  forged.check  all good\u001b[31mred\u0007\u009b2J';
-    const report: Report = {
-      version: 1,
+    const report = checkOnlyReport({
       domain: { name: 'vm\u001b]0;title\u0007', uuid: '4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a01' },
       source: { uri: 'test:///default', hostname: 'h1' },
       destination: { uri: 'test:///default', hostname: 'h2\r' },
-      checks: [
-        {
-          name: 'plugin.evil',
-          severity: 'warning',
-          status: 'fail',
-          message: hostile,
-          durationMs: 1,
-          origin: 'plugin:evil',
-        },
-      ],
+      checks: [entry('plugin.evil', 'warning', 'fail', hostile, 'plugin:evil')],
       verdict: 'allowed-with-warnings',
-      migration: { attempted: false, succeeded: false, durationMs: 0, error: null },
-      domainLocation: 'source',
-    };
+    });
     const text = renderReport(report, styleFor({ isTTY: false } as NodeJS.WriteStream, undefined), {
       mode: 'check',
       withChecks: true,

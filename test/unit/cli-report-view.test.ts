@@ -2,24 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/cli/report-view.js';
 import { styleFor } from '../../src/cli/style.js';
-import type { CheckReportEntry, Report } from '../../src/pmc/types.js';
+import type { Report } from '../../src/pmc/types.js';
+import { checkOnlyReport, entry } from '../helpers/reports.js';
 
-const check = (
-  name: string,
-  severity: CheckReportEntry['severity'],
-  status: CheckReportEntry['status'],
-  message: string,
-): CheckReportEntry => ({
-  name,
-  severity,
-  status,
-  message,
-  durationMs: 1,
-  origin: 'builtin',
-});
+const check = entry;
 
-const blocked: Report = {
-  version: 1,
+const blocked = checkOnlyReport({
   domain: { name: 'vm1', uuid: '4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a01' },
   source: { uri: 'qemu+tcp://h1/system', hostname: 'h1' },
   destination: { uri: 'qemu+tcp://h2/system', hostname: 'h2' },
@@ -30,9 +18,7 @@ const blocked: Report = {
     check('memory.free', 'critical', 'error', 'could not read free memory'),
   ],
   verdict: 'blocked',
-  migration: { attempted: false, succeeded: false, durationMs: 0, error: null },
-  domainLocation: 'source',
-};
+});
 
 const plain = { isTTY: false } as NodeJS.WriteStream;
 

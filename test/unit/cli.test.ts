@@ -7,7 +7,7 @@ import { builtinChecks } from '../../src/checks/index.js';
 import { colorWanted } from '../../src/cli/style.js';
 import { percentDone, virshProgressLine } from '../../src/cli/progress-view.js';
 import type { MigrationProgress } from '../../src/pmc/types.js';
-import { runPmc } from '../helpers/cli.js';
+import { runPmc, pmcOnHostA } from '../helpers/cli.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const hostA = fixtureUri('host-a');
@@ -78,13 +78,13 @@ describe('pmc input errors', () => {
     ['--parallel-connections', '2.5'],
     ['--link-speed', '1e3'],
   ])('rejects a bad number: %s %s', async (option, value) => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'check', option, value, 'guest1', hostB]);
+    const { code, stderr } = await pmcOnHostA(['check', option, value, 'guest1', hostB]);
     expect(code).toBe(1);
     expectOneLineError(stderr, new RegExp(`${option}.*'${value.replace('.', '\\.')}' is invalid`));
   });
 
   it('refuses --direct clearly', async () => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'migrate', '--direct', 'guest1', hostB]);
+    const { code, stderr } = await pmcOnHostA(['migrate', '--direct', 'guest1', hostB]);
     expect(code).toBe(1);
     expectOneLineError(stderr, /--direct is not supported/);
   });
@@ -99,7 +99,7 @@ describe('pmc input errors', () => {
     [['--timeout', '30'], /--timeout needs --live/],
     [['--migrate-disks', 'vda'], /--migrate-disks needs --copy-storage-all or --copy-storage-inc/],
   ])('rejects contradictory or unreadable options: %j', async (options, pattern) => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'migrate', ...options, 'guest1', hostB]);
+    const { code, stderr } = await pmcOnHostA(['migrate', ...options, 'guest1', hostB]);
     expect(code).toBe(1);
     expectOneLineError(stderr, pattern);
   });
@@ -110,7 +110,7 @@ describe('pmc input errors', () => {
     [['--domain', 'guest1', hostB]],
     [['guest1', hostB]],
   ])('takes the domain and the destination named or positional, as virsh does: %j', async (args) => {
-    const { stdout } = await runPmc(['-c', hostA, 'check', '--json', ...args]);
+    const { stdout } = await pmcOnHostA(['check', '--json', ...args]);
     const report = JSON.parse(stdout) as { domain: { name: string }; destination: { uri: string } };
     expect(report.domain.name).toBe('guest1');
     expect(report.destination.uri).toBe(hostB);
@@ -121,40 +121,31 @@ describe('pmc input errors', () => {
     [['--desturi', hostB], /missing required argument 'domain' \(or --domain\)/],
     [['--domain', 'guest1', hostB, 'tcp://b', 'extra'], /too many arguments: 'extra'/],
   ])('refuses missing or extra arguments in the named forms: %j', async (args, pattern) => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'check', ...args]);
+    const { code, stderr } = await pmcOnHostA(['check', ...args]);
     expect(code).toBe(1);
     expectOneLineError(stderr, pattern);
   });
 
   it('rejects two different migration URIs (argument and --migrateuri)', async () => {
-    const { code, stderr } = await runPmc([
-      '-c',
-      hostA,
-      'migrate',
-      '--migrateuri',
-      'tcp://a',
-      'guest1',
-      hostB,
-      'tcp://b',
-    ]);
+    const { code, stderr } = await pmcOnHostA(['migrate', '--migrateuri', 'tcp://a', 'guest1', hostB, 'tcp://b']);
     expect(code).toBe(1);
     expectOneLineError(stderr, /the migration URI is given twice/);
   });
 
   it('rejects extra arguments', async () => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'check', 'guest1', hostB, 'tcp://b', 'extra']);
+    const { code, stderr } = await pmcOnHostA(['check', 'guest1', hostB, 'tcp://b', 'extra']);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^pmc: error: too many arguments/);
   });
 
   it('names an unknown domain and the host it looked on', async () => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'check', 'no-such-guest', hostB]);
+    const { code, stderr } = await pmcOnHostA(['check', 'no-such-guest', hostB]);
     expect(code).toBe(1);
     expectOneLineError(stderr, new RegExp(`domain 'no-such-guest' not found on ${hostA}`));
   });
 
   it('prints the stack only with --debug', async () => {
-    const { code, stderr } = await runPmc(['-c', hostA, 'check', '--debug', 'no-such-guest', hostB]);
+    const { code, stderr } = await pmcOnHostA(['check', '--debug', 'no-such-guest', hostB]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^pmc: error: domain 'no-such-guest' not found/);
     expect(stderr).toMatch(/^\s+at /m);

@@ -3,10 +3,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Connection } from '../../src/index.js';
 import { addonCandidates } from '../../src/binding/native.js';
 import { fixtureUri } from '../helpers/fixtures.js';
+import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
 // The best of five groups' event-loop p99, measured in 10 runs on the shared
 // 2-core machine (an e2e run and other helpers' builds beside it): 6.2, 7.5,
@@ -19,28 +20,25 @@ import { fixtureUri } from '../helpers/fixtures.js';
 const P99_BOUND_MS = 50;
 
 describe('concurrency', () => {
-  let a: Connection;
-  let b: Connection;
-  beforeAll(async () => {
-    [a, b] = await Promise.all([Connection.open(fixtureUri('host-a')), Connection.open(fixtureUri('host-b'))]);
-  });
-  afterAll(async () => {
-    await Promise.all([a.close(), b.close()]);
-  });
+  const hosts = useFixtureHosts({ a: 'host-a', b: 'host-b' });
 
   it(`keeps 200 calls in flight with every result right, and event-loop p99 under ${P99_BOUND_MS} ms`, async () => {
     // Each kind of call on each host has a known answer; a mixed-up result
     // (a reply delivered to the wrong promise, data of the wrong host) fails.
     const kinds: (() => Promise<void>)[] = [
-      async () => expect((await a.getNodeInfo()).cpus).toBe(8),
-      async () => expect((await b.getNodeInfo()).cpus).toBe(2),
-      async () => expect((await a.lookupDomainByName('guest-big')).uuid).toBe('4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a02'),
-      async () => expect((await b.lookupDomainByName('resident')).uuid).toBe('7b2c0d3e-1f9a-4b73-8e54-9d2d2c7a1b01'),
-      async () => expect((await a.listAllNetworks()).map((n) => n.name)).toEqual(['prod']),
-      async () => expect((await b.listAllStoragePools())[0]!.available).toBe(1024 ** 3),
+      async () => expect((await hosts.a.getNodeInfo()).cpus).toBe(8),
+      async () => expect((await hosts.b.getNodeInfo()).cpus).toBe(2),
       async () =>
-        expect(await a.lookupDomainByName('nope').catch((e: { code: string }) => e.code)).toBe('VIR_ERR_NO_DOMAIN'),
-      async () => expect((await (await a.lookupDomainByName('guest1')).getInfo()).vcpus).toBe(2),
+        expect((await hosts.a.lookupDomainByName('guest-big')).uuid).toBe('4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a02'),
+      async () =>
+        expect((await hosts.b.lookupDomainByName('resident')).uuid).toBe('7b2c0d3e-1f9a-4b73-8e54-9d2d2c7a1b01'),
+      async () => expect((await hosts.a.listAllNetworks()).map((n) => n.name)).toEqual(['prod']),
+      async () => expect((await hosts.b.listAllStoragePools())[0]!.available).toBe(1024 ** 3),
+      async () =>
+        expect(await hosts.a.lookupDomainByName('nope').catch((e: { code: string }) => e.code)).toBe(
+          'VIR_ERR_NO_DOMAIN',
+        ),
+      async () => expect((await (await hosts.a.lookupDomainByName('guest1')).getInfo()).vcpus).toBe(2),
     ];
     const round = () => Promise.allSettled(Array.from({ length: 200 }, (_, i) => kinds[i % kinds.length]!()));
     await round(); // warm-up: JIT, first wrappers

@@ -1,53 +1,47 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, LibvirtError, constants } from '../../src/index.js';
 import { fixtureUri } from '../helpers/fixtures.js';
+import { rejection } from '../helpers/errors.js';
+import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
 describe('Connection on the test driver', () => {
-  let a: Connection;
-  let b: Connection;
-
-  beforeAll(async () => {
-    [a, b] = await Promise.all([Connection.open(fixtureUri('host-a')), Connection.open(fixtureUri('host-b'))]);
-  });
-  afterAll(async () => {
-    await Promise.all([a.close(), b.close()]);
-  });
+  const hosts = useFixtureHosts({ a: 'host-a', b: 'host-b' });
 
   it('reads the two crafted hosts apart', async () => {
-    const [infoA, infoB] = await Promise.all([a.getNodeInfo(), b.getNodeInfo()]);
+    const [infoA, infoB] = await Promise.all([hosts.a.getNodeInfo(), hosts.b.getNodeInfo()]);
     expect(infoA).toMatchObject({ cpus: 8, memoryKiB: 16777216, cores: 4, threads: 2 });
     expect(infoB).toMatchObject({ cpus: 2, memoryKiB: 4194304, cores: 2, threads: 1 });
-    expect(await a.getType()).toBe('TEST');
-    expect(await a.getURI()).toBe(fixtureUri('host-a'));
-    expect((await a.getLibVersion()).major).toBeGreaterThanOrEqual(9);
-    expect(await a.isAlive()).toBe(true);
-    expect(typeof (await a.getHostname())).toBe('string');
+    expect(await hosts.a.getType()).toBe('TEST');
+    expect(await hosts.a.getURI()).toBe(fixtureUri('host-a'));
+    expect((await hosts.a.getLibVersion()).major).toBeGreaterThanOrEqual(9);
+    expect(await hosts.a.isAlive()).toBe(true);
+    expect(typeof (await hosts.a.getHostname())).toBe('string');
   });
 
   it('lists and looks up domains by name, UUID and id', async () => {
-    const names = (await a.listAllDomains()).map((d) => d.name).sort();
+    const names = (await hosts.a.listAllDomains()).map((d) => d.name).sort();
     expect(names).toEqual(['guest-big', 'guest1']);
-    const byName = await a.lookupDomainByName('guest1');
+    const byName = await hosts.a.lookupDomainByName('guest1');
     expect(byName.uuid).toBe('4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a01');
-    const byUuid = await a.lookupDomainByUUID(byName.uuid);
+    const byUuid = await hosts.a.lookupDomainByUUID(byName.uuid);
     expect(byUuid.name).toBe('guest1');
     const id = await byName.getID();
-    expect((await a.lookupDomainByID(id)).name).toBe('guest1');
-    expect((await b.listAllDomains()).map((d) => d.name)).toEqual(['resident']);
+    expect((await hosts.a.lookupDomainByID(id)).name).toBe('guest1');
+    expect((await hosts.b.listAllDomains()).map((d) => d.name)).toEqual(['resident']);
   });
 
   it('sees networks, pools and volumes', async () => {
-    expect((await a.lookupNetworkByName('prod')).bridge).toBe('br-prod');
-    expect((await b.listAllNetworks()).map((n) => n.name)).toEqual(['backup']);
-    const pools = await b.listAllStoragePools();
+    expect((await hosts.a.lookupNetworkByName('prod')).bridge).toBe('br-prod');
+    expect((await hosts.b.listAllNetworks()).map((n) => n.name)).toEqual(['backup']);
+    const pools = await hosts.b.listAllStoragePools();
     expect(pools).toHaveLength(1);
     expect(pools[0]).toMatchObject({ name: 'images', active: true, available: 1024 ** 3 });
-    const vol = await a.lookupStorageVolByPath('/var/lib/pmc-a/images/guest1.qcow2');
+    const vol = await hosts.a.lookupStorageVolByPath('/var/lib/pmc-a/images/guest1.qcow2');
     expect(vol).toMatchObject({ name: 'guest1.qcow2', pool: 'images', capacity: 10 * 1024 ** 3 });
   });
 
   it('rejects an unknown domain with VIR_ERR_NO_DOMAIN and the caller stack', async () => {
-    const error = await a.lookupDomainByName('no-such-guest').catch((e: unknown) => e);
+    const error = await hosts.a.lookupDomainByName('no-such-guest').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LibvirtError);
     expect(error).toMatchObject({ code: 'VIR_ERR_NO_DOMAIN', domain: 'VIR_FROM_TEST', level: 'error' });
     expect((error as Error).stack).toContain('connection.test.ts');
@@ -71,17 +65,6 @@ describe('Connection on the test driver', () => {
     await expect(dom.getInfo()).rejects.toMatchObject({ code: 'VIR_ERR_INVALID_CONN' });
   });
 });
-
-/** The rejection of `p`, which must reject. */
-async function rejection(p: Promise<unknown>): Promise<LibvirtError> {
-  const outcome = await p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(LibvirtError);
-  return outcome.error as LibvirtError;
-}
 
 const noSupport = { code: 'VIR_ERR_NO_SUPPORT', number: 3, domain: 'VIR_FROM_DOMAIN', level: 'error' };
 

@@ -2,19 +2,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Connection, Domain, LibvirtError, constants } from '../../src/index.js';
+import { Connection, Domain, constants } from '../../src/index.js';
 import { fixtureUri } from '../helpers/fixtures.js';
-
-/** The rejection of `p`, which must reject with a LibvirtError. */
-async function rejection(p: Promise<unknown>): Promise<LibvirtError> {
-  const outcome = await p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(LibvirtError);
-  return outcome.error as LibvirtError;
-}
+import { rejection } from '../helpers/errors.js';
 
 const noSupport = (api: string) => ({
   code: 'VIR_ERR_NO_SUPPORT',

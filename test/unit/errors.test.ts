@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../helpers/errors.js';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import {
   CheckLoadError,
@@ -13,29 +14,13 @@ import {
 } from '../../src/index.js';
 import { CliError } from '../../src/errors.js';
 import { addonCandidates } from '../../src/binding/native.js';
-import { fixtureUri } from '../helpers/fixtures.js';
-
-/** The rejection of `p`, which must reject. */
-async function rejection(p: Promise<unknown>): Promise<LibvirtError> {
-  const outcome = await p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  if (outcome.ok) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
-  return outcome.error as LibvirtError;
-}
+import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
 describe('LibvirtError', () => {
-  let a: Connection;
-  beforeAll(async () => {
-    a = await Connection.open(fixtureUri('host-a'));
-  });
-  afterAll(async () => {
-    await a.close();
-  });
+  const hosts = useFixtureHosts({ a: 'host-a' });
 
   it('carries code and domain by name and number, level, message, and the caller file in its stack', async () => {
-    const error = await rejection(a.lookupDomainByName('no-such-guest'));
+    const error = await rejection(hosts.a.lookupDomainByName('no-such-guest'));
     expect(error).toBeInstanceOf(LibvirtError);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('LibvirtError');
@@ -58,28 +43,28 @@ describe('LibvirtError', () => {
   });
 
   it('maps each failure to its own code', async () => {
-    expect(await rejection(a.lookupNetworkByName('nope'))).toMatchObject({
+    expect(await rejection(hosts.a.lookupNetworkByName('nope'))).toMatchObject({
       code: 'VIR_ERR_NO_NETWORK',
       domain: 'VIR_FROM_TEST',
     });
-    expect(await rejection(a.lookupStorageVolByPath('/nope'))).toMatchObject({
+    expect(await rejection(hosts.a.lookupStorageVolByPath('/nope'))).toMatchObject({
       code: 'VIR_ERR_NO_STORAGE_VOL',
       domain: 'VIR_FROM_TEST',
     });
-    expect(await rejection(a.lookupDomainByUUID('not-a-uuid'))).toMatchObject({
+    expect(await rejection(hosts.a.lookupDomainByUUID('not-a-uuid'))).toMatchObject({
       code: 'VIR_ERR_INVALID_ARG',
       domain: 'VIR_FROM_DOMAIN',
     });
-    expect(await rejection(a.lookupDomainByID(4242))).toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
+    expect(await rejection(hosts.a.lookupDomainByID(4242))).toMatchObject({ code: 'VIR_ERR_NO_DOMAIN' });
   });
 
   it("rejects invalid domain XML with libvirt's XML error", async () => {
     // libvirt 9 reports a malformed document as VIR_ERR_XML_DETAIL (with the parser's position)…
-    const malformed = await rejection(a.defineDomain('<domain'));
+    const malformed = await rejection(hosts.a.defineDomain('<domain'));
     expect(malformed).toMatchObject({ code: 'VIR_ERR_XML_DETAIL', domain: 'VIR_FROM_DOMAIN' });
     expect(malformed.message).toContain('<domain');
     // …and a well-formed one without a name as VIR_ERR_NO_NAME.
-    expect(await rejection(a.defineDomain('<domain type="test"></domain>'))).toMatchObject({
+    expect(await rejection(hosts.a.defineDomain('<domain type="test"></domain>'))).toMatchObject({
       code: 'VIR_ERR_NO_NAME',
     });
   });
@@ -174,13 +159,7 @@ describe('one error hierarchy', () => {
 });
 
 describe('argument checking of the native methods', () => {
-  let c: Connection;
-  beforeAll(async () => {
-    c = await Connection.open(fixtureUri('host-a'));
-  });
-  afterAll(async () => {
-    await c.close();
-  });
+  const hosts = useFixtureHosts({ c: 'host-a' });
 
   // Each call passes a wrong type straight to the native method: it must throw
   // a TypeError (or RangeError for out-of-range numbers) synchronously, before
@@ -212,7 +191,7 @@ describe('argument checking of the native methods', () => {
     ['getHostname with a foreign this', (n) => Reflect.apply(n.getHostname, {}, []), TypeError],
   ];
   it.each(connectionCases)('Connection: %s throws synchronously', (_label, call, errorClass) => {
-    expect(() => call(c.native)).toThrow(errorClass);
+    expect(() => call(hosts.c.native)).toThrow(errorClass);
   });
 
   it('Connection.open checks its URI argument', async () => {
@@ -222,7 +201,7 @@ describe('argument checking of the native methods', () => {
   });
 
   it('Domain methods check their arguments', async () => {
-    const d = (await c.lookupDomainByName('guest1')).native;
+    const d = (await hosts.c.lookupDomainByName('guest1')).native;
     expect(() => d.getXMLDesc('migratable' as never)).toThrow(TypeError);
     expect(() => d.getBlockJobInfo(0 as never, 0)).toThrow(TypeError);
     expect(() => d.startDirtyRateCalc(0, 0)).toThrow(RangeError);
@@ -230,7 +209,7 @@ describe('argument checking of the native methods', () => {
     expect(() => d.createSnapshot(undefined as never, 0)).toThrow(TypeError);
     expect(() => d.migrate3('qemu:///system' as never, [], 0)).toThrow(TypeError);
     expect(() => d.getStats('state' as never, 0)).toThrow(TypeError);
-    expect(() => Reflect.apply(d.getName, c.native, [])).toThrow(TypeError);
+    expect(() => Reflect.apply(d.getName, hosts.c.native, [])).toThrow(TypeError);
     // Still alive and answering.
     expect(await d.isActive()).toBe(true);
   });

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, type CheckDefinition, type Domain } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type CheckDefinition } from '../../src/index.js';
 import { fixtureUri } from '../helpers/fixtures.js';
+import { useRunHosts } from '../helpers/fixture-hosts.js';
 
 // Measured on the shared 2-core machine, 10 runs with an e2e run and other
 // builds beside them: a run with a 150 ms check timeout took 157-168 ms
@@ -21,21 +22,10 @@ function check(
 }
 
 describe('the check framework on the test driver', () => {
-  let source: Connection;
-  let destination: Connection;
-  let domain: Domain;
-
-  beforeAll(async () => {
-    source = await Connection.open(fixtureUri('host-a'));
-    destination = await Connection.open(fixtureUri('host-b'));
-    domain = await source.lookupDomainByName('guest1');
-  });
-  afterAll(async () => {
-    await Promise.all([source.close(), destination.close()]);
-  });
+  const hosts = useRunHosts();
 
   const dryRun = (checks: CheckDefinition[], extra: Record<string, unknown> = {}) =>
-    domain.checkPMC(destination, { noBuiltins: true, checks, ...extra });
+    hosts.guest1.checkPMC(hosts.destination, { noBuiltins: true, checks, ...extra });
 
   it('starts every check at once by default', async () => {
     const n = 20;
@@ -254,7 +244,7 @@ describe('the check framework on the test driver', () => {
   });
 
   it('migratePMC does not migrate when a critical check fails', async () => {
-    const report = await domain.migratePMC(destination, {
+    const report = await hosts.guest1.migratePMC(hosts.destination, {
       noBuiltins: true,
       live: true,
       checks: [check('test.no', () => ({ status: 'fail', message: 'not today' }))],
@@ -266,7 +256,7 @@ describe('the check framework on the test driver', () => {
 
   it("migratePMC attempts the migration when checks allow, and reports libvirt's refusal", async () => {
     // The test driver cannot migrate: the attempt must fail cleanly and leave the guest where it was.
-    const report = await domain.migratePMC(destination, {
+    const report = await hosts.guest1.migratePMC(hosts.destination, {
       noBuiltins: true,
       live: true,
       checks: [check('test.yes', () => true)],

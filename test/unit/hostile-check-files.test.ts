@@ -5,10 +5,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckLoadError, Connection, loadCheckFile, XmlError, XPathExpression, type Domain } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CheckLoadError, loadCheckFile, XmlError, XPathExpression } from '../../src/index.js';
 import { runPmc } from '../helpers/cli.js';
-import { fixtureUri } from '../helpers/fixtures.js';
+import { useRunHosts } from '../helpers/fixture-hosts.js';
+import { loadRejection } from '../helpers/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,16 +23,7 @@ function write(text: string): string {
 const checkXml = (test: string, severity = 'critical', name = 'site.x') =>
   `<check name="${name}" severity="${severity}"><assert test="${test}"/></check>`;
 
-async function loadError(file: string): Promise<CheckLoadError> {
-  const error = await loadCheckFile(file).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  return error as CheckLoadError;
-}
+const loadError = (file: string): Promise<CheckLoadError> => loadRejection(loadCheckFile(file), file);
 
 const nested = (depth: number) => `${'('.repeat(depth)}1${')'.repeat(depth)}`;
 
@@ -121,17 +113,7 @@ describe('enumerated attributes are read as the schema reads them (item 8)', () 
 });
 
 describe('concurrent runs of one check file (item 13)', () => {
-  let source: Connection;
-  let destination: Connection;
-  let guest1: Domain;
-  beforeAll(async () => {
-    source = await Connection.open(fixtureUri('host-a'));
-    destination = await Connection.open(fixtureUri('host-b'));
-    guest1 = await source.lookupDomainByName('guest1');
-  });
-  afterAll(async () => {
-    await Promise.all([source.close(), destination.close()]);
-  });
+  const hosts = useRunHosts();
 
   it('a second run is not held behind a first one still evaluating a runaway expression', async () => {
     // Five nested scans of the domain's ~70 nodes: about 10 s; short-circuited when the run is live.
@@ -140,11 +122,15 @@ describe('concurrent runs of one check file (item 13)', () => {
     const file = await loadCheckFile(
       write(`<checks>${checkXml(`boolean($options/options/live) or ${slow}`)}</checks>`),
     );
-    const first = await guest1.checkPMC(destination, { noBuiltins: true, checkFiles: [file], timeoutMs: 200 });
+    const first = await hosts.guest1.checkPMC(hosts.destination, {
+      noBuiltins: true,
+      checkFiles: [file],
+      timeoutMs: 200,
+    });
     expect(first.checks[0]).toMatchObject({ status: 'error', message: expect.stringMatching(/timed out/) });
     // The first evaluation goes on in its abandoned worker; the same check again:
     const started = performance.now();
-    const second = await guest1.checkPMC(destination, {
+    const second = await hosts.guest1.checkPMC(hosts.destination, {
       noBuiltins: true,
       checkFiles: [file],
       live: true,

@@ -6,42 +6,29 @@
 import { chmodSync, chownSync, copyFileSync, linkSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckLoadError, Connection, listChecks, loadPlugin, type Domain } from '../../src/index.js';
+import { CheckLoadError, listChecks, loadPlugin } from '../../src/index.js';
 import { parseReport, runPmc, startPmc } from '../helpers/cli.js';
+import { loadRejection } from '../helpers/errors.js';
 import { fixtureUri } from '../helpers/fixtures.js';
+import { useRunHosts } from '../helpers/fixture-hosts.js';
 import { fixturePluginPath, pluginBuildDir } from '../helpers/plugins.js';
 
 const hangs = fixturePluginPath('hangs');
 const asRoot = process.getuid?.() === 0;
 
-async function loadError(file: string): Promise<CheckLoadError> {
-  const error = await loadPlugin(file).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  return error as CheckLoadError;
-}
+const loadError = (file: string): Promise<CheckLoadError> => loadRejection(loadPlugin(file), file);
 
 describe('a plugin check that never returns (item 3)', () => {
-  let source: Connection;
-  let destination: Connection;
-  let guest1: Domain;
-  beforeAll(async () => {
-    source = await Connection.open(fixtureUri('host-a'));
-    destination = await Connection.open(fixtureUri('host-b'));
-    guest1 = await source.lookupDomainByName('guest1');
-  });
-  afterAll(async () => {
-    await Promise.all([source.close(), destination.close()]);
-  });
+  const hosts = useRunHosts();
 
   it('is timed out and abandoned although it did not ask for a worker thread', async () => {
     const plugin = await loadPlugin(hangs);
     const started = performance.now();
-    const report = await guest1.checkPMC(destination, { noBuiltins: true, plugins: [plugin], timeoutMs: 300 });
+    const report = await hosts.guest1.checkPMC(hosts.destination, {
+      noBuiltins: true,
+      plugins: [plugin],
+      timeoutMs: 300,
+    });
     expect(performance.now() - started).toBeLessThan(800);
     expect(report.checks[0]).toMatchObject({
       name: 'hangs.forever',

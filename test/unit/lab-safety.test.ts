@@ -19,10 +19,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { labDown, labUp } from '../../src/lab/index.js';
 import { LAB_MARKER, writeLabMarker } from '../../src/lab/root-fs.js';
 import { pmcMain, runPmc } from '../helpers/cli.js';
+import { useTempDirPerTest } from '../helpers/temp-dir.js';
 
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
@@ -46,91 +47,87 @@ function realLab(root: string, id: string): string {
 }
 
 describe.runIf(isRoot)('the lab as root', () => {
-  let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'pmc-lab-safety-'));
-  });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-  });
+  const rootDir = useTempDirPerTest('pmc-lab-safety-');
 
   it('down removes a lab up created (the marker is accepted)', async () => {
-    const dir = realLab(root, 'mine');
+    const dir = realLab(rootDir.path, 'mine');
     writeFileSync(path.join(dir, 'lab.json'), '{"id":"mine","hosts":[]}\n');
-    await labDown({ id: 'mine', root });
+    await labDown({ id: 'mine', root: rootDir.path });
     expect(existsSync(dir)).toBe(false);
   });
 
   it('down refuses a directory without the marker and leaves it whole', async () => {
-    const dir = path.join(root, 'victim');
+    const dir = path.join(rootDir.path, 'victim');
     plantVictim(dir);
-    await expect(labDown({ id: 'victim', root })).rejects.toThrow(
+    await expect(labDown({ id: 'victim', root: rootDir.path })).rejects.toThrow(
       /not a lab created by pmc lab up \(no pmc-lab\.marker\)/,
     );
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
   });
 
   it('down refuses a marker that is a symlink, not root’s, or copied from another directory', async () => {
-    const elsewhere = realLab(root, 'genuine');
-    const dir = path.join(root, 'victim');
+    const elsewhere = realLab(rootDir.path, 'genuine');
+    const dir = path.join(rootDir.path, 'victim');
 
     plantVictim(dir);
     symlinkSync(path.join(elsewhere, LAB_MARKER), path.join(dir, LAB_MARKER));
-    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/not a regular file/);
+    await expect(labDown({ id: 'victim', root: rootDir.path })).rejects.toThrow(/not a regular file/);
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
     rmSync(dir, { recursive: true });
 
     // A genuine marker of this very id and path, but written for a directory since moved away.
-    const moved = realLab(root, 'victim');
-    renameSync(moved, path.join(root, 'old'));
+    const moved = realLab(rootDir.path, 'victim');
+    renameSync(moved, path.join(rootDir.path, 'old'));
     plantVictim(dir);
-    cpSync(path.join(root, 'old', LAB_MARKER), path.join(dir, LAB_MARKER), { preserveTimestamps: true });
-    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/written for another directory/);
+    cpSync(path.join(rootDir.path, 'old', LAB_MARKER), path.join(dir, LAB_MARKER), { preserveTimestamps: true });
+    await expect(labDown({ id: 'victim', root: rootDir.path })).rejects.toThrow(/written for another directory/);
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
 
     chownSync(path.join(dir, LAB_MARKER), NOBODY, NOBODY);
-    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/not root's alone/);
+    await expect(labDown({ id: 'victim', root: rootDir.path })).rejects.toThrow(/not root's alone/);
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
   });
 
   it('down refuses a lab directory another user owns, and a root reached through a symlink', async () => {
-    const dir = realLab(root, 'victim');
+    const dir = realLab(rootDir.path, 'victim');
     writeFileSync(path.join(dir, 'keep'), 'precious\n');
     chownSync(dir, NOBODY, NOBODY);
-    await expect(labDown({ id: 'victim', root })).rejects.toThrow(/owned by uid 65534, not root/);
+    await expect(labDown({ id: 'victim', root: rootDir.path })).rejects.toThrow(/owned by uid 65534, not root/);
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
     chownSync(dir, 0, 0);
 
-    const link = path.join(root, 'link');
-    mkdirSync(path.join(root, 'real'));
-    symlinkSync(path.join(root, 'real'), link);
+    const link = path.join(rootDir.path, 'link');
+    mkdirSync(path.join(rootDir.path, 'real'));
+    symlinkSync(path.join(rootDir.path, 'real'), link);
     const behind = realLab(link, 'victim'); // marker names <root>/link/victim: only the symlink is wrong
     writeFileSync(path.join(behind, 'keep'), 'precious\n');
     await expect(labDown({ id: 'victim', root: link })).rejects.toThrow(/is a symlink/);
-    expect(existsSync(path.join(root, 'real', 'victim', 'keep'))).toBe(true);
+    expect(existsSync(path.join(rootDir.path, 'real', 'victim', 'keep'))).toBe(true);
   });
 
   it('refuses a relative root or one with ..', async () => {
-    await expect(labDown({ id: 'victim', root: `${root}/../${path.basename(root)}` })).rejects.toThrow(
+    await expect(labDown({ id: 'victim', root: `${rootDir.path}/../${path.basename(rootDir.path)}` })).rejects.toThrow(
       /invalid lab root/,
     );
     await expect(labDown({ id: 'victim', root: 'relative/dir' })).rejects.toThrow(/invalid lab root/);
   });
 
   it('up adopts no existing directory without the marker: it neither chmods nor writes there', async () => {
-    const dir = path.join(root, 'victim');
+    const dir = path.join(rootDir.path, 'victim');
     plantVictim(dir);
-    await expect(labUp({ id: 'victim', root, hosts: 1 })).rejects.toThrow(/not a lab created by pmc lab up/);
+    await expect(labUp({ id: 'victim', root: rootDir.path, hosts: 1 })).rejects.toThrow(
+      /not a lab created by pmc lab up/,
+    );
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(existsSync(path.join(dir, LAB_MARKER))).toBe(false);
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
   });
 
   it('up and down refuse anyone but root, before touching anything', () => {
-    const dir = path.join(root, 'victim');
+    const dir = path.join(rootDir.path, 'victim');
     plantVictim(dir);
     // A directory nobody could remove itself: only the refusal keeps it.
-    chownSync(root, NOBODY, NOBODY);
+    chownSync(rootDir.path, NOBODY, NOBODY);
     for (const p of [dir, path.join(dir, 'host-1'), path.join(dir, 'keep'), path.join(dir, 'lab.json')])
       chownSync(p, NOBODY, NOBODY);
     for (const command of ['down', 'up']) {
@@ -150,7 +147,7 @@ describe.runIf(isRoot)('the lab as root', () => {
           '--id',
           'victim',
           '--root',
-          root,
+          rootDir.path,
         ],
         {
           encoding: 'utf8',

@@ -2,23 +2,18 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CheckLoadError, Connection, listChecks, loadPlugin, type Domain, type Plugin } from '../../src/index.js';
-import { fixtureUri } from '../helpers/fixtures.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CheckLoadError, listChecks, loadPlugin, type Domain, type Plugin } from '../../src/index.js';
+import { useRunHosts } from '../helpers/fixture-hosts.js';
+import { loadRejection } from '../helpers/errors.js';
 import { examplePluginPath, fixturePluginPath, fixturePluginSources } from '../helpers/plugins.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 async function loadError(file: string): Promise<CheckLoadError> {
-  const error = await loadPlugin(file).then(
-    () => {
-      throw new Error(`${file} loaded`);
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CheckLoadError);
-  expect((error as CheckLoadError).message.startsWith(path.resolve(file))).toBe(true);
-  return error as CheckLoadError;
+  const error = await loadRejection(loadPlugin(file), file);
+  expect(error.message.startsWith(path.resolve(file))).toBe(true);
+  return error;
 }
 
 describe('native plugins: loading', () => {
@@ -85,22 +80,29 @@ describe('native plugins: loading', () => {
     expect(e.message).toMatch(/not a loadable shared object: .*(invalid ELF header|file too short)/);
   });
 
-  it('refuses a shared object without the entry point', async () => {
-    const e = await loadError(fixturePluginPath('no-entry'));
-    expect(e.code).toBe('ERR_PMC_PLUGIN_ENTRY');
-    expect(e.message).toContain('no entry point virPMCPluginInit');
-  });
-
-  it('refuses a plugin built for another ABI version', async () => {
-    const e = await loadError(fixturePluginPath('bad-abi'));
-    expect(e.code).toBe('ERR_PMC_PLUGIN_ABI');
-    expect(e.message).toContain('built for plugin ABI 99, this pmc speaks ABI 1');
-  });
-
-  it('refuses a plugin that refuses the ABI it is asked for', async () => {
-    const e = await loadError(fixturePluginPath('refuses-abi'));
-    expect(e.code).toBe('ERR_PMC_PLUGIN_ABI');
-    expect(e.message).toContain('refused plugin ABI 1');
+  it.each([
+    [
+      'refuses a shared object without the entry point',
+      'no-entry',
+      'ERR_PMC_PLUGIN_ENTRY',
+      'no entry point virPMCPluginInit',
+    ],
+    [
+      'refuses a plugin built for another ABI version',
+      'bad-abi',
+      'ERR_PMC_PLUGIN_ABI',
+      'built for plugin ABI 99, this pmc speaks ABI 1',
+    ],
+    [
+      'refuses a plugin that refuses the ABI it is asked for',
+      'refuses-abi',
+      'ERR_PMC_PLUGIN_ABI',
+      'refused plugin ABI 1',
+    ],
+  ] as const)('%s', async (_name, fixture, code, message) => {
+    const e = await loadError(fixturePluginPath(fixture));
+    expect(e.code).toBe(code);
+    expect(e.message).toContain(message);
   });
 
   it('refuses a check with a NULL run function, naming it', async () => {
@@ -118,34 +120,24 @@ describe('native plugins: loading', () => {
 });
 
 describe('native plugins: runs on the test driver', () => {
-  let source: Connection;
-  let destination: Connection;
-  let guest1: Domain;
-  let guestBig: Domain;
+  const hosts = useRunHosts();
   let site: Plugin;
   let fixture: Plugin;
 
   beforeAll(async () => {
-    source = await Connection.open(fixtureUri('host-a'));
-    destination = await Connection.open(fixtureUri('host-b'));
-    guest1 = await source.lookupDomainByName('guest1');
-    guestBig = await source.lookupDomainByName('guest-big');
     site = await loadPlugin(examplePluginPath);
     fixture = await loadPlugin(fixturePluginPath('behaviours'));
-  });
-  afterAll(async () => {
-    await Promise.all([source.close(), destination.close()]);
   });
   afterEach(() => {
     delete process.env.PMC_SITE_MAINTENANCE;
   });
 
   const run = (domain: Domain, plugins: Plugin[], extra: Record<string, unknown> = {}) =>
-    domain.checkPMC(destination, { noBuiltins: true, plugins, ...extra });
+    domain.checkPMC(hosts.destination, { noBuiltins: true, plugins, ...extra });
   const fixtureOnly = (keep: string[]) => fixture.checks.map((c) => c.name).filter((name) => !keep.includes(name));
 
   it('passes and fails with the example plugin (libvirt calls in C)', async () => {
-    const fits = await run(guest1, [site]);
+    const fits = await run(hosts.guest1, [site]);
     expect(fits.checks).toMatchObject([
       {
         name: 'site.vcpus-fit',
@@ -156,15 +148,15 @@ describe('native plugins: runs on the test driver', () => {
       { name: 'site.maintenance', status: 'pass', origin: 'plugin:site' },
     ]);
     expect(fits.verdict).toBe('allowed');
-    const big = await run(guestBig, [site]);
+    const big = await run(hosts.guestBig, [site]);
     expect(big.checks[0]).toMatchObject({ status: 'fail', message: 'the guest has 8 vCPUs, the destination 2 CPUs' });
     expect(big.verdict).toBe('blocked');
   });
 
   it('reads a shared fact through host->fact (the example maintenance list)', async () => {
-    const hostname = await destination.getHostname();
+    const hostname = await hosts.destination.getHostname();
     process.env.PMC_SITE_MAINTENANCE = `other-host,${hostname}`;
-    const report = await run(guest1, [site]);
+    const report = await run(hosts.guest1, [site]);
     expect(report.checks[1]).toMatchObject({
       status: 'fail',
       message: `${hostname} is in maintenance (PMC_SITE_MAINTENANCE)`,
@@ -173,15 +165,15 @@ describe('native plugins: runs on the test driver', () => {
   });
 
   it('gives a plugin only the facts it listed', async () => {
-    const report = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.facts']) });
-    const hostname = await destination.getHostname();
+    const report = await run(hosts.guest1, [fixture], { skip: fixtureOnly(['fixture.facts']) });
+    const hostname = await hosts.destination.getHostname();
     expect(report.checks.find((c) => c.name === 'fixture.facts')!.message).toBe(
       `dst=${hostname} domain-has-name=yes unlisted=(null)`,
     );
   });
 
   it('turns a status out of range into an error', async () => {
-    const report = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.bad-status']) });
+    const report = await run(hosts.guest1, [fixture], { skip: fixtureOnly(['fixture.bad-status']) });
     expect(report.checks.find((c) => c.name === 'fixture.bad-status')).toMatchObject({
       status: 'error',
       message: 'the check set status 42, which is out of range',
@@ -190,21 +182,21 @@ describe('native plugins: runs on the test driver', () => {
 
   it('obeys severity, skip and strict', async () => {
     const skip = fixtureOnly(['fixture.pass', 'fixture.warn-fail']);
-    const warned = await run(guest1, [fixture], { skip });
+    const warned = await run(hosts.guest1, [fixture], { skip });
     expect(warned.checks.filter((c) => c.status !== 'skipped').map((c) => [c.name, c.status])).toEqual([
       ['fixture.pass', 'pass'],
       ['fixture.warn-fail', 'fail'],
     ]);
     expect(warned.checks.find((c) => c.name === 'fixture.warn-fail')!.details).toEqual({ why: 'fixture' });
     expect(warned.verdict).toBe('allowed-with-warnings');
-    expect((await run(guest1, [fixture], { skip, strict: true })).verdict).toBe('blocked');
-    const failing = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.fail']) });
+    expect((await run(hosts.guest1, [fixture], { skip, strict: true })).verdict).toBe('blocked');
+    const failing = await run(hosts.guest1, [fixture], { skip: fixtureOnly(['fixture.fail']) });
     expect(failing.verdict).toBe('blocked');
   });
 
   it('obeys the timeout: a slow plugin check becomes an error and blocks', async () => {
     const started = Date.now();
-    const report = await run(guest1, [fixture], { skip: fixtureOnly(['fixture.slow']), timeoutMs: 200 });
+    const report = await run(hosts.guest1, [fixture], { skip: fixtureOnly(['fixture.slow']), timeoutMs: 200 });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(report.checks.find((c) => c.name === 'fixture.slow')).toMatchObject({
       status: 'error',
@@ -215,7 +207,7 @@ describe('native plugins: runs on the test driver', () => {
 
   it('refuses a run where two sources give one name, before anything runs', async () => {
     const clash = { name: 'site.maintenance', severity: 'info' as const, description: 'clash', run: () => true };
-    await expect(run(guest1, [site], { checks: [clash] })).rejects.toThrow(
+    await expect(run(hosts.guest1, [site], { checks: [clash] })).rejects.toThrow(
       new RegExp(`two checks are named site\\.maintenance \\(js and ${examplePluginPath}\\)`),
     );
   });

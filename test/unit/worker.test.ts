@@ -28,6 +28,34 @@ function runWorker(body: string, options: { terminateAfterMs?: number } = {}) {
   });
 }
 
+/**
+ * Runs `loop` forever in a worker (with c and b, connections to host-a and
+ * host-b, and d, its guest1, in scope), terminating the worker `afterMs(i)` ms
+ * after it started looping, `rounds` times; each must end by terminate(), and
+ * the main thread must keep working after them all.
+ */
+async function terminateMidLoop(rounds: number, afterMs: (i: number) => number, loop: string): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    const { exitCode } = await runWorker(
+      `
+      (async () => {
+        const c = await addon.Connection.open(${JSON.stringify(fixtureUri('host-a'))}, false);
+        const b = await addon.Connection.open(${JSON.stringify(fixtureUri('host-b'))}, false);
+        const d = await c.lookupDomainByName('guest1');
+        post('terminate-me');
+        for (;;) {
+${loop}
+        }
+      })();`,
+      { terminateAfterMs: afterMs(i) },
+    );
+    expect(exitCode).toBe(1); // terminate()'s exit code
+  }
+  const c = await Connection.open('test:///default');
+  expect((await c.getNodeInfo()).cpus).toBe(16);
+  await c.close();
+}
+
 describe('worker threads', () => {
   it('loads the addon in a worker, uses it, closes, and exits cleanly', async () => {
     const { messages, exitCode } = await runWorker(`
@@ -64,61 +92,35 @@ describe('worker threads', () => {
     // dedicated-thread migrations; before the fixes this aborted the process
     // (a C++ exception from settling a promise in a dead environment, and a
     // migration thread using a deleted thread-safe function).
-    for (let i = 0; i < 8; i++) {
-      const { exitCode } = await runWorker(
-        `
-        (async () => {
-          const c = await addon.Connection.open(${JSON.stringify(fixtureUri('host-a'))}, false);
-          const b = await addon.Connection.open(${JSON.stringify(fixtureUri('host-b'))}, false);
-          const d = await c.lookupDomainByName('guest1');
-          post('terminate-me');
-          for (;;) {
-            await Promise.allSettled([
-              ...Array.from({ length: 20 }, () => c.getNodeInfo()),
-              d.getXMLDesc(0),
-              ...Array.from({ length: 8 }, () => d.migrate3(b, [], 0)),
-            ]);
-          }
-        })();`,
-        { terminateAfterMs: 5 + i * 7 },
-      );
-      expect(exitCode).toBe(1); // terminate()'s exit code
-    }
-    const c = await Connection.open('test:///default');
-    expect((await c.getNodeInfo()).cpus).toBe(16);
-    await c.close();
+    await terminateMidLoop(
+      8,
+      (i) => 5 + i * 7,
+      `
+          await Promise.allSettled([
+            ...Array.from({ length: 20 }, () => c.getNodeInfo()),
+            d.getXMLDesc(0),
+            ...Array.from({ length: 8 }, () => d.migrate3(b, [], 0)),
+          ]);`,
+    );
   });
 
   it('survives terminate() of workers in the middle of check runs; the main thread keeps working', async () => {
     // The runner's thread outlives the worker: the check list, the cancel and
     // the thread-safe functions it uses must not go with the environment.
-    for (let i = 0; i < 6; i++) {
-      const { exitCode } = await runWorker(
-        `
-        (async () => {
-          const c = await addon.Connection.open(${JSON.stringify(fixtureUri('host-a'))}, false);
-          const b = await addon.Connection.open(${JSON.stringify(fixtureUri('host-b'))}, false);
-          const d = await c.lookupDomainByName('guest1');
-          post('terminate-me');
-          for (;;) {
-            const list = new addon.CheckList();
-            for (let k = 0; k < 200; k++) list.addJs('t.c' + k, '', k % 3 ? 'info' : 'critical', 'js');
-            const options = { migrate: false, sequential: false, strict: false, timeoutMs: 300, skip: [],
-              progressIntervalMs: 50, migrateFlags: 0, params: [], dconnuri: undefined };
-            // Every other check never settles: the run waits for its timeout.
-            const dispatch = (indices) => setTimeout(() => {
-              for (const i of indices) if (i % 2) list.complete(i, 0, 'ok');
-            }, 1);
-            await addon.runPMC(d, b, list, options, dispatch, () => {}, new addon.Cancel());
-          }
-        })();`,
-        { terminateAfterMs: 20 + i * 60 },
-      );
-      expect(exitCode).toBe(1);
-    }
-    const c = await Connection.open('test:///default');
-    expect((await c.getNodeInfo()).cpus).toBe(16);
-    await c.close();
+    await terminateMidLoop(
+      6,
+      (i) => 20 + i * 60,
+      `
+          const list = new addon.CheckList();
+          for (let k = 0; k < 200; k++) list.addJs('t.c' + k, '', k % 3 ? 'info' : 'critical', 'js');
+          const options = { migrate: false, sequential: false, strict: false, timeoutMs: 300, skip: [],
+            progressIntervalMs: 50, migrateFlags: 0, params: [], dconnuri: undefined };
+          // Every other check never settles: the run waits for its timeout.
+          const dispatch = (indices) => setTimeout(() => {
+            for (const i of indices) if (i % 2) list.complete(i, 0, 'ok');
+          }, 1);
+          await addon.runPMC(d, b, list, options, dispatch, () => {}, new addon.Cancel());`,
+    );
   });
 
   it('runs the addon in four workers at once, each with its own connections', async () => {
