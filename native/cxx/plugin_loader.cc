@@ -67,8 +67,11 @@ bool ValidCheckName(const char* s) {
 
 // As root, a plugin is code root will run: like sudo and OpenSSH with the
 // files they trust, refuse it when someone else could have changed it, i.e.
-// when the file or any directory on its real path up to / is writable by
-// group or others (sticky or not), or is owned by a user other than root.
+// when the file, its directory or any directory above on its real path is
+// owned by a user other than root or writable by group or others. One
+// exception, above the file's own directory: a sticky directory (/tmp) whose
+// entry on the path is root's, which nobody else can rename or remove, so a
+// checkout under /tmp/<root's dir>/ is fine while a file in /tmp itself is not.
 // Returns "" when it is safe, or why not.
 std::string UnsafeForRoot(const std::string& real, const struct stat& file) {
   auto unsafe = [](const std::string& what, const std::string& p, const struct stat& st) -> std::string {
@@ -84,13 +87,19 @@ std::string UnsafeForRoot(const std::string& real, const struct stat& file) {
   std::string why = unsafe("the file", real, file);
   if (!why.empty()) return why;
   std::string dir = real;
+  bool ownDirectory = true;  // the first directory up is the file's own
   while (dir != "/") {
     size_t slash = dir.rfind('/');
     dir = slash == 0 ? "/" : dir.substr(0, slash);
     struct stat st;
     if (stat(dir.c_str(), &st) != 0) return "cannot stat the directory " + dir + ": " + std::strerror(errno);
-    why = unsafe("the directory", dir, st);
-    if (!why.empty()) return why;
+    // The entry below was checked to be root's in the step before.
+    bool stickyAbove = !ownDirectory && st.st_uid == 0 && (st.st_mode & S_ISVTX);
+    if (!stickyAbove) {
+      why = unsafe("the directory", dir, st);
+      if (!why.empty()) return why;
+    }
+    ownDirectory = false;
   }
   return "";
 }

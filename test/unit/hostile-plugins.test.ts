@@ -117,6 +117,19 @@ describe.runIf(asRoot)('as root: plugins others could have changed are refused (
     expect(e.message).toContain(`the directory ${sticky} is writable by others (mode 1777)`);
   });
 
+  it("loads a safe file in a root-owned directory below a sticky one (a checkout under /tmp), refuses it if that directory is not root's", async () => {
+    const sticky = path.join(dir, 'sticky-above');
+    const own = path.join(sticky, 'roots');
+    mkdirSync(own, { recursive: true, mode: 0o755 });
+    chmodSync(sticky, 0o1777);
+    const file = copy('below-sticky.so', 0o755, own);
+    expect((await loadPlugin(file)).path).toBe(file);
+    chownSync(own, 1000, 1000);
+    const e = await loadError(copy('below-sticky-2.so', 0o755, own));
+    expect(e.code).toBe('ERR_PMC_PLUGIN_UNSAFE');
+    expect(e.message).toContain(`the directory ${own} is owned by uid 1000, not root`);
+  });
+
   it('refuses a file owned by another user, also when reached through a symlink', async () => {
     const file = copy('owned.so', 0o755);
     chownSync(file, 1000, 1000);
