@@ -48,7 +48,7 @@ say "strict TypeScript consumer (ESM and CommonJS)"
 cat >"$app/tsconfig.json" <<JSON
 {
   "compilerOptions": {
-    "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "lib": ["es2023"],
+    "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "lib": ["es2023", "esnext.disposable"],
     "strict": true, "noUncheckedIndexedAccess": true, "exactOptionalPropertyTypes": true,
     "skipLibCheck": false, "noEmit": true,
     "typeRoots": ["$repo/node_modules/@types"], "types": ["node"]

@@ -20,7 +20,8 @@ const wrongSeverity: CheckDefinition = {
 };
 
 export async function dryRun(uri: string, name: string): Promise<Report['verdict']> {
-  const src = await Connection.open(uri);
+  // Closed when the block ends, whatever happens (Symbol.asyncDispose).
+  await using src = await Connection.open(uri);
   try {
     const dom = await src.lookupDomainByName(name);
     const report = await dom.checkPMC(src, { live: true, checks: [sameRack, wrongSeverity], timeoutMs: 5000 });
@@ -28,7 +29,5 @@ export async function dryRun(uri: string, name: string): Promise<Report['verdict
   } catch (e) {
     if (e instanceof LibvirtError && isLibvirtError(e, 'VIR_ERR_NO_DOMAIN')) return 'blocked';
     throw e;
-  } finally {
-    await src.close();
   }
 }
