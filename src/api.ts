@@ -9,7 +9,6 @@
 import type { Connection } from './binding/connection.js';
 import { Domain } from './binding/domain.js';
 import { builtinChecks } from './checks/index.js';
-import { describeChecks, type CheckListing, type ListChecksOptions } from './pmc/listing.js';
 import type { RunOptions } from './pmc/run-options.js';
 import { runPMC } from './pmc/run.js';
 import type { Report } from './pmc/types.js';
@@ -36,7 +35,4 @@ Domain.prototype.checkPMC = function checkPMC(this: Domain, dest: Connection, op
   return runPMC(this, dest, options, false, builtinChecks);
 };
 
-/** The checks a run with these options would have, built-ins first, in run order; throws like a run would on duplicate names. */
-export function listChecks(options: ListChecksOptions = {}): CheckListing[] {
-  return describeChecks(builtinChecks, options);
-}
+export { listChecks } from './list-checks.js';

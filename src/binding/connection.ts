@@ -127,11 +127,12 @@ export type CloseReason = 'error' | 'eof' | 'keepalive' | 'client' | 'unknown';
 /** Result of compareHypervisorCPU (virCPUCompareResult). */
 export type CpuCompareResult = 'incompatible' | 'identical' | 'superset';
 
-const compareNames: Record<number, CpuCompareResult> = {
-  [constants.VIR_CPU_COMPARE_INCOMPATIBLE!]: 'incompatible',
-  [constants.VIR_CPU_COMPARE_IDENTICAL!]: 'identical',
-  [constants.VIR_CPU_COMPARE_SUPERSET!]: 'superset',
-};
+/** libvirt's answer by name; asked on use, not at import (the addon loads on first use). */
+function compareName(result: number): CpuCompareResult {
+  if (result === constants.VIR_CPU_COMPARE_IDENTICAL) return 'identical';
+  if (result === constants.VIR_CPU_COMPARE_SUPERSET) return 'superset';
+  return 'incompatible';
+}
 
 /**
  * A connection to one libvirt daemon (or driver). Every method that talks to
@@ -342,7 +343,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
       xml,
       flags,
     );
-    return compareNames[result] ?? 'incompatible';
+    return compareName(result);
   }
 
   baselineHypervisorCPU(xmlCPUs: string[], target: HypervisorTarget = {}, flags = 0): Promise<string> {

@@ -79,5 +79,31 @@ function load(): NativeAddon {
   throw explain(candidates, lastError);
 }
 
-export const native: NativeAddon = load();
-export const constants = native.constants;
+let loaded: NativeAddon | undefined;
+function addon(): NativeAddon {
+  return (loaded ??= load());
+}
+
+/**
+ * An object that stands for `target()`, fetched on first use: importing the
+ * package (or `pmc checks`, `pmc --version`) costs no addon load, about a
+ * third of the CLI's start-up; a missing addon is reported on first use.
+ * Descriptors are reported configurable, as a Proxy over an empty object must.
+ */
+function onFirstUse<T extends object>(target: () => T): T {
+  return new Proxy({} as T, {
+    get: (_, key) => Reflect.get(target(), key),
+    has: (_, key) => Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const desc = Reflect.getOwnPropertyDescriptor(target(), key);
+      return desc && { ...desc, configurable: true };
+    },
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+}
+
+export const native: NativeAddon = onFirstUse(addon);
+export const constants: NativeAddon['constants'] = onFirstUse(() => addon().constants);

@@ -6,8 +6,8 @@
  */
 import type { Command } from 'commander';
 import { CheckLoadError, CliError } from '../errors.js';
-import { loadCheckFile, type CheckFile } from '../pmc/check-file.js';
-import { loadPlugin, type Plugin } from '../pmc/plugin.js';
+import type { CheckFile } from '../pmc/check-file.js';
+import type { Plugin } from '../pmc/plugin.js';
 
 export interface ExternalCheckCliOptions {
   checksFile?: string[];
@@ -34,7 +34,13 @@ export function addExternalCheckOptions(command: Command): Command {
 export async function loadExternalChecks(
   opts: ExternalCheckCliOptions,
 ): Promise<{ checkFiles?: CheckFile[]; plugins?: Plugin[] }> {
+  if (!opts.checksFile?.length && !opts.plugin?.length) return {};
   try {
+    // Imported on use: `pmc checks` without files loads neither loader.
+    const [{ loadCheckFile }, { loadPlugin }] = await Promise.all([
+      import('../pmc/check-file.js'),
+      import('../pmc/plugin.js'),
+    ]);
     const checkFiles = await Promise.all((opts.checksFile ?? []).map((file) => loadCheckFile(file)));
     const plugins: Plugin[] = [];
     for (const file of opts.plugin ?? []) plugins.push(await loadPlugin(file));

@@ -6,12 +6,38 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { registerCheck } from './commands/check.js';
-import { registerChecks } from './commands/checks.js';
-import { registerDemo } from './commands/demo.js';
-import { labCommand } from './commands/lab.js';
-import { registerMigrate } from './commands/migrate.js';
 import { commanderError, debugOption, reportFatal } from './errors.js';
+
+/**
+ * Each subcommand's module, imported only when it is the one run (or for
+ * help, an unknown command, no command): `pmc --version` loads none, `pmc
+ * checks` only its own. In help order.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  checks: async () => (await import('./commands/checks.js')).registerChecks,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  lab: async () => {
+    const { labCommand } = await import('./commands/lab.js');
+    return (program) => program.addCommand(labCommand());
+  },
+};
+
+/**
+ * The subcommands to register for `argv`: the one named (global options come
+ * first, `-c` takes a value); none for a bare `--version`; all otherwise, so
+ * that help lists every command and a mistyped one gets its suggestion.
+ */
+export function commandsFor(argv: readonly string[]): string[] {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-c' || arg === '--connect') i++;
+    else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? [arg] : Object.keys(COMMANDS);
+  }
+  return args.some((a) => a === '-V' || a === '--version') ? [] : Object.keys(COMMANDS);
+}
 
 /** The package's own version: read from its package.json, so it cannot drift. */
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -58,11 +84,9 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
-registerMigrate(program);
-registerCheck(program);
-registerChecks(program);
-registerDemo(program);
-program.addCommand(labCommand());
+for (const register of await Promise.all(commandsFor(process.argv).map((name) => COMMANDS[name]!()))) {
+  register(program);
+}
 
 // Every error is one line that starts the same way, whoever detects it
 // (commander or us), on every command (pmc lab is built apart and inherits nothing).

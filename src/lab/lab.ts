@@ -22,14 +22,27 @@ import { isRunning, processRef, uidOf, type ProcessRef } from './processes.js';
 import { checkRootOwnedPath, ensureOwnedDir, LabSafetyError, verifyLabMarker, writeLabMarker } from './root-fs.js';
 import { ensurePools } from './storage.js';
 import { ensureGroup, ensureUser } from './users.js';
+import { checkRtt, startProxy, stopProxy, waitForProxy } from './wan.js';
 
 export type { LabOptions } from './layout.js';
+
+export interface LabUpOptions extends LabOptions {
+  /**
+   * A round-trip time in ms between clients and every daemon (a delaying proxy
+   * per host; 0: the daemons' own sockets). Omitted: what the lab has now
+   * (0 for a new lab).
+   */
+  rtt?: number;
+}
 
 /** One lab host, as callers (tests, benchmarks, the demo) use it. */
 export interface LabHostInfo {
   name: string;
   hostname: string;
+  /** How clients reach the host: through its delaying proxy when the lab has an RTT. */
   uri: string;
+  /** The daemon's own socket, never delayed. */
+  daemonUri: string;
   hostUUID: string;
   user: string;
   uid: number;
@@ -54,12 +67,16 @@ export interface LabInfo {
   hosts: LabHostInfo[];
   /** The guests `up` defines and starts on host 1. */
   guests: string[];
+  /** The round-trip time in ms `uri` adds (0: no proxy). */
+  rtt: number;
 }
 
 /** What lab.json records: enough for `down` to find every process it must stop. */
 interface LabState {
   id: string;
-  hosts: { name: string; uid: number; gid: number; daemon: ProcessRef | null }[];
+  /** Absent in a lab.json of a pmc without proxies: 0. */
+  rtt?: number;
+  hosts: { name: string; uid: number; gid: number; daemon: ProcessRef | null; proxy?: ProcessRef | null }[];
 }
 
 export interface LabHostStatus extends LabHostInfo {
@@ -118,11 +135,12 @@ function writeState(lab: LabLayout, state: LabState): void {
   writeFileSync(lab.stateFile, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-function hostInfo(host: HostLayout, uid: number, daemon: ProcessRef | null): LabHostInfo {
+function hostInfo(host: HostLayout, uid: number, daemon: ProcessRef | null, rtt: number): LabHostInfo {
   return {
     name: host.name,
     hostname: host.hostname,
-    uri: host.uri,
+    uri: rtt > 0 ? host.proxyUri : host.uri,
+    daemonUri: host.uri,
     hostUUID: host.hostUUID,
     user: host.user,
     uid,
@@ -140,8 +158,11 @@ function labInfo(lab: LabLayout, state: LabState): LabInfo {
     dir: lab.dir,
     localPath: lab.localPath,
     sharedPath: lab.sharedPath,
-    hosts: lab.hosts.map((h, i) => hostInfo(h, state.hosts[i]?.uid ?? -1, state.hosts[i]?.daemon ?? null)),
+    hosts: lab.hosts.map((h, i) =>
+      hostInfo(h, state.hosts[i]?.uid ?? -1, state.hosts[i]?.daemon ?? null, state.rtt ?? 0),
+    ),
     guests: [LAB_VM, LAB_VM_DISK],
+    rtt: state.rtt ?? 0,
   };
 }
 
@@ -192,12 +213,15 @@ function processesOf(uids: Set<number>): number[] {
  * daemon answers and every guest runs. On failure, nothing of the lab is left
  * running.
  */
-export async function labUp(options: LabOptions = {}): Promise<LabInfo> {
+export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
   checkPrerequisites();
+  if (options.rtt !== undefined) checkRtt(options.rtt);
   claimLabDir(options); // before anything reads or writes there
   const previous = layoutOf(options);
   const lab = previous.state ? previous.lab : labLayout(options);
   const state: LabState = previous.state ?? { id: lab.id, hosts: [] };
+  const previousRtt = state.rtt ?? 0;
+  const rtt = options.rtt ?? previousRtt;
   const conns: (Connection | undefined)[] = [];
   try {
     const gid = ensureGroup(lab.group);
@@ -217,13 +241,29 @@ export async function labUp(options: LabOptions = {}): Promise<LabInfo> {
         if (!daemon || !isRunning(daemon)) {
           daemon = startDaemon(host, account, daemonConf, lab.localPath);
         }
-        state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon };
+        let proxy = state.hosts[i]?.proxy ?? null;
+        state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon, proxy };
         writeState(lab, state); // recorded before waiting, so a failed up can still be taken down
         conns[i] = await waitForDaemon(host, daemon);
+        // A proxy is kept only if it runs with the RTT asked for.
+        if (proxy && (rtt !== previousRtt || rtt === 0 || !isRunning(proxy))) {
+          await stopProxy(proxy);
+          proxy = null;
+        }
+        if (rtt > 0 && !proxy) {
+          proxy = startProxy(host, account, rtt);
+          state.hosts[i]!.proxy = proxy;
+          state.rtt = rtt;
+          writeState(lab, state);
+          await waitForProxy(host, proxy);
+        }
+        state.hosts[i]!.proxy = proxy;
       }),
     );
     const failed = starts.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    state.rtt = rtt;
+    writeState(lab, state);
     const ready = conns as Connection[];
     await Promise.all(ready.map((conn) => ensurePools(conn, lab)));
     await ensureGuests(ready, lab);
@@ -305,6 +345,7 @@ export async function labDown(options: LabOptions = {}): Promise<void> {
       lab.hosts.map(async (host, i) => {
         const recorded = state.hosts[i];
         if (!recorded) return;
+        await stopProxy(recorded.proxy);
         if (recorded.daemon && isRunning(recorded.daemon)) {
           // Guests first, through libvirt: a session daemon leaves its guests running when it exits.
           try {

@@ -49,7 +49,13 @@ export interface HostLayout {
   /** libvirtd's stdout and stderr, `<lab>/logs/host-N.log`: opened by root, outside the user's tree. */
   logFile: string;
   socket: string;
+  /** The daemon's own socket, whatever the lab's RTT. */
   uri: string;
+  /** Where the host's delaying proxy listens when the lab has an RTT (docs/lab.md, "A WAN on one machine"). */
+  proxySocket: string;
+  proxyUri: string;
+  /** The proxy's stdout and stderr, in the root-owned logs/. */
+  proxyLogFile: string;
   /** The range libvirt picks migration and NBD ports from on this host. */
   libvirtPorts: { min: number; max: number };
   /** A port outside libvirtPorts, for callers that name the migration URI themselves. */
@@ -131,6 +137,7 @@ export function labLayout(options: LabOptions = {}): LabLayout {
       const hostDir = path.join(dir, `host-${index}`);
       const runtimeDir = path.join(hostDir, 'run');
       const socket = path.join(runtimeDir, 'libvirt', 'libvirt-sock');
+      const proxySocket = path.join(runtimeDir, 'pmc-delay-proxy.sock');
       const first = base + i * PORTS_PER_HOST;
       return {
         index,
@@ -147,6 +154,9 @@ export function labLayout(options: LabOptions = {}): LabLayout {
         logFile: path.join(logDir, `host-${index}.log`),
         socket,
         uri: `qemu:///session?socket=${socket}`,
+        proxySocket,
+        proxyUri: `qemu:///session?socket=${proxySocket}`,
+        proxyLogFile: path.join(logDir, `host-${index}-proxy.log`),
         libvirtPorts: { min: first, max: first + PORTS_PER_HOST - 2 },
         migrationPort: first + PORTS_PER_HOST - 1,
       };

@@ -4,7 +4,7 @@
  * plugins: the file).
  */
 import type { Command } from 'commander';
-import { listChecks } from '../../api.js';
+import { listChecks } from '../../list-checks.js';
 import type { CheckListing } from '../../pmc/listing.js';
 import { addExternalCheckOptions, loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
 import { printable, styleFor } from '../style.js';

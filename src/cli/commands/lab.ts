@@ -1,6 +1,6 @@
 /** `pmc lab up|status|down`: the two-host QEMU lab on this machine (see docs/lab.md). */
 import { Command, Option } from 'commander';
-import { labDown, labStatus, labUp, type LabOptions } from '../../lab/index.js';
+import { labDown, labStatus, labUp, type LabUpOptions } from '../../lab/index.js';
 
 /** `pmc lab status` exit codes (its own: not those of migrate/check). */
 const LAB_NOT_UP = 1;
@@ -21,11 +21,12 @@ function commonOptions(cmd: Command): Command {
     );
 }
 
-function labOptions(flags: CommonFlags & { hosts?: string }): LabOptions {
+function labOptions(flags: CommonFlags & { hosts?: string; rtt?: string }): LabUpOptions {
   return {
     id: flags.id,
     root: flags.root,
     ...(flags.hosts !== undefined ? { hosts: Number(flags.hosts) } : {}),
+    ...(flags.rtt !== undefined ? { rtt: Number(flags.rtt) } : {}),
   };
 }
 
@@ -38,15 +39,21 @@ export function labCommand(): Command {
   commonOptions(lab.command('up'))
     .description('start the lab, or complete it (idempotent); returns once every daemon answers and the guests run')
     .option('--hosts <n>', 'number of hosts', '2')
+    .option(
+      '--rtt <ms>',
+      "round-trip time between clients and each daemon, through a delaying proxy per host (libvirt's RPC only, " +
+        'not the migration stream); 0: the direct sockets; default: what the lab has (0 for a new lab)',
+    )
     .option('--json', 'print the hosts as JSON (name, URI, hostname, host UUID, …)')
-    .action(async (flags: CommonFlags & { hosts: string; json?: boolean }) => {
+    .action(async (flags: CommonFlags & { hosts: string; rtt?: string; json?: boolean }) => {
       const started = performance.now();
       const info = await labUp(labOptions(flags));
       if (flags.json) {
         console.log(JSON.stringify(info, null, 2));
         return;
       }
-      console.log(`lab "${info.id}" up in ${((performance.now() - started) / 1000).toFixed(1)} s (${info.dir})`);
+      const rtt = info.rtt > 0 ? `, RTT ${info.rtt} ms` : '';
+      console.log(`lab "${info.id}" up in ${((performance.now() - started) / 1000).toFixed(1)} s (${info.dir}${rtt})`);
       for (const host of info.hosts) {
         console.log(`  ${host.name}  ${host.hostname}  ${host.hostUUID}  ${host.uri}`);
       }
