@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection } from '../../src/index.js';
 import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
 import { isRunning, type ProcessRef } from '../../src/lab/processes.js';
@@ -43,7 +43,11 @@ async function hostnameRoundTrips(lab: LabInfo): Promise<number[]> {
 }
 
 describe('lab with an RTT', () => {
-  const { id } = inject('lab');
+  // A lab of its own: the last test takes it down, and other files share the run's lab.
+  const id = `${inject('lab').id}-wan`;
+  afterAll(async () => {
+    await labDown({ id });
+  });
 
   it(`--rtt ${RTT}: every host answers through its proxy, one call in ${RTT} ms and a few more`, async () => {
     const lab = await labUp({ id, rtt: RTT });
