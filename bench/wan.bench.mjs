@@ -9,6 +9,7 @@
 //
 //   npm run build:ts && node bench/wan.bench.mjs [rounds] [rtt,rtt,…]
 import { Connection } from '../dist/index.js';
+import { logLibvirtCalls } from '../dist/binding/call-log.js';
 import { LAB_VM_DISK, labDown, labUp } from '../dist/lab/index.js';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
@@ -16,46 +17,6 @@ const RTTS = (process.argv[3] ?? '0,2,10,50').split(',').map(Number);
 const id = process.env.PMC_LAB_ID ?? 'bench';
 const OPTIONS = { live: true, copyStorageAll: true };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const NOT_QUERIES = new Set([
-  'constructor',
-  'getName',
-  'getUUIDString',
-  'getConnection',
-  'isOpen',
-  'setCloseListener',
-  'close',
-]);
-
-/** Wraps the methods of native connection and domain handles: each call is logged, then goes through unchanged. */
-function recordCalls(conns) {
-  const calls = [];
-  const wrapped = [];
-  const isDomain = (v) =>
-    v && typeof v === 'object' && typeof v.getXMLDesc === 'function' && typeof v.getConnection === 'function';
-  function wrap(handle, side, domain) {
-    if (wrapped.some(([h]) => h === handle)) return;
-    const proto = Object.getPrototypeOf(handle);
-    const names = Object.getOwnPropertyNames(proto).filter(
-      (n) => !NOT_QUERIES.has(n) && typeof proto[n] === 'function',
-    );
-    wrapped.push([handle, names]);
-    for (const name of names) {
-      Object.defineProperty(handle, name, {
-        configurable: true,
-        writable: true,
-        value(...args) {
-          calls.push({ side, domain, name, args });
-          const result = proto[name].apply(this, args);
-          const spy = (v) => (Array.isArray(v) ? v.forEach(spy) : isDomain(v) && wrap(v, side, v.getName()));
-          return result instanceof Promise ? result.then((v) => (spy(v), v)) : result;
-        },
-      });
-    }
-  }
-  conns.forEach((c, side) => wrap(c.native, side, null));
-  return { calls, restore: () => wrapped.forEach(([h, names]) => names.forEach((n) => delete h[n])) };
-}
-
 async function viaPMC(lab) {
   const started = performance.now();
   const [src, dst] = await Promise.all(lab.hosts.map((h) => Connection.open(h.uri)));
@@ -102,19 +63,21 @@ try {
     await viaPMC(lab);
     const [src, dst] = await Promise.all(lab.hosts.map((h) => Connection.open(h.uri)));
     const dom = await src.lookupDomainByName(LAB_VM_DISK);
-    const recorder = recordCalls([src, dst]);
+    const log = logLibvirtCalls([src, dst], [dom]);
     await dom.checkPMC(dst, OPTIONS);
-    recorder.restore();
+    log.restore();
+    // Which connection each call went to: 0 the source, 1 the destination.
+    const calls = log.calls.map((c) => ({ ...c, side: c.connection === src.native ? 0 : 1 }));
     await Promise.all([src.close(), dst.close()]);
     const pmc = [];
     const seq = [];
     for (let i = 0; i < ROUNDS; i++) {
       pmc.push(await viaPMC(lab));
-      seq.push(await sequential(lab, recorder.calls));
+      seq.push(await sequential(lab, calls));
     }
     const p = { total: median(pmc.map((r) => r.total)), checks: median(pmc.map((r) => r.checks)) };
     const s = { total: median(seq.map((r) => r.total)), checks: median(seq.map((r) => r.checks)) };
-    rows.push({ rtt, calls: recorder.calls.length, p, s });
+    rows.push({ rtt, calls: calls.length, p, s });
     console.error(`RTT ${rtt} ms done`);
   }
 } finally {
