@@ -48,32 +48,51 @@ function batcher(list: NativeCheckList): (index: number, outcome: NormalizedOutc
   };
 }
 
-/** The dispatcher the native runner calls with the indices of the JS checks to run now. */
-export function jsDispatcher({
-  entries,
-  list,
-  context,
-  runSignal,
-  timeoutMs,
-}: JsDispatchOptions): (indices: number[]) => void {
+export interface JsDispatcher {
+  /** What the native runner calls with the indices of the JS checks to run now. */
+  dispatch(indices: number[]): void;
+  /**
+   * The run has ended: every check still running was decided without it (timed
+   * out, cancelled) and is abandoned; its signal aborts now, not when its own
+   * timer would fire, so a check that watches it stops with the run.
+   */
+  abandonUnfinished(): void;
+}
+
+export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: JsDispatchOptions): JsDispatcher {
   const settle = batcher(list);
+  /** The checks not finished yet, by index: each one's abandon. */
+  const unfinished = new Map<number, () => void>();
 
   const runCheck = (index: number): void => {
     const entry = entries[index]!;
     if (entry.kind !== 'js') return; // native checks never reach the dispatcher
     let finished = false;
+    let abandoned: Error | undefined;
     let controller: AbortController | undefined;
     let timer: NodeJS.Timeout | undefined;
     const stop = () => controller?.abort(runSignal.reason);
-    const finish = (outcome: NormalizedOutcome) => {
-      if (finished) return;
-      finished = true;
+    const release = () => {
+      unfinished.delete(index);
       if (controller) {
         clearTimeout(timer);
         runSignal.removeEventListener('abort', stop);
       }
-      settle(index, outcome);
     };
+    const finish = (outcome: NormalizedOutcome) => {
+      if (finished) return;
+      finished = true;
+      release();
+      if (!abandoned) settle(index, outcome);
+    };
+    unfinished.set(index, () => {
+      finished = true;
+      abandoned = new Error(
+        `abandoned: the run ended before this check (timed out after ${timeoutMs} ms, or cancelled)`,
+      );
+      release();
+      controller?.abort(abandoned);
+    });
     const { domain, source, destination, options, facts } = context;
     const ctx: CheckContext = {
       domain,
@@ -84,7 +103,8 @@ export function jsDispatcher({
       get signal(): AbortSignal {
         if (!controller) {
           controller = new AbortController();
-          if (runSignal.aborted) controller.abort(runSignal.reason);
+          if (abandoned) controller.abort(abandoned);
+          else if (runSignal.aborted) controller.abort(runSignal.reason);
           else if (!finished) {
             runSignal.addEventListener('abort', stop, { once: true });
             timer = setTimeout(() => controller!.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
@@ -109,7 +129,12 @@ export function jsDispatcher({
     }
   };
 
-  return (indices) => {
-    for (const index of indices) runCheck(index);
+  return {
+    dispatch(indices) {
+      for (const index of indices) runCheck(index);
+    },
+    abandonUnfinished() {
+      for (const abandon of [...unfinished.values()]) abandon();
+    },
   };
 }

@@ -64,7 +64,7 @@ export async function runPMC(
   }
 
   const runSignal = bridgeSignal(options.signal);
-  const dispatch = jsDispatcher({
+  const js = jsDispatcher({
     entries,
     list,
     context: { domain, source, destination, options, facts },
@@ -89,11 +89,12 @@ export async function runPMC(
         params: [...migrateParamEntries(options), ...raw.passParams],
         dconnuri: options.destinationUri,
       },
-      dispatch,
+      (indices: number[]) => js.dispatch(indices),
       guardProgress(options.onProgress),
       runSignal.cancel,
     );
   } finally {
+    js.abandonUnfinished();
     runSignal.dispose();
   }
   return shapeReport(nativeReport, entries, domain, destination, facts);
