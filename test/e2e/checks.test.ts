@@ -232,11 +232,12 @@ describe('a full built-in run on the lab', () => {
       } finally {
         libvirt.restore();
       }
+      // Without a bandwidth the convergence forecast is "not verifiable": a failing warning, nothing else.
       expect(
-        report.checks.filter((c) => c.status !== 'pass'),
+        report.checks.filter((c) => c.status !== 'pass').map((c) => [c.name, c.status, c.message.split(':')[0]]),
         JSON.stringify(report.checks),
-      ).toEqual([]);
-      expect(report.verdict).toBe('allowed');
+      ).toEqual([['migration.convergence', 'fail', 'not verifiable']]);
+      expect(report.verdict).toBe('allowed-with-warnings');
       console.log(`[measure] libvirt calls of a full built-in run: ${libvirt.calls.length}`);
       // The one repeat: after the checks, the framework asks the destination
       // afresh whether the guest runs there (report.domainLocation), not trusting a fact.
