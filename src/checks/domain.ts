@@ -1,9 +1,7 @@
 /** The domain's own state: running, no job, no snapshots, and a free name on the destination. */
 import type { CheckDefinition } from '../pmc/types.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { fail, pass } from './util.js';
-
-const ACTIVE_STATES = new Set(['running', 'paused', 'blocked', 'pmsuspended']);
+import { ACTIVE_STATES, fail, pass, skip } from './util.js';
 
 export const domainState: CheckDefinition = {
   name: 'domain.state',
@@ -23,7 +21,9 @@ export const domainState: CheckDefinition = {
         'the domain is paused on an I/O error and abort-on-error is asked: fix its storage and resume it first',
       );
     }
-    return pass(`the domain is ${state.state}${state.reasonName ? ` (${state.reasonName})` : ''}`);
+    const described = `the domain is ${state.state}${state.reasonName ? ` (${state.reasonName})` : ''}`;
+    // libvirt's qemuMigrationSrcBegin asks for an active domain only without VIR_MIGRATE_OFFLINE.
+    return pass(options.offline ? `${described}; an offline migration moves its definition in any state` : described);
   },
 };
 
@@ -31,16 +31,22 @@ export const domainJob: CheckDefinition = {
   name: 'domain.job',
   severity: 'critical',
   description: 'No job (migration, save, dump, backup) and no block job runs on the domain (libvirt).',
-  anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowed "domain has active block job"; qemu_domainjob.c job lock',
+  anchor:
+    'libvirt qemu_migration.c qemuMigrationSrcIsAllowed "domain has active block job" (not for offline); qemu_domainjob.c job lock',
   remedy: 'Wait for the running job or block job to finish, or abort it (virsh domjobabort / blockjob --abort).',
   async run({ facts, options }) {
-    const [job, state, model] = await Promise.all([facts.domain.jobInfo(), facts.domain.state(), domainModel(facts)]);
+    const state = await facts.domain.state();
+    // libvirt answers job queries only for a running domain ("domain is not running").
+    if (!ACTIVE_STATES.has(state.state)) {
+      return skip(`the domain is ${state.state}: no QEMU runs, so no job or block job can run on it`);
+    }
+    const [job, model] = await Promise.all([facts.domain.jobInfo(), domainModel(facts)]);
     const busy: string[] = [];
     if (job.type !== 'none' && job.type !== 'completed' && job.type !== 'failed' && job.type !== 'cancelled') {
       busy.push(`a ${job.type} job (${Math.round(job.timeElapsed / 1000)} s elapsed)`);
     }
-    // Block jobs exist only on a running domain; libvirt ignores them for offline migration.
-    if (!options.offline && ACTIVE_STATES.has(state.state)) {
+    // libvirt's qemuMigrationSrcIsAllowed looks for block jobs only when the migration is not offline.
+    if (!options.offline) {
       const disks = model.disks.filter((d) => d.path || d.networkName || d.volume);
       const jobs = await Promise.all(disks.map((d) => facts.domain.blockJob(d.target)));
       jobs.forEach((j, i) => {

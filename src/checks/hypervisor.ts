@@ -1,7 +1,7 @@
 /** Same hypervisor on both sides, and no downgrade: what Nova checks before a live migration. */
 import type { CheckDefinition, CheckOutcome } from '../pmc/types.js';
 import { formatVersion, type Version } from '../binding/version.js';
-import { fail, pass } from './util.js';
+import { fail, pass, skipOffline } from './util.js';
 
 export const hypervisorType: CheckDefinition = {
   name: 'hypervisor.type',
@@ -22,7 +22,12 @@ export const hypervisorVersion: CheckDefinition = {
   description: 'The destination hypervisor is not older than the source one (Nova: destination version >= source).',
   anchor: 'Nova conductor/tasks/live_migrate.py _check_compatible_with_source_hypervisor',
   remedy: 'Upgrade the destination hypervisor (QEMU) to at least the source version, or pick a newer destination.',
-  async run({ facts }) {
+  async run({ facts, options }) {
+    if (options.offline) {
+      return skipOffline(
+        'no migration stream goes to a destination QEMU (platform.supported asks whether it can run the guest)',
+      );
+    }
     const [src, dst] = await Promise.all([facts.source.hypervisorVersion(), facts.destination.hypervisorVersion()]);
     if (dst.number < src.number) {
       return fail(

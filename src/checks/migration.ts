@@ -2,7 +2,7 @@
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
 import { replacementXmlProblem } from '../model/replacement-xml.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { copiesStorage, fail, pass } from './util.js';
+import { ACTIVE_STATES, copiesStorage, fail, notVerifiable, pass, skip, skipOffline } from './util.js';
 import { constants } from '../binding/native.js';
 import { decodeRawMigration } from '../options/index.js';
 import type { RunOptions } from '../pmc/run-options.js';
@@ -204,6 +204,12 @@ export const DEFAULT_CONVERGENCE_TIMEOUT_S = 600;
 /** Seconds of dirty-rate measurement (virDomainStartDirtyRateCalc's minimum is 1). */
 export const DIRTY_RATE_WINDOW_S = 1;
 
+function dirtyMiBPerS(stats: Record<string, number | string | boolean>): number {
+  const dirtyMiB = Number(stats['dirtyrate.megabytes_per_second'] ?? NaN);
+  if (!Number.isFinite(dirtyMiB)) throw new Error('libvirt returned no dirtyrate.megabytes_per_second');
+  return dirtyMiB;
+}
+
 export const migrationConvergence: CheckDefinition = {
   name: 'migration.convergence',
   severity: 'warning',
@@ -213,17 +219,23 @@ export const migrationConvergence: CheckDefinition = {
   remedy:
     'Raise the bandwidth limit, allow a longer downtime, or migrate with postcopy or autoConverge; or migrate when the guest is quieter.',
   async run({ facts, options, signal }) {
-    if (options.offline) return pass('an offline migration copies no memory');
-    if (!options.live) return pass('a non-live migration pauses the guest, so pre-copy needs no convergence');
+    if (options.offline) return skipOffline('no memory is copied (libvirt leaves out the Perform phase)');
+    const { state } = await facts.domain.state();
+    if (!ACTIVE_STATES.has(state)) {
+      return skip(`the domain is ${state}: it has no memory to copy (domain.state says whether it can migrate)`);
+    }
+    // A paused guest, or one a non-live migration pauses first, dirties nothing: pre-copy is one round.
+    const stillGuest = !options.live || state === 'paused' || state === 'pmsuspended';
     const bandwidthMiB = options.bandwidth ?? options.linkSpeed;
     if (!bandwidthMiB) {
-      return pass(
-        'not verifiable: no bandwidth limit and no linkSpeed given, so the forecast has no bandwidth to work with',
+      return notVerifiable(
+        'how long pre-copy takes: no bandwidth limit and no linkSpeed given, so the forecast has no bandwidth to work with',
       );
     }
-    const [model, stats] = await Promise.all([domainModel(facts), facts.domain.dirtyRate(DIRTY_RATE_WINDOW_S, signal)]);
-    const dirtyMiB = Number(stats['dirtyrate.megabytes_per_second'] ?? NaN);
-    if (!Number.isFinite(dirtyMiB)) throw new Error('libvirt returned no dirtyrate.megabytes_per_second');
+    const [model, dirtyMiB] = await Promise.all([
+      domainModel(facts),
+      stillGuest ? 0 : facts.domain.dirtyRate(DIRTY_RATE_WINDOW_S, signal).then(dirtyMiBPerS),
+    ]);
     const input: ConvergenceInput = {
       memoryBytes: model.currentMemoryKiB * 1024,
       dirtyBytesPerS: dirtyMiB * 2 ** 20,
@@ -233,7 +245,7 @@ export const migrationConvergence: CheckDefinition = {
     };
     const f = forecastConvergence(input);
     const details = { ...input, dirtyMiBPerS: dirtyMiB, bandwidthMiBPerS: bandwidthMiB, forecast: f };
-    const where = `dirty rate ${dirtyMiB} MiB/s against ${bandwidthMiB} MiB/s${options.bandwidth ? '' : ' (linkSpeed)'}`;
+    const where = `${stillGuest ? `a ${options.live ? state : 'paused (non-live)'} guest: ` : ''}dirty rate ${dirtyMiB} MiB/s against ${bandwidthMiB} MiB/s${options.bandwidth ? '' : ' (linkSpeed)'}`;
     if (f.converges) {
       return pass(
         `${where}: pre-copy converges in ${f.rounds} rounds, ~${f.seconds.toFixed(1)} s, expected downtime ~${f.downtimeMs.toFixed(0)} ms`,

@@ -7,7 +7,7 @@ import type { Facts } from '../pmc/facts.js';
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
 import type { DiskModel, PoolModel } from '../model/libvirt-xml.js';
 import { domainModel, poolsOf } from '../pmc/parsed-facts.js';
-import { copiesStorage, fail, gib, isLocalUri, outcomeOf, pass, sharedFsOf } from './util.js';
+import { copiesStorage, fail, gib, isLocalUri, outcomeOf, pass, sharedFsOf, skipOffline } from './util.js';
 
 /** Pool types whose volumes every host of the cluster reaches. */
 const SHARED_POOL_TYPES = new Set([
@@ -74,6 +74,9 @@ export const storageShared: CheckDefinition = {
   remedy:
     'Copy the disk (copyStorageAll), move it to shared storage (NFS, GlusterFS, Ceph …), or define a pool holding it on the destination.',
   async run({ facts, options }) {
+    if (options.offline) {
+      return skipOffline('libvirt skips qemuMigrationSrcIsSafe, and no disk is opened there until the guest starts');
+    }
     const model = await domainModel(facts);
     const problems: string[] = [];
     const notes: string[] = [];
@@ -132,6 +135,8 @@ export const storageCopyTarget: CheckDefinition = {
   remedy:
     "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there.",
   async run({ facts, options }) {
+    // migration.flags refuses copy-storage with offline, as libvirt does.
+    if (options.offline) return skipOffline('no storage is copied (libvirt refuses copy-storage with offline)');
     if (!copiesStorage(options)) return pass('no storage is copied');
     const model = await domainModel(facts);
     const dstPools = await poolsOf(facts.destination);
@@ -207,6 +212,7 @@ export const storageCache: CheckDefinition = {
     'libvirt qemu_migration.c qemuMigrationSrcIsSafe "Migration may lead to data corruption if disks use cache other than none or directsync"',
   remedy: "Set <driver cache='none'/> (or directsync) on shared disks.",
   async run({ facts, options }) {
+    if (options.offline) return skipOffline('libvirt skips qemuMigrationSrcIsSafe, and no host cache is shared');
     const model = await domainModel(facts);
     const risky: string[] = [];
     for (const disk of model.disks) {
@@ -233,7 +239,8 @@ export const storageCdrom: CheckDefinition = {
   description: 'A CD-ROM or floppy image the guest has inserted exists on the destination too (Proxmox: local CD-ROM).',
   anchor: 'Proxmox qemu-server PVE/QemuMigrate/Helpers.pm check_local_resources (local cdrom)',
   remedy: 'Eject the medium (virsh change-media --eject), or put the image in a pool the destination also has.',
-  async run({ facts }) {
+  async run({ facts, options }) {
+    if (options.offline) return skipOffline('no image is opened there until the guest starts');
     const model = await domainModel(facts);
     const missing: string[] = [];
     for (const disk of model.disks) {

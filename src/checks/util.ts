@@ -1,6 +1,7 @@
 /** Small helpers the built-in checks share: outcomes, units, shared filesystems. */
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
+import type { Facts } from '../pmc/facts.js';
 import type { CheckOutcome, MigrationOptions } from '../pmc/types.js';
 
 export function pass(message: string, details?: unknown): CheckOutcome {
@@ -9,6 +10,37 @@ export function pass(message: string, details?: unknown): CheckOutcome {
 
 export function fail(message: string, details?: unknown): CheckOutcome {
   return details === undefined ? { status: 'fail', message } : { status: 'fail', message, details };
+}
+
+/** The check does not apply to this migration; `reason` says why (never blocks). */
+export function skip(reason: string): CheckOutcome {
+  return { status: 'skipped', message: reason };
+}
+
+/**
+ * The check applies but cannot find out: a failing outcome whose message
+ * starts with "not verifiable:" and names what it could not see. Only warning
+ * checks return it (a check's severity is its own), so `strict` blocks it.
+ */
+export function notVerifiable(what: string, details?: unknown): CheckOutcome {
+  return fail(`not verifiable: ${what}`, details);
+}
+
+/**
+ * A check an offline migration makes moot. libvirt moves only the definition:
+ * qemuMigrationSrcIsAllowed and qemuMigrationSrcIsSafe skip their live rules,
+ * qemuMigrationDstPrepareFresh starts no QEMU, and the Perform phase is left out.
+ */
+export function skipOffline(consequence: string): CheckOutcome {
+  return skip(`an offline migration moves only the definition and starts nothing on the destination: ${consequence}`);
+}
+
+/** Domain states in which QEMU runs (libvirt's virDomainObjIsActive). */
+export const ACTIVE_STATES = new Set(['running', 'paused', 'blocked', 'pmsuspended']);
+
+/** Whether the guest runs now (a QEMU process exists on the source). */
+export async function isRunning(facts: Facts): Promise<boolean> {
+  return ACTIVE_STATES.has((await facts.domain.state()).state);
 }
 
 /** Fails with the problems found, each one named; else passes with the notes, or `none` when there are none. */

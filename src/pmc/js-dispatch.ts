@@ -9,7 +9,8 @@ import type { Entry } from './check-list.js';
 import { fromThrown, fromValue, type NormalizedOutcome } from './outcome.js';
 import type { CheckContext } from './types.js';
 
-const STATUS_CODE = { pass: 0, fail: 1, error: 2 } as const;
+/** virPMCStatus (native/pmc/pmc.h). */
+const STATUS_CODE = { pass: 0, fail: 1, error: 2, skipped: 3 } as const;
 
 export interface JsDispatchOptions {
   entries: readonly Entry[];

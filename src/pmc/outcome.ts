@@ -2,7 +2,7 @@
 import type { CheckStatus } from './types.js';
 
 export interface NormalizedOutcome {
-  status: Exclude<CheckStatus, 'skipped'>;
+  status: CheckStatus;
   message: string;
   /** JSON text of the check's details, if any. */
   details?: string;
@@ -19,9 +19,13 @@ export function fromValue(value: unknown): NormalizedOutcome {
   if (value === false) return { status: 'fail', message: 'the check failed' };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const { status, message, details } = value as { status?: unknown; message?: unknown; details?: unknown };
-    if (status === 'pass' || status === 'fail') {
+    if (status === 'pass' || status === 'fail' || status === 'skipped') {
       if (message !== undefined && typeof message !== 'string') {
         return { status: 'error', message: `the check returned a message that is not a string (${typeof message})` };
+      }
+      // A check that does not apply says why: a bare skip would hide a check from its reader.
+      if (status === 'skipped' && !message?.trim()) {
+        return { status: 'error', message: 'the check was skipped without a reason; a skipped check says why' };
       }
       const out: NormalizedOutcome = { status, message: message ?? (status === 'fail' ? 'the check failed' : '') };
       if (details !== undefined) {
@@ -36,7 +40,7 @@ export function fromValue(value: unknown): NormalizedOutcome {
   }
   return {
     status: 'error',
-    message: `the check returned ${describe(value)}; expected true, false or { status: 'pass' | 'fail', message }`,
+    message: `the check returned ${describe(value)}; expected true, false or { status: 'pass' | 'fail' | 'skipped', message }`,
   };
 }
 

@@ -28,8 +28,15 @@ export interface CheckContext {
   signal: AbortSignal;
 }
 
-/** A check returns true/false, or a status with a message and details. */
-export type CheckOutcome = boolean | { status: 'pass' | 'fail'; message?: string; details?: unknown };
+/**
+ * A check returns true/false, or a status with a message and details. `skipped`
+ * says the check does not apply to this migration (an offline one, a paused
+ * guest, …): its message says why, and it never blocks.
+ */
+export type CheckOutcome =
+  | boolean
+  | { status: 'pass' | 'fail'; message?: string; details?: unknown }
+  | { status: 'skipped'; message: string; details?: unknown };
 
 export interface CheckDefinition {
   /** `area.what`, e.g. `cpu.compatible`. */
