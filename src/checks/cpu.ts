@@ -4,7 +4,7 @@ import { constants } from '../binding/native.js';
 import { hypervisorTargetOf, parseCpuSet } from '../model/libvirt-xml.js';
 import { capabilitiesOf, domainModel } from '../pmc/parsed-facts.js';
 import { isLibvirtError } from '../errors.js';
-import { fail, pass, skipOffline } from './util.js';
+import { fail, pass } from './util.js';
 import type { HostFacts } from '../pmc/facts.js';
 
 export const cpuCompatible: CheckDefinition = {
@@ -15,9 +15,8 @@ export const cpuCompatible: CheckDefinition = {
   anchor: 'Nova virt/libvirt/driver.py _compare_cpu; libvirt virConnectCompareHypervisorCPU',
   remedy:
     'Use a CPU model both hosts provide (virsh hypervisor-cpu-baseline), drop the missing features, or pick another destination.',
-  async run({ facts, options }) {
-    if (options.offline)
-      return skipOffline('libvirt compares no CPU; the destination checks the guest CPU when the guest starts there');
+  offline: 'libvirt compares no CPU; the destination checks the guest CPU when the guest starts there',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const cpu = model.cpu;
     if (!cpu || (cpu.mode === 'custom' && !cpu.model && cpu.features.length === 0)) {
@@ -63,11 +62,8 @@ export const cpuMode: CheckDefinition = {
   anchor:
     'KubeVirt virt-handler vm.go calculateLiveMigrationCondition (CPU mode); libvirt formatdomain "host-passthrough"',
   remedy: 'Use host-model or a named CPU model for guests that migrate, or migrate between identical hosts.',
-  async run({ facts, options }) {
-    if (options.offline)
-      return skipOffline(
-        'no guest CPU state moves between the host CPUs; the guest CPU is set up afresh when it starts there',
-      );
+  offline: 'no guest CPU state moves between the host CPUs; the guest CPU is set up afresh when it starts there',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const mode = model.cpu?.mode ?? 'custom';
     if (mode !== 'host-passthrough' && mode !== 'maximum')
@@ -101,11 +97,8 @@ export const cpuTsc: CheckDefinition = {
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowed "invtsc"; qemu_process.c qemuProcessStartValidateTSC',
   remedy:
     "Set <clock><timer name='tsc' frequency='…'/></clock> to a frequency both hosts run or scale to, or drop invtsc.",
-  async run({ facts, options }) {
-    if (options.offline)
-      return skipOffline(
-        'libvirt skips its invtsc rule, and the TSC frequency is validated when the guest starts there',
-      );
+  offline: 'libvirt skips its invtsc rule, and the TSC frequency is validated when the guest starts there',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const invtsc = model.cpu?.features.find(
       (f) => f.name === 'invtsc' && (f.policy === 'require' || f.policy === 'force'),
@@ -144,8 +137,8 @@ export const cpuCount: CheckDefinition = {
   description: 'The guest has no more vCPUs than the destination has CPUs (oVirt scheduler CPU policy unit).',
   anchor: 'oVirt scheduling CpuLevelFilterPolicyUnit / CPUPolicyUnit; libvirt virNodeGetInfo',
   remedy: 'Reduce the vCPU count, or pick a destination with at least as many CPUs (overcommitted vCPUs run slower).',
-  async run({ facts, options }) {
-    if (options.offline) return skipOffline('no vCPU runs there until the guest starts');
+  offline: 'no vCPU runs there until the guest starts',
+  async run({ facts }) {
     const [model, node] = await Promise.all([domainModel(facts), facts.destination.nodeInfo()]);
     if (model.vcpus > node.cpus) {
       return fail(
@@ -163,11 +156,8 @@ export const cpuPinning: CheckDefinition = {
   anchor: 'oVirt CpuPinningPolicyUnit, NumaPolicyUnit; Nova virt/hardware.py numa_fit_instance_to_host',
   remedy:
     'Adapt <cputune> and <numatune> to the destination (--xml / destXml), or pick a host with those CPUs and cells.',
-  async run({ facts, options }) {
-    if (options.offline)
-      return skipOffline(
-        'no vCPU is pinned there until the guest starts, when libvirt applies <cputune> and <numatune>',
-      );
+  offline: 'no vCPU is pinned there until the guest starts, when libvirt applies <cputune> and <numatune>',
+  async run({ facts }) {
     const [model, caps, node] = await Promise.all([
       domainModel(facts),
       capabilitiesOf(facts.destination),

@@ -1,7 +1,7 @@
 /** Devices QEMU cannot carry to another host (libvirt qemuMigrationSrcIsAllowed / IsAllowedHostdev). */
 import type { CheckDefinition } from '../pmc/types.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { fail, pass, skipOffline } from './util.js';
+import { fail, pass } from './util.js';
 
 export const devicesHostdev: CheckDefinition = {
   name: 'devices.hostdev',
@@ -11,9 +11,8 @@ export const devicesHostdev: CheckDefinition = {
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowedHostdev "cannot migrate a domain with <hostdev …>"',
   remedy:
     "Detach the host device before migrating (virsh detach-device), or use <teaming type='transient'> for SR-IOV NICs.",
-  async run({ facts, options }) {
-    if (options.offline)
-      return skipOffline('libvirt checks no host device (qemuMigrationSrcIsAllowed skips its live rules)');
+  offline: 'libvirt checks no host device (qemuMigrationSrcIsAllowed skips its live rules)',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const blocking = model.hostdevs.filter((h) => {
       if (h.mode === 'capabilities') return true;
@@ -38,8 +37,8 @@ export const devicesUsb: CheckDefinition = {
   anchor:
     'libvirt qemu_migration.c qemuMigrationSrcIsAllowedHostdev (USB "can be migrated"); Proxmox check_local_resources',
   remedy: 'Make sure the destination has the same USB device, or detach it before migrating.',
-  async run({ facts, options }) {
-    if (options.offline) return skipOffline('no USB device is attached there until the guest starts');
+  offline: 'no USB device is attached there until the guest starts',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const usb = model.hostdevs.filter((h) => h.type === 'usb');
     if (usb.length) {
@@ -58,9 +57,8 @@ export const devicesMigratable: CheckDefinition = {
     'No device QEMU cannot migrate: virtiofs, shmem not in master role, transient disks, DIMMs without slot/base, vDPA (libvirt, KubeVirt, Proxmox).',
   anchor: 'libvirt qemu_migration.c qemuMigrationSrcIsAllowed (virtiofs, shmem, transient disk, dimm, vDPA)',
   remedy: 'Detach the listed devices (or give shmem role=master, DIMMs an address) before migrating.',
-  async run({ facts, options }) {
-    if (options.offline)
-      return skipOffline('no device state moves, and qemuMigrationSrcIsAllowed skips its device rules');
+  offline: 'no device state moves, and qemuMigrationSrcIsAllowed skips its device rules',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const problems: string[] = [];
     for (const fs of model.filesystems) {

@@ -2,7 +2,7 @@
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
 import { replacementXmlProblem } from '../model/replacement-xml.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { ACTIVE_STATES, copiesStorage, fail, notVerifiable, pass, skip, skipOffline } from './util.js';
+import { ACTIVE_STATES, copiesStorage, fail, notVerifiable, pass, skip } from './util.js';
 import { constants } from '../binding/native.js';
 import { decodeRawMigration } from '../options/index.js';
 import type { RunOptions } from '../pmc/run-options.js';
@@ -218,8 +218,8 @@ export const migrationConvergence: CheckDefinition = {
   anchor: 'libvirt-pmc docs/convergence.md; libvirt virDomainStartDirtyRateCalc + dirtyrate stats',
   remedy:
     'Raise the bandwidth limit, allow a longer downtime, or migrate with postcopy or autoConverge; or migrate when the guest is quieter.',
+  offline: 'no memory is copied (libvirt leaves out the Perform phase)',
   async run({ facts, options, signal }) {
-    if (options.offline) return skipOffline('no memory is copied (libvirt leaves out the Perform phase)');
     const { state } = await facts.domain.state();
     if (!ACTIVE_STATES.has(state)) {
       return skip(`the domain is ${state}: it has no memory to copy (domain.state says whether it can migrate)`);

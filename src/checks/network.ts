@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import type { CheckDefinition } from '../pmc/types.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { isLocalUri, outcomeOf, skipOffline } from './util.js';
+import { isLocalUri, outcomeOf } from './util.js';
 
 /** A host bridge exists on a destination of this machine: /sys/class/net/<name>. */
 async function localBridgeExists(name: string): Promise<boolean> {
@@ -20,9 +20,8 @@ export const networkPresent: CheckDefinition = {
   anchor:
     'oVirt MigrateVmCommand / NetworkPolicyUnit; vSphere CheckMigrate networks; libvirt qemuMigrationDstPrepareAny',
   remedy: 'Define and start the network on the destination (virsh net-define / net-start), or create the bridge there.',
-  async run({ facts, options }) {
-    if (options.offline)
-      return skipOffline('no interface is plugged into a network or bridge there until the guest starts');
+  offline: 'no interface is plugged into a network or bridge there until the guest starts',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const [networks, dstUri] = await Promise.all([facts.destination.networks(), facts.destination.uri()]);
     const canSeeHost = isLocalUri(dstUri) && !dstUri.startsWith('test:');

@@ -4,7 +4,7 @@ import { constants } from '../binding/native.js';
 import type { LibvirtConstantName } from '../libvirt-names.js';
 import type { SecretRef } from '../model/libvirt-xml.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { fail, pass, skipOffline } from './util.js';
+import { fail, pass } from './util.js';
 
 const USAGE_TYPE: Record<string, LibvirtConstantName> = {
   ceph: 'VIR_SECRET_USAGE_TYPE_CEPH',
@@ -24,8 +24,8 @@ export const secretsPresent: CheckDefinition = {
     'Nova virt/libvirt/driver.py vTPM secret; libvirt qemu_domain.c qemuDomainSecretPrepare (secret lookup at start)',
   remedy:
     'Define the secret with the same UUID (and set its value) on the destination: virsh secret-define + secret-set-value.',
-  async run({ facts, options }) {
-    if (options.offline) return skipOffline('libvirt looks the secrets up when the guest starts there, not before');
+  offline: 'libvirt looks the secrets up when the guest starts there, not before',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const refs: SecretRef[] = model.disks.flatMap((d) => d.secrets);
     for (const t of model.tpms) if (t.secret) refs.push({ usedBy: 'tpm', uuid: t.secret, usage: null, type: 'vtpm' });

@@ -134,9 +134,9 @@ export const storageCopyTarget: CheckDefinition = {
   anchor: 'libvirt qemu_migration.c qemuMigrationDstPrecreateDisk "no storage pool with matching target path"',
   remedy:
     "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there.",
+  offline: 'no storage is copied (libvirt refuses copy-storage with offline)',
   async run({ facts, options }) {
     // migration.flags refuses copy-storage with offline, as libvirt does.
-    if (options.offline) return skipOffline('no storage is copied (libvirt refuses copy-storage with offline)');
     if (!copiesStorage(options)) return pass('no storage is copied');
     const model = await domainModel(facts);
     const dstPools = await poolsOf(facts.destination);
@@ -211,8 +211,8 @@ export const storageCache: CheckDefinition = {
   anchor:
     'libvirt qemu_migration.c qemuMigrationSrcIsSafe "Migration may lead to data corruption if disks use cache other than none or directsync"',
   remedy: "Set <driver cache='none'/> (or directsync) on shared disks.",
+  offline: 'libvirt skips qemuMigrationSrcIsSafe, and no host cache is shared',
   async run({ facts, options }) {
-    if (options.offline) return skipOffline('libvirt skips qemuMigrationSrcIsSafe, and no host cache is shared');
     const model = await domainModel(facts);
     const risky: string[] = [];
     for (const disk of model.disks) {
@@ -239,8 +239,8 @@ export const storageCdrom: CheckDefinition = {
   description: 'A CD-ROM or floppy image the guest has inserted exists on the destination too (Proxmox: local CD-ROM).',
   anchor: 'Proxmox qemu-server PVE/QemuMigrate/Helpers.pm check_local_resources (local cdrom)',
   remedy: 'Eject the medium (virsh change-media --eject), or put the image in a pool the destination also has.',
-  async run({ facts, options }) {
-    if (options.offline) return skipOffline('no image is opened there until the guest starts');
+  offline: 'no image is opened there until the guest starts',
+  async run({ facts }) {
     const model = await domainModel(facts);
     const missing: string[] = [];
     for (const disk of model.disks) {

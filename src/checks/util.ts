@@ -2,6 +2,7 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Facts } from '../pmc/facts.js';
+import { offlineSkipMessage } from '../pmc/outcome.js';
 import type { CheckOutcome, MigrationOptions } from '../pmc/types.js';
 
 export function pass(message: string, details?: unknown): CheckOutcome {
@@ -32,7 +33,7 @@ export function notVerifiable(what: string, details?: unknown): CheckOutcome {
  * qemuMigrationDstPrepareFresh starts no QEMU, and the Perform phase is left out.
  */
 export function skipOffline(consequence: string): CheckOutcome {
-  return skip(`an offline migration moves only the definition and starts nothing on the destination: ${consequence}`);
+  return skip(offlineSkipMessage(consequence));
 }
 
 /** Domain states in which QEMU runs (libvirt's virDomainObjIsActive). */

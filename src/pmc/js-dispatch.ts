@@ -6,7 +6,7 @@
  */
 import type { NativeCheckList } from '../binding/native-types.js';
 import type { Entry } from './check-list.js';
-import { fromThrown, fromValue, type NormalizedOutcome } from './outcome.js';
+import { fromThrown, fromValue, offlineSkipMessage, type NormalizedOutcome } from './outcome.js';
 import type { CheckContext } from './types.js';
 
 /** virPMCStatus (native/pmc/pmc.h). */
@@ -115,6 +115,10 @@ export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: J
         return controller.signal;
       },
     };
+    if (options.offline && entry.check.offline !== undefined) {
+      finish({ status: 'skipped', message: offlineSkipMessage(entry.check.offline) });
+      return;
+    }
     try {
       const value: unknown = entry.check.run(ctx);
       if (value !== null && typeof (value as PromiseLike<unknown>)?.then === 'function') {

@@ -44,6 +44,11 @@ export function fromValue(value: unknown): NormalizedOutcome {
   };
 }
 
+/** The reason a check that does not apply to an offline migration is skipped with (CheckDefinition.offline). */
+export function offlineSkipMessage(consequence: string): string {
+  return `an offline migration moves only the definition and starts nothing on the destination: ${consequence}`;
+}
+
 export function fromThrown(thrown: unknown, how: 'threw' | 'rejected'): NormalizedOutcome {
   if (thrown instanceof Error) return { status: 'error', message: `the check ${how}: ${thrown.message}` };
   return { status: 'error', message: `the check ${how} a non-Error value: ${String(thrown)}` };

@@ -48,6 +48,12 @@ export interface CheckDefinition {
   anchor?: string;
   /** How to fix a failure, for docs/checks.md and `pmc checks`. */
   remedy?: string;
+  /**
+   * Set when the check does not apply to an offline migration (libvirt moves
+   * only the definition and starts nothing on the destination): what that
+   * means for this check. The check is then reported skipped with it, unrun.
+   */
+  offline?: string;
   run(ctx: CheckContext): CheckOutcome | Promise<CheckOutcome>;
 }
 

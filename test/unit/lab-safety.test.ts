@@ -4,7 +4,7 @@
  * plainly when no lab is up. Real directories in a temporary root; no daemon
  * is started (every case is refused, or is a lab with no host yet).
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import {
   chownSync,
   cpSync,
@@ -27,21 +27,16 @@ import { useTempDirPerTest } from '../helpers/temp-dir.js';
 
 const NOBODY = 65534;
 
+/** Node, run as the user nobody with no groups, with these arguments. */
+function nodeAsNobody(args: string[]): SpawnSyncReturns<string> {
+  const who = ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups'];
+  return spawnSync('setpriv', [...who, '--', process.execPath, ...args], { encoding: 'utf8' });
+}
+
 /** Whether the user nobody can read pmc's entry point in this checkout. */
 function nobodyCanRun(): boolean {
   if (!isRoot) return false;
-  const probe = `require('fs').accessSync(${JSON.stringify(pmcMain)}, require('fs').constants.R_OK)`;
-  const r = spawnSync('setpriv', [
-    '--reuid',
-    String(NOBODY),
-    '--regid',
-    String(NOBODY),
-    '--clear-groups',
-    '--',
-    process.execPath,
-    '-e',
-    probe,
-  ]);
+  const r = nodeAsNobody(['-e', `require('fs').accessSync(${JSON.stringify(pmcMain)}, require('fs').constants.R_OK)`]);
   if (r.status !== 0) console.warn(`[lab-safety] nobody cannot read ${pmcMain}: the run-as-nobody test is skipped`);
   return r.status === 0;
 }
@@ -152,28 +147,7 @@ describe.runIf(isRoot)('the lab as root', () => {
     for (const p of [dir, path.join(dir, 'host-1'), path.join(dir, 'keep'), path.join(dir, 'lab.json')])
       chownSync(p, NOBODY, NOBODY);
     for (const command of ['down', 'up']) {
-      const r = spawnSync(
-        'setpriv',
-        [
-          '--reuid',
-          String(NOBODY),
-          '--regid',
-          String(NOBODY),
-          '--clear-groups',
-          '--',
-          process.execPath,
-          pmcMain,
-          'lab',
-          command,
-          '--id',
-          'victim',
-          '--root',
-          rootDir.path,
-        ],
-        {
-          encoding: 'utf8',
-        },
-      );
+      const r = nodeAsNobody([pmcMain, 'lab', command, '--id', 'victim', '--root', rootDir.path]);
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`pmc lab ${command} needs root`));
       expect(existsSync(path.join(dir, 'keep'))).toBe(true);
