@@ -30,6 +30,9 @@ async function whereRuns(lab: DemoLab, name: string): Promise<string[]> {
   return hosts;
 }
 
+/** The lab's hosts share one machine: a stated link speed (MiB/s) lets the convergence forecast decide. */
+const LINK_SPEED = 1024;
+
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const style = styleFor(process.stdout, opts.color);
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -43,13 +46,17 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const active = lab;
 
     const migrate = async (title: string, domain: string, from: DemoHost, to: DemoHost) => {
-      say(style.dim(`$ pmc -c ${from.uri} migrate --pmc --live --verbose ${domain} ${to.uri} ${to.migrationUri}`));
+      say(
+        style.dim(
+          `$ pmc -c ${from.uri} migrate --pmc --live --link-speed ${LINK_SPEED} --verbose ${domain} ${to.uri} ${to.migrationUri}`,
+        ),
+      );
       const { exitCode } = await runMigration({
         mode: 'migrate',
         domain,
         sourceUri: from.uri,
         destUri: to.uri,
-        run: { live: true, migrateUri: to.migrationUri },
+        run: { live: true, migrateUri: to.migrationUri, linkSpeed: LINK_SPEED },
         withChecks: true,
         json: opts.json === true,
         color: opts.color,
