@@ -22,7 +22,10 @@ export function renderChecksDoc(checks: readonly CheckDefinition[]): string {
   ];
   for (const c of checks) {
     lines.push(`## \`${c.name}\``, '', `- **Severity:** ${c.severity}`, `- **Description:** ${cell(c.description)}`);
-    lines.push(`- **Anchor:** ${cell(c.anchor)}`, `- **Remedy:** ${cell(c.remedy)}`, '');
+    lines.push(`- **Anchor:** ${cell(c.anchor)}`, `- **Remedy:** ${cell(c.remedy)}`);
+    // The declared ones; a check that decides offline applicability itself says so in its run.
+    if (c.offline !== undefined) lines.push(`- **Offline migration:** skipped: ${cell(c.offline)}`);
+    lines.push('');
   }
   return lines.join('\n');
 }
