@@ -1,6 +1,6 @@
 // The layers of src/ (docs/architecture.md), lowest first; a layer imports
 // only from layers below it:
-//   libvirt-names.ts → errors.ts → options/ → binding/ → model/ → pmc/ → checks/ → api.ts → index.ts → cli/
+//   libvirt-names.ts → errors.ts → options/ → binding/ → model/ → pmc/ → checks/ → api.ts → fleet/ → index.ts → cli/
 //   (options/ is data: the migration option table, which the binding packs from)
 //   lab/ sits beside the framework: it uses errors and binding only; the CLI uses it.
 // `npm run lint:deps` fails on any import that points up, on any runtime
@@ -38,56 +38,62 @@ module.exports = {
     pointsDown(
       'libvirt-names-imports-nothing',
       ['libvirt-names.ts'],
-      ['errors.ts', 'binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      ['errors.ts', 'binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'src/libvirt-names.ts is generated data (scripts/gen-native-names.mjs).',
     ),
     pointsDown(
       'errors-imports-nothing',
       ['errors.ts'],
-      ['binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      ['binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'src/errors.ts is the lowest layer above the generated names.',
     ),
     pointsDown(
       'options-imports-nothing',
       ['options'],
-      ['errors.ts', 'binding', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      ['errors.ts', 'binding', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'The migration option table is data and derivations from it; every layer may use it.',
     ),
     pointsDown(
       'binding-points-down',
       ['binding'],
-      ['model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      ['model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'The binding knows libvirt and libxml2, nothing of the framework (checkPMC/migratePMC are attached by src/api.ts).',
     ),
     pointsDown(
       'model-points-down',
       ['model'],
-      ['pmc', 'checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      ['pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'The XML model parses; the run memoizes it (src/pmc/parsed-facts.ts).',
     ),
     pointsDown(
       'pmc-points-down',
       ['pmc'],
-      ['checks', 'lab', 'cli', 'api.ts', 'index.ts'],
+      ['checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'The framework takes the built-in checks as an argument; src/api.ts binds them.',
     ),
     pointsDown(
       'checks-point-down',
       ['checks'],
-      ['lab', 'cli', 'api.ts', 'index.ts'],
+      ['lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'A built-in check uses the model, the framework types and the binding.',
     ),
     pointsDown(
       'lab-uses-the-binding-only',
       ['lab'],
-      ['model', 'pmc', 'checks', 'cli', 'api.ts', 'index.ts'],
+      ['model', 'pmc', 'checks', 'cli', 'api.ts', 'fleet', 'index.ts'],
       'The lab sits beside the framework.',
     ),
     pointsDown(
       'api-points-down',
       ['api.ts'],
-      ['lab', 'cli', 'index.ts'],
+      ['lab', 'cli', 'fleet', 'index.ts'],
       'The composing module is below the entry point.',
+    ),
+    pointsDown(
+      'fleet-points-down',
+      ['fleet'],
+      ['lab', 'cli', 'index.ts'],
+      'Placement and evacuation use the checked migration (src/api.ts) and everything below it.',
     ),
     pointsDown('index-is-not-the-cli', ['index.ts'], ['cli'], 'The package entry point does not load the command.'),
     {
