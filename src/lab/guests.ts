@@ -131,10 +131,20 @@ export function buildDirtier(lab: Pick<LabLayout, 'dir'>): string {
   if (builtAt !== null && sources.every((s) => statSync(s).mtimeMs <= builtAt)) return kernel;
   const object = path.join(outDir, 'dirtier.o');
   const partial = path.join(outDir, 'dirtier.elf.tmp');
-  execFileSync('as', ['--32', sources[0]!, '-o', object], { stdio: ['ignore', 'ignore', 'pipe'] });
-  execFileSync('ld', ['-m', 'elf_i386', '--no-warn-rwx-segments', '-T', sources[1]!, object, '-o', partial], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const run = (cmd: string, args: string[]) => {
+    try {
+      execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
+      if (e.code === 'ENOENT')
+        throw new Error(`the dirtying guest is built with GNU ${cmd}: install binutils`, { cause: error });
+      throw new Error(`${cmd} failed building the dirtying guest: ${e.stderr?.toString().trim() || e.message}`, {
+        cause: error,
+      });
+    }
+  };
+  run('as', ['--32', sources[0]!, '-o', object]);
+  run('ld', ['-m', 'elf_i386', '--no-warn-rwx-segments', '-T', sources[1]!, object, '-o', partial]);
   renameSync(partial, kernel); // never a half-written kernel under the final name
   return kernel;
 }
