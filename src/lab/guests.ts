@@ -4,10 +4,15 @@
  * (`type='qemu'`) and the `qemu64` CPU, so they run with or without /dev/kvm
  * and under nested virtualization (`host-model` aborts QEMU there).
  */
+import { execFileSync } from 'node:child_process';
+import { renameSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Connection } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
 import { isLibvirtError } from '../errors.js';
 import type { LabLayout } from './layout.js';
+import { ensureOwnedDir } from './root-fs.js';
 import { LOCAL_POOL } from './storage.js';
 
 export const LAB_VM = 'lab-vm';
@@ -79,4 +84,86 @@ export async function ensureGuests(conns: Connection[], lab: LabLayout): Promise
     const dom = await home.lookupDomainByName(name);
     if (!(await dom.isActive())) await dom.create();
   }
+}
+
+/**
+ * The dirtying guest's kernel source: `lab/guest/` of the package, the same
+ * relative path from src/lab/ (vitest) and dist/lab/ (the built CLI).
+ */
+const DIRTIER_SOURCE_DIR = fileURLToPath(new URL('../../lab/guest/', import.meta.url));
+
+/** What defineDirtier makes: a guest that fills its RAM, then dirties `rateKiB` KiB/s (lab/guest/dirtier.S). */
+export interface DirtierGuest {
+  name: string;
+  /** Guest RAM in MiB. QEMU's dirty-rate sampling skips RAM blocks under 128 MiB, so 128 or more. */
+  memoryMiB: number;
+  /** Pages written per second, in KiB/s, paced by the guest's PIT. */
+  rateKiB: number;
+}
+
+/** The domain XML of a dirtying guest: QEMU's multiboot loader runs `kernel` with `rate=` on its command line. */
+export function dirtierXml(guest: DirtierGuest, kernel: string): string {
+  return `<domain type='qemu'>
+  <name>${guest.name}</name>
+  <memory unit='MiB'>${guest.memoryMiB}</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${kernel}</kernel><cmdline>rate=${guest.rateKiB}</cmdline></os>
+  <cpu mode='custom'><model>qemu64</model></cpu>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='null'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>`;
+}
+
+/**
+ * Builds the dirtying kernel from lab/guest/ into `<lab>/guest/dirtier.elf`
+ * (root-owned, world-readable: every host's QEMU reads it) unless a build
+ * newer than its sources is there. Needs binutils (`as`, `ld`), as the native
+ * build does. Returns the kernel's path.
+ */
+export function buildDirtier(lab: Pick<LabLayout, 'dir'>): string {
+  const outDir = ensureOwnedDir(lab.dir, 'guest', 0, 0, 0o755);
+  const kernel = path.join(outDir, 'dirtier.elf');
+  const sources = ['dirtier.S', 'dirtier.ld'].map((f) => path.join(DIRTIER_SOURCE_DIR, f));
+  const builtAt = mtimeOrNull(kernel);
+  if (builtAt !== null && sources.every((s) => statSync(s).mtimeMs <= builtAt)) return kernel;
+  const object = path.join(outDir, 'dirtier.o');
+  const partial = path.join(outDir, 'dirtier.elf.tmp');
+  const run = (cmd: string, args: string[]) => {
+    try {
+      execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
+      if (e.code === 'ENOENT')
+        throw new Error(`the dirtying guest is built with GNU ${cmd}: install binutils`, { cause: error });
+      throw new Error(`${cmd} failed building the dirtying guest: ${e.stderr?.toString().trim() || e.message}`, {
+        cause: error,
+      });
+    }
+  };
+  run('as', ['--32', sources[0]!, '-o', object]);
+  run('ld', ['-m', 'elf_i386', '--no-warn-rwx-segments', '-T', sources[1]!, object, '-o', partial]);
+  renameSync(partial, kernel); // never a half-written kernel under the final name
+  return kernel;
+}
+
+function mtimeOrNull(file: string): number | null {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the kernel if needed, then defines and starts a dirtying guest on `conn`. */
+export async function startDirtier(
+  conn: Connection,
+  lab: Pick<LabLayout, 'dir'>,
+  guest: DirtierGuest,
+): Promise<Domain> {
+  const dom = await conn.defineDomain(dirtierXml(guest, buildDirtier(lab)));
+  await dom.create();
+  return dom;
 }

@@ -1,4 +1,5 @@
 export { labUp, labStatus, labDown } from './lab.js';
 export type { LabHostInfo, LabHostStatus, LabInfo, LabOptions, LabStatus, LabUpOptions } from './lab.js';
-export { LAB_VM, LAB_VM_DISK, guestXml } from './guests.js';
+export { LAB_VM, LAB_VM_DISK, guestXml, buildDirtier, dirtierXml, startDirtier } from './guests.js';
+export type { DirtierGuest } from './guests.js';
 export { LOCAL_POOL, SHARED_POOL } from './storage.js';

@@ -20,6 +20,7 @@ import { memoryAvailable } from '../../src/checks/memory.js';
 import {
   flagProblems,
   forecastConvergence,
+  dirtyRateRange,
   migrationConvergence,
   migrationFlags,
   persistenceSafe,
@@ -467,6 +468,18 @@ describe('built-in checks on the test driver', () => {
       expect(f.rounds).toBe(2);
       expect(f.seconds).toBeCloseTo(11.264, 2);
       expect(f.downtimeMs).toBeCloseTo(102.4, 1);
+    });
+    it("bounds the sampled dirty rate by QEMU's sampling: 2 MiB a changed sample, nothing under 128 MiB", () => {
+      // One changed sample in 1 s: anything from 0 to ~9.7 MiB/s (k = 1, k + 2√(k+1) + 1).
+      const one = dirtyRateRange(2, 1, 128);
+      expect(one.low).toBe(0);
+      expect(one.high).toBeCloseTo(9.66, 2);
+      // 16 changed samples over 1 s: 32 MiB/s, give or take 2√16 samples.
+      expect(dirtyRateRange(32, 1, 1024)).toMatchObject({ low: 16 });
+      // A longer window narrows it: the same 2 MiB/s over 8 s is 8 samples.
+      expect(dirtyRateRange(2, 8, 128).high).toBeLessThan(4);
+      // A 64 MiB guest is not sampled at all.
+      expect(dirtyRateRange(0, 1, 64)).toEqual({ low: 0, high: Infinity });
     });
     it('forecasts a timeout when rounds shrink too slowly', () => {
       const f = overA100MiBpsLink(64 * 2 ** 30, 95, 60);

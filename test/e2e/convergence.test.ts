@@ -1,0 +1,160 @@
+/**
+ * The convergence forecast (migration.convergence) against real migrations of
+ * a guest that dirties its memory at a chosen rate (lab/guest/dirtier.S, 128
+ * MiB: QEMU's dirty-rate sampling skips smaller guests). The migration's own
+ * `bandwidth` limit makes it slow enough to matter. Each case: the check's
+ * forecast first, then the real migration with the same options and no
+ * checks; the guest ends on exactly one host. docs/convergence.md has the
+ * table this prints.
+ */
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { constants, type Domain, type Report } from '../../src/index.js';
+import { startDirtier } from '../../src/lab/index.js';
+import { removeEverywhere, uniqueName } from '../helpers/check-lab.js';
+import { expectRunsOnlyOn, useLabHosts } from '../helpers/lab.js';
+
+const lab = inject('lab');
+const LIVE = constants.VIR_MIGRATE_LIVE!;
+const MEMORY_MIB = 128;
+/** Long enough for the guest to have filled its RAM with non-zero data (about 1 s under TCG). */
+const FILL_MS = 5000;
+
+interface Row {
+  case: string;
+  rateMiB: number;
+  bandwidthMiB: number;
+  timeoutS: number;
+  measuredMiB: number;
+  forecast: string;
+  real: string;
+}
+const table: Row[] = [];
+
+afterAll(() => {
+  if (!table.length) return;
+  const lines = table.map(
+    (r) =>
+      `| ${r.case} | ${r.rateMiB} | ${r.bandwidthMiB} | ${r.timeoutS} | ${r.measuredMiB} | ${r.forecast} | ${r.real} |`,
+  );
+  console.log(
+    [
+      '[convergence] forecast against the real migration',
+      '| case | dirty MiB/s (set) | bandwidth MiB/s | timeout s | measured MiB/s | forecast | real |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...lines,
+    ].join('\n'),
+  );
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One sampled dirty-rate measurement of `seconds`, in MiB/s (libvirt's dirtyrate calc). */
+async function measure(dom: Domain, seconds: number): Promise<number> {
+  await dom.startDirtyRateCalc(seconds);
+  await sleep(seconds * 1000);
+  for (let i = 0; i < 50; i++) {
+    const stats = await dom.getDirtyRate();
+    if (stats['dirtyrate.calc_status'] === constants.VIR_DOMAIN_DIRTYRATE_MEASURED) {
+      return Number(stats['dirtyrate.megabytes_per_second']);
+    }
+    await sleep(200);
+  }
+  throw new Error('the dirty-rate measurement did not finish');
+}
+
+describe('the convergence forecast against real migrations of a dirtying guest', () => {
+  const hosts = useLabHosts(lab);
+  const names: string[] = [];
+
+  async function dirtier(rateMiB: number): Promise<Domain> {
+    const name = uniqueName('conv');
+    names.push(name);
+    const dom = await startDirtier(hosts.h1, lab, { name, memoryMiB: MEMORY_MIB, rateKiB: rateMiB * 1024 });
+    await sleep(FILL_MS);
+    return dom;
+  }
+
+  afterEach(async () => {
+    for (const name of names.splice(0)) await removeEverywhere([hosts.h1, hosts.h2], name);
+  });
+
+  async function forecastOf(dom: Domain, bandwidth: number, convergenceTimeoutS: number) {
+    const report: Report = await dom.checkPMC(hosts.h2, { live: true, bandwidth, convergenceTimeoutS });
+    const entry = report.checks.find((c) => c.name === 'migration.convergence')!;
+    const details = entry.details as { dirtyMiBPerS: number; forecast: { converges: boolean; seconds: number } };
+    return { entry, details };
+  }
+
+  it('the dirtying guest dirties what it is told: libvirt measures 16 MiB/s within 25 %', async () => {
+    const dom = await dirtier(16);
+    // Three 4 s windows: 64 of QEMU's 64 samples of 128 MiB per window, so about ±7 % for the mean.
+    const readings = [await measure(dom, 4), await measure(dom, 4), await measure(dom, 4)];
+    const mean = readings.reduce((a, b) => a + b) / readings.length;
+    console.log(
+      `[convergence] dirtier at 16 MiB/s: libvirt measured ${readings.join(', ')} MiB/s (mean ${mean.toFixed(1)})`,
+    );
+    expect(mean).toBeGreaterThanOrEqual(16 * 0.75);
+    expect(mean).toBeLessThanOrEqual(16 * 1.25);
+    // And an idle one (rate 0) dirties nothing once it has filled its RAM.
+    const idle = await dirtier(0);
+    expect(await measure(idle, 2)).toBe(0);
+  }, 90_000);
+
+  it('"will not converge": the real migration has not finished at the timeout (then aborted, the guest stays on host 1)', async () => {
+    // 32 MiB/s dirtied against 8 MiB/s: every round resends all 128 MiB. At 0 MiB/s it would take 16 s.
+    const [rateMiB, bandwidth, timeoutS] = [32, 8, 30];
+    const dom = await dirtier(rateMiB);
+    const { entry, details } = await forecastOf(dom, bandwidth, timeoutS);
+    expect(entry.status, entry.message).toBe('fail');
+    expect(entry.message).toMatch(/will not converge/);
+
+    const started = Date.now();
+    let finishedAfterS: number | null = null;
+    const migration = dom.migrate3(hosts.h2, { bandwidth }, LIVE).then(
+      () => (finishedAfterS = (Date.now() - started) / 1000),
+      (error: Error) => error,
+    );
+    await sleep(timeoutS * 1000);
+    const stillRunning = finishedAfterS === null;
+    if (stillRunning) await dom.abortJob();
+    const outcome = await migration;
+    table.push({
+      case: 'dirty 4× the bandwidth',
+      rateMiB,
+      bandwidthMiB: bandwidth,
+      timeoutS,
+      measuredMiB: details.dirtyMiBPerS,
+      forecast: 'does not converge',
+      real: stillRunning ? `still running at ${timeoutS} s, aborted` : `finished in ${finishedAfterS!.toFixed(1)} s`,
+    });
+    expect(finishedAfterS, 'the migration finished within the timeout').toBeNull();
+    expect(outcome).toBeInstanceOf(Error);
+    await expectRunsOnlyOn(lab, dom.name, 'host-1');
+  }, 90_000);
+
+  it('"converges in about T s": the real migration takes T, within -10 % and +25 % + 4 s', async () => {
+    // 2 MiB/s dirtied against 16 MiB/s: 128 MiB in 8 s, then ~16 MiB, then ~2 MiB fits the downtime.
+    const [rateMiB, bandwidth, timeoutS] = [2, 16, 60];
+    const dom = await dirtier(rateMiB);
+    const { entry, details } = await forecastOf(dom, bandwidth, timeoutS);
+    expect(entry.status, entry.message).toBe('pass');
+    const forecastS = details.forecast.seconds;
+
+    const started = Date.now();
+    const there = await dom.migrate3(hosts.h2, { bandwidth }, LIVE);
+    const realS = (Date.now() - started) / 1000;
+    table.push({
+      case: 'dirty 1/8 of the bandwidth',
+      rateMiB,
+      bandwidthMiB: bandwidth,
+      timeoutS,
+      measuredMiB: details.dirtyMiBPerS,
+      forecast: `converges in ~${forecastS.toFixed(1)} s`,
+      real: `migrated in ${realS.toFixed(1)} s`,
+    });
+    await expectRunsOnlyOn(lab, there.name, 'host-2');
+    // The fixed part: libvirt's Begin/Prepare/Finish and the destination QEMU's start, about 2.5 s on the lab.
+    expect(realS).toBeGreaterThanOrEqual(forecastS * 0.9);
+    expect(realS).toBeLessThanOrEqual(forecastS * 1.25 + 4);
+  }, 90_000);
+});
