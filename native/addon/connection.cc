@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "event_loop.h"
 #include "guarded_tsfn.h"
+#include "libvirt_error.h"
 #include "operation.h"
 #include "resources.h"
 
@@ -262,14 +263,6 @@ void Connection::CloseNow() {
   conn_ = nullptr;
 }
 
-Napi::Value Connection::RejectClosed(Napi::Env env) {
-  auto deferred = Napi::Promise::Deferred::New(env);
-  Napi::Object stack = Napi::Error::New(env, "").Value();
-  deferred.Reject(
-      ToJsError(env, LibvirtErrorInfo::Make(VIR_ERR_INVALID_CONN, "the connection is closed"), stack).Value());
-  return deferred.Promise();
-}
-
 Napi::Value Connection::WrapDomains(Napi::Env env, DomainSlot& slot, bool single) {
   std::vector<virDomainPtr> domains = slot.Take();
   if (single) return Domain::Wrap(env, domains.at(0), Value());
@@ -396,7 +389,7 @@ Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
 
 #define PMC_REQUIRE_OPEN(env) \
   ConnHandle conn = Retain(); \
-  if (!conn) return RejectClosed(env);
+  if (!conn) return RejectClosedConnection(env, "the connection is closed");
 
 Napi::Value Connection::StringCall(const Napi::CallbackInfo& info, const char* what, char* (*fn)(virConnectPtr)) {
   PMC_REQUIRE_OPEN(info.Env());

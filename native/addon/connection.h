@@ -70,8 +70,6 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value LookupSecretByUsage(const Napi::CallbackInfo& info);
   Napi::Value DefineSecret(const Napi::CallbackInfo& info);
 
-  // A rejected promise for a call on a closed connection.
-  Napi::Value RejectClosed(Napi::Env env);
   // A call whose result is a string libvirt allocates.
   Napi::Value StringCall(const Napi::CallbackInfo& info, const char* what, char* (*fn)(virConnectPtr));
   // A call whose result is a version number (major * 1,000,000 + minor * 1,000 + release).

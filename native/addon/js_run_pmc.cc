@@ -196,13 +196,7 @@ Napi::Value RunPMC(const Napi::CallbackInfo& info) {
   Connection* dest = Connection::Unwrap(info[1].As<Napi::Object>());
   DomainHandle dom = domain->Retain();
   ConnHandle dconn = dest->Retain();
-  if (!dom || !dconn) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(ToJsError(env, LibvirtErrorInfo::Make(VIR_ERR_INVALID_CONN, "a connection of the run is closed"),
-                              Napi::Error::New(env, "").Value())
-                        .Value());
-    return deferred.Promise();
-  }
+  if (!dom || !dconn) return RejectClosedConnection(env, "a connection of the run is closed");
 
   auto op = std::make_unique<RunOperation>(env, dom, dconn);
   op->list = CheckList::Unwrap(info[2].As<Napi::Object>())->data();
