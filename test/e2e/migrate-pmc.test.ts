@@ -24,6 +24,23 @@ const failing = (
   message: string,
 ): CheckDefinition => ({ name, severity, description, run: () => ({ status: 'fail', message }) });
 
+/** What a progress event carries (MigrationProgress), sorted. */
+const PROGRESS_FIELDS = [
+  'dataProcessed',
+  'dataRemaining',
+  'dataTotal',
+  'diskProcessed',
+  'diskRemaining',
+  'diskTotal',
+  'elapsedMs',
+  'iteration',
+  'memBps',
+  'memDirtyRate',
+  'memProcessed',
+  'memRemaining',
+  'memTotal',
+];
+
 describe('migratePMC in the lab', () => {
   const hosts = useLabHosts(lab);
 
@@ -47,6 +64,11 @@ describe('migratePMC in the lab', () => {
     expect(report.migratedDomain?.name).toBe(LAB_VM);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.some((p) => p.dataProcessed > 0 || p.memProcessed > 0)).toBe(true);
+    // Every field of the C core's virPMCProgress, by the names of its table (pmc-extend.h).
+    for (const p of progress) {
+      expect(Object.keys(p).sort()).toEqual(PROGRESS_FIELDS);
+      for (const value of Object.values(p)) expect(value).toBeTypeOf('number');
+    }
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
 
     const back = await report.migratedDomain!.migratePMC(hosts.h1, { ...toHost1, noBuiltins: true, checks: [pass] });
