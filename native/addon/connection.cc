@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "event_loop.h"
 #include "guarded_tsfn.h"
+#include "libvirt_error.h"
 #include "operation.h"
 #include "resources.h"
 
@@ -262,14 +263,6 @@ void Connection::CloseNow() {
   conn_ = nullptr;
 }
 
-Napi::Value Connection::RejectClosed(Napi::Env env) {
-  auto deferred = Napi::Promise::Deferred::New(env);
-  Napi::Object stack = Napi::Error::New(env, "").Value();
-  deferred.Reject(
-      ToJsError(env, LibvirtErrorInfo::Make(VIR_ERR_INVALID_CONN, "the connection is closed"), stack).Value());
-  return deferred.Promise();
-}
-
 Napi::Value Connection::WrapDomains(Napi::Env env, DomainSlot& slot, bool single) {
   std::vector<virDomainPtr> domains = slot.Take();
   if (single) return Domain::Wrap(env, domains.at(0), Value());
@@ -396,7 +389,7 @@ Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
 
 #define PMC_REQUIRE_OPEN(env) \
   ConnHandle conn = Retain(); \
-  if (!conn) return RejectClosed(env);
+  if (!conn) return RejectClosedConnection(env, "the connection is closed");
 
 Napi::Value Connection::StringCall(const Napi::CallbackInfo& info, const char* what, char* (*fn)(virConnectPtr)) {
   PMC_REQUIRE_OPEN(info.Env());
@@ -651,40 +644,48 @@ Napi::Value Connection::ListAllDomains(const Napi::CallbackInfo& info) {
 
 // --- networks, storage, secrets: plain descriptions, fetched in one call ----------
 
-Napi::Value Connection::LookupNetworkByName(const Napi::CallbackInfo& info) {
-  std::string name = StringArg(info, 0, "name");
+template <typename Ptr>
+Napi::Value Connection::DescribeOneCall(const Napi::CallbackInfo& info, const char* arg, const char* what,
+                                        Ptr (*fetch)(virConnectPtr, const char*), bool (*describe)(Ptr, Data&),
+                                        int (*release)(Ptr)) {
+  std::string value = StringArg(info, 0, arg);
   PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not find the network", [conn, name](Data& out) {
-    return DescribeAndFree(virNetworkLookupByName(conn.get(), name.c_str()), DescribeNetwork, virNetworkFree, out);
+  return Call(info.Env(), what, [conn, value, fetch, describe, release](Data& out) {
+    return DescribeAndFree(fetch(conn.get(), value.c_str()), describe, release, out);
   });
+}
+
+template <typename Ptr>
+Napi::Value Connection::DescribeAllCall(const Napi::CallbackInfo& info, const char* what,
+                                        int (*list)(virConnectPtr, Ptr**, unsigned int), bool (*describe)(Ptr, Data&),
+                                        int (*release)(Ptr)) {
+  unsigned int flags = FlagsArg(info, 0);
+  PMC_REQUIRE_OPEN(info.Env());
+  return Call(info.Env(), what, [conn, flags, list, describe, release](Data& out) {
+    Ptr* objects = nullptr;
+    int n = list(conn.get(), &objects, flags);
+    return DescribeAllAndFree(objects, n, describe, release, out);
+  });
+}
+
+Napi::Value Connection::LookupNetworkByName(const Napi::CallbackInfo& info) {
+  return DescribeOneCall(info, "name", "could not find the network", virNetworkLookupByName, DescribeNetwork,
+                         virNetworkFree);
 }
 
 Napi::Value Connection::ListAllNetworks(const Napi::CallbackInfo& info) {
-  unsigned int flags = FlagsArg(info, 0);
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not list the networks", [conn, flags](Data& out) {
-    virNetworkPtr* nets = nullptr;
-    int n = virConnectListAllNetworks(conn.get(), &nets, flags);
-    return DescribeAllAndFree(nets, n, DescribeNetwork, virNetworkFree, out);
-  });
+  return DescribeAllCall(info, "could not list the networks", virConnectListAllNetworks, DescribeNetwork,
+                         virNetworkFree);
 }
 
 Napi::Value Connection::LookupStorageVolByPath(const Napi::CallbackInfo& info) {
-  std::string path = StringArg(info, 0, "path");
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not find the storage volume", [conn, path](Data& out) {
-    return DescribeAndFree(virStorageVolLookupByPath(conn.get(), path.c_str()), DescribeVolume, virStorageVolFree, out);
-  });
+  return DescribeOneCall(info, "path", "could not find the storage volume", virStorageVolLookupByPath, DescribeVolume,
+                         virStorageVolFree);
 }
 
 Napi::Value Connection::ListAllStoragePools(const Napi::CallbackInfo& info) {
-  unsigned int flags = FlagsArg(info, 0);
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not list the storage pools", [conn, flags](Data& out) {
-    virStoragePoolPtr* pools = nullptr;
-    int n = virConnectListAllStoragePools(conn.get(), &pools, flags);
-    return DescribeAllAndFree(pools, n, DescribePool, virStoragePoolFree, out);
-  });
+  return DescribeAllCall(info, "could not list the storage pools", virConnectListAllStoragePools, DescribePool,
+                         virStoragePoolFree);
 }
 
 Napi::Value Connection::DefineStoragePool(const Napi::CallbackInfo& info) {
@@ -732,11 +733,8 @@ Napi::Value Connection::DeleteStorageVolume(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Connection::LookupSecretByUUID(const Napi::CallbackInfo& info) {
-  std::string uuid = StringArg(info, 0, "uuid");
-  PMC_REQUIRE_OPEN(info.Env());
-  return Call(info.Env(), "could not find the secret", [conn, uuid](Data& out) {
-    return DescribeAndFree(virSecretLookupByUUIDString(conn.get(), uuid.c_str()), DescribeSecret, virSecretFree, out);
-  });
+  return DescribeOneCall(info, "uuid", "could not find the secret", virSecretLookupByUUIDString, DescribeSecret,
+                         virSecretFree);
 }
 
 Napi::Value Connection::LookupSecretByUsage(const Napi::CallbackInfo& info) {

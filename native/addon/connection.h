@@ -13,6 +13,7 @@
 namespace pmc {
 
 struct CloseListener;
+struct Data;
 
 class Connection : public Napi::ObjectWrap<Connection> {
  public:
@@ -69,12 +70,21 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value LookupSecretByUsage(const Napi::CallbackInfo& info);
   Napi::Value DefineSecret(const Napi::CallbackInfo& info);
 
-  // A rejected promise for a call on a closed connection.
-  Napi::Value RejectClosed(Napi::Env env);
   // A call whose result is a string libvirt allocates.
   Napi::Value StringCall(const Napi::CallbackInfo& info, const char* what, char* (*fn)(virConnectPtr));
   // A call whose result is a version number (major * 1,000,000 + minor * 1,000 + release).
   Napi::Value VersionCall(const Napi::CallbackInfo& info, const char* what, int (*fn)(virConnectPtr, unsigned long*));
+  // A call that fetches one network, volume or secret by a string argument
+  // (named `arg` in errors) and describes it.
+  template <typename Ptr>
+  Napi::Value DescribeOneCall(const Napi::CallbackInfo& info, const char* arg, const char* what,
+                              Ptr (*fetch)(virConnectPtr, const char*), bool (*describe)(Ptr, Data&),
+                              int (*release)(Ptr));
+  // A virConnectListAll* call (flags: argument 0), every object described.
+  template <typename Ptr>
+  Napi::Value DescribeAllCall(const Napi::CallbackInfo& info, const char* what,
+                              int (*list)(virConnectPtr, Ptr**, unsigned int), bool (*describe)(Ptr, Data&),
+                              int (*release)(Ptr));
   // Wraps domains returned by a call, each keeping this connection alive.
   Napi::Value WrapDomains(Napi::Env env, DomainSlot& slot, bool single);
 

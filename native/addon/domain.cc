@@ -8,6 +8,7 @@
 #include "addon_data.h"
 #include "args.h"
 #include "connection.h"
+#include "libvirt_error.h"
 #include "operation.h"
 #include "pmc.h"
 #include "typed_params.h"
@@ -108,17 +109,9 @@ DomainHandle Domain::Retain() const {
   return RetainDomain(dom_);
 }
 
-Napi::Value Domain::RejectClosed(Napi::Env env) {
-  auto deferred = Napi::Promise::Deferred::New(env);
-  deferred.Reject(ToJsError(env, LibvirtErrorInfo::Make(VIR_ERR_INVALID_CONN, "the domain's connection is closed"),
-                            Napi::Error::New(env, "").Value())
-                      .Value());
-  return deferred.Promise();
-}
-
 #define PMC_REQUIRE_DOMAIN(env) \
   DomainHandle dom = Retain();  \
-  if (!dom) return RejectClosed(env);
+  if (!dom) return RejectClosedConnection(env, "the domain's connection is closed");
 
 // Name and UUID are cached in the handle: no libvirt round trip.
 Napi::Value Domain::GetName(const Napi::CallbackInfo& info) {
@@ -370,7 +363,7 @@ Napi::Value Domain::Migrate3(const Napi::CallbackInfo& info) {
   unsigned int flags = FlagsArg(info, 2);
   Connection* dest = Connection::Unwrap(destObject);
   ConnHandle dconn = dest->Retain();
-  if (!dconn) return RejectClosed(env);
+  if (!dconn) return RejectClosedConnection(env, "the destination connection is closed");
   PMC_REQUIRE_DOMAIN(env);
   auto slot = std::make_shared<DomainSlot>();
   auto destHold = std::make_shared<Napi::ObjectReference>(Napi::Persistent(destObject));

@@ -52,7 +52,6 @@ class Domain : public Napi::ObjectWrap<Domain> {
   Napi::Value Suspend(const Napi::CallbackInfo& info);
   Napi::Value Resume(const Napi::CallbackInfo& info);
 
-  Napi::Value RejectClosed(Napi::Env env);
   // A call whose result is libvirt's yes (1) or no (0).
   Napi::Value BoolCall(const Napi::CallbackInfo& info, const char* what, int (*fn)(virDomainPtr));
   // A call whose only result is success (0) or failure (-1).

@@ -13,6 +13,7 @@
 
 #include "connection.h"
 #include "guarded_tsfn.h"
+#include "libvirt_error.h"
 #include "operation.h"
 #include "typed_params.h"
 
@@ -141,7 +142,7 @@ Napi::Value Connection::RegisterDomainEvent(const Napi::CallbackInfo& info) {
   if (kind == nullptr) throw Napi::RangeError::New(env, "unknown domain event: " + name);
   if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "listener must be a function");
   ConnHandle conn = Retain();
-  if (!conn) return RejectClosed(env);
+  if (!conn) return RejectClosedConnection(env, "the connection is closed");
 
   auto* listener = new DomainEventListener{GuardedTsfn::New(env, info[1].As<Napi::Function>(), "pmc.domainEvent")};
   listener->tsfn.Unref(env);  // a listener must not keep the process alive

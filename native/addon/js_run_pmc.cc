@@ -14,6 +14,7 @@
 #include "js_check_list.h"
 #include "libvirt_error.h"
 #include "operation.h"
+#include "pmc-extend.h"
 #include "pmc.h"
 #include "pmc_last_error.h"
 #include "typed_params.h"
@@ -24,21 +25,12 @@ namespace {
 
 Data Str(const char* s) { return s ? Data::String(s) : Data::Null(); }
 
-Data ProgressToData(const virPMCProgress& p) {
+Data ProgressToData(virPMCProgress& p) {
   Data d = Data::Object();
-  d.Set("elapsedMs", Data::Number(static_cast<double>(p.timeElapsedMs)));
-  d.Set("dataTotal", Data::Number(static_cast<double>(p.dataTotal)));
-  d.Set("dataProcessed", Data::Number(static_cast<double>(p.dataProcessed)));
-  d.Set("dataRemaining", Data::Number(static_cast<double>(p.dataRemaining)));
-  d.Set("memTotal", Data::Number(static_cast<double>(p.memTotal)));
-  d.Set("memProcessed", Data::Number(static_cast<double>(p.memProcessed)));
-  d.Set("memRemaining", Data::Number(static_cast<double>(p.memRemaining)));
-  d.Set("memDirtyRate", Data::Number(static_cast<double>(p.memDirtyRate)));
-  d.Set("iteration", Data::Number(static_cast<double>(p.memIteration)));
-  d.Set("memBps", Data::Number(static_cast<double>(p.memBps)));
-  d.Set("diskTotal", Data::Number(static_cast<double>(p.diskTotal)));
-  d.Set("diskProcessed", Data::Number(static_cast<double>(p.diskProcessed)));
-  d.Set("diskRemaining", Data::Number(static_cast<double>(p.diskRemaining)));
+  for (size_t i = 0; i < virPMCProgressFieldCount; i++) {
+    const virPMCProgressField& field = virPMCProgressFields[i];
+    d.Set(field.name, Data::Number(static_cast<double>(*virPMCProgressFieldOf(&p, &field))));
+  }
   return d;
 }
 
@@ -196,13 +188,7 @@ Napi::Value RunPMC(const Napi::CallbackInfo& info) {
   Connection* dest = Connection::Unwrap(info[1].As<Napi::Object>());
   DomainHandle dom = domain->Retain();
   ConnHandle dconn = dest->Retain();
-  if (!dom || !dconn) {
-    auto deferred = Napi::Promise::Deferred::New(env);
-    deferred.Reject(ToJsError(env, LibvirtErrorInfo::Make(VIR_ERR_INVALID_CONN, "a connection of the run is closed"),
-                              Napi::Error::New(env, "").Value())
-                        .Value());
-    return deferred.Promise();
-  }
+  if (!dom || !dconn) return RejectClosedConnection(env, "a connection of the run is closed");
 
   auto op = std::make_unique<RunOperation>(env, dom, dconn);
   op->list = CheckList::Unwrap(info[2].As<Napi::Object>())->data();

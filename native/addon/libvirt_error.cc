@@ -74,4 +74,11 @@ Napi::Error ToJsError(Napi::Env env, const LibvirtErrorInfo& info, Napi::Object 
   return Napi::Error(env, error);
 }
 
+Napi::Value RejectClosedConnection(Napi::Env env, const char* message) {
+  auto deferred = Napi::Promise::Deferred::New(env);
+  Napi::Object stack = Napi::Error::New(env, "").Value();
+  deferred.Reject(ToJsError(env, LibvirtErrorInfo::Make(VIR_ERR_INVALID_CONN, message), stack).Value());
+  return deferred.Promise();
+}
+
 }  // namespace pmc

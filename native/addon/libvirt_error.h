@@ -31,4 +31,8 @@ struct LibvirtErrorInfo {
 // caller's stack: the failing call itself runs on another thread.
 Napi::Error ToJsError(Napi::Env env, const LibvirtErrorInfo& info, Napi::Object stackHolder);
 
+// A promise rejected with VIR_ERR_INVALID_CONN: the answer to a call that
+// needs a connection already closed (`message` says which one).
+Napi::Value RejectClosedConnection(Napi::Env env, const char* message);
+
 }  // namespace pmc

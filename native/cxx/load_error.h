@@ -5,22 +5,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace pmc::checks {
+#include "error_codes.h"  // `code`: one of checks::k*
 
-// The JS error codes (CheckLoadError.code).
-constexpr const char* kFileNotFound = "ERR_PMC_CHECKS_NOT_FOUND";
-constexpr const char* kFileParse = "ERR_PMC_CHECKS_PARSE";
-constexpr const char* kFileSchema = "ERR_PMC_CHECKS_SCHEMA";
-constexpr const char* kFileXPath = "ERR_PMC_CHECKS_XPATH";
-constexpr const char* kFileVariable = "ERR_PMC_CHECKS_VARIABLE";
-constexpr const char* kFileForbidden = "ERR_PMC_CHECKS_FORBIDDEN";
-constexpr const char* kFileTooLarge = "ERR_PMC_CHECKS_TOO_LARGE";
-constexpr const char* kDuplicate = "ERR_PMC_CHECKS_DUPLICATE";
-constexpr const char* kPluginLoad = "ERR_PMC_PLUGIN_LOAD";
-constexpr const char* kPluginEntry = "ERR_PMC_PLUGIN_ENTRY";
-constexpr const char* kPluginAbi = "ERR_PMC_PLUGIN_ABI";
-constexpr const char* kPluginInvalid = "ERR_PMC_PLUGIN_INVALID";
-constexpr const char* kPluginUnsafe = "ERR_PMC_PLUGIN_UNSAFE";  // as root: a file others could have changed
+namespace pmc::checks {
 
 class LoadError : public std::runtime_error {
  public:

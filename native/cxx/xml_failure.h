@@ -7,13 +7,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace pmc::xml {
+#include "error_codes.h"  // `code`: one of xml::k*
 
-// The JS error codes, one per kind of failure.
-constexpr const char* kParseError = "ERR_PMC_XML_PARSE";
-constexpr const char* kXPathError = "ERR_PMC_XPATH";
-constexpr const char* kTooLarge = "ERR_PMC_XML_TOO_LARGE";
-constexpr const char* kForbidden = "ERR_PMC_XML_FORBIDDEN";
+namespace pmc::xml {
 
 class XmlFailure : public std::runtime_error {
  public:

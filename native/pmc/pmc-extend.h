@@ -1,6 +1,6 @@
 /*
- * pmc-extend.h: what the library's C++ half (native/lib) may use of the C
- * core's internals; not part of the API, never installed. Safe to include
+ * pmc-extend.h: what the C core's C++ layers (native/lib, the addon) may use
+ * of its internals; not part of the API, never installed. Safe to include
  * from C++ (pmc-internal.h is not: it needs C11's stdatomic.h).
  */
 #ifndef LIBVIRT_PMC_EXTEND_H
@@ -32,6 +32,25 @@ int virPMCCheckListSetHooks(virPMCCheckListPtr list, const virPMCCheckListHooks 
 void *virPMCCheckListHookData(virPMCCheckListPtr list);
 /* Calls the list's prepare hook, if it has one; any list, static ones too. */
 void virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn);
+
+/*
+ * The fields of virPMCProgress, one table: the virDomainGetJobStats parameter
+ * each is read from (the monitor) and its name in the addon's progress event
+ * (MigrationProgress). Every field of the struct is in it, in struct order.
+ */
+typedef struct {
+    const char *param; /* VIR_DOMAIN_JOB_* */
+    const char *name;
+    size_t offset; /* of the field's unsigned long long in virPMCProgress */
+} virPMCProgressField;
+extern const virPMCProgressField virPMCProgressFields[];
+extern const size_t virPMCProgressFieldCount;
+
+static inline unsigned long long *
+virPMCProgressFieldOf(virPMCProgress *progress, const virPMCProgressField *field)
+{
+    return (unsigned long long *)((char *)progress + field->offset);
+}
 
 #ifdef __cplusplus
 }

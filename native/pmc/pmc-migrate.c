@@ -24,26 +24,22 @@ typedef struct {
 /* Retry interval for virDomainAbortJob: the job may not have started yet. */
 #define VIR_PMC_ABORT_RETRY_NS (100ull * 1000000ull)
 
-/* virDomainGetJobStats's parameters → virPMCProgress's fields. */
-static const struct {
-    const char *param;
-    size_t offset;
-} progressFields[] = {
-    { VIR_DOMAIN_JOB_TIME_ELAPSED, offsetof(virPMCProgress, timeElapsedMs) },
-    { VIR_DOMAIN_JOB_DATA_TOTAL, offsetof(virPMCProgress, dataTotal) },
-    { VIR_DOMAIN_JOB_DATA_PROCESSED, offsetof(virPMCProgress, dataProcessed) },
-    { VIR_DOMAIN_JOB_DATA_REMAINING, offsetof(virPMCProgress, dataRemaining) },
-    { VIR_DOMAIN_JOB_MEMORY_TOTAL, offsetof(virPMCProgress, memTotal) },
-    { VIR_DOMAIN_JOB_MEMORY_PROCESSED, offsetof(virPMCProgress, memProcessed) },
-    { VIR_DOMAIN_JOB_MEMORY_REMAINING, offsetof(virPMCProgress, memRemaining) },
-    { VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, offsetof(virPMCProgress, memDirtyRate) },
-    { VIR_DOMAIN_JOB_MEMORY_ITERATION, offsetof(virPMCProgress, memIteration) },
-    { VIR_DOMAIN_JOB_MEMORY_BPS, offsetof(virPMCProgress, memBps) },
-    { VIR_DOMAIN_JOB_DISK_TOTAL, offsetof(virPMCProgress, diskTotal) },
-    { VIR_DOMAIN_JOB_DISK_PROCESSED, offsetof(virPMCProgress, diskProcessed) },
-    { VIR_DOMAIN_JOB_DISK_REMAINING, offsetof(virPMCProgress, diskRemaining) },
+const virPMCProgressField virPMCProgressFields[] = {
+    { VIR_DOMAIN_JOB_TIME_ELAPSED, "elapsedMs", offsetof(virPMCProgress, timeElapsedMs) },
+    { VIR_DOMAIN_JOB_DATA_TOTAL, "dataTotal", offsetof(virPMCProgress, dataTotal) },
+    { VIR_DOMAIN_JOB_DATA_PROCESSED, "dataProcessed", offsetof(virPMCProgress, dataProcessed) },
+    { VIR_DOMAIN_JOB_DATA_REMAINING, "dataRemaining", offsetof(virPMCProgress, dataRemaining) },
+    { VIR_DOMAIN_JOB_MEMORY_TOTAL, "memTotal", offsetof(virPMCProgress, memTotal) },
+    { VIR_DOMAIN_JOB_MEMORY_PROCESSED, "memProcessed", offsetof(virPMCProgress, memProcessed) },
+    { VIR_DOMAIN_JOB_MEMORY_REMAINING, "memRemaining", offsetof(virPMCProgress, memRemaining) },
+    { VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, "memDirtyRate", offsetof(virPMCProgress, memDirtyRate) },
+    { VIR_DOMAIN_JOB_MEMORY_ITERATION, "iteration", offsetof(virPMCProgress, memIteration) },
+    { VIR_DOMAIN_JOB_MEMORY_BPS, "memBps", offsetof(virPMCProgress, memBps) },
+    { VIR_DOMAIN_JOB_DISK_TOTAL, "diskTotal", offsetof(virPMCProgress, diskTotal) },
+    { VIR_DOMAIN_JOB_DISK_PROCESSED, "diskProcessed", offsetof(virPMCProgress, diskProcessed) },
+    { VIR_DOMAIN_JOB_DISK_REMAINING, "diskRemaining", offsetof(virPMCProgress, diskRemaining) },
 };
-#define N_PROGRESS_FIELDS (sizeof(progressFields) / sizeof(progressFields[0]))
+const size_t virPMCProgressFieldCount = sizeof(virPMCProgressFields) / sizeof(virPMCProgressFields[0]);
 
 static void
 monitorPoll(virPMCMonitor *m)
@@ -59,9 +55,9 @@ monitorPoll(virPMCMonitor *m)
         return;
     }
     if (type != VIR_DOMAIN_JOB_NONE) {
-        for (i = 0; i < N_PROGRESS_FIELDS; i++)
-            virTypedParamsGetULLong(params, nparams, progressFields[i].param,
-                                    (unsigned long long *)((char *)&p + progressFields[i].offset));
+        for (i = 0; i < virPMCProgressFieldCount; i++)
+            virTypedParamsGetULLong(params, nparams, virPMCProgressFields[i].param,
+                                    virPMCProgressFieldOf(&p, &virPMCProgressFields[i]));
     }
     virTypedParamsFree(params, nparams);
     if (type != VIR_DOMAIN_JOB_NONE)

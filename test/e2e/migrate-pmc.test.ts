@@ -1,4 +1,5 @@
 /** migratePMC on the real lab: the checks decide, libvirt migrates, the report tells where the guest runs. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { type CheckDefinition, type MigrationProgress } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
@@ -24,6 +25,15 @@ const failing = (
   message: string,
 ): CheckDefinition => ({ name, severity, description, run: () => ({ status: 'fail', message }) });
 
+/** The names of the C core's progress table (virPMCProgressFields), which the addon reports by. */
+const PROGRESS_FIELDS = [
+  ...readFileSync(new URL('../../native/pmc/pmc-migrate.c', import.meta.url), 'utf8').matchAll(
+    /\{ VIR_DOMAIN_JOB_\w+, "(\w+)",/g,
+  ),
+]
+  .map((m) => m[1])
+  .sort();
+
 describe('migratePMC in the lab', () => {
   const hosts = useLabHosts(lab);
 
@@ -47,6 +57,12 @@ describe('migratePMC in the lab', () => {
     expect(report.migratedDomain?.name).toBe(LAB_VM);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.some((p) => p.dataProcessed > 0 || p.memProcessed > 0)).toBe(true);
+    // Every field of the C core's virPMCProgress, by the names of its table.
+    expect(PROGRESS_FIELDS).toContain('elapsedMs');
+    for (const p of progress) {
+      expect(Object.keys(p).sort()).toEqual(PROGRESS_FIELDS);
+      for (const value of Object.values(p)) expect(value).toBeTypeOf('number');
+    }
     await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
 
     const back = await report.migratedDomain!.migratePMC(hosts.h1, { ...toHost1, noBuiltins: true, checks: [pass] });

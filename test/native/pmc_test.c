@@ -17,6 +17,7 @@
 #include <libvirt/virterror.h>
 
 #include "pmc.h"
+#include "pmc-extend.h" /* virPMCProgressFields */
 
 static int passed, failed;
 static int caseFailed;
@@ -954,6 +955,23 @@ testMigrateDomainStopped(void)
     EXPECT(virDomainCreate(dom) == 0); /* leave the shared test driver as found */
 }
 
+/* The progress table covers virPMCProgress: a field added to the struct but
+ * not to the table would be neither read from the job nor reported. */
+static void
+testProgressFields(void)
+{
+    size_t i, j;
+
+    EXPECT(virPMCProgressFieldCount * sizeof(unsigned long long) == sizeof(virPMCProgress));
+    for (i = 0; i < virPMCProgressFieldCount; i++) {
+        EXPECT(virPMCProgressFields[i].offset == i * sizeof(unsigned long long));
+        for (j = 0; j < i; j++) {
+            EXPECT(strcmp(virPMCProgressFields[i].param, virPMCProgressFields[j].param) != 0);
+            EXPECT(strcmp(virPMCProgressFields[i].name, virPMCProgressFields[j].name) != 0);
+        }
+    }
+}
+
 /* libvirt's habit (tests/testutils.h): one function a case, run by name. */
 #define DO_TEST(name, fn) testRun(name, fn)
 
@@ -995,6 +1013,7 @@ main(void)
     DO_TEST("severities and strict mode give the verdicts", testVerdicts);
     DO_TEST("names: severities, statuses, verdicts, domain states", testNames);
     DO_TEST("run: 10,000 non-blocking checks, DONE and PENDING", testRunTenThousand);
+    DO_TEST("progress: one table entry per virPMCProgress field, in order, distinct", testProgressFields);
     DO_TEST("migrate: blocked by a critical check, not attempted", testMigrateBlocked);
     DO_TEST("migrate: allowed, attempted; the test driver's refusal is reported (VIR_PMC_ERR_LIBVIRT)",
             testMigrateRefused);

@@ -5,13 +5,13 @@
  * fail) or says why it does not apply; none ends in `error`. A check that
  * applies but cannot find out fails as a warning, "not verifiable: …".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Connection, type CheckDefinition, type Domain } from '../../src/index.js';
 import { builtinChecks } from '../../src/checks/index.js';
 import { domainJob, domainNameFree } from '../../src/checks/domain.js';
 import { migrationConvergence, migrationFlags } from '../../src/checks/migration.js';
 import { platformSupported } from '../../src/checks/platform.js';
-import { fixtureUri } from '../helpers/fixtures.js';
+import { useFixtureHosts, useRunHosts } from '../helpers/fixture-hosts.js';
 import { runCheck, runCheckDirect } from '../helpers/checks.js';
 
 const OFFLINE = { offline: true, persistent: true } as const;
@@ -84,19 +84,7 @@ const OFFLINE_DECISIONS: Record<string, { status: 'pass' | 'skipped'; message: R
 };
 
 describe('a check that does not apply is skipped with its reason', () => {
-  let source: Connection;
-  let destination: Connection;
-  let domain: Domain;
-  beforeAll(async () => {
-    [source, destination] = await Promise.all([
-      Connection.open(fixtureUri('host-a')),
-      Connection.open(fixtureUri('host-b')),
-    ]);
-    domain = await source.lookupDomainByName('guest1');
-  });
-  afterAll(async () => {
-    await Promise.all([source.close(), destination.close()]);
-  });
+  const hosts = useRunHosts();
 
   const critical = (name: string, run: CheckDefinition['run']): CheckDefinition => ({
     name,
@@ -111,7 +99,7 @@ describe('a check that does not apply is skipped with its reason', () => {
       critical('test.after', () => true),
     ];
     for (const sequential of [false, true]) {
-      const report = await domain.checkPMC(destination, { noBuiltins: true, checks, sequential });
+      const report = await hosts.guest1.checkPMC(hosts.destination, { noBuiltins: true, checks, sequential });
       expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([
         ['test.not-here', 'skipped', 'does not apply here'],
         ['test.after', 'pass', ''],
@@ -122,7 +110,7 @@ describe('a check that does not apply is skipped with its reason', () => {
 
   it('a skip without a reason is an error of the check', async () => {
     for (const message of [undefined, '', '  ']) {
-      const report = await domain.checkPMC(destination, {
+      const report = await hosts.guest1.checkPMC(hosts.destination, {
         noBuiltins: true,
         checks: [critical('test.silent', () => ({ status: 'skipped', message }) as never)],
       });
@@ -133,18 +121,13 @@ describe('a check that does not apply is skipped with its reason', () => {
 });
 
 describe('built-in checks on an offline migration of a shut-off persistent guest', () => {
-  let a: Connection;
-  let b: Connection;
+  const hosts = useFixtureHosts({ a: 'host-a', b: 'host-b' });
   let trouble: Domain;
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([Connection.open(fixtureUri('host-a')), Connection.open(fixtureUri('host-b'))]);
-    trouble = await a.defineDomain(guestXml(`offline-trouble-${process.pid}`, TROUBLE));
+    trouble = await hosts.a.defineDomain(guestXml(`offline-trouble-${process.pid}`, TROUBLE));
     expect((await trouble.getState()).state).toBe('shutoff');
     expect(await trouble.isPersistent()).toBe(true);
-  });
-  afterAll(async () => {
-    await Promise.all([a.close(), b.close()]);
   });
 
   it('covers every built-in check', () => {
@@ -154,29 +137,32 @@ describe('built-in checks on an offline migration of a shut-off persistent guest
   for (const check of builtinChecks) {
     const expected = OFFLINE_DECISIONS[check.name]!;
     it(`${check.name}: ${expected.status}, never error`, async () => {
-      const r = await runCheck(check, trouble, b, OFFLINE);
+      const r = await runCheck(check, trouble, hosts.b, OFFLINE);
       expect(r.status, r.message).toBe(expected.status);
       expect(r.message).toMatch(expected.message);
     });
   }
 
   it('the checks that apply still fail offline: contradicting flags, a name clash, a platform the destination lacks', async () => {
-    const flags = await runCheck(migrationFlags, trouble, b, { offline: true });
+    const flags = await runCheck(migrationFlags, trouble, hosts.b, { offline: true });
     expect(flags).toMatchObject({ status: 'fail', message: /persistent flag/ });
 
     const name = `offline-clash-${process.pid}-${++serial}`;
-    const g = await a.defineDomain(guestXml(name));
-    const other = await b.defineDomain(guestXml(name));
+    const g = await hosts.a.defineDomain(guestXml(name));
+    const other = await hosts.b.defineDomain(guestXml(name));
     try {
       expect(other.uuid).not.toBe(g.uuid);
-      expect(await runCheck(domainNameFree, g, b, OFFLINE)).toMatchObject({ status: 'fail', message: /another UUID/ });
+      expect(await runCheck(domainNameFree, g, hosts.b, OFFLINE)).toMatchObject({
+        status: 'fail',
+        message: /another UUID/,
+      });
     } finally {
       await Promise.all([g.undefine(), other.undefine()]);
     }
 
-    const x86 = await a.defineDomain(guestXml(`offline-x86-${process.pid}-${++serial}`, { arch: 'x86_64' }));
+    const x86 = await hosts.a.defineDomain(guestXml(`offline-x86-${process.pid}-${++serial}`, { arch: 'x86_64' }));
     try {
-      expect(await runCheck(platformSupported, x86, b, OFFLINE)).toMatchObject({
+      expect(await runCheck(platformSupported, x86, hosts.b, OFFLINE)).toMatchObject({
         status: 'fail',
         message: /offer no guest with arch x86_64/,
       });
@@ -188,7 +174,7 @@ describe('built-in checks on an offline migration of a shut-off persistent guest
   it('the whole built-in run is allowed against a compatible destination, and nothing errors', async () => {
     // test:///default reports its free memory, unlike the custom hosts.
     const dflt = await Connection.open('test:///default');
-    const g = await a.defineDomain(guestXml(`offline-ok-${process.pid}-${++serial}`));
+    const g = await hosts.a.defineDomain(guestXml(`offline-ok-${process.pid}-${++serial}`));
     try {
       const report = await g.checkPMC(dflt, OFFLINE);
       expect(report.checks).toHaveLength(builtinChecks.length);
@@ -205,7 +191,7 @@ describe('built-in checks on an offline migration of a shut-off persistent guest
   });
 
   it('a live migration of the shut-off guest is blocked by domain.state alone; job and convergence do not apply', async () => {
-    const report = await trouble.checkPMC(b, { live: true, bandwidth: 100 });
+    const report = await trouble.checkPMC(hosts.b, { live: true, bandwidth: 100 });
     const by = (name: string) => report.checks.find((c) => c.name === name)!;
     expect(by('domain.state')).toMatchObject({ status: 'fail', message: /start it/ });
     expect(by('domain.job')).toMatchObject({ status: 'skipped', message: /no QEMU runs/ });
@@ -215,28 +201,25 @@ describe('built-in checks on an offline migration of a shut-off persistent guest
 });
 
 describe('paused guests and unverifiable forecasts', () => {
-  let a: Connection;
-  let b: Connection;
-  beforeAll(async () => {
-    [a, b] = await Promise.all([Connection.open(fixtureUri('host-a')), Connection.open(fixtureUri('host-b'))]);
-  });
-  afterAll(async () => {
-    await Promise.all([a.close(), b.close()]);
-  });
+  const hosts = useFixtureHosts({ a: 'host-a', b: 'host-b' });
 
   it('a paused guest dirties no memory: the forecast decides without measuring', async () => {
-    const g = await a.createDomain(guestXml(`paused-${process.pid}-${++serial}`));
+    const g = await hosts.a.createDomain(guestXml(`paused-${process.pid}-${++serial}`));
     try {
       await g.suspend();
-      const fits = await runCheckDirect(migrationConvergence, g, b, { live: true, bandwidth: 100 });
+      const fits = await runCheckDirect(migrationConvergence, g, hosts.b, { live: true, bandwidth: 100 });
       expect(fits).toMatchObject({ status: 'pass', message: /a paused guest: dirty rate 0 .* converges in 1 rounds/ });
       expect(fits.facts.calls.get('domain.dirtyRate')).toBeUndefined();
       // 256 MiB at 1 MiB/s is 256 s: past a 60 s timeout, even in one round.
-      const slow = await runCheck(migrationConvergence, g, b, { live: true, bandwidth: 1, convergenceTimeoutS: 60 });
+      const slow = await runCheck(migrationConvergence, g, hosts.b, {
+        live: true,
+        bandwidth: 1,
+        convergenceTimeoutS: 60,
+      });
       expect(slow).toMatchObject({ status: 'fail', message: /past the 60 s timeout/ });
       // A non-live migration pauses a running guest first: the same forecast.
       await g.resume();
-      const nonLive = await runCheckDirect(migrationConvergence, g, b, { bandwidth: 100 });
+      const nonLive = await runCheckDirect(migrationConvergence, g, hosts.b, { bandwidth: 100 });
       expect(nonLive).toMatchObject({ status: 'pass', message: /paused \(non-live\) guest/ });
       expect(nonLive.facts.calls.get('domain.dirtyRate')).toBeUndefined();
     } finally {
@@ -245,20 +228,20 @@ describe('paused guests and unverifiable forecasts', () => {
   });
 
   it('no bandwidth: "not verifiable", a failing warning that strict mode blocks', async () => {
-    const g = await a.lookupDomainByName('guest1');
-    const r = await runCheckDirect(migrationConvergence, g, b, { live: true });
+    const g = await hosts.a.lookupDomainByName('guest1');
+    const r = await runCheckDirect(migrationConvergence, g, hosts.b, { live: true });
     expect(r.status).toBe('fail');
     expect(r.message).toMatch(/^not verifiable: how long pre-copy takes/);
     expect(r.facts.calls.get('domain.dirtyRate')).toBeUndefined();
     expect(migrationConvergence.severity).toBe('warning');
     const checks = [migrationConvergence];
-    expect((await g.checkPMC(b, { live: true, noBuiltins: true, checks })).verdict).toBe('allowed-with-warnings');
-    expect((await g.checkPMC(b, { live: true, noBuiltins: true, checks, strict: true })).verdict).toBe('blocked');
+    expect((await g.checkPMC(hosts.b, { live: true, noBuiltins: true, checks })).verdict).toBe('allowed-with-warnings');
+    expect((await g.checkPMC(hosts.b, { live: true, noBuiltins: true, checks, strict: true })).verdict).toBe('blocked');
   });
 
   it('domain.job still asks about the job of a running guest migrated offline (libvirt Begin takes a job)', async () => {
-    const g = await a.lookupDomainByName('guest1');
-    const r = await runCheckDirect(domainJob, g, b, OFFLINE);
+    const g = await hosts.a.lookupDomainByName('guest1');
+    const r = await runCheckDirect(domainJob, g, hosts.b, OFFLINE);
     expect(r.facts.calls.get('domain.jobInfo')).toBe(1);
   });
 });

@@ -169,14 +169,20 @@ describe('Domain on the test driver', () => {
     expect(d.name).toBe('guest-big');
     expect(d.uuid).toBe('4a1b9c2e-0f8e-4a62-9d43-8c1c1b6f0a02');
     for (const call of [d.getInfo(), d.getState(), d.getXMLDesc(), d.isActive(), d.suspend(), d.migrate3(b)]) {
-      expect(await rejection(call)).toMatchObject({ code: 'VIR_ERR_INVALID_CONN' });
+      expect(await rejection(call)).toMatchObject({
+        code: 'VIR_ERR_INVALID_CONN',
+        message: "the domain's connection is closed",
+      });
     }
   });
 
-  it('rejects migrate3 to a closed destination with VIR_ERR_INVALID_CONN', async () => {
+  it('rejects migrate3 to a closed destination with VIR_ERR_INVALID_CONN, naming the destination', async () => {
     const dest = await Connection.open(fixtureUri('host-b'));
     await dest.close();
-    expect(await rejection(guest.migrate3(dest))).toMatchObject({ code: 'VIR_ERR_INVALID_CONN' });
+    expect(await rejection(guest.migrate3(dest))).toMatchObject({
+      code: 'VIR_ERR_INVALID_CONN',
+      message: 'the destination connection is closed',
+    });
   });
 });
 

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { rejection } from '../helpers/errors.js';
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CheckLoadError,
   Connection,
@@ -15,6 +17,8 @@ import {
 import { CliError } from '../../src/errors.js';
 import { addonCandidates } from '../../src/binding/native.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('LibvirtError', () => {
   const hosts = useFixtureHosts({ a: 'host-a' });
@@ -155,6 +159,16 @@ describe('one error hierarchy', () => {
       expect((error as PmcError).name).toBe(cls.name);
     }
     expect(cli.exitCode).toBe(2);
+  });
+
+  it("the native core's error codes are the ones src/errors.ts types XmlError and CheckLoadError with", () => {
+    const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+    const native = [...read('native/cxx/error_codes.h').matchAll(/= "(ERR_PMC_[A-Z_]+)";/g)].map((m) => m[1]);
+    const typed = (name: string) => {
+      const union = new RegExp(`export type ${name} =([^;]+);`).exec(read('src/errors.ts'))![1]!;
+      return [...union.matchAll(/'(ERR_PMC_[A-Z_]+)'/g)].map((m) => m[1]);
+    };
+    expect(native.sort()).toEqual([...typed('XmlErrorCode'), ...typed('CheckLoadErrorCode')].sort());
   });
 });
 

@@ -4,8 +4,8 @@
  * plugins: the file).
  */
 import type { Command } from 'commander';
-import { listChecks } from '../../list-checks.js';
 import type { CheckListing } from '../../pmc/listing.js';
+import { builtinListing } from '../builtin-listing.js';
 import { addExternalCheckOptions, loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
 import { printable, styleFor } from '../style.js';
 
@@ -20,6 +20,18 @@ function jsonRow(c: CheckListing) {
     remedy: c.remedy ?? null,
     ...(c.line !== undefined ? { line: c.line } : {}),
   };
+}
+
+/**
+ * What `pmc checks` lists. The built-ins alone come from their generated
+ * listing: importing their definitions (and all they import) was most of the
+ * command's start-up. With check files or plugins, the real listChecks, which
+ * also rejects duplicate names as a run would.
+ */
+async function listingFor(opts: ExternalCheckCliOptions): Promise<readonly CheckListing[]> {
+  if (!opts.checksFile?.length && !opts.plugin?.length) return builtinListing;
+  const [{ listChecks }, external] = await Promise.all([import('../../list-checks.js'), loadExternalChecks(opts)]);
+  return listChecks(external);
 }
 
 export function registerChecks(program: Command): void {
@@ -39,7 +51,7 @@ Examples:
   pmc checks --checks-file examples/checks/site-rules.xml --plugin ./build/libsite.so`,
     )
     .action(async (opts: { json?: boolean; color?: boolean } & ExternalCheckCliOptions) => {
-      const checks = listChecks(await loadExternalChecks(opts));
+      const checks = await listingFor(opts);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(checks.map(jsonRow), null, 2)}\n`);
         return;
