@@ -78,11 +78,24 @@ describe('the convergence forecast against real migrations of a dirtying guest',
     for (const name of names.splice(0)) await removeEverywhere([hosts.h1, hosts.h2], name);
   });
 
-  async function forecastOf(dom: Domain, bandwidth: number, convergenceTimeoutS: number) {
-    const report: Report = await dom.checkPMC(hosts.h2, { live: true, bandwidth, convergenceTimeoutS });
+  /** A dirtying guest at `rateMiB`, and what the check forecasts for migrating it at `bandwidth` within `timeoutS`. */
+  async function forecastFor(rateMiB: number, bandwidth: number, timeoutS: number) {
+    const dom = await dirtier(rateMiB);
+    const report: Report = await dom.checkPMC(hosts.h2, { live: true, bandwidth, convergenceTimeoutS: timeoutS });
     const entry = report.checks.find((c) => c.name === 'migration.convergence')!;
     const details = entry.details as { dirtyMiBPerS: number; forecast: { converges: boolean; seconds: number } };
-    return { entry, details };
+    /** Adds this case's row to the printed table. */
+    const record = (name: string, forecast: string, real: string) =>
+      table.push({
+        case: name,
+        rateMiB,
+        bandwidthMiB: bandwidth,
+        timeoutS,
+        measuredMiB: details.dirtyMiBPerS,
+        forecast,
+        real,
+      });
+    return { dom, entry, details, record };
   }
 
   it('the dirtying guest dirties what it is told: libvirt measures 16 MiB/s within 25 %', async () => {
@@ -102,9 +115,8 @@ describe('the convergence forecast against real migrations of a dirtying guest',
 
   it('"will not converge": the real migration has not finished at the timeout (then aborted, the guest stays on host 1)', async () => {
     // 32 MiB/s dirtied against 8 MiB/s: every round resends all 128 MiB. At 0 MiB/s it would take 16 s.
-    const [rateMiB, bandwidth, timeoutS] = [32, 8, 30];
-    const dom = await dirtier(rateMiB);
-    const { entry, details } = await forecastOf(dom, bandwidth, timeoutS);
+    const [bandwidth, timeoutS] = [8, 30];
+    const { dom, entry, record } = await forecastFor(32, bandwidth, timeoutS);
     expect(entry.status, entry.message).toBe('fail');
     expect(entry.message).toMatch(/will not converge/);
 
@@ -118,15 +130,11 @@ describe('the convergence forecast against real migrations of a dirtying guest',
     const stillRunning = finishedAfterS === null;
     if (stillRunning) await dom.abortJob();
     const outcome = await migration;
-    table.push({
-      case: 'dirty 4× the bandwidth',
-      rateMiB,
-      bandwidthMiB: bandwidth,
-      timeoutS,
-      measuredMiB: details.dirtyMiBPerS,
-      forecast: 'does not converge',
-      real: stillRunning ? `still running at ${timeoutS} s, aborted` : `finished in ${finishedAfterS!.toFixed(1)} s`,
-    });
+    record(
+      'dirty 4× the bandwidth',
+      'does not converge',
+      stillRunning ? `still running at ${timeoutS} s, aborted` : `finished in ${finishedAfterS!.toFixed(1)} s`,
+    );
     expect(finishedAfterS, 'the migration finished within the timeout').toBeNull();
     expect(outcome).toBeInstanceOf(Error);
     await expectRunsOnlyOn(lab, dom.name, 'host-1');
@@ -134,24 +142,19 @@ describe('the convergence forecast against real migrations of a dirtying guest',
 
   it('"converges in about T s": the real migration takes T, within -10 % and +25 % + 4 s', async () => {
     // 2 MiB/s dirtied against 16 MiB/s: 128 MiB in 8 s, then ~16 MiB, then ~2 MiB fits the downtime.
-    const [rateMiB, bandwidth, timeoutS] = [2, 16, 60];
-    const dom = await dirtier(rateMiB);
-    const { entry, details } = await forecastOf(dom, bandwidth, timeoutS);
+    const bandwidth = 16;
+    const { dom, entry, details, record } = await forecastFor(2, bandwidth, 60);
     expect(entry.status, entry.message).toBe('pass');
     const forecastS = details.forecast.seconds;
 
     const started = Date.now();
     const there = await dom.migrate3(hosts.h2, { bandwidth }, LIVE);
     const realS = (Date.now() - started) / 1000;
-    table.push({
-      case: 'dirty 1/8 of the bandwidth',
-      rateMiB,
-      bandwidthMiB: bandwidth,
-      timeoutS,
-      measuredMiB: details.dirtyMiBPerS,
-      forecast: `converges in ~${forecastS.toFixed(1)} s`,
-      real: `migrated in ${realS.toFixed(1)} s`,
-    });
+    record(
+      'dirty 1/8 of the bandwidth',
+      `converges in ~${forecastS.toFixed(1)} s`,
+      `migrated in ${realS.toFixed(1)} s`,
+    );
     await expectRunsOnlyOn(lab, there.name, 'host-2');
     // The fixed part: libvirt's Begin/Prepare/Finish and the destination QEMU's start, about 2.5 s on the lab.
     expect(realS).toBeGreaterThanOrEqual(forecastS * 0.9);
