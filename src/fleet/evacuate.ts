@@ -119,12 +119,10 @@ export async function locateOnBoth(
 function guestRunOptions(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean): RunOptions {
   const { includeInactive: _all, reserveMemoryMiB: _reserve, ...saved } = plan.options;
   const run: RunOptions = { ...saved, strict };
-  if (guest.offline) {
-    delete run.live;
-    delete run.postcopy;
-    Object.assign(run, { offline: true, persistent: true, undefineSource: true });
-  }
-  return run;
+  if (!guest.offline) return run;
+  // As the plan assessed it (plan.ts): only the definition moves, so nothing of a live migration applies.
+  const { live: _l, postcopy: _p, autoConverge: _a, copyStorageAll: _c, copyStorageInc: _i, ...rest } = run;
+  return { ...rest, offline: true, persistent: true, undefineSource: true };
 }
 
 /**
