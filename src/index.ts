@@ -51,6 +51,20 @@ export type { LoadCheckFileOptions } from './pmc/check-file.js';
 export { loadPlugin, Plugin } from './pmc/plugin.js';
 export { nativeFactSpecs } from './pmc/native-facts.js';
 export { listChecks } from './api.js';
+export { placeDomain } from './fleet/place.js';
+export { planEvacuation } from './fleet/plan.js';
+export type {
+  CandidateAssessment,
+  DomainLocation,
+  Evacuation,
+  EvacuationGuest,
+  EvacuationPlan,
+  EvacuationReport,
+  Placement,
+  PlaceOptions,
+  PlanOptions,
+  SavedOptions,
+} from './fleet/types.js';
 export type { CheckListing, ListChecksOptions } from './pmc/listing.js';
 export type { NativeFactSpec } from './binding/native-types.js';
 export {

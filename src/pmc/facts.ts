@@ -219,15 +219,23 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Ready facts a run takes instead of fetching its own: one HostFacts per host, one DomainFacts per guest. */
+export interface SharedFacts {
+  source?: HostFacts;
+  destination?: HostFacts;
+  domain?: DomainFacts;
+}
+
 export class Facts {
   readonly source: HostFacts;
   readonly destination: HostFacts;
   readonly domain: DomainFacts;
 
-  constructor(domain: Domain, source: Connection, destination: Connection) {
-    this.source = new HostFacts(source, 'source');
-    this.destination = new HostFacts(destination, 'destination');
-    this.domain = new DomainFacts(domain);
+  /** `shared`: facts other runs fetch too (placement and planning run many at once), used as they are. */
+  constructor(domain: Domain, source: Connection, destination: Connection, shared: SharedFacts = {}) {
+    this.source = shared.source ?? new HostFacts(source, 'source');
+    this.destination = shared.destination ?? new HostFacts(destination, 'destination');
+    this.domain = shared.domain ?? new DomainFacts(domain);
   }
 
   /** Every libvirt query this run made, by full key (`destination.volumeByPath:/var/…`). */

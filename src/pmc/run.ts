@@ -11,7 +11,7 @@ import type { NativeRunReport } from '../binding/native-types.js';
 import { decodeRawMigration, migrateFlags, migrateParamEntries } from '../options/index.js';
 import { collectChecks, nativeCheckList, nativeFactNames } from './check-list.js';
 import { fetchNativeFacts } from './native-facts.js';
-import { Facts } from './facts.js';
+import { Facts, type SharedFacts } from './facts.js';
 import { jsDispatcher } from './js-dispatch.js';
 import { shapeReport } from './report.js';
 import { validateRunOptions, type RunOptions } from './run-options.js';
@@ -36,7 +36,8 @@ function guardProgress(onProgress: RunOptions['onProgress']): RunOptions['onProg
  * Runs the checks of `options` (and `builtins` unless options.noBuiltins) on
  * `domain` against `destination`, then migrates when `migrate` and the
  * verdict allows. A blocked or failed migration is in the report, not a
- * rejection; invalid options reject.
+ * rejection; invalid options reject. `shared`: facts fetched once for many
+ * runs (src/fleet/: every guest against every candidate).
  */
 export async function runPMC(
   domain: Domain,
@@ -44,6 +45,7 @@ export async function runPMC(
   given: RunOptions,
   migrate: boolean,
   builtins: readonly CheckDefinition[],
+  shared?: SharedFacts,
 ): Promise<Report & { migratedDomain?: Domain }> {
   // Raw bits and parameters become named options first, so that validation
   // and every check see them; named options given too win.
@@ -52,7 +54,7 @@ export async function runPMC(
   validateRunOptions(options);
   const entries = collectChecks(builtins, options);
   const source = domain.connection;
-  const facts = new Facts(domain, source, destination);
+  const facts = new Facts(domain, source, destination, shared);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
 
   const list = nativeCheckList(entries);

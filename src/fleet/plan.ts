@@ -1,0 +1,310 @@
+/**
+ * An evacuation's plan: every guest of the source against every candidate,
+ * all checked at once on shared facts (each host's once, each guest's once),
+ * then assigned biggest guest first to the best-ranked allowed candidate that
+ * still has room (docs/fleet.md, "Planning" and "Capacity").
+ */
+import type { Connection } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
+import { ACTIVE_STATES } from '../checks/util.js';
+import { DomainFacts } from '../pmc/facts.js';
+import { capabilitiesOf } from '../pmc/parsed-facts.js';
+import type { Report, Verdict } from '../pmc/types.js';
+import {
+  assessPairs,
+  byRank,
+  fleetHost,
+  guestNeeds,
+  hostCapacity,
+  mibOf,
+  scoreCandidate,
+  validatePlaceArguments,
+  type GuestNeeds,
+  type HostCapacity,
+  type Taken,
+} from './place.js';
+import type { EvacuationGuest, EvacuationPlan, PlaceOptions, PlanOptions, SavedOptions } from './types.js';
+
+const MiB = 2 ** 20;
+
+/**
+ * vCPUs planned onto a host may reach this many times its CPUs (Nova's
+ * default cpu_allocation_ratio): KVM overcommits vCPUs, so they are a limit
+ * only far out, and otherwise a preference (the score's vCPU headroom).
+ */
+export const VCPU_ALLOCATION_RATIO = 16;
+
+/**
+ * The run options a guest is checked (and migrated) with: the plan's, and
+ * for a shut-off guest an offline migration that moves its definition
+ * (offline, persistent, undefineSource; nothing live about it).
+ */
+export function guestRunOptions(options: PlaceOptions, offline: boolean): PlaceOptions {
+  if (!offline) return options;
+  const {
+    live: _live,
+    postcopy: _postcopy,
+    autoConverge: _autoConverge,
+    copyStorageAll: _all,
+    copyStorageInc: _inc,
+    ...rest
+  } = options;
+  return { ...rest, offline: true, persistent: true, undefineSource: true };
+}
+
+/** The JSON-able options a plan keeps (SavedOptions): no checks, signals, callbacks or raw escape hatches. */
+export function savedOptions(options: PlanOptions): SavedOptions {
+  const {
+    checks: _checks,
+    checkFiles: _checkFiles,
+    plugins: _plugins,
+    noBuiltins: _noBuiltins,
+    sequential: _sequential,
+    signal: _signal,
+    rawMigrateFlags: _rawFlags,
+    rawMigrateParams: _rawParams,
+    domains: _domains,
+    ...saved
+  } = options as PlanOptions & { onProgress?: unknown; progressIntervalMs?: unknown };
+  delete (saved as { onProgress?: unknown }).onProgress;
+  delete (saved as { progressIntervalMs?: unknown }).progressIntervalMs;
+  return saved as SavedOptions;
+}
+
+function validatePlanOptions(candidates: readonly Connection[], options: PlanOptions): void {
+  validatePlaceArguments(candidates, options);
+  const { domains, reserveMemoryMiB, includeInactive } = options;
+  if (domains !== undefined && !(Array.isArray(domains) && domains.every((d) => typeof d === 'string' && d !== ''))) {
+    throw new TypeError('domains must be an array of domain names');
+  }
+  if (reserveMemoryMiB !== undefined && !(Number.isSafeInteger(reserveMemoryMiB) && reserveMemoryMiB >= 0)) {
+    throw new RangeError('reserveMemoryMiB must be a whole number of MiB, 0 or more');
+  }
+  if (includeInactive !== undefined && typeof includeInactive !== 'boolean') {
+    throw new TypeError('includeInactive must be a boolean');
+  }
+}
+
+/**
+ * The guests to move: the named ones, else every active guest (running,
+ * paused, …; persistent or transient), and with includeInactive the shut-off
+ * persistent ones too (offline). A named guest that is shut off moves offline
+ * (naming it asks for it); a transient guest is never shut off.
+ */
+async function guestsToMove(
+  source: Connection,
+  options: PlanOptions,
+): Promise<{ domain: Domain; facts: DomainFacts; offline: boolean }[]> {
+  const named = options.domains !== undefined;
+  const domains = named
+    ? await Promise.all([...new Set(options.domains)].map((name) => source.lookupDomainByName(name)))
+    : await source.listAllDomains();
+  const guests = await Promise.all(
+    domains.map(async (domain) => {
+      const facts = new DomainFacts(domain);
+      const { state } = await facts.state();
+      if (ACTIVE_STATES.has(state)) return { domain, facts, offline: false };
+      if ((named || options.includeInactive) && (await facts.isPersistent())) return { domain, facts, offline: true };
+      return null;
+    }),
+  );
+  return guests.filter((g) => g !== null);
+}
+
+/** The checks that block a run: failing (or erroring) critical ones, and with strict the warnings too. */
+export function blockingChecks(report: Pick<Report, 'checks'>, strict: boolean): string[] {
+  return report.checks
+    .filter((c) => (c.status === 'fail' || c.status === 'error') && (strict || c.severity === 'critical'))
+    .map((c) => c.name);
+}
+
+/** allowed-with-warnings counts as allowed, unless strict. */
+function allows(verdict: Verdict, strict: boolean): boolean {
+  return verdict === 'allowed' || (verdict === 'allowed-with-warnings' && !strict);
+}
+
+/** A candidate as the assignment sees it: its URI and what it offers (null: its facts could not be read). */
+export interface CandidateHost {
+  uri: string;
+  capacity: HostCapacity | null;
+}
+
+/** One guest's check run against one candidate, reduced to what the assignment needs. */
+export interface PairVerdict {
+  uri: string;
+  hostname: string;
+  verdict: Verdict;
+  /** The critical checks that block it (all failing ones with strict). */
+  blocking: string[];
+  /** migration.convergence's forecast as a fraction of its timeout, or null. */
+  convergence: number | null;
+}
+
+/** A guest to place, with its verdict on every candidate. */
+export interface GuestToPlace {
+  domain: string;
+  uuid: string;
+  offline: boolean;
+  needs: GuestNeeds;
+  pairs: PairVerdict[];
+}
+
+export interface AssignOptions {
+  strict: boolean;
+  reserveBytes: number;
+  /** The source's host CPU model (the score prefers the same). */
+  sourceCpuModel: string | null;
+}
+
+/** Biggest first: memory, then vCPUs, then name (so a plan is the same every time). */
+function biggestFirst(a: GuestToPlace, b: GuestToPlace): number {
+  return (
+    b.needs.bytes - a.needs.bytes ||
+    b.needs.vcpus - a.needs.vcpus ||
+    (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0)
+  );
+}
+
+/**
+ * The assignment (docs/fleet.md, "Capacity"), pure: biggest guest first, each
+ * to the best-ranked candidate whose checks allow it and that still has room,
+ * where room is the host's free memory less the reserve less the memory of
+ * the guests already planned there, and vCPUs up to VCPU_ALLOCATION_RATIO ×
+ * its CPUs. Scores are taken with what is already planned there, so guests
+ * spread. An offline guest takes no memory (none is allocated until it starts).
+ */
+export function assignGuests(
+  guests: readonly GuestToPlace[],
+  hosts: readonly CandidateHost[],
+  options: AssignOptions,
+): EvacuationGuest[] {
+  const { strict, reserveBytes, sourceCpuModel } = options;
+  const taken = new Map<string, Taken>(hosts.map((h) => [h.uri, { bytes: 0, vcpus: 0 }]));
+  const capacityOf = new Map(hosts.map((h) => [h.uri, h.capacity]));
+  const roomOf = (uri: string): number => (capacityOf.get(uri)?.freeBytes ?? 0) - reserveBytes - taken.get(uri)!.bytes;
+
+  return [...guests].sort(biggestFirst).map((guest): EvacuationGuest => {
+    const needs: GuestNeeds = guest.offline ? { bytes: 0, vcpus: guest.needs.vcpus } : guest.needs;
+    const ranked = guest.pairs
+      .map((pair) => {
+        const capacity = capacityOf.get(pair.uri) ?? null;
+        const verdict: Verdict = strict && pair.verdict === 'allowed-with-warnings' ? 'blocked' : pair.verdict;
+        const score = capacity
+          ? scoreCandidate(capacity, needs, sourceCpuModel, pair.convergence, taken.get(pair.uri))
+          : 0;
+        return { pair, capacity, uri: pair.uri, verdict, score };
+      })
+      .sort(byRank);
+    const fits = (r: (typeof ranked)[number]): boolean =>
+      r.capacity !== null &&
+      roomOf(r.uri) >= needs.bytes &&
+      taken.get(r.uri)!.vcpus + needs.vcpus <= VCPU_ALLOCATION_RATIO * r.capacity.cpus;
+    const allowed = ranked.filter((r) => allows(r.verdict, strict));
+    const chosen = allowed.find(fits);
+
+    let reason: string;
+    if (chosen) {
+      const t = taken.get(chosen.uri)!;
+      taken.set(chosen.uri, { bytes: t.bytes + needs.bytes, vcpus: t.vcpus + needs.vcpus });
+      const passed = allowed.slice(0, allowed.indexOf(chosen)).map((r) => r.uri);
+      reason =
+        `${chosen.verdict} on ${chosen.pair.hostname || chosen.uri} (score ${chosen.score}); ` +
+        `${mibOf(roomOf(chosen.uri))} left there for further guests` +
+        (passed.length ? `; better-ranked ${passed.join(', ')} had no room` : '');
+    } else if (allowed.length > 0) {
+      const rooms = allowed
+        .map((r) => (r.capacity ? `${r.uri} has ${mibOf(roomOf(r.uri))}` : `${r.uri} has unknown capacity`))
+        .join(', ');
+      reason =
+        `capacity: the checks allow ${allowed.map((r) => r.uri).join(', ')}, but none has room for ` +
+        `${mibOf(needs.bytes)} and ${needs.vcpus} vCPUs (after the guests planned there and a reserve of ` +
+        `${mibOf(reserveBytes)}: ${rooms})`;
+    } else {
+      reason =
+        'blocked by checks on every candidate: ' +
+        ranked.map((r) => `${r.uri}: ${r.pair.blocking.join(', ') || r.verdict}`).join('; ');
+    }
+    return {
+      domain: guest.domain,
+      uuid: guest.uuid,
+      offline: guest.offline,
+      memoryKiB: guest.needs.bytes / 1024,
+      vcpus: guest.needs.vcpus,
+      destination: chosen ? chosen.uri : null,
+      verdict: chosen ? chosen.verdict : 'blocked',
+      reason,
+      ranking: ranked.map((r) => ({ uri: r.uri, verdict: r.verdict, score: r.score })),
+      migration: { attempted: false, succeeded: false, durationMs: 0, error: null },
+      domainLocation: 'source',
+    };
+  });
+}
+
+/**
+ * Plans the evacuation of `source` onto `candidates` (docs/fleet.md): every
+ * guest to move (guestsToMove) is checked against every candidate at once,
+ * facts shared (each host's fetched once, each guest's once), then assigned
+ * by assignGuests. A guest that can go nowhere gets destination null, verdict
+ * 'blocked' and the reason. Nothing is migrated. Rejects on invalid options,
+ * an unknown named guest, or a source that cannot list its guests.
+ */
+export async function planEvacuation(
+  source: Connection,
+  candidates: Connection[],
+  options: PlanOptions = {},
+): Promise<EvacuationPlan> {
+  validatePlanOptions(candidates, options);
+  const strict = options.strict ?? false;
+  const src = fleetHost(source, 'source');
+  const hosts = candidates.map((c) => fleetHost(c, 'destination'));
+
+  const [sourceUri, candidateHosts, sourceCpuModel, guests] = await Promise.all([
+    src.facts.uri(),
+    Promise.all(
+      hosts.map(async (h): Promise<CandidateHost> => ({
+        uri: await h.facts.uri(),
+        capacity: await hostCapacity(h.facts).catch(() => null),
+      })),
+    ),
+    capabilitiesOf(src.facts).then(
+      (c) => c.cpuModel,
+      () => null,
+    ),
+    guestsToMove(source, options).then((found) =>
+      Promise.all(
+        found.map(async ({ domain, facts, offline }): Promise<GuestToPlace> => {
+          const [needs, runs] = await Promise.all([
+            guestNeeds(facts).catch(() => ({ bytes: 0, vcpus: 0 })),
+            assessPairs(domain, facts, src, hosts, guestRunOptions(options, offline)),
+          ]);
+          return {
+            domain: domain.name,
+            uuid: domain.uuid,
+            offline,
+            needs,
+            pairs: runs.map((run) => ({
+              uri: run.report.destination.uri,
+              hostname: run.report.destination.hostname,
+              verdict: run.report.verdict,
+              blocking: blockingChecks(run.report, strict),
+              convergence: run.convergence,
+            })),
+          };
+        }),
+      ),
+    ),
+  ]);
+
+  const planned = assignGuests(guests, candidateHosts, {
+    strict,
+    reserveBytes: (options.reserveMemoryMiB ?? 0) * MiB,
+    sourceCpuModel,
+  });
+  return {
+    version: 1,
+    source: sourceUri,
+    candidates: candidateHosts.map((h) => h.uri),
+    options: savedOptions(options),
+    guests: planned,
+  };
+}
