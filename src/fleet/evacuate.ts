@@ -12,6 +12,7 @@ import { isLibvirtError } from '../errors.js';
 import { migrationOptionTable } from '../options/index.js';
 import { validateRunOptions, type RunOptions } from '../pmc/run-options.js';
 import type { MigrationOutcome, MigrationProgress, Report, Verdict } from '../pmc/types.js';
+import { guestRunOptions } from './plan.js';
 import type {
   DomainLocation,
   Evacuation,
@@ -115,14 +116,10 @@ export async function locateOnBoth(
   }
 }
 
-/** The migration options of one guest: the plan's; a shut-off guest moves offline, its definition with it. */
-function guestRunOptions(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean): RunOptions {
+/** The migration options of one guest: the plan's, as the plan assessed them (offline for a shut-off guest). */
+function optionsOf(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean): RunOptions {
   const { includeInactive: _all, reserveMemoryMiB: _reserve, ...saved } = plan.options;
-  const run: RunOptions = { ...saved, strict };
-  if (!guest.offline) return run;
-  // As the plan assessed it (plan.ts): only the definition moves, so nothing of a live migration applies.
-  const { live: _l, postcopy: _p, autoConverge: _a, copyStorageAll: _c, copyStorageInc: _i, ...rest } = run;
-  return { ...rest, offline: true, persistent: true, undefineSource: true };
+  return guestRunOptions({ ...saved, strict }, guest.offline);
 }
 
 /**
@@ -185,7 +182,7 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
         options.onProgress?.({ event: 'started', domain: guest.domain, destination: uri });
         const run: RunOptions = {
           ...options.run,
-          ...guestRunOptions(plan, guest, strict),
+          ...optionsOf(plan, guest, strict),
           ...(signal ? { signal } : {}),
           onProgress: (progress) =>
             options.onProgress?.({ event: 'progress', domain: guest.domain, destination: uri, progress }),

@@ -356,10 +356,10 @@ export function registerEvacuate(program: Command): void {
     .command('evacuate')
     .summary('drain a host: plan where each guest goes, then migrate them, re-checked')
     .description(
-      'Move every active guest of the source (-c), or the --domain ones, to the candidate hosts\n' +
-        '<desturi...>: a plan from every check of every guest against every candidate, then the\n' +
+      'Move every active guest of the source (-c), or the --domain ones, to the candidate hosts ' +
+        '<desturi...>: a plan from every check of every guest against every candidate, then the ' +
         'migrations, up to --max-parallel at once, each guest checked again right before its own.\n' +
-        'Exit codes: 0 every guest moved, 2 some guest had no allowed destination (and nothing\n' +
+        'Exit codes: 0 every guest moved, 2 some guest had no allowed destination (and nothing ' +
         'failed), 3 some migration failed, 130 interrupted, 1 other errors (the first of 130, 3, 2 wins).',
     )
     .usage('[options] <desturi...>')
