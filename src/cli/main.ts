@@ -16,6 +16,7 @@ import { commanderError, debugOption, reportFatal } from './errors.js';
 const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
   check: async () => (await import('./commands/check.js')).registerCheck,
+  place: async () => (await import('./commands/place.js')).registerPlace,
   checks: async () => (await import('./commands/checks.js')).registerChecks,
   evacuate: async () => (await import('./commands/evacuate.js')).registerEvacuate,
   demo: async () => (await import('./commands/demo.js')).registerDemo,

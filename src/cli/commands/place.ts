@@ -1,0 +1,94 @@
+/**
+ * `pmc place [options] <domain> <desturi...>`: where can this guest go? The
+ * checks of the migration against every candidate at once, ranked
+ * (docs/fleet.md); nothing moves.
+ */
+import type { Command } from 'commander';
+import '../../api.js'; // the checked dry run the placement runs
+import type { Connection } from '../../binding/connection.js';
+import { placeDomain } from '../../fleet/place.js';
+import type { Placement } from '../../fleet/types.js';
+import { ExitCode } from '../exit-codes.js';
+import { loadExternalChecks } from '../external-checks.js';
+import { onInterrupt } from '../interrupt.js';
+import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import { lookupDomain, openConnection } from '../migration-run.js';
+import { printable, styleFor, type Style } from '../style.js';
+
+/** 0 when some candidate allows the guest, 2 when none does. */
+export function placementExitCode(placement: Placement): ExitCode {
+  return placement.best === null ? ExitCode.blocked : ExitCode.ok;
+}
+
+/** One block per candidate in rank order: verdict, score, and the checks that did not pass. */
+export function renderPlacement(placement: Placement, style: Style): string {
+  const lines = [
+    style.bold(`Domain ${printable(placement.domain)}: ${placement.candidates.length} candidates, best first`),
+  ];
+  placement.candidates.forEach((c, i) => {
+    const paint = c.verdict === 'allowed' ? style.green : c.verdict === 'blocked' ? style.red : style.yellow;
+    const host = c.hostname ? `${printable(c.hostname)} (${printable(c.uri)})` : printable(c.uri);
+    lines.push('', `${i + 1}. ${host}: ${paint(c.verdict)}, score ${c.score}`);
+    for (const check of c.checks) {
+      if (check.status !== 'fail' && check.status !== 'error') continue;
+      const label = check.status === 'fail' ? 'FAIL ' : 'ERROR';
+      const colour = check.severity === 'critical' ? style.red : style.yellow;
+      lines.push(
+        `   ${colour(label)}  ${check.severity.padEnd(8)}  ${printable(check.name)}  ${printable(check.message)}`,
+      );
+    }
+  });
+  lines.push(
+    '',
+    placement.best === null
+      ? style.red('Best: none (every candidate is blocked)')
+      : style.green(`Best: ${printable(placement.best)}`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerPlace(program: Command): void {
+  const command = program
+    .command('place')
+    .summary('which of these hosts can take the guest: every candidate checked at once, ranked')
+    .description(
+      'Run the pre-migration checks of migrating <domain> from the source (-c) to every\n' +
+        '<desturi> at once (each host asked once), and rank the candidates: allowed, then\n' +
+        'allowed with warnings, then blocked, by score within each (docs/fleet.md). Nothing\n' +
+        'is migrated. It takes the options of pmc migrate: the verdicts depend on them.\n' +
+        'Exit codes: 0 some candidate allows it, 2 none does, 1 other error, 130 interrupted.',
+    )
+    .usage('[options] <domain> <desturi...>')
+    .argument('<domain>', 'domain name, UUID or ID on the source')
+    .argument('<desturi...>', 'candidate destination connection URIs');
+  addMigrationOptions(command).addHelpText(
+    'after',
+    `
+Examples:
+  pmc -c qemu:///system place --live vm1 qemu+ssh://host2/system qemu+ssh://host3/system
+  pmc -c qemu:///system place --live --link-speed 1024 --json vm1 qemu+ssh://host2/system qemu+ssh://host3/system`,
+  );
+
+  command.action(async (domainName: string, desturis: string[], opts: MigrationCliOptions, cmd: Command) => {
+    const run = { ...toRunOptions(opts, undefined, true), ...(await loadExternalChecks(opts)) };
+    const interrupt = onInterrupt('stopping the checks');
+    const opened: Connection[] = [];
+    try {
+      const source = await openConnection(cmd.optsWithGlobals<{ connect?: string }>().connect ?? null, 'source');
+      opened.push(source);
+      const domain = await lookupDomain(source, domainName);
+      // All at once; every one that opened is closed, also when another failed.
+      const settled = await Promise.allSettled(desturis.map((uri) => openConnection(uri, 'candidate')));
+      for (const s of settled) if (s.status === 'fulfilled') opened.push(s.value);
+      const failed = settled.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      const placement = await placeDomain(domain, opened.slice(1), { ...run, signal: interrupt.signal });
+      if (opts.json === true) process.stdout.write(`${JSON.stringify(placement, null, 2)}\n`);
+      else process.stdout.write(renderPlacement(placement, styleFor(process.stdout, opts.color)));
+      process.exitCode = interrupt.signal.aborted ? ExitCode.interrupted : placementExitCode(placement);
+    } finally {
+      interrupt.dispose();
+      await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+    }
+  });
+}
