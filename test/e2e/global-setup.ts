@@ -20,7 +20,8 @@ const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const id = process.env.PMC_LAB_ID ?? 'e2e';
   const started = performance.now();
-  const lab = await labUp({ id });
+  // Three hosts: a fleet to evacuate to (test/e2e/evacuate.test.ts, pmc place).
+  const lab = await labUp({ id, hosts: 3 });
   console.log(`lab "${id}" up in ${Math.round(performance.now() - started)} ms`);
   project.provide('lab', lab);
 
