@@ -253,7 +253,7 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
   } finally {
     const opened = await Promise.allSettled(owned);
     await Promise.all(
-      opened.map((r) => (r.status === 'fulfilled' ? r.value.close().catch(() => undefined) : undefined)),
+      opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close().catch(() => undefined)] : [])),
     );
   }
 }
