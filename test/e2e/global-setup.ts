@@ -20,7 +20,7 @@ const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const id = process.env.PMC_LAB_ID ?? 'e2e';
   const started = performance.now();
-  // Three hosts: a fleet to evacuate to (test/e2e/evacuate.test.ts, pmc place).
+  // Three hosts: placement and evacuation need two candidates besides the source.
   const lab = await labUp({ id, hosts: 3 });
   console.log(`lab "${id}" up in ${Math.round(performance.now() - started)} ms`);
   project.provide('lab', lab);
