@@ -175,7 +175,12 @@ function progressDisplay(
         bar?.stop();
       }
     };
-    return Object.assign(show, { stop: () => multi.stop() });
+    let stopped = false;
+    const stop = () => {
+      if (!stopped) multi.stop();
+      stopped = true;
+    };
+    return Object.assign(show, { stop });
   }
   const last = new Map<string, number>();
   const line = (p: EvacuationProgress) => {
@@ -218,6 +223,25 @@ export function renderEvacuation(e: Evacuation, style: Style, executed: boolean)
     lines.push(`${e.guests.length - nowhere} of ${e.guests.length} guests have a destination`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The `connect` of an execution: the connections already open serve the URIs
+ * the plan recorded for them (libvirt's spelling, getURI); others are opened
+ * once and added to `opened`, which the caller closes.
+ */
+async function reusing(opened: Connection[], plan: EvacuationPlan): Promise<(uri: string) => Promise<Connection>> {
+  const byUri = new Map<string, Connection>();
+  for (const conn of opened) byUri.set(await conn.getURI(), conn);
+  return async (uri) => {
+    let conn = byUri.get(uri);
+    if (!conn) {
+      conn = await openConnection(uri, uri === plan.source ? 'source' : 'destination');
+      opened.push(conn);
+      byUri.set(uri, conn);
+    }
+    return conn;
+  };
 }
 
 async function makePlan(
@@ -307,9 +331,6 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
       return;
     }
 
-    // The planning connections serve the execution too, by the URIs the plan recorded.
-    const byUri = new Map<string, Connection>();
-    for (const conn of opened) byUri.set(await conn.getURI(), conn);
     const progress = progressDisplay(process.stderr, opts.verbose === true);
     const reports: EvacuationReport[] = [];
     try {
@@ -321,15 +342,8 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
             signal: interrupt.signal,
             onProgress: progress,
             ...(opts.strict ? { strict: true } : {}),
-            connect: async (uri) => {
-              let conn = byUri.get(uri);
-              if (!conn) {
-                conn = await openConnection(uri, uri === plan.source ? 'source' : 'destination');
-                opened.push(conn);
-                byUri.set(uri, conn);
-              }
-              return conn;
-            },
+            // The planning connections serve the execution too.
+            connect: await reusing(opened, plan),
             run: { ...external, ...(run.sequential ? { sequential: true } : {}) },
           }),
         );
@@ -338,6 +352,8 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
       progress.stop();
     }
     if (interrupt.signal.aborted) for (const r of reports) r.cancelled = true;
+    if (reports.length === 0 && opts.return === undefined)
+      throw new CliError('interrupted before the first migration: nothing moved', ExitCode.interrupted);
     const output = opts.return !== undefined ? reports : reports[0]!;
     process.stdout.write(
       opts.json
@@ -347,6 +363,33 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
     process.exitCode = interrupt.signal.aborted ? ExitCode.interrupted : evacuationExitCode(reports);
   } finally {
     interrupt.dispose();
+    await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+/**
+ * Plans and executes the evacuation of `sourceUri` to `destUris` with the
+ * report for people on stdout: the flow of `pmc evacuate`, for `pmc demo`.
+ */
+export async function evacuateHost(
+  sourceUri: string,
+  destUris: string[],
+  request: { run: PlanOptions; signal: AbortSignal; verbose: boolean; color: boolean | undefined },
+): Promise<ExitCode> {
+  const opened: Connection[] = [];
+  const progress = progressDisplay(process.stderr, request.verbose);
+  try {
+    const plan = await makePlan(sourceUri, destUris, { ...request.run, signal: request.signal }, opened);
+    const report = await evacuate(plan, {
+      signal: request.signal,
+      onProgress: progress,
+      connect: await reusing(opened, plan),
+    });
+    progress.stop();
+    process.stdout.write(renderEvacuation(report, styleFor(process.stdout, request.color), true));
+    return evacuationExitCode([report]);
+  } finally {
+    progress.stop();
     await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
   }
 }
