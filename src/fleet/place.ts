@@ -138,8 +138,13 @@ export async function assessPairs(
 ): Promise<PairRun[]> {
   return Promise.all(
     candidates.map(async (candidate) => {
+      // Peer-to-peer: the source daemon dials each candidate's own URI, as `pmc migrate` does.
+      const run =
+        options.p2p && options.destinationUri === undefined
+          ? { ...options, destinationUri: await candidate.facts.uri().catch(() => undefined) }
+          : options;
       const [report, capacity] = await Promise.all([
-        runPMC(domain, candidate.connection, options, false, builtinChecks, {
+        runPMC(domain, candidate.connection, run, false, builtinChecks, {
           source: source.facts,
           destination: candidate.facts,
           domain: domainFacts,

@@ -7,6 +7,7 @@
 import type { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { ACTIVE_STATES } from '../checks/util.js';
+import { isLibvirtError } from '../errors.js';
 import { DomainFacts } from '../pmc/facts.js';
 import { capabilitiesOf } from '../pmc/parsed-facts.js';
 import type { Report, Verdict } from '../pmc/types.js';
@@ -102,7 +103,13 @@ async function guestsToMove(
   const guests = await Promise.all(
     domains.map(async (domain) => {
       const facts = new DomainFacts(domain);
-      const { state } = await facts.state();
+      // A listed guest that is gone by now (a transient one shut down) has nothing to move.
+      const known = await facts.state().catch((e: unknown) => {
+        if (!named && isLibvirtError(e, 'VIR_ERR_NO_DOMAIN')) return null;
+        throw e;
+      });
+      if (!known) return null;
+      const { state } = known;
       if (ACTIVE_STATES.has(state)) return { domain, facts, offline: false };
       if ((named || options.includeInactive) && (await facts.isPersistent())) return { domain, facts, offline: true };
       return null;
