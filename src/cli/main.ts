@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
   check: async () => (await import('./commands/check.js')).registerCheck,
   place: async () => (await import('./commands/place.js')).registerPlace,
+  evacuate: async () => (await import('./commands/evacuate.js')).registerEvacuate,
   checks: async () => (await import('./commands/checks.js')).registerChecks,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   lab: async () => {

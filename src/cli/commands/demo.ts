@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { bringLabUp, type DemoHost, type DemoLab } from '../demo-lab.js';
 import { ExitCode } from '../exit-codes.js';
+import { evacuateHost } from './evacuate.js';
 import { onInterrupt } from '../interrupt.js';
 import { openConnection, runMigration } from '../migration-run.js';
 import { styleFor } from '../style.js';
@@ -86,8 +87,19 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       return ExitCode.error;
     }
 
-    step(4, `${active.sharedDiskGuest} back: host-2 → host-1`);
-    const back = await migrate('migration back', active.sharedDiskGuest, active.host2, active.host1);
+    step(4, `host-2 evacuated for maintenance: its guests (${active.sharedDiskGuest}) back to host-1, re-checked`);
+    say(
+      style.dim(
+        `$ pmc -c ${active.host2.uri} evacuate --live --link-speed ${LINK_SPEED} --verbose ${active.host1.uri}`,
+      ),
+    );
+    const back = await evacuateHost(active.host2.uri, [active.host1.uri], {
+      run: { live: true, linkSpeed: LINK_SPEED },
+      signal: interrupt.signal,
+      verbose: true,
+      color: opts.color,
+    });
+    say(style.dim(`(evacuation: exit code ${back})`));
     if (back !== ExitCode.ok) return back;
     // Nothing lost: each guest runs on exactly one host, asked of both daemons.
     for (const guest of [active.sharedDiskGuest, active.localDiskGuest]) {
@@ -99,7 +111,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       }
     }
     say(
-      `\n${style.green('Demo done:')} ${active.sharedDiskGuest} migrated with every check passing and back; ${active.localDiskGuest} blocked by a critical check, still on ${active.host1.name}.`,
+      `\n${style.green('Demo done:')} ${active.sharedDiskGuest} migrated with every check passing and back by an evacuation; ${active.localDiskGuest} blocked by a critical check, still on ${active.host1.name}.`,
     );
     return ExitCode.ok;
   } finally {
@@ -122,7 +134,7 @@ export function registerDemo(program: Command): void {
     .description(
       'Bring the two-host QEMU lab up, live-migrate lab-vm host-1→host-2 with the checks,\n' +
         'show a migration a critical check blocks (lab-vm-disk, whose disk only host-1 has),\n' +
-        'migrate lab-vm back, and bring the lab down (also on failure or Ctrl-C). Needs root.',
+        'evacuate host-2 (lab-vm back to host-1), and bring the lab down (also on failure or Ctrl-C). Needs root.',
     )
     .option('--json', 'print the reports as JSON')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')

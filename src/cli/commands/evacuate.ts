@@ -1,0 +1,434 @@
+/**
+ * `pmc -c SRC evacuate [options] <desturi...>`: drain a host. Plans where each
+ * guest goes (planEvacuation: every check, every candidate), then migrates them
+ * (evacuate: up to --max-parallel at once, each re-checked first). --plan-only
+ * prints the plan; --plan runs a saved one; --return brings moved guests home.
+ */
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import type { Connection } from '../../binding/connection.js';
+import { CliError } from '../../errors.js';
+import {
+  DEFAULT_MAX_PARALLEL,
+  evacuate,
+  MAX_PARALLEL,
+  parseEvacuation,
+  returnPlans,
+  type EvacuationProgress,
+} from '../../fleet/evacuate.js';
+import { planEvacuation } from '../../fleet/plan.js';
+import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
+import { migrationOptionTable, type OptionRow } from '../../options/index.js';
+import { ExitCode } from '../exit-codes.js';
+import { loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
+import { onInterrupt } from '../interrupt.js';
+import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
+import { openConnection } from '../migration-run.js';
+import { percentDone, virshProgressLine } from '../progress-view.js';
+import { formatBytes, formatDuration, printable, styleFor, type Style } from '../style.js';
+
+/** A plan or report file: thousands of guests fit well under this. */
+export const MAX_PLAN_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The migration options (MigrationCliOptions, but --domain repeats here) and evacuate's own. */
+interface EvacuateCliOptions extends ExternalCheckCliOptions {
+  readonly [tableOption: string]: unknown;
+  timeout?: number;
+  verbose?: boolean;
+  strict?: boolean;
+  json?: boolean;
+  color?: boolean;
+  planOnly?: boolean;
+  plan?: string;
+  return?: string;
+  maxParallel?: number;
+  domain?: string[];
+  includeInactive?: boolean;
+  reserveMemory?: number;
+}
+
+/**
+ * Options that name one guest's or one destination's particulars: meaningless
+ * for many guests to several hosts. virsh's --timeout is a single migration's.
+ */
+const SINGLE_MIGRATION_ONLY = [
+  'migrateUri',
+  'destName',
+  'destXml',
+  'persistentXml',
+  'graphicsUri',
+  'listenAddress',
+  'disksUri',
+  'destinationUri',
+  'timeout',
+  'timeoutSuspend',
+] as const;
+
+/** RunOptions keys that are not migration options (what a saved plan carries apart). */
+const RUN_ONLY = new Set(['skip', 'strict', 'sequential', 'timeoutMs', 'noBuiltins']);
+
+function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * A plan or report file, read as hostile input: a regular file (a FIFO would
+ * block), at most MAX_PLAN_FILE_BYTES, JSON, of the schema's shape and version.
+ */
+export function readEvacuationFile(option: string, file: string): Evacuation {
+  let text: string;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new CliError(`${option}: ${file} is not a regular file`);
+    if (stat.size > MAX_PLAN_FILE_BYTES)
+      throw new CliError(`${option}: ${file} is larger than ${MAX_PLAN_FILE_BYTES} bytes`);
+    text = readFileSync(fd, 'utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    throw new CliError(`${option}: cannot read ${file} (${reason})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${option}: ${file} is not JSON (${(error as Error).message})`);
+  }
+  try {
+    return parseEvacuation(value);
+  } catch (error) {
+    throw new CliError(`${option}: ${file}: ${(error as Error).message}`);
+  }
+}
+
+function moved(guest: EvacuationGuest): boolean {
+  return guest.migration.succeeded && guest.domainLocation === 'destination';
+}
+
+/** 130 interrupted, else 3 some migration failed, else 2 some guest not moved, else 0 (the first that applies wins). */
+export function evacuationExitCode(reports: readonly Evacuation[]): ExitCode {
+  const guests = reports.flatMap((r) => r.guests);
+  if (reports.some((r) => r.cancelled)) return ExitCode.interrupted;
+  if (guests.some((g) => g.migration.error !== null || (g.migration.attempted && !g.migration.succeeded)))
+    return ExitCode.migrationFailed;
+  if (guests.some((g) => !moved(g))) return ExitCode.blocked;
+  return ExitCode.ok;
+}
+
+/** A plan: 2 when some guest has nowhere to go. */
+export function planExitCode(plan: EvacuationPlan): ExitCode {
+  return plan.guests.some((g) => g.destination === null) ? ExitCode.blocked : ExitCode.ok;
+}
+
+/** One bar per running migration on a terminal; `--verbose` lines elsewhere; nothing otherwise. */
+function progressDisplay(
+  stream: NodeJS.WriteStream,
+  verbose: boolean,
+): ((p: EvacuationProgress) => void) & { stop(): void } {
+  if (stream.isTTY) {
+    const multi = new cliProgress.MultiBar(
+      {
+        stream,
+        format: '{domain} |{bar}| {percentage}% | {processed} | {speed} | → {destination}',
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 1,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const bars = new Map<string, cliProgress.SingleBar>();
+    const show = (p: EvacuationProgress) => {
+      if (p.event === 'started') {
+        bars.get(p.domain)?.stop();
+        bars.set(
+          p.domain,
+          multi.create(100, 0, {
+            domain: printable(p.domain),
+            destination: printable(p.destination),
+            processed: '0 B',
+            speed: '',
+          }),
+        );
+      } else if (p.event === 'progress') {
+        bars.get(p.domain)?.update(percentDone(p.progress), {
+          processed: formatBytes(p.progress.dataProcessed),
+          speed: `${formatBytes(p.progress.memBps)}/s`,
+        });
+      } else {
+        const bar = bars.get(p.domain);
+        if (bar && p.guest.migration.succeeded) bar.update(100);
+        bar?.stop();
+      }
+    };
+    let stopped = false;
+    const stop = () => {
+      if (!stopped) multi.stop();
+      stopped = true;
+    };
+    return Object.assign(show, { stop });
+  }
+  const last = new Map<string, number>();
+  const line = (p: EvacuationProgress) => {
+    if (!verbose) return;
+    if (p.event === 'started') {
+      stream.write(`${printable(p.domain)}: migrating to ${printable(p.destination)}\n`);
+    } else if (p.event === 'progress') {
+      const percent = percentDone(p.progress);
+      if (last.get(p.domain) === percent) return;
+      last.set(p.domain, percent);
+      stream.write(`${printable(p.domain)}: ${virshProgressLine(percent)}\n`);
+    } else {
+      stream.write(`${printable(p.domain)}: ${printable(p.guest.reason)}\n`);
+    }
+  };
+  return Object.assign(line, { stop: () => undefined });
+}
+
+function guestLine(g: EvacuationGuest, style: Style, executed: boolean): string {
+  const where = g.destination === null ? style.red('stays (no allowed destination)') : `→ ${printable(g.destination)}`;
+  let outcome: string;
+  if (!executed)
+    outcome = g.destination === null ? style.red(printable(g.reason)) : `${g.verdict}: ${printable(g.reason)}`;
+  else if (moved(g)) outcome = style.green(`moved in ${formatDuration(g.migration.durationMs)}`);
+  else if (g.migration.attempted || g.migration.error) outcome = style.red(`FAILED: ${printable(g.reason)}`);
+  else outcome = style.yellow(`not moved: ${printable(g.reason)}`);
+  const location = executed ? `  [runs on ${g.domainLocation}]` : '';
+  return `  ${printable(g.domain)}${g.offline ? ' (offline)' : ''}  ${where}  ${outcome}${location}`;
+}
+
+export function renderEvacuation(e: Evacuation, style: Style, executed: boolean): string {
+  const lines = [style.bold(`${executed ? 'Evacuation' : 'Evacuation plan'} of ${printable(e.source)}`)];
+  for (const g of e.guests) lines.push(guestLine(g, style, executed));
+  if (e.guests.length === 0) lines.push('  no guest to move');
+  if (executed) {
+    const count = e.guests.filter(moved).length;
+    lines.push(`${count} of ${e.guests.length} guests moved${e.cancelled ? ' (interrupted)' : ''}`);
+  } else {
+    const nowhere = e.guests.filter((g) => g.destination === null).length;
+    lines.push(`${e.guests.length - nowhere} of ${e.guests.length} guests have a destination`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The `connect` of an execution: the connections already open serve the URIs
+ * the plan recorded for them (libvirt's spelling, getURI); others are opened
+ * once and added to `opened`, which the caller closes.
+ */
+async function reusing(opened: Connection[], plan: EvacuationPlan): Promise<(uri: string) => Promise<Connection>> {
+  const byUri = new Map<string, Connection>();
+  for (const conn of opened) byUri.set(await conn.getURI(), conn);
+  return async (uri) => {
+    let conn = byUri.get(uri);
+    if (!conn) {
+      conn = await openConnection(uri, uri === plan.source ? 'source' : 'destination');
+      opened.push(conn);
+      byUri.set(uri, conn);
+    }
+    return conn;
+  };
+}
+
+async function makePlan(
+  sourceUri: string | null,
+  destUris: string[],
+  options: PlanOptions,
+  opened: Connection[],
+): Promise<EvacuationPlan> {
+  const source = await openConnection(sourceUri, 'source');
+  opened.push(source);
+  const candidates: Connection[] = [];
+  for (const uri of destUris) {
+    const conn = await openConnection(uri, 'destination');
+    opened.push(conn);
+    candidates.push(conn);
+  }
+  return planEvacuation(source, candidates, options);
+}
+
+async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command): Promise<void> {
+  const sourceUri = cmd.optsWithGlobals<{ connect?: string }>().connect ?? null;
+  const fromFile = opts.plan !== undefined ? '--plan' : opts.return !== undefined ? '--return' : null;
+  if (opts.plan !== undefined && opts.return !== undefined)
+    throw new CliError('--plan and --return are mutually exclusive');
+  const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, undefined, true);
+  for (const name of SINGLE_MIGRATION_ONLY) {
+    if (name in run || (name === 'timeout' && opts.timeout !== undefined)) {
+      const row: OptionRow = migrationOptionTable[name];
+      const flag = row.cli?.flags.split(' ')[0] ?? name;
+      throw new CliError(`${flag} names one migration's particulars: evacuate moves many guests to several hosts`);
+    }
+  }
+  if (fromFile) {
+    if (destUris.length > 0) throw new CliError(`${fromFile} takes no destination URIs: the file names them`);
+    if (opts.planOnly && fromFile === '--plan') throw new CliError('--plan-only and --plan: the plan is already made');
+    const migrationOptions = Object.keys(run).filter((k) => !RUN_ONLY.has(k) && k !== 'skip');
+    if (migrationOptions.length > 0 || opts.domain || opts.includeInactive || opts.reserveMemory !== undefined) {
+      throw new CliError(`${fromFile}: the file carries the migration options; give none here`);
+    }
+  } else if (destUris.length === 0) {
+    throw new CliError('missing destination URIs: evacuate needs at least one candidate host (or --plan, --return)');
+  }
+  const external = await loadExternalChecks(opts);
+  const style = styleFor(process.stdout, opts.color);
+  const interrupt = onInterrupt("no new migration starts; running ones are aborted and libvirt's answers awaited");
+  const opened: Connection[] = [];
+  try {
+    let plans: EvacuationPlan[];
+    if (opts.plan !== undefined) {
+      const plan = readEvacuationFile('--plan', opts.plan);
+      if (sourceUri !== null && sourceUri !== plan.source)
+        throw new CliError(`--plan: the plan evacuates ${plan.source}, not ${sourceUri} (-c)`);
+      plans = [plan];
+    } else if (opts.return !== undefined) {
+      plans = returnPlans(readEvacuationFile('--return', opts.return));
+    } else {
+      const plan = await makePlan(
+        sourceUri,
+        destUris,
+        {
+          ...run,
+          ...external,
+          signal: interrupt.signal,
+          ...(opts.domain ? { domains: opts.domain } : {}),
+          ...(opts.includeInactive ? { includeInactive: true } : {}),
+          ...(opts.reserveMemory !== undefined ? { reserveMemoryMiB: opts.reserveMemory } : {}),
+        },
+        opened,
+      );
+      if (interrupt.signal.aborted)
+        throw new CliError('interrupted while planning: nothing moved', ExitCode.interrupted);
+      if (opts.planOnly) {
+        process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : renderEvacuation(plan, style, false));
+        process.exitCode = planExitCode(plan);
+        return;
+      }
+      plans = [plan];
+    }
+    if (opts.planOnly) {
+      // --return --plan-only: the return trip's plans, nothing moved.
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(plans, null, 2)}\n`
+          : plans.map((p) => renderEvacuation(p, style, false)).join(''),
+      );
+      process.exitCode = plans.reduce<ExitCode>((code, p) => Math.max(code, planExitCode(p)) as ExitCode, ExitCode.ok);
+      return;
+    }
+
+    const progress = progressDisplay(process.stderr, opts.verbose === true);
+    const reports: EvacuationReport[] = [];
+    try {
+      for (const plan of plans) {
+        if (interrupt.signal.aborted) break;
+        reports.push(
+          await evacuate(plan, {
+            maxParallel: opts.maxParallel ?? DEFAULT_MAX_PARALLEL,
+            signal: interrupt.signal,
+            onProgress: progress,
+            ...(opts.strict ? { strict: true } : {}),
+            // The planning connections serve the execution too.
+            connect: await reusing(opened, plan),
+            run: { ...external, ...(run.sequential ? { sequential: true } : {}) },
+          }),
+        );
+      }
+    } finally {
+      progress.stop();
+    }
+    if (interrupt.signal.aborted) for (const r of reports) r.cancelled = true;
+    if (reports.length === 0 && opts.return === undefined)
+      throw new CliError('interrupted before the first migration: nothing moved', ExitCode.interrupted);
+    const output = opts.return !== undefined ? reports : reports[0]!;
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify(output, null, 2)}\n`
+        : reports.map((r) => renderEvacuation(r, style, true)).join(''),
+    );
+    process.exitCode = interrupt.signal.aborted ? ExitCode.interrupted : evacuationExitCode(reports);
+  } finally {
+    interrupt.dispose();
+    await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+/**
+ * Plans and executes the evacuation of `sourceUri` to `destUris` with the
+ * report for people on stdout: the flow of `pmc evacuate`, for `pmc demo`.
+ */
+export async function evacuateHost(
+  sourceUri: string,
+  destUris: string[],
+  request: { run: PlanOptions; signal: AbortSignal; verbose: boolean; color: boolean | undefined },
+): Promise<ExitCode> {
+  const opened: Connection[] = [];
+  const progress = progressDisplay(process.stderr, request.verbose);
+  try {
+    const plan = await makePlan(sourceUri, destUris, { ...request.run, signal: request.signal }, opened);
+    const report = await evacuate(plan, {
+      signal: request.signal,
+      onProgress: progress,
+      connect: await reusing(opened, plan),
+    });
+    progress.stop();
+    process.stdout.write(renderEvacuation(report, styleFor(process.stdout, request.color), true));
+    return evacuationExitCode([report]);
+  } finally {
+    progress.stop();
+    await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+  }
+}
+
+export function registerEvacuate(program: Command): void {
+  const command = program
+    .command('evacuate')
+    .summary('drain a host: plan where each guest goes, then migrate them, re-checked')
+    .description(
+      'Move every active guest of the source (-c), or the --domain ones, to the candidate hosts ' +
+        '<desturi...>: a plan from every check of every guest against every candidate, then the ' +
+        'migrations, up to --max-parallel at once, each guest checked again right before its own.\n' +
+        'Exit codes: 0 every guest moved, 2 some guest had no allowed destination (and nothing ' +
+        'failed), 3 some migration failed, 130 interrupted, 1 other errors (the first of 130, 3, 2 wins).',
+    )
+    .usage('[options] <desturi...>')
+    .argument('[desturi...]', 'candidate hosts: connection URIs, e.g. qemu+ssh://host2/system')
+    .option('--plan-only', 'print the plan; migrate nothing')
+    .option('--plan <file>', 'execute a saved plan (pmc evacuate --plan-only --json), re-checked')
+    .option('--return <file>', 'bring home the guests a finished evacuation moved (its --json report)')
+    .option('--max-parallel <n>', `migrations at once (default ${DEFAULT_MAX_PARALLEL})`, wholeNumber(1, MAX_PARALLEL))
+    .option('--domain <name>', 'only this guest (repeatable); default every active guest', collect)
+    .option('--include-inactive', 'also move shut-off persistent guests, offline')
+    .option(
+      '--reserve-memory <MiB>',
+      'memory kept free on every candidate, in MiB',
+      wholeNumber(0, Number.MAX_SAFE_INTEGER / 1024 / 1024),
+    );
+  addMigrationOptions(command).addHelpText(
+    'after',
+    `
+Examples:
+  pmc -c qemu+ssh://host1/system evacuate --live --max-parallel 2 qemu+ssh://host2/system qemu+ssh://host3/system
+  pmc -c qemu+ssh://host1/system evacuate --live --plan-only --json qemu+ssh://host2/system > plan.json
+  pmc evacuate --plan plan.json --json > report.json
+  pmc evacuate --return report.json        # after the maintenance
+
+Ctrl-C: no new migration starts, running ones are aborted (one already in post-copy
+finishes), and the report says where every guest runs (exit 130).`,
+  );
+  command.action(action);
+}

@@ -1,0 +1,450 @@
+/**
+ * A host's evacuation, executed: the plan's guests migrate (each checked again
+ * right before its own migration, through `domain.migratePMC`), up to
+ * `maxParallel` at once; a guest whose planned destination a re-check blocks
+ * tries the next allowed candidate of its ranking. An abort starts nothing new
+ * and aborts what runs; every guest's place is then asked of both hosts.
+ */
+import '../api.js'; // attaches domain.migratePMC
+import { Connection } from '../binding/connection.js';
+import type { Domain } from '../binding/domain.js';
+import { isLibvirtError } from '../errors.js';
+import { migrationOptionTable } from '../options/index.js';
+import { validateRunOptions, type RunOptions } from '../pmc/run-options.js';
+import type { MigrationOutcome, MigrationProgress, Report, Verdict } from '../pmc/types.js';
+import { guestRunOptions } from './plan.js';
+import type {
+  DomainLocation,
+  Evacuation,
+  EvacuationGuest,
+  EvacuationPlan,
+  EvacuationReport,
+  SavedOptions,
+} from './types.js';
+
+/** The default number of migrations at once (issue 15; Nova's max_concurrent_live_migrations is 1). */
+export const DEFAULT_MAX_PARALLEL = 2;
+/** More at once only competes for the same links and CPUs. */
+export const MAX_PARALLEL = 64;
+
+/** One step of one guest's evacuation, for progress displays. */
+export type EvacuationProgress =
+  | { event: 'started'; domain: string; destination: string }
+  | { event: 'progress'; domain: string; destination: string; progress: MigrationProgress }
+  | { event: 'finished'; domain: string; guest: EvacuationGuest };
+
+export interface EvacuateOptions {
+  /** Migrations at once, 1 to MAX_PARALLEL (default 2). */
+  maxParallel?: number;
+  /** Abort: nothing new starts, running migrations are aborted (post-copy ones finish). */
+  signal?: AbortSignal;
+  onProgress?: (progress: EvacuationProgress) => void;
+  /** Failing warnings block too; default the plan's `options.strict`. */
+  strict?: boolean;
+  /**
+   * Opens the connection of a URI (the source's and the candidates'); the caller
+   * owns what it returns. Without it, evacuate opens its own and closes them.
+   */
+  connect?: (uri: string) => Promise<Connection>;
+  /** What a plan cannot hold: the caller's checks, check files, plugins, and how checks run. */
+  run?: Pick<RunOptions, 'checks' | 'checkFiles' | 'plugins' | 'noBuiltins' | 'sequential' | 'progressIntervalMs'>;
+}
+
+function allows(verdict: Verdict, strict: boolean): boolean {
+  return verdict === 'allowed' || (verdict === 'allowed-with-warnings' && !strict);
+}
+
+function notAttempted(error: MigrationOutcome['error'] = null): MigrationOutcome {
+  return { attempted: false, succeeded: false, durationMs: 0, error };
+}
+
+function outcomeError(error: unknown): NonNullable<MigrationOutcome['error']> {
+  if (error instanceof Error) {
+    const { code, domain } = error as { code?: unknown; domain?: unknown };
+    return {
+      code: typeof code === 'string' ? code : 'ERR_PMC',
+      domain: typeof domain === 'string' ? domain : 'VIR_FROM_NONE',
+      message: error.message,
+    };
+  }
+  return { code: 'ERR_PMC', domain: 'VIR_FROM_NONE', message: String(error) };
+}
+
+/** The critical checks (or errors) that decided a blocked verdict, for `reason`. */
+function blockers(report: Report): string {
+  const names = report.checks
+    .filter((c) => (c.status === 'fail' && c.severity === 'critical') || c.status === 'error')
+    .map((c) => `${c.name}: ${c.message}`);
+  if (names.length === 0) names.push(...report.checks.filter((c) => c.status === 'fail').map((c) => c.name));
+  return names.join('; ') || 'blocked';
+}
+
+async function lookupByUUID(conn: Connection, uuid: string): Promise<Domain | null> {
+  try {
+    return await conn.lookupDomainByUUID(uuid);
+  } catch (error) {
+    if (isLibvirtError(error, 'VIR_ERR_NO_DOMAIN')) return null;
+    throw error;
+  }
+}
+
+/**
+ * Where a guest is, asked of both hosts: where it runs, or for a guest run on
+ * neither (an offline one), where it is defined. 'unknown' when both or neither
+ * answer yes, or a host cannot be asked.
+ */
+export async function locateOnBoth(
+  uuid: string,
+  source: Connection,
+  destination: Connection | null,
+): Promise<DomainLocation> {
+  const state = async (conn: Connection | null) => {
+    if (!conn) return 'absent' as const;
+    const dom = await lookupByUUID(conn, uuid);
+    if (!dom) return 'absent' as const;
+    return (await dom.isActive()) ? ('running' as const) : ('defined' as const);
+  };
+  try {
+    const [onSource, onDestination] = await Promise.all([state(source), state(destination)]);
+    if (onSource === 'running') return onDestination === 'running' ? 'unknown' : 'source';
+    if (onDestination === 'running') return 'destination';
+    if (onSource === 'defined' && onDestination === 'absent') return 'source';
+    if (onDestination === 'defined' && onSource === 'absent') return 'destination';
+    return 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The migration options of one guest: the plan's, as the plan assessed them (offline for a shut-off guest). */
+function optionsOf(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean): RunOptions {
+  const { includeInactive: _all, reserveMemoryMiB: _reserve, ...saved } = plan.options;
+  return guestRunOptions({ ...saved, strict }, guest.offline);
+}
+
+/**
+ * Executes a plan (`planEvacuation`'s, or a saved one: `parseEvacuation` first).
+ * Resolves with the report: the plan's guests, each with its migration's
+ * outcome and where it is now, asked of both hosts. Rejects only when the
+ * source cannot be reached; a destination that cannot is that guest's error.
+ */
+export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = {}): Promise<EvacuationReport> {
+  plan = parseEvacuation(plan);
+  const maxParallel = options.maxParallel ?? DEFAULT_MAX_PARALLEL;
+  if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > MAX_PARALLEL) {
+    throw new RangeError(`maxParallel must be a whole number from 1 to ${MAX_PARALLEL}`);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new TypeError('signal must be an AbortSignal');
+  }
+  const strict = options.strict ?? plan.options.strict ?? false;
+  const signal = options.signal;
+  const owned: Promise<Connection>[] = [];
+  const connections = new Map<string, Promise<Connection>>();
+  const connect = (uri: string): Promise<Connection> => {
+    let conn = connections.get(uri);
+    if (!conn) {
+      conn = options.connect ? options.connect(uri) : Connection.open(uri);
+      if (!options.connect) owned.push(conn);
+      connections.set(uri, conn);
+    }
+    return conn;
+  };
+
+  try {
+    const source = await connect(plan.source);
+    const guests: EvacuationGuest[] = plan.guests.map((g) => ({ ...g, ranking: g.ranking.map((r) => ({ ...r })) }));
+    let next = 0;
+
+    const runGuest = async (guest: EvacuationGuest): Promise<void> => {
+      const tried: string[] = [];
+      const candidates = [
+        ...(guest.destination !== null ? [guest.destination] : []),
+        ...guest.ranking.filter((r) => r.uri !== guest.destination && allows(r.verdict, strict)).map((r) => r.uri),
+      ];
+      for (const uri of candidates) {
+        if (signal?.aborted) break;
+        let dest: Connection;
+        let dom: Domain | null;
+        try {
+          dest = await connect(uri);
+          dom = await lookupByUUID(source, guest.uuid);
+        } catch (error) {
+          guest.migration = notAttempted(outcomeError(error));
+          guest.reason = `cannot reach ${uri}: ${guest.migration.error!.message}`;
+          continue; // the next candidate may answer
+        }
+        if (!dom) {
+          guest.reason = 'no longer on the source';
+          guest.migration = notAttempted();
+          break;
+        }
+        options.onProgress?.({ event: 'started', domain: guest.domain, destination: uri });
+        const run: RunOptions = {
+          ...options.run,
+          ...optionsOf(plan, guest, strict),
+          ...(signal ? { signal } : {}),
+          onProgress: (progress) =>
+            options.onProgress?.({ event: 'progress', domain: guest.domain, destination: uri, progress }),
+        };
+        // Peer-to-peer: the source daemon dials the candidate's URI, as virsh does.
+        if (run.p2p && run.destinationUri === undefined) run.destinationUri = uri;
+        let report: Report;
+        try {
+          report = await dom.migratePMC(dest, run);
+        } catch (error) {
+          guest.destination = uri;
+          guest.migration = notAttempted(outcomeError(error));
+          guest.reason = `not migrated: ${guest.migration.error!.message}`;
+          guest.domainLocation = await locateOnBoth(guest.uuid, source, dest);
+          return;
+        }
+        guest.verdict = report.verdict;
+        guest.migration = report.migration;
+        guest.domainLocation = report.domainLocation;
+        if (report.verdict === 'blocked' && !report.migration.attempted && !report.cancelled) {
+          tried.push(`${uri} (${blockers(report)})`);
+          continue;
+        }
+        guest.destination = uri;
+        guest.reason =
+          (tried.length > 0 ? `the re-check blocked ${tried.join(', ')}; ` : '') +
+          (report.cancelled && !report.migration.succeeded
+            ? 'interrupted'
+            : report.cancelled
+              ? `migrated to ${uri}: interrupted too late (in post-copy, or completing)`
+              : report.stateError
+                ? `not migrated: ${report.stateError}`
+                : report.migration.succeeded
+                  ? `migrated to ${uri}`
+                  : `migration failed: ${report.migration.error?.message ?? 'unknown error'}`);
+        return;
+      }
+      // Not moved: blocked everywhere it could go, unreachable, or not started after an abort.
+      if (tried.length > 0) {
+        guest.verdict = 'blocked';
+        guest.reason = `the re-check blocked every allowed candidate: ${tried.join(', ')}`;
+      } else if (signal?.aborted && !guest.migration.error) {
+        guest.reason = 'not started: the evacuation was interrupted';
+      }
+      const planned = guest.destination !== null ? await connect(guest.destination).catch(() => null) : null;
+      guest.domainLocation = await locateOnBoth(guest.uuid, source, planned);
+    };
+
+    const worker = async (): Promise<void> => {
+      while (next < guests.length) {
+        const guest = guests[next++]!;
+        guest.migration = notAttempted();
+        if (guest.destination === null || signal?.aborted) {
+          if (signal?.aborted) guest.reason = 'not started: the evacuation was interrupted';
+          guest.domainLocation = await locateOnBoth(guest.uuid, source, null);
+        } else {
+          await runGuest(guest);
+        }
+        options.onProgress?.({ event: 'finished', domain: guest.domain, guest });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(maxParallel, guests.length) }, worker));
+
+    const report: EvacuationReport = { ...plan, guests };
+    if (signal?.aborted) report.cancelled = true;
+    else delete report.cancelled;
+    return report;
+  } finally {
+    const opened = await Promise.allSettled(owned);
+    await Promise.all(
+      opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close().catch(() => undefined)] : [])),
+    );
+  }
+}
+
+/**
+ * The return trip after maintenance: from a finished evacuation's report, one
+ * plan per host guests went to, each moving its guests back to the report's
+ * source (guests that moved and are there now, verified when the report was made).
+ */
+export function returnPlans(report: EvacuationReport): EvacuationPlan[] {
+  report = parseEvacuation(report);
+  const byHost = new Map<string, EvacuationGuest[]>();
+  for (const g of report.guests) {
+    if (!g.migration.succeeded || g.domainLocation !== 'destination' || g.destination === null) continue;
+    const back: EvacuationGuest = {
+      ...g,
+      destination: report.source,
+      verdict: 'allowed',
+      reason: `return trip from ${g.destination}`,
+      ranking: [{ uri: report.source, verdict: 'allowed', score: 0 }],
+      migration: notAttempted(),
+      domainLocation: 'source',
+    };
+    byHost.set(g.destination, [...(byHost.get(g.destination) ?? []), back]);
+  }
+  return [...byHost].map(([host, guests]) => ({
+    version: 1,
+    source: host,
+    candidates: [report.source],
+    options: report.options,
+    guests,
+  }));
+}
+
+// ---- validation: plans and reports arrive from files (hostile input) ----
+
+const VERDICTS: readonly string[] = ['allowed', 'allowed-with-warnings', 'blocked'];
+const LOCATIONS: readonly string[] = ['source', 'destination', 'unknown'];
+/** Names, URIs, reasons: generous, but bounded. */
+const MAX_TEXT = 64 * 1024;
+/** Guests of one host, candidates of one plan. */
+const MAX_ITEMS = 10_000;
+
+class Shape {
+  constructor(readonly path: string) {}
+  fail(what: string): never {
+    throw new TypeError(`invalid evacuation plan: ${this.path} ${what}`);
+  }
+  object(value: unknown): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail('must be an object');
+    return value as Record<string, unknown>;
+  }
+  string(value: unknown): string {
+    if (typeof value !== 'string' || value.length > MAX_TEXT)
+      this.fail(`must be a string of at most ${MAX_TEXT} characters`);
+    return value;
+  }
+  array(value: unknown): unknown[] {
+    if (!Array.isArray(value) || value.length > MAX_ITEMS) this.fail(`must be an array of at most ${MAX_ITEMS} items`);
+    return value;
+  }
+  number(value: unknown, integer = false): number {
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      (integer && !(Number.isSafeInteger(value) && value >= 0))
+    )
+      this.fail(integer ? 'must be a whole number' : 'must be a number');
+    return value;
+  }
+  boolean(value: unknown): boolean {
+    if (typeof value !== 'boolean') this.fail('must be true or false');
+    return value;
+  }
+  oneOf(value: unknown, choices: readonly string[]): string {
+    if (typeof value !== 'string' || !choices.includes(value)) this.fail(`must be one of ${choices.join(', ')}`);
+    return value;
+  }
+  at(key: string | number): Shape {
+    return new Shape(typeof key === 'number' ? `${this.path}[${key}]` : `${this.path}.${key}`);
+  }
+}
+
+function parseOutcome(value: unknown, at: Shape): MigrationOutcome {
+  const o = at.object(value);
+  let error: MigrationOutcome['error'] = null;
+  if (o.error !== null) {
+    const e = at.at('error').object(o.error);
+    error = {
+      code: at.at('error').at('code').string(e.code),
+      domain: at.at('error').at('domain').string(e.domain),
+      message: at.at('error').at('message').string(e.message),
+    };
+  }
+  return {
+    attempted: at.at('attempted').boolean(o.attempted),
+    succeeded: at.at('succeeded').boolean(o.succeeded),
+    durationMs: at.at('durationMs').number(o.durationMs),
+    error,
+  };
+}
+
+function parseGuest(value: unknown, at: Shape): EvacuationGuest {
+  const g = at.object(value);
+  const uuid = at.at('uuid').string(g.uuid);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid))
+    at.at('uuid').fail('must be a UUID');
+  return {
+    domain: at.at('domain').string(g.domain),
+    uuid,
+    offline: at.at('offline').boolean(g.offline),
+    memoryKiB: at.at('memoryKiB').number(g.memoryKiB, true),
+    vcpus: at.at('vcpus').number(g.vcpus, true),
+    destination: g.destination === null ? null : at.at('destination').string(g.destination),
+    verdict: at.at('verdict').oneOf(g.verdict, VERDICTS) as Verdict,
+    reason: at.at('reason').string(g.reason),
+    ranking: at
+      .at('ranking')
+      .array(g.ranking)
+      .map((r, i) => {
+        const rs = at.at('ranking').at(i);
+        const o = rs.object(r);
+        return {
+          uri: rs.at('uri').string(o.uri),
+          verdict: rs.at('verdict').oneOf(o.verdict, VERDICTS) as Verdict,
+          score: rs.at('score').number(o.score),
+        };
+      }),
+    migration: parseOutcome(g.migration, at.at('migration')),
+    domainLocation: at.at('domainLocation').oneOf(g.domainLocation, LOCATIONS) as DomainLocation,
+  };
+}
+
+/** What a plan's options may hold (SavedOptions): the option table's, and what decides a verdict. */
+const SAVED_OPTION_KEYS = new Set([
+  ...Object.keys(migrationOptionTable),
+  'strict',
+  'skip',
+  'timeoutMs',
+  'includeInactive',
+  'reserveMemoryMiB',
+]);
+
+function parseSavedOptions(options: Record<string, unknown>, at: Shape): SavedOptions {
+  for (const key of Object.keys(options))
+    if (!SAVED_OPTION_KEYS.has(key)) at.at(key).fail('is not an option of a plan');
+  const { includeInactive, reserveMemoryMiB, ...run } = options;
+  if (includeInactive !== undefined) at.at('includeInactive').boolean(includeInactive);
+  if (reserveMemoryMiB !== undefined) at.at('reserveMemoryMiB').number(reserveMemoryMiB, true);
+  if (run.strict !== undefined) at.at('strict').boolean(run.strict);
+  if (run.skip !== undefined)
+    at.at('skip')
+      .array(run.skip)
+      .forEach((s, i) => at.at('skip').at(i).string(s));
+  try {
+    validateRunOptions(run as RunOptions);
+  } catch (error) {
+    at.fail(`are invalid: ${(error as Error).message}`);
+  }
+  return { ...options } as SavedOptions;
+}
+
+/**
+ * Checks that `value` is an evacuation plan or report of version 1
+ * (docs/evacuate.schema.json) and returns a copy made of its known fields
+ * only; throws a TypeError naming the first wrong field. The options are
+ * checked where they are used (validateRunOptions, by migratePMC).
+ */
+export function parseEvacuation(value: unknown): Evacuation {
+  const at = new Shape('plan');
+  const o = at.object(value);
+  if (o.version !== 1) at.at('version').fail('must be 1 (a plan of another pmc version?)');
+  const options = at.at('options').object(o.options);
+  const result: Evacuation = {
+    version: 1,
+    source: at.at('source').string(o.source),
+    candidates: at
+      .at('candidates')
+      .array(o.candidates)
+      .map((c, i) => at.at('candidates').at(i).string(c)),
+    options: parseSavedOptions(options, at.at('options')),
+    guests: at
+      .at('guests')
+      .array(o.guests)
+      .map((g, i) => parseGuest(g, at.at('guests').at(i))),
+  };
+  if (o.cancelled !== undefined) result.cancelled = at.at('cancelled').boolean(o.cancelled);
+  const uuids = new Set<string>();
+  for (const [i, g] of result.guests.entries()) {
+    if (uuids.has(g.uuid.toLowerCase())) at.at('guests').at(i).fail('names a guest twice');
+    uuids.add(g.uuid.toLowerCase());
+  }
+  return result;
+}

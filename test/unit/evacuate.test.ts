@@ -1,0 +1,236 @@
+/**
+ * Evacuation on libvirt's test driver (crafted hosts in test/fixtures): plans
+ * and reports match docs/evacuate.schema.json, a saved plan is re-checked and
+ * executed, a re-check that blocks falls back along the ranking, an abort
+ * starts nothing, plan files are hostile input. The test driver cannot
+ * migrate: an allowed guest's migration is attempted and fails, which is the
+ * failure path; real migrations are in test/e2e/evacuate.test.ts.
+ */
+import { openSync, closeSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { evacuate, parseEvacuation, returnPlans, type EvacuationPlan, type EvacuationReport } from '../../src/index.js';
+import { evacuationExitCode } from '../../src/cli/commands/evacuate.js';
+import { runPmc } from '../helpers/cli.js';
+import { fixtureUri } from '../helpers/fixtures.js';
+import { useTempDirPerTest } from '../helpers/temp-dir.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const schema = JSON.parse(readFileSync(path.join(root, 'docs', 'evacuate.schema.json'), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+
+function valid<T>(value: unknown): T {
+  if (!validate(value))
+    throw new Error(`not of docs/evacuate.schema.json: ${JSON.stringify(validate.errors, null, 2)}`);
+  return value as T;
+}
+
+const hostA = fixtureUri('host-a');
+const hostB = fixtureUri('host-b');
+const hostC = fixtureUri('host-c');
+/** What blocks guest1 on host-c (the test driver's job, platform and memory answers, its local disk). */
+const SKIP_TO_C = ['domain.job', 'platform.supported', 'memory.available', 'storage.shared'];
+
+/** The plan of `pmc evacuate --plan-only --json` for host-a, with guest1 sent to `first` then host-c (a hand edit). */
+async function planGuest1(first: string): Promise<EvacuationPlan> {
+  const { stdout, code } = await runPmc([
+    '-c',
+    hostA,
+    'evacuate',
+    '--live',
+    '--plan-only',
+    '--json',
+    '--domain',
+    'guest1',
+    hostB,
+    hostC,
+  ]);
+  expect(code).toBe(2);
+  const plan = valid<EvacuationPlan>(JSON.parse(stdout));
+  const guest = plan.guests[0]!;
+  guest.destination = first;
+  guest.verdict = 'allowed';
+  guest.ranking = [first, hostC]
+    .filter((u, i, all) => all.indexOf(u) === i)
+    .map((uri) => ({ uri, verdict: 'allowed', score: 1 }));
+  plan.options.skip = SKIP_TO_C;
+  return plan;
+}
+
+describe('pmc evacuate on the test driver', () => {
+  const tmp = useTempDirPerTest('pmc-evacuate-');
+
+  it('--plan-only --json: a plan of the schema; guests no candidate allows stay, with the checks that block them; exit 2', async () => {
+    const { stdout, code } = await runPmc(['-c', hostA, 'evacuate', '--live', '--plan-only', '--json', hostB, hostC]);
+    expect(code).toBe(2);
+    const plan = valid<EvacuationPlan>(JSON.parse(stdout));
+    expect(plan.guests.map((g) => g.domain).sort()).toEqual(['guest-big', 'guest1']);
+    for (const g of plan.guests) {
+      expect(g.destination).toBeNull();
+      expect(g.migration.attempted).toBe(false);
+      expect(g.reason).toMatch(/memory\.available/);
+    }
+  });
+
+  it('--plan: a saved plan is re-checked and executed; a migration the driver refuses fails: exit 3, the guest on the source', async () => {
+    const file = path.join(tmp.path, 'plan.json');
+    writeFileSync(file, JSON.stringify(await planGuest1(hostC)));
+    const { stdout, stderr, code } = await runPmc(['evacuate', '--plan', file, '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(3);
+    const report = valid<EvacuationReport>(JSON.parse(stdout));
+    const guest = report.guests[0]!;
+    expect(guest.destination).toBe(hostC);
+    expect(guest.verdict).not.toBe('blocked');
+    expect(guest.migration.attempted).toBe(true);
+    expect(guest.migration.succeeded).toBe(false);
+    expect(guest.migration.error?.code).toMatch(/^VIR_ERR_/);
+    expect(guest.domainLocation).toBe('source');
+  });
+
+  it('a re-check that blocks the planned destination tries the next allowed candidate of the ranking', async () => {
+    // host-b has no network 'prod': network.present blocks guest1 there, which the plan did not know.
+    const report = await evacuate(await planGuest1(hostB));
+    valid(report);
+    const guest = report.guests[0]!;
+    expect(guest.reason).toContain(`the re-check blocked ${hostB} (`);
+    expect(guest.reason).toContain('network.present');
+    expect(guest.destination).toBe(hostC);
+    expect(guest.migration.attempted).toBe(true);
+  });
+
+  it('blocked on every candidate at execution: not moved, verdict blocked, the reasons of each; exit 2', async () => {
+    const plan = await planGuest1(hostB);
+    plan.guests[0]!.ranking = [{ uri: hostB, verdict: 'allowed', score: 1 }];
+    const report = await evacuate(plan);
+    const guest = report.guests[0]!;
+    expect(guest.verdict).toBe('blocked');
+    expect(guest.reason).toMatch(/^the re-check blocked every allowed candidate: .*network\.present/);
+    expect(guest.migration.attempted).toBe(false);
+    expect(guest.domainLocation).toBe('source');
+    expect(evacuationExitCode([report])).toBe(2);
+  });
+
+  it('an aborted evacuation starts nothing and says where every guest is', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const report = await evacuate(await planGuest1(hostC), { signal: controller.signal });
+    valid(report);
+    expect(report.cancelled).toBe(true);
+    expect(report.guests[0]!.migration.attempted).toBe(false);
+    expect(report.guests[0]!.reason).toMatch(/interrupted/);
+    expect(report.guests[0]!.domainLocation).toBe('source');
+    expect(evacuationExitCode([report])).toBe(130);
+  });
+
+  it('exit codes: the first of 130, 3, 2 wins', async () => {
+    const plan = await planGuest1(hostC);
+    const guest = plan.guests[0]!;
+    const moved = {
+      ...guest,
+      migration: { attempted: true, succeeded: true, durationMs: 5, error: null },
+      domainLocation: 'destination' as const,
+    };
+    const failed = {
+      ...guest,
+      migration: {
+        attempted: true,
+        succeeded: false,
+        durationMs: 5,
+        error: { code: 'VIR_ERR_OPERATION_FAILED', domain: 'VIR_FROM_QEMU', message: 'x' },
+      },
+    };
+    const stayed = { ...guest, destination: null };
+    const of = (...guests: (typeof guest)[]) => evacuationExitCode([{ ...plan, guests }]);
+    expect(of(moved)).toBe(0);
+    expect(of(moved, stayed)).toBe(2);
+    expect(of(stayed, failed)).toBe(3);
+    expect(evacuationExitCode([{ ...plan, guests: [failed, stayed], cancelled: true }])).toBe(130);
+  });
+
+  it('--return: one plan per host the moved guests went to, each back to the source; guests not moved stay out', async () => {
+    const plan = await planGuest1(hostC);
+    const g = plan.guests[0]!;
+    const movedTo = (domain: string, uuid: string, destination: string) => ({
+      ...g,
+      domain,
+      uuid,
+      destination,
+      migration: { attempted: true, succeeded: true, durationMs: 1, error: null },
+      domainLocation: 'destination' as const,
+    });
+    const report: EvacuationReport = {
+      ...plan,
+      guests: [
+        movedTo('a', '00000000-0000-0000-0000-00000000000a', hostB),
+        movedTo('b', '00000000-0000-0000-0000-00000000000b', hostC),
+        movedTo('c', '00000000-0000-0000-0000-00000000000c', hostB),
+        { ...g, domain: 'stayed', destination: null },
+      ],
+    };
+    const plans = returnPlans(report);
+    for (const p of plans) valid(p);
+    expect(plans.map((p) => [p.source, p.candidates, p.guests.map((x) => x.domain)])).toEqual([
+      [hostB, [hostA], ['a', 'c']],
+      [hostC, [hostA], ['b']],
+    ]);
+    for (const p of plans)
+      for (const x of p.guests) expect([x.destination, x.migration.attempted]).toEqual([hostA, false]);
+  });
+});
+
+describe('plan files are hostile input', () => {
+  const tmp = useTempDirPerTest('pmc-evacuate-hostile-');
+
+  async function refused(content: string | ((file: string) => void), message: RegExp): Promise<void> {
+    const file = path.join(tmp.path, 'plan.json');
+    if (typeof content === 'string') writeFileSync(file, content);
+    else content(file);
+    const { code, stdout, stderr } = await runPmc(['evacuate', '--plan', file]);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(code).toBe(1);
+  }
+
+  it('not JSON, too large, not a regular file', async () => {
+    await refused('{"version":1,', /--plan: .* is not JSON/);
+    await refused((file) => {
+      const fd = openSync(file, 'w');
+      ftruncateSync(fd, 16 * 1024 * 1024 + 1); // sparse: nothing is written
+      closeSync(fd);
+    }, /is larger than 16777216 bytes/);
+    const { code, stderr } = await runPmc(['evacuate', '--plan', tmp.path]);
+    expect([code, stderr]).toEqual([1, expect.stringMatching(/is not a regular file/)]);
+  });
+
+  it('another version, a wrong field, an option a plan cannot hold, a guest twice', async () => {
+    const plan = await planGuest1(hostC);
+    await refused(JSON.stringify({ ...plan, version: 2 }), /plan\.version must be 1/);
+    await refused(
+      JSON.stringify({ ...plan, guests: [{ ...plan.guests[0], uuid: '../x' }] }),
+      /plan\.guests\[0\]\.uuid must be a UUID/,
+    );
+    await refused(
+      JSON.stringify({ ...plan, options: { plugins: ['/tmp/evil.so'] } }),
+      /plan\.options\.plugins is not an option of a plan/,
+    );
+    await refused(JSON.stringify({ ...plan, options: { bandwidth: 'fast' } }), /plan\.options are invalid/);
+    await refused(JSON.stringify({ ...plan, guests: [plan.guests[0], plan.guests[0]] }), /names a guest twice/);
+    expect(() => parseEvacuation([])).toThrow(/plan must be an object/);
+  });
+
+  it('options that name one migration, or --plan with URIs, are refused before any connection', async () => {
+    const r1 = await runPmc(['-c', hostA, 'evacuate', '--migrateuri', 'tcp://x', hostB]);
+    expect([r1.code, r1.stderr]).toEqual([1, expect.stringMatching(/--migrateuri names one migration's particulars/)]);
+    const r2 = await runPmc(['evacuate', '--plan', 'plan.json', hostB]);
+    expect([r2.code, r2.stderr]).toEqual([1, expect.stringMatching(/--plan takes no destination URIs/)]);
+    const r3 = await runPmc(['-c', hostA, 'evacuate', '--max-parallel', '0', hostB]);
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toMatch(/--max-parallel/);
+    const r4 = await runPmc(['-c', hostA, 'evacuate']);
+    expect([r4.code, r4.stderr]).toEqual([1, expect.stringMatching(/missing destination URIs/)]);
+  });
+});
