@@ -54,9 +54,9 @@ function exportedByTs(name: string): boolean {
 }
 
 function declaredNatively(name: string): boolean {
-  // A type, a function, or a build target of binding.gyp / CMakeLists.txt.
+  // A type, a function, a table (`name[]`), or a build target of binding.gyp / CMakeLists.txt.
   return new RegExp(
-    `(?:class|struct|typedef [^;]*)\\s+${name}\\b|\\b${name}\\s*\\(|\\}\\s*${name};|'target_name': '${name}'|add_library\\(${name}\\b`,
+    `(?:class|struct|typedef [^;]*)\\s+${name}\\b|\\b${name}\\[\\]|\\b${name}\\s*\\(|\\}\\s*${name};|'target_name': '${name}'|add_library\\(${name}\\b`,
   ).test(nativeSources);
 }
 
