@@ -59,6 +59,13 @@ export function flagProblems(
     if (options.tunnelled) p.push('tunnelled offline migration does not make sense');
   }
   if (options.tunnelled && !options.p2p) p.push('tunnelled migration needs peer-to-peer (p2p)');
+  // parallelConnections implies VIR_MIGRATE_PARALLEL (src/options/table.ts).
+  const parallel = Boolean(options.parallel) || options.parallelConnections !== undefined;
+  if (options.tunnelled && parallel) p.push('tunnelled and parallel exclude each other (virDomainMigrate3)');
+  if (options.zerocopy && !parallel) p.push('zero-copy is only available for parallel migration');
+  if (options.copyStorageSynchronousWrites && !copies) {
+    p.push('copyStorageSynchronousWrites needs copyStorageAll or copyStorageInc (virDomainMigrate3)');
+  }
   if (options.tunnelled && copies) {
     p.push('copy-storage is not supported with tunnelled migration and this QEMU (NBD cannot be tunnelled)');
   }

@@ -538,6 +538,19 @@ describe('built-in checks on the test driver', () => {
       expect(flagProblems({ offline: true, persistent: true }, [])).toEqual([]);
       expect(flagProblems({ live: true, tunnelled: true }, []).join()).toMatch(/peer-to-peer/);
     });
+    it('knows the parallel, zero-copy and synchronous-writes rules of libvirt 9', () => {
+      expect(flagProblems({ live: true, zerocopy: true }, [])).toEqual([
+        'zero-copy is only available for parallel migration',
+      ]);
+      expect(flagProblems({ live: true, zerocopy: true, parallelConnections: 2 }, [])).toEqual([]);
+      expect(flagProblems({ live: true, p2p: true, tunnelled: true, parallel: true }, []).join()).toMatch(
+        /tunnelled and parallel exclude each other/,
+      );
+      expect(flagProblems({ live: true, copyStorageSynchronousWrites: true }, []).join()).toMatch(
+        /needs copyStorageAll or copyStorageInc/,
+      );
+      expect(flagProblems({ live: true, copyStorageAll: true, copyStorageSynchronousWrites: true }, [])).toEqual([]);
+    });
   });
 
   describe('migration.convergence', () => {
