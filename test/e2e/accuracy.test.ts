@@ -247,6 +247,8 @@ describe('accuracy of the built-in checks against real migrations', () => {
   const stoppedCases: [string, RunOptions, string][] = [
     ['live migration of a stopped guest', { live: true }, 'domain.state'],
     ['offline without persistent', { offline: true }, 'migration.flags'],
+    ['offline with copy-storage', { offline: true, persistent: true, copyStorageAll: true }, 'migration.flags'],
+    ['tunnelled offline', { offline: true, persistent: true, p2p: true, tunnelled: true }, 'migration.flags'],
   ];
   for (const [label, options, blocker] of stoppedCases) {
     it(`${label}: blocked by ${blocker}, and libvirt refuses`, async () => {
@@ -264,6 +266,10 @@ describe('accuracy of the built-in checks against real migrations', () => {
     ['copy-storage-all and copy-storage-inc together', { live: true, copyStorageAll: true, copyStorageInc: true }],
     ['migrate-disks naming no disk of the guest', { live: true, copyStorageAll: true, migrateDisks: ['vdz'] }],
     ['synchronous writes without copy-storage', { live: true, copyStorageSynchronousWrites: true }],
+    ['tunnelled with parallel', { live: true, p2p: true, tunnelled: true, parallel: true }],
+    ['copy-storage with tunnelled', { live: true, p2p: true, tunnelled: true, copyStorageAll: true }],
+    ['post-copy with tunnelled', { live: true, p2p: true, tunnelled: true, postcopy: true }],
+    ['a migration URI of an unsupported scheme', { live: true, migrateUri: 'udp://127.0.0.2:49999' }],
   ];
   for (const [label, options] of flagCases) {
     it(`${label}: blocked by migration.flags, and libvirt refuses`, async () => {

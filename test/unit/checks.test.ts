@@ -550,6 +550,13 @@ describe('built-in checks on the test driver', () => {
         /needs copyStorageAll or copyStorageInc/,
       );
       expect(flagProblems({ live: true, copyStorageAll: true, copyStorageSynchronousWrites: true }, [])).toEqual([]);
+      // qemuMigrationDstPrepareAny's URI rules.
+      expect(flagProblems({ live: true, migrateUri: 'udp://10.0.0.2:49152' }, [])).toEqual([
+        'unsupported scheme udp in migration URI udp://10.0.0.2:49152',
+      ]);
+      expect(flagProblems({ live: true, migrateUri: 'tcp://:49152' }, []).join()).toMatch(/missing host/);
+      for (const ok of ['tcp://10.0.0.2:49152', 'rdma://h2', 'unix:///run/mig.sock', '10.0.0.2:49152'])
+        expect(flagProblems({ live: true, migrateUri: ok }, []), ok).toEqual([]);
     });
   });
 
