@@ -487,6 +487,40 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
     );
   });
 
+  it('a read-only disk image only the source has: blocked by host.paths (storage.shared skips read-only disks)', async () => {
+    await withGuest(
+      'acc-rodisk',
+      (name) =>
+        guestWith(
+          name,
+          `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${createPrivateImage(lab, 'host-1', name, 'ro.qcow2')}'/>` +
+            `<target dev='vdb' bus='virtio'/><readonly/></disk><serial type='null'/>`,
+        ),
+      (name) =>
+        judgeCli('read-only disk only on the source', name, ['--live'], {
+          blockedBy: ['host.paths'],
+          realError: /ro\.qcow2/,
+        }),
+    );
+  });
+
+  it('a transient disk: blocked by devices.migratable (and storage.shared), and libvirt refuses', async () => {
+    await withGuest(
+      'acc-transient',
+      (name) =>
+        guestWith(
+          name,
+          `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${createPrivateImage(lab, 'host-1', name, 'tr.qcow2')}'/>` +
+            `<target dev='vdb' bus='virtio'/><transient/></disk><serial type='null'/>`,
+        ),
+      (name) =>
+        judgeCli('transient disk', name, ['--live'], {
+          blockedBy: ['devices.migratable', 'storage.shared'],
+          realError: /transient disk/,
+        }),
+    );
+  });
+
   it('a 9p filesystem export only the source has: blocked by host.paths, and QEMU cannot export it there', async () => {
     await withGuest(
       'acc-9p',
