@@ -8,7 +8,8 @@ import { hostDistinct } from './host.js';
 import { hypervisorType, hypervisorVersion, libvirtVersion } from './hypervisor.js';
 import { memoryAvailable } from './memory.js';
 import { migrationConvergence, migrationFlags, migrationRawOptions, persistenceSafe } from './migration.js';
-import { networkPresent } from './network.js';
+import { networkBridge, networkPresent } from './network.js';
+import { hostPaths, hostPathsVerifiable } from './paths.js';
 import { platformSupported } from './platform.js';
 import { secretsPresent } from './secrets.js';
 import { storageCache, storageCdrom, storageCopyTarget, storageShared } from './storage.js';
@@ -37,7 +38,10 @@ export const builtinChecks: readonly CheckDefinition[] = [
   storageCopyTarget,
   storageCache,
   storageCdrom,
+  hostPaths,
+  hostPathsVerifiable,
   networkPresent,
+  networkBridge,
   devicesHostdev,
   devicesUsb,
   devicesMigratable,

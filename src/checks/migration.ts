@@ -28,6 +28,21 @@ export const persistenceSafe: CheckDefinition = {
   },
 };
 
+/**
+ * What libvirt's qemuMigrationDstPrepareAny refuses in a migration URI: a
+ * scheme other than tcp, rdma or unix, or no host for tcp and rdma. A bare
+ * `host:port` is fine (qemuMigrationAnyParseURI reads it as tcp).
+ */
+export function migrateUriProblem(uri: string): string | null {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(uri);
+  if (!m) return null;
+  const scheme = m[1]!.toLowerCase();
+  if (!['tcp', 'rdma', 'unix'].includes(scheme)) return `unsupported scheme ${scheme} in migration URI ${uri}`;
+  if (scheme !== 'unix' && m[2]!.replace(/^.*@/, '').replace(/:\d*$/, '') === '')
+    return `missing host in migration URI ${uri}`;
+  return null;
+}
+
 /** Each contradiction libvirt (or virsh) refuses, with libvirt's own words where it has them. */
 export function flagProblems(
   options: Readonly<MigrationOptions>,
@@ -59,6 +74,17 @@ export function flagProblems(
     if (options.tunnelled) p.push('tunnelled offline migration does not make sense');
   }
   if (options.tunnelled && !options.p2p) p.push('tunnelled migration needs peer-to-peer (p2p)');
+  if (options.migrateUri !== undefined) {
+    const problem = migrateUriProblem(options.migrateUri);
+    if (problem) p.push(problem);
+  }
+  // parallelConnections implies VIR_MIGRATE_PARALLEL (src/options/table.ts).
+  const parallel = Boolean(options.parallel) || options.parallelConnections !== undefined;
+  if (options.tunnelled && parallel) p.push('tunnelled and parallel exclude each other (virDomainMigrate3)');
+  if (options.zerocopy && !parallel) p.push('zero-copy is only available for parallel migration');
+  if (options.copyStorageSynchronousWrites && !copies) {
+    p.push('copyStorageSynchronousWrites needs copyStorageAll or copyStorageInc (virDomainMigrate3)');
+  }
   if (options.tunnelled && copies) {
     p.push('copy-storage is not supported with tunnelled migration and this QEMU (NBD cannot be tunnelled)');
   }

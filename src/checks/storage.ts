@@ -5,9 +5,20 @@
 import path from 'node:path';
 import type { Facts } from '../pmc/facts.js';
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
-import type { DiskModel, PoolModel } from '../model/libvirt-xml.js';
+import type { DiskModel } from '../model/libvirt-xml.js';
+import { destinationHas, poolByTargetPath } from './destination-paths.js';
 import { domainModel, poolsOf } from '../pmc/parsed-facts.js';
-import { copiesStorage, fail, gib, isLocalUri, outcomeOf, pass, sharedFsOf, skipOffline } from './util.js';
+import {
+  copiesStorage,
+  fail,
+  gib,
+  isLocalUri,
+  notVerifiable,
+  outcomeOf,
+  pass,
+  sharedFsOf,
+  skipOffline,
+} from './util.js';
 
 /** Pool types whose volumes every host of the cluster reaches. */
 const SHARED_POOL_TYPES = new Set([
@@ -57,12 +68,6 @@ async function placementOf(facts: Facts, disk: DiskModel): Promise<Placement> {
   }
   if (pool) return { shared: false, how: `pool ${pool.name} (${pool.type}, local)` };
   return { shared: false, how: 'no pool on the remote source (assumed local)' };
-}
-
-/** The destination pool whose target path is exactly `dir` (libvirt's virStoragePoolLookupByTargetPath). */
-function poolByTargetPath(pools: PoolModel[], dir: string): PoolModel | undefined {
-  const norm = path.resolve(dir);
-  return pools.find((p) => p.targetPath !== null && path.resolve(p.targetPath) === norm);
 }
 
 export const storageShared: CheckDefinition = {
@@ -233,25 +238,61 @@ export const storageCache: CheckDefinition = {
   },
 };
 
+/**
+ * Whether libvirt drops this disk's medium when its source is missing on the
+ * destination, instead of failing: qemuDomainCheckDiskStartupPolicy for a
+ * start that is not a cold boot (an incoming migration): `requisite` drops
+ * any disk, `optional` only a CD-ROM or floppy (QEMU keeps other disks'
+ * sections in the stream), the default (`mandatory`) fails.
+ */
+export function droppedWhenMissing(disk: DiskModel): boolean {
+  if (disk.startupPolicy === 'requisite') return true;
+  return disk.startupPolicy === 'optional' && (disk.device === 'cdrom' || disk.device === 'floppy');
+}
+
+/** Disks whose presence on the destination storage.shared decides (written to, not copied, files). */
+export function presenceCheckedByStorageShared(disk: DiskModel, options: Readonly<MigrationOptions>): boolean {
+  return !isEmpty(disk) && !disk.readonly && !isCopied(disk, options) && disk.type === 'file';
+}
+
+/** Disks host.paths looks for on the destination: the local sources no other storage check decides. */
+export function diskPathsForHostPaths(disks: readonly DiskModel[], options: Readonly<MigrationOptions>): DiskModel[] {
+  return disks.filter(
+    (d) =>
+      d.path !== null &&
+      ['file', 'block', 'dir'].includes(d.type) &&
+      !isCopied(d, options) &&
+      !droppedWhenMissing(d) &&
+      !presenceCheckedByStorageShared(d, options),
+  );
+}
+
 export const storageCdrom: CheckDefinition = {
   name: 'storage.cdrom',
   severity: 'warning',
-  description: 'A CD-ROM or floppy image the guest has inserted exists on the destination too (Proxmox: local CD-ROM).',
-  anchor: 'Proxmox qemu-server PVE/QemuMigrate/Helpers.pm check_local_resources (local cdrom)',
+  description:
+    "A removable medium libvirt would drop when the destination lacks its image (startupPolicy 'optional' CD-ROM/floppy, 'requisite') is there too; without such a policy host.paths requires it (Proxmox: local CD-ROM).",
+  anchor:
+    'libvirt qemu_domain.c qemuDomainCheckDiskStartupPolicy (not a cold boot); Proxmox qemu-server check_local_resources (local cdrom)',
   remedy: 'Eject the medium (virsh change-media --eject), or put the image in a pool the destination also has.',
   offline: 'no image is opened there until the guest starts',
-  async run({ facts }) {
+  async run({ facts, options }) {
     const model = await domainModel(facts);
-    const missing: string[] = [];
+    const dropped: string[] = [];
+    const unknown: string[] = [];
     for (const disk of model.disks) {
-      if ((disk.device !== 'cdrom' && disk.device !== 'floppy') || disk.type !== 'file' || !disk.path) continue;
-      if (!(await facts.destination.volumeByPath(disk.path))) missing.push(`${disk.target} (${disk.path})`);
+      if (!disk.path || !droppedWhenMissing(disk) || isCopied(disk, options)) continue;
+      const where = await destinationHas(facts, disk.path);
+      if (where.state === 'absent') dropped.push(`${disk.target} (${disk.path}: ${where.how})`);
+      else if (where.state === 'unknown') unknown.push(`${disk.target} (${disk.path}: ${where.how})`);
     }
-    if (missing.length) {
+    if (dropped.length) {
       return fail(
-        `the destination does not know the image of ${missing.join(', ')}: eject it or put it in a pool there`,
+        `the destination lacks the image of ${dropped.join(', ')}: libvirt drops the medium (startupPolicy), ` +
+          `the guest arrives without it`,
       );
     }
-    return pass('every inserted CD-ROM/floppy image is known on the destination (or none is inserted)');
+    if (unknown.length) return notVerifiable(unknown.join(', '));
+    return pass('every medium libvirt could drop is on the destination (or none has such a policy)');
   },
 };

@@ -8,6 +8,7 @@
 import type { HypervisorTarget } from '../binding/connection.js';
 import type { StoragePoolInfo } from '../binding/native-types.js';
 import { XmlDocument, type XmlNode } from '../binding/xml.js';
+import { parseHostPaths, type HostPathModel } from './host-paths.js';
 
 /** A node or document: both answer XPath relative to themselves. */
 type Ctx = Pick<XmlNode, 'string' | 'nodes' | 'node'>;
@@ -95,6 +96,8 @@ export interface DiskModel {
   transient: boolean;
   cache: string | null;
   format: string | null;
+  /** `<source startupPolicy>`: mandatory, requisite, optional, or null (the default, mandatory). */
+  startupPolicy: string | null;
   secrets: SecretRef[];
 }
 
@@ -168,6 +171,8 @@ export interface DomainModel {
   tpms: { model: string | null; backend: string | null; secret: string | null }[];
   /** `<interface type='vdpa'>` devices (libvirt: "vDPA devices cannot be migrated"). */
   vdpaInterfaces: string[];
+  /** Host paths besides disks that the destination QEMU opens at start (src/model/host-paths.ts). */
+  hostPaths: HostPathModel[];
 }
 
 function diskSecrets(disk: XmlNode, target: string): SecretRef[] {
@@ -203,6 +208,7 @@ function parseDisk(disk: XmlNode): DiskModel {
     transient: disk.node('transient') !== null,
     cache: str(disk, 'driver/@cache'),
     format: str(disk, 'driver/@type'),
+    startupPolicy: str(disk, 'source/@startupPolicy'),
     secrets: diskSecrets(disk, target),
   };
 }
@@ -322,6 +328,7 @@ export function parseDomainXml(xml: string): DomainModel {
       secret: str(t, 'backend/encryption/@secret'),
     })),
     vdpaInterfaces: interfaces.filter((i) => i.type === 'vdpa').map((i) => i.dev ?? i.mac ?? 'vdpa'),
+    hostPaths: parseHostPaths(d),
   };
 }
 
@@ -383,6 +390,12 @@ export function parseCapabilities(xml: string): HostCapabilities {
       })),
     })),
   };
+}
+
+/** The firmware images a host's domain capabilities list (`<os><loader><value>`): files that exist there. */
+export function parseDomainCapabilitiesLoaders(xml: string): string[] {
+  const doc = XmlDocument.parse(xml);
+  return doc.nodes('/domainCapabilities/os/loader/value').map((v) => v.text.trim());
 }
 
 export interface PoolModel {

@@ -8,6 +8,11 @@
  * are listed apart: there the real migration succeeds and our check still blocks.
  * Every case ends asserting that its guest runs on exactly one host.
  */
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
 import { SHARED_POOL } from '../../src/lab/index.js';
@@ -21,7 +26,9 @@ import {
   uniqueName,
   withLabGuest,
 } from '../helpers/check-lab.js';
+import { parseReport, runPmc } from '../helpers/cli.js';
 import { host, useLabHosts, whereRuns } from '../helpers/lab.js';
+import { labLayout } from '../../src/lab/layout.js';
 
 const lab = inject('lab');
 const migrateUri = host(lab, 'host-2').migrationUri;
@@ -35,6 +42,8 @@ interface Row {
   kind: 'libvirt' | 'safety';
 }
 const table: Row[] = [];
+
+const execFileAsync = promisify(execFile);
 
 /** The checks that block: critical ones that failed or errored, sorted. */
 function criticalFailures(report: Report): string[] {
@@ -53,6 +62,9 @@ describe('accuracy of the built-in checks against real migrations', () => {
         `${r.kind === 'safety' ? '[safety] ' : ''}${r.case} | ${r.verdict} | ${r.blockedBy.join(', ') || '-'} | ${r.real}${r.realError ? ` (${r.realError})` : ''}`,
       );
     }
+    const libvirtRows = table.filter((r) => r.kind === 'libvirt');
+    const agree = libvirtRows.filter((r) => (r.verdict === 'blocked') === (r.real === 'failed')).length;
+    console.log(`agreement: ${agree}/${libvirtRows.length} (safety rows apart: ${table.length - libvirtRows.length})`);
   });
 
   /**
@@ -238,6 +250,7 @@ describe('accuracy of the built-in checks against real migrations', () => {
   const stoppedCases: [string, RunOptions, string][] = [
     ['live migration of a stopped guest', { live: true }, 'domain.state'],
     ['offline without persistent', { offline: true }, 'migration.flags'],
+    ['offline with copy-storage', { offline: true, persistent: true, copyStorageAll: true }, 'migration.flags'],
   ];
   for (const [label, options, blocker] of stoppedCases) {
     it(`${label}: blocked by ${blocker}, and libvirt refuses`, async () => {
@@ -249,11 +262,16 @@ describe('accuracy of the built-in checks against real migrations', () => {
     });
   }
 
-  // More of libvirt's flag rules, each on a diskless guest of its own.
+  // More of libvirt's flag rules, each on a diskless guest of its own. Only rules libvirt applies
+  // before a peer-to-peer source connects to the destination: in the lab that connection, made
+  // inside the source daemon to qemu:///session, reaches the source itself ("same host").
   const flagCases: [string, RunOptions][] = [
     ['tunnelled without peer-to-peer', { live: true, tunnelled: true }],
     ['copy-storage-all and copy-storage-inc together', { live: true, copyStorageAll: true, copyStorageInc: true }],
     ['migrate-disks naming no disk of the guest', { live: true, copyStorageAll: true, migrateDisks: ['vdz'] }],
+    ['synchronous writes without copy-storage', { live: true, copyStorageSynchronousWrites: true }],
+    ['tunnelled with parallel', { live: true, p2p: true, tunnelled: true, parallel: true }],
+    ['a migration URI of an unsupported scheme', { live: true, migrateUri: 'udp://127.0.0.2:49999' }],
   ];
   for (const [label, options] of flagCases) {
     it(`${label}: blocked by migration.flags, and libvirt refuses`, async () => {
@@ -294,4 +312,253 @@ describe('accuracy of the built-in checks against real migrations', () => {
       await removeEverywhere([hosts.h1, hosts.h2], name);
     }
   });
+});
+
+/**
+ * The refusal table's rows (docs/accuracy.md) as an operator meets them: the
+ * verdict of `pmc check --json`, then `virsh migrate` with the same options and
+ * no checks. Blocked if and only if libvirt fails; failing warnings are named
+ * too, and never block without `--strict`.
+ */
+describe('accuracy: pmc check --json against virsh migrate', () => {
+  const hosts = useLabHosts(lab);
+  const h1 = host(lab, 'host-1');
+  const h2 = host(lab, 'host-2');
+  const layout = labLayout({ id: lab.id });
+  /** A directory both hosts see and no pool holds, writable by both hosts' users (not sticky: fs.protected_regular). */
+  let outside: string;
+  const rows: { case: string; verdict: string; blockedBy: string; warnings: string; real: string }[] = [];
+
+  afterAll(() => {
+    if (outside) rmSync(outside, { recursive: true, force: true });
+    console.log(
+      '\naccuracy table, pmc check --json vs virsh migrate (case | verdict | blocked by | failing warnings | real)',
+    );
+    for (const r of rows)
+      console.log(`${r.case} | ${r.verdict} | ${r.blockedBy || '-'} | ${r.warnings || '-'} | ${r.real}`);
+    const agree = rows.filter((r) => (r.verdict === 'blocked') === r.real.startsWith('failed')).length;
+    console.log(`agreement: ${agree}/${rows.length}`);
+  });
+
+  /** A directory in host-1's own view of the lab's `local` path: host-2 has no such directory. */
+  function sourceOnlyDir(name: string): string {
+    const hostDir = layout.hosts.find((x) => x.name === 'host-1')!.privateLocalDir;
+    const info = lab.hosts.find((x) => x.name === 'host-1')!;
+    mkdirSync(path.join(hostDir, name), { recursive: true });
+    chownSync(path.join(hostDir, name), info.uid, -1);
+    return path.join(lab.localPath, name);
+  }
+
+  /** A file both hosts' users may open for writing (group lab members differ in user). */
+  function writableFile(file: string): string {
+    writeFileSync(file, '');
+    chmodSync(file, 0o666);
+    return file;
+  }
+
+  /** The lab guest with `devices` in place of its null serial line. */
+  function guestWith(name: string, devices: string): string {
+    return labGuestXml(name).replace("<serial type='null'/>", devices);
+  }
+
+  async function judgeCli(
+    label: string,
+    name: string,
+    args: string[],
+    expected: { blockedBy?: string[]; warnings?: string[]; realError?: RegExp },
+  ): Promise<void> {
+    const migrateUri = ['--migrateuri', h2.migrationUri];
+    const checked = await runPmc(['-c', h1.uri, 'check', '--json', ...args, ...migrateUri, name, h2.uri]);
+    const report = parseReport<Report>(checked.stdout);
+    const blockedBy = criticalFailures(report);
+    const warnings = report.checks
+      .filter((c) => c.severity === 'warning' && c.status === 'fail')
+      .map((c) => c.name)
+      .sort();
+    const real = await execFileAsync('virsh', ['-c', h1.uri, 'migrate', ...args, ...migrateUri, name, h2.uri], {
+      timeout: 120_000,
+    }).then(
+      () => null,
+      (e: Error & { stderr?: string }) => (e.stderr ?? e.message).trim().replace(/\s+/g, ' '),
+    );
+    rows.push({
+      case: label,
+      verdict: report.verdict,
+      blockedBy: blockedBy.join(', '),
+      warnings: warnings.join(', '),
+      real: real === null ? 'succeeded' : `failed (${real})`,
+    });
+    const detail = JSON.stringify(report.checks.filter((c) => c.status !== 'pass' && c.status !== 'skipped'));
+    expect(blockedBy, `${label}: ${detail}`).toEqual([...(expected.blockedBy ?? [])].sort());
+    for (const w of expected.warnings ?? []) expect(warnings, `${label}: ${detail}`).toContain(w);
+    // Blocked if and only if libvirt fails.
+    expect(real === null ? 'succeeded' : `failed: ${real}`).toMatch(
+      report.verdict === 'blocked' ? /^failed/ : /^succeeded$/,
+    );
+    if (expected.realError) expect(real).toMatch(expected.realError);
+    expect(await whereRuns(lab, name)).toEqual([real === null ? 'host-2' : 'host-1']);
+  }
+
+  async function withGuest(prefix: string, xml: (name: string) => string, body: (name: string) => Promise<void>) {
+    const name = uniqueName(prefix);
+    try {
+      await hosts.h1.createDomain(xml(name));
+      await body(name);
+    } finally {
+      await removeEverywhere([hosts.h1, hosts.h2], name);
+    }
+  }
+
+  it('a serial log in a directory only the source has: blocked by host.paths, and the destination QEMU cannot open it', async () => {
+    await withGuest(
+      'acc-serial-log',
+      (name) =>
+        guestWith(
+          name,
+          `<serial type='pty'><log file='${sourceOnlyDir(name)}/serial.log'/><target port='0'/></serial>`,
+        ),
+      (name) =>
+        judgeCli('serial log, directory only on the source', name, ['--live'], {
+          blockedBy: ['host.paths'],
+          realError: /serial\.log/,
+        }),
+    );
+  });
+
+  it('a serial log in the shared directory: allowed, and the real migration succeeds', async () => {
+    await withGuest(
+      'acc-serial-shared',
+      (name) =>
+        guestWith(
+          name,
+          `<serial type='pty'><log file='${writableFile(path.join(lab.sharedPath, `${name}.log`))}'/><target port='0'/></serial>`,
+        ),
+      async (name) => {
+        try {
+          await judgeCli('serial log in a directory both have', name, ['--live'], {});
+        } finally {
+          rmSync(path.join(lab.sharedPath, `${name}.log`), { force: true });
+        }
+      },
+    );
+  });
+
+  it('a serial file outside every pool: "not verifiable" (a warning), and the real migration succeeds', async () => {
+    outside ??= mkdtempSync(path.join(tmpdir(), 'pmc-acc-'));
+    chmodSync(outside, 0o777);
+    await withGuest(
+      'acc-serial-outside',
+      (name) =>
+        guestWith(
+          name,
+          `<serial type='file'><source path='${writableFile(path.join(outside, `${name}.out`))}'/><target port='0'/></serial>`,
+        ),
+      (name) => judgeCli('serial file outside every pool', name, ['--live'], { warnings: ['host.paths-verifiable'] }),
+    );
+  });
+
+  const cdrom = (image: string, policy: string) =>
+    `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='${image}'${policy}/>` +
+    `<target dev='hdc' bus='ide'/><readonly/></disk><serial type='null'/>`;
+
+  it('a CD-ROM image only the source has: blocked by host.paths, and libvirt cannot access it there', async () => {
+    await withGuest(
+      'acc-cdrom',
+      (name) => guestWith(name, cdrom(createPrivateImage(lab, 'host-1', name, 'cd.iso'), '')),
+      (name) =>
+        judgeCli('CD-ROM image only on the source', name, ['--live'], {
+          blockedBy: ['host.paths'],
+          realError: /cd\.iso/,
+        }),
+    );
+  });
+
+  it("the same CD-ROM with startupPolicy='optional': a storage.cdrom warning, and libvirt drops the medium", async () => {
+    await withGuest(
+      'acc-cdrom-opt',
+      (name) => guestWith(name, cdrom(createPrivateImage(lab, 'host-1', name, 'cd.iso'), " startupPolicy='optional'")),
+      async (name) => {
+        await judgeCli("CD-ROM only on the source, startupPolicy='optional'", name, ['--live'], {
+          warnings: ['storage.cdrom'],
+        });
+        const moved = await hosts.h2.lookupDomainByName(name);
+        expect(await moved.getXMLDesc()).not.toMatch(/cd\.iso/);
+      },
+    );
+  });
+
+  it('a read-only disk image only the source has: blocked by host.paths (storage.shared skips read-only disks)', async () => {
+    await withGuest(
+      'acc-rodisk',
+      (name) =>
+        guestWith(
+          name,
+          `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${createPrivateImage(lab, 'host-1', name, 'ro.qcow2')}'/>` +
+            `<target dev='vdb' bus='virtio'/><readonly/></disk><serial type='null'/>`,
+        ),
+      (name) =>
+        judgeCli('read-only disk only on the source', name, ['--live'], {
+          blockedBy: ['host.paths'],
+          realError: /ro\.qcow2/,
+        }),
+    );
+  });
+
+  it('a transient disk: blocked by devices.migratable (and storage.shared), and libvirt refuses', async () => {
+    await withGuest(
+      'acc-transient',
+      (name) =>
+        guestWith(
+          name,
+          `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${createPrivateImage(lab, 'host-1', name, 'tr.qcow2')}'/>` +
+            `<target dev='vdb' bus='virtio'/><transient/></disk><serial type='null'/>`,
+        ),
+      (name) =>
+        judgeCli('transient disk', name, ['--live'], {
+          blockedBy: ['devices.migratable', 'storage.shared'],
+          realError: /transient disk/,
+        }),
+    );
+  });
+
+  it('a 9p filesystem export only the source has: blocked by host.paths, and QEMU cannot export it there', async () => {
+    await withGuest(
+      'acc-9p',
+      (name) =>
+        guestWith(
+          name,
+          `<filesystem type='mount' accessmode='mapped'><source dir='${sourceOnlyDir(name)}'/><target dir='pmc'/></filesystem><serial type='null'/>`,
+        ),
+      (name) => judgeCli('9p export only on the source', name, ['--live'], { blockedBy: ['host.paths'] }),
+    );
+  });
+
+  it('an ivshmem-plain device without role master: blocked by devices.migratable, and libvirt refuses', async () => {
+    await withGuest(
+      'acc-shmem',
+      (name) =>
+        guestWith(
+          name,
+          `<shmem name='${name}'><model type='ivshmem-plain'/><size unit='M'>1</size></shmem><serial type='null'/>`,
+        ),
+      (name) =>
+        judgeCli('shmem without role master', name, ['--live'], {
+          blockedBy: ['devices.migratable'],
+          realError: /cannot migrate domain/,
+        }),
+    );
+  });
+
+  const flagRows: [string, string[], RegExp][] = [
+    ['zero-copy without parallel', ['--live', '--zerocopy'], /zero-copy is only available for parallel/],
+  ];
+  for (const [label, args, realError] of flagRows) {
+    it(`${label}: blocked by migration.flags, and libvirt refuses`, async () => {
+      await withGuest(
+        'acc-flag',
+        (name) => labGuestXml(name),
+        (name) => judgeCli(label, name, args, { blockedBy: ['migration.flags'], realError }),
+      );
+    });
+  }
 });

@@ -25,7 +25,8 @@ import {
   migrationFlags,
   persistenceSafe,
 } from '../../src/checks/migration.js';
-import { networkPresent } from '../../src/checks/network.js';
+import { networkBridge, networkPresent } from '../../src/checks/network.js';
+import { hostPaths, hostPathsVerifiable } from '../../src/checks/paths.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { secretsPresent } from '../../src/checks/secrets.js';
 import { storageCache, storageCdrom, storageCopyTarget, storageShared } from '../../src/checks/storage.js';
@@ -323,14 +324,86 @@ describe('built-in checks on the test driver', () => {
   });
 
   describe('storage.cdrom', () => {
-    const cdrom =
-      "<disk type='file' device='cdrom'><source file='/var/lib/pmc-a/iso/install.iso'/><target dev='sda' bus='sata'/><readonly/></disk>";
-    it('fails when the destination lacks the inserted image', async () => {
-      const g = await startGuest(s, '', { devices: cdrom });
-      const r = await runCheck(storageCdrom, g, b);
+    const cdrom = (file: string, policy = '') =>
+      `<disk type='file' device='cdrom'><source file='${file}'${policy ? ` startupPolicy='${policy}'` : ''}/><target dev='sda' bus='sata'/><readonly/></disk>`;
+    it("fails when the destination lacks an image libvirt would drop (startupPolicy 'optional')", async () => {
+      const g = await startGuest(s, '', { devices: cdrom('/var/lib/pmc-a/iso/other.iso', 'optional') });
+      const r = await runCheck(storageCdrom, g, c);
       expect(r.status).toBe('fail');
-      expect(r.message).toMatch(/install\.iso/);
+      expect(r.message).toMatch(
+        /other\.iso: pool iso at \/var\/lib\/pmc-a\/iso has no other\.iso.*libvirt drops the medium/,
+      );
+      // host.paths leaves a droppable medium to storage.cdrom: one path, one check.
+      expect((await runCheck(hostPaths, g, c)).status).toBe('pass');
+      // A destination without any pool there cannot tell.
+      expect(await runCheck(storageCdrom, g, b)).toMatchObject({ status: 'fail', message: /^not verifiable: sda/ });
+      await g.destroy();
+    });
+    it('passes when the destination has the image of a medium libvirt could drop', async () => {
+      const g = await startGuest(s, '', { devices: cdrom('/var/lib/pmc-a/iso/install.iso', 'requisite') });
       expect((await runCheck(storageCdrom, g, c)).status).toBe('pass');
+      await g.destroy();
+    });
+    it('passes over a CD-ROM without a startupPolicy: libvirt fails on it, so host.paths decides', async () => {
+      const g = await startGuest(s, '', { devices: cdrom('/var/lib/pmc-a/iso/install.iso') });
+      expect((await runCheck(storageCdrom, g, b)).status).toBe('pass');
+      await g.destroy();
+    });
+  });
+
+  describe('host.paths and host.paths-verifiable', () => {
+    // Destination host-c has dir pools at /var/lib/pmc-a/images and /var/lib/pmc-a/iso (with install.iso).
+    const serial = (file: string, log?: string) =>
+      `<serial type='file'><source path='${file}'/>${log ? `<log file='${log}'/>` : ''}<target port='0'/></serial>`;
+    it('fails for a serial log in a directory the destination lacks, a missing kernel and a CD-ROM libvirt cannot drop', async () => {
+      const g = await startGuest(
+        s,
+        "<os><type arch='x86_64'>hvm</type><kernel>/var/lib/pmc-a/images/vmlinuz</kernel></os>",
+        {
+          devices:
+            serial('/var/lib/pmc-a/iso/serial.out', '/var/lib/pmc-a/iso/logs/serial.log') +
+            "<disk type='file' device='cdrom'><source file='/var/lib/pmc-a/iso/other.iso'/><target dev='sda' bus='sata'/><readonly/></disk>",
+        },
+      );
+      const r = await runCheck(hostPaths, g, c);
+      expect(r.status).toBe('fail');
+      expect(r.message).toMatch(
+        /serial 0 log \/var\/lib\/pmc-a\/iso\/logs\/serial\.log \(its directory is missing: pool iso/,
+      );
+      expect(r.message).toMatch(/os kernel \/var\/lib\/pmc-a\/images\/vmlinuz/);
+      expect(r.message).toMatch(/cdrom sda \/var\/lib\/pmc-a\/iso\/other\.iso/);
+      // The serial output itself is created in the pool's own directory: not a problem.
+      expect(r.message).not.toMatch(/serial\.out/);
+      expect(r.details).toEqual({
+        absent: ['/var/lib/pmc-a/iso/other.iso', '/var/lib/pmc-a/images/vmlinuz', '/var/lib/pmc-a/iso/logs/serial.log'],
+      });
+      await g.destroy();
+    });
+    it('passes when every path (or its directory, where it is created) is on the destination', async () => {
+      const g = await startGuest(s, '', {
+        devices:
+          serial('/var/lib/pmc-a/iso/serial.out', '/var/lib/pmc-a/images/serial.log') +
+          "<disk type='file' device='cdrom'><source file='/var/lib/pmc-a/iso/install.iso'/><target dev='sda' bus='sata'/><readonly/></disk>" +
+          "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>",
+      });
+      const r = await runCheck(hostPaths, g, c);
+      expect(r).toMatchObject({ status: 'pass', message: '4 host path(s) found on the destination' });
+      expect(await runCheck(hostPathsVerifiable, g, c)).toMatchObject({ status: 'pass' });
+      await g.destroy();
+    });
+    it('says "not verifiable" with the path for what no pool holds (a device node, a directory outside pools)', async () => {
+      const g = await startGuest(s, '', {
+        devices: serial('/opt/pmc-logs/serial.out') + "<input type='evdev'><source dev='/dev/input/event3'/></input>",
+      });
+      const v = await runCheck(hostPathsVerifiable, g, c);
+      expect(v.status).toBe('fail');
+      expect(v.message).toMatch(
+        /^not verifiable: serial 0 \/opt\/pmc-logs\/serial\.out \(no destination pool holds \/opt\/pmc-logs\)/,
+      );
+      expect(v.message).toMatch(/input 0 \(evdev\) \/dev\/input\/event3/);
+      expect(hostPathsVerifiable.severity).toBe('warning');
+      // The critical part passes and names what it could not see.
+      expect(await runCheck(hostPaths, g, c)).toMatchObject({ status: 'pass', message: /2 cannot be seen/ });
       await g.destroy();
     });
   });
@@ -343,6 +416,28 @@ describe('built-in checks on the test driver', () => {
     });
     it('passes when the destination has it active', async () => {
       expect((await runCheck(networkPresent, guest1, c)).status).toBe('pass');
+    });
+  });
+
+  describe('network.bridge', () => {
+    const bridge = (name: string) =>
+      `<interface type='bridge'><mac address='52:54:00:aa:0f:02'/><source bridge='${name}'/></interface>`;
+    it('says "not verifiable" for a bridge of another machine no libvirt network uses; network.present leaves it', async () => {
+      const g = await startGuest(a, '', { devices: bridge('br-elsewhere') });
+      const r = await runCheck(networkBridge, g, c);
+      expect(r).toMatchObject({ status: 'fail', message: /^not verifiable: bridge br-elsewhere/ });
+      expect(networkBridge.severity).toBe('warning');
+      expect(await runCheck(networkPresent, g, c)).toMatchObject({
+        status: 'pass',
+        message: /left to network\.bridge/,
+      });
+      await g.destroy();
+    });
+    it('passes for a bridge an active network of the destination uses', async () => {
+      const g = await startGuest(a, '', { devices: bridge('br-prod') });
+      expect((await runCheck(networkBridge, g, c)).status).toBe('pass');
+      expect(await runCheck(networkPresent, g, c)).toMatchObject({ status: 'pass', message: /bridge br-prod$/ });
+      await g.destroy();
     });
   });
 
@@ -443,6 +538,26 @@ describe('built-in checks on the test driver', () => {
       expect(flagProblems({ offline: true, copyStorageAll: true }, [])).toHaveLength(2);
       expect(flagProblems({ offline: true, persistent: true }, [])).toEqual([]);
       expect(flagProblems({ live: true, tunnelled: true }, []).join()).toMatch(/peer-to-peer/);
+    });
+    it('knows the parallel, zero-copy and synchronous-writes rules of libvirt 9', () => {
+      expect(flagProblems({ live: true, zerocopy: true }, [])).toEqual([
+        'zero-copy is only available for parallel migration',
+      ]);
+      expect(flagProblems({ live: true, zerocopy: true, parallelConnections: 2 }, [])).toEqual([]);
+      expect(flagProblems({ live: true, p2p: true, tunnelled: true, parallel: true }, []).join()).toMatch(
+        /tunnelled and parallel exclude each other/,
+      );
+      expect(flagProblems({ live: true, copyStorageSynchronousWrites: true }, []).join()).toMatch(
+        /needs copyStorageAll or copyStorageInc/,
+      );
+      expect(flagProblems({ live: true, copyStorageAll: true, copyStorageSynchronousWrites: true }, [])).toEqual([]);
+      // qemuMigrationDstPrepareAny's URI rules.
+      expect(flagProblems({ live: true, migrateUri: 'udp://10.0.0.2:49152' }, [])).toEqual([
+        'unsupported scheme udp in migration URI udp://10.0.0.2:49152',
+      ]);
+      expect(flagProblems({ live: true, migrateUri: 'tcp://:49152' }, []).join()).toMatch(/missing host/);
+      for (const ok of ['tcp://10.0.0.2:49152', 'rdma://h2', 'unix:///run/mig.sock', '10.0.0.2:49152'])
+        expect(flagProblems({ live: true, migrateUri: ok }, []), ok).toEqual([]);
     });
   });
 
