@@ -183,18 +183,42 @@ export const builtinListing: readonly CheckListing[] = [
   {
     "name": "storage.cdrom",
     "severity": "warning",
-    "description": "A CD-ROM or floppy image the guest has inserted exists on the destination too (Proxmox: local CD-ROM).",
+    "description": "A removable medium libvirt would drop when the destination lacks its image (startupPolicy 'optional' CD-ROM/floppy, 'requisite') is there too; without such a policy host.paths requires it (Proxmox: local CD-ROM).",
     "origin": "builtin",
-    "anchor": "Proxmox qemu-server PVE/QemuMigrate/Helpers.pm check_local_resources (local cdrom)",
+    "anchor": "libvirt qemu_domain.c qemuDomainCheckDiskStartupPolicy (not a cold boot); Proxmox qemu-server check_local_resources (local cdrom)",
     "remedy": "Eject the medium (virsh change-media --eject), or put the image in a pool the destination also has."
+  },
+  {
+    "name": "host.paths",
+    "severity": "critical",
+    "description": "Every host path the destination QEMU opens at start exists there (images, firmware, kernel, filesystems), or its directory does where libvirt or QEMU creates it (chardev files and logs, sockets, NVRAM).",
+    "origin": "builtin",
+    "anchor": "libvirt qemu_command.c (chardevs, rng, evdev, TPM, fsdev, memory backends, loader) and qemu_process.c qemuProcessPrepareHostStorage, qemuPrepareNVRAM: \"Unable to open file\", \"Cannot access storage file\"",
+    "remedy": "Create the file or directory on the destination (or put it on storage both hosts share), or change the path in the definition before migrating (--xml)."
+  },
+  {
+    "name": "host.paths-verifiable",
+    "severity": "warning",
+    "description": "Every host path the destination QEMU opens at start can be seen from here: one outside any destination storage pool (a device node, a socket, a directory no pool holds) cannot.",
+    "origin": "builtin",
+    "anchor": "libvirt offers no stat of a remote host; only its storage pools and domain capabilities list paths",
+    "remedy": "Check the listed paths on the destination by hand, or define a storage pool there holding their directory so that the check can see them."
   },
   {
     "name": "network.present",
     "severity": "critical",
-    "description": "Each interface's network exists and is active on the destination, and its bridge is present (oVirt network check, vSphere networks).",
+    "description": "Each interface's network exists and is active on the destination, and its bridge is present where that can be seen (oVirt network check, vSphere networks).",
     "origin": "builtin",
     "anchor": "oVirt MigrateVmCommand / NetworkPolicyUnit; vSphere CheckMigrate networks; libvirt qemuMigrationDstPrepareAny",
     "remedy": "Define and start the network on the destination (virsh net-define / net-start), or create the bridge there."
+  },
+  {
+    "name": "network.bridge",
+    "severity": "warning",
+    "description": "Each plain host bridge an interface uses is known to exist on the destination; a remote bridge no libvirt network uses cannot be seen.",
+    "origin": "builtin",
+    "anchor": "libvirt has no API for a remote host bridge; the destination QEMU fails to start without it",
+    "remedy": "Make sure the bridge exists on the destination (ip link show), or define a libvirt network for it there (<forward mode=\"bridge\"/>)."
   },
   {
     "name": "devices.hostdev",
