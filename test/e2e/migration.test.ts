@@ -45,7 +45,7 @@ describe('migration between the lab hosts', () => {
     const uuids = await Promise.all(
       [hosts.h1, hosts.h2].map(async (c) => (await c.getCapabilities()).match(/<uuid>([^<]+)<\/uuid>/)?.[1]),
     );
-    expect(uuids).toEqual(lab.hosts.map((h) => h.hostUUID));
+    expect(uuids).toEqual(lab.hosts.slice(0, 2).map((h) => h.hostUUID));
     const dom = await hosts.h1.lookupDomainByName(LAB_VM);
     const cpu = (await dom.getXMLDesc()).match(/<cpu[\s\S]*?<\/cpu>/)![0];
     // The guest's own virt type (qemu): compared against KVM the answer would be about another hypervisor.
