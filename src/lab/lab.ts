@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '../binding/connection.js';
+import { clientPkiDir, ensureLabCerts } from './certs.js';
 import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
 import {
   LAB_MIGRATION_ADDRESS,
+  LAB_TLS_ADDRESS,
   labLayout,
   resolveOptions,
   type HostLayout,
@@ -43,6 +45,13 @@ export interface LabHostInfo {
   uri: string;
   /** The daemon's own socket, never delayed. */
   daemonUri: string;
+  /**
+   * The daemon over TLS on loopback (`qemu+tls://127.0.0.1:<tlsPort>/session?pkipath=…`), with the
+   * lab's client certificate (root's: docs/security.md, "The lab's certificates"). Never delayed.
+   */
+  tlsUri: string;
+  /** libvirtd's TLS port, on 127.0.0.1. */
+  tlsPort: number;
   hostUUID: string;
   user: string;
   uid: number;
@@ -76,7 +85,15 @@ interface LabState {
   id: string;
   /** Absent in a lab.json of a pmc without proxies: 0. */
   rtt?: number;
-  hosts: { name: string; uid: number; gid: number; daemon: ProcessRef | null; proxy?: ProcessRef | null }[];
+  hosts: {
+    name: string;
+    uid: number;
+    gid: number;
+    daemon: ProcessRef | null;
+    proxy?: ProcessRef | null;
+    /** libvirtd's TLS listener (absent in a lab.json of a pmc without one). */
+    tlsPort?: number;
+  }[];
 }
 
 export interface LabHostStatus extends LabHostInfo {
@@ -135,12 +152,19 @@ function writeState(lab: LabLayout, state: LabState): void {
   writeFileSync(lab.stateFile, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-function hostInfo(host: HostLayout, uid: number, daemon: ProcessRef | null, rtt: number): LabHostInfo {
+/** The URI of a host's TLS listener, with the pkipath of the lab's client certificate. */
+function tlsUri(lab: LabLayout, host: HostLayout): string {
+  return `qemu+tls://${LAB_TLS_ADDRESS}:${host.tlsPort}/session?pkipath=${clientPkiDir(lab)}`;
+}
+
+function hostInfo(lab: LabLayout, host: HostLayout, uid: number, daemon: ProcessRef | null, rtt: number): LabHostInfo {
   return {
     name: host.name,
     hostname: host.hostname,
     uri: rtt > 0 ? host.proxyUri : host.uri,
     daemonUri: host.uri,
+    tlsUri: tlsUri(lab, host),
+    tlsPort: host.tlsPort,
     hostUUID: host.hostUUID,
     user: host.user,
     uid,
@@ -159,7 +183,7 @@ function labInfo(lab: LabLayout, state: LabState): LabInfo {
     localPath: lab.localPath,
     sharedPath: lab.sharedPath,
     hosts: lab.hosts.map((h, i) =>
-      hostInfo(h, state.hosts[i]?.uid ?? -1, state.hosts[i]?.daemon ?? null, state.rtt ?? 0),
+      hostInfo(lab, h, state.hosts[i]?.uid ?? -1, state.hosts[i]?.daemon ?? null, state.rtt ?? 0),
     ),
     guests: [LAB_VM, LAB_VM_DISK],
     rtt: state.rtt ?? 0,
@@ -232,17 +256,20 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
     ensureOwnedDir(lab.dir, path.basename(lab.sharedPath), 0, gid, 0o2770);
     chmodSync(lab.sharedPath, 0o2770); // setgid: files created there belong to the lab group
 
+    const accounts = lab.hosts.map((host) => ensureUser(host.user, host.dir, lab.group));
+    ensureLabCerts(lab, accounts); // before the daemons: their TLS listeners and qemu.conf name them
+
     // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
     const starts = await Promise.allSettled(
       lab.hosts.map(async (host, i) => {
-        const account = ensureUser(host.user, host.dir, lab.group);
+        const account = accounts[i]!;
         const daemonConf = prepareHostTree(lab, host, account);
         let daemon = state.hosts[i]?.daemon ?? null;
         if (!daemon || !isRunning(daemon)) {
           daemon = startDaemon(host, account, daemonConf, lab.localPath);
         }
         let proxy = state.hosts[i]?.proxy ?? null;
-        state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon, proxy };
+        state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon, proxy, tlsPort: host.tlsPort };
         writeState(lab, state); // recorded before waiting, so a failed up can still be taken down
         conns[i] = await waitForDaemon(host, daemon);
         // A proxy is kept only if it runs with the RTT asked for.

@@ -56,6 +56,7 @@ export function labCommand(): Command {
       console.log(`lab "${info.id}" up in ${((performance.now() - started) / 1000).toFixed(1)} s (${info.dir}${rtt})`);
       for (const host of info.hosts) {
         console.log(`  ${host.name}  ${host.hostname}  ${host.hostUUID}  ${host.uri}`);
+        console.log(`  ${' '.repeat(host.name.length)}  TLS: ${host.tlsUri}`);
       }
       console.log(`  guests on host-1: ${info.guests.join(', ')}`);
     });

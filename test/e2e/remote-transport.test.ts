@@ -1,0 +1,178 @@
+/**
+ * The transport production uses: each lab host's libvirtd also listens for TLS
+ * on loopback with certificates the lab made (`tlsUri`), and QEMU's migration
+ * stream can be TLS too (`--tls`, the hosts' `migrate_tls_x509_cert_dir`).
+ * Checks and checked migrations run over `qemu+tls://` from the API and the
+ * CLI; keepalive closes a connection to a stopped daemon.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { Connection, type CloseReason } from '../../src/index.js';
+import { LAB_VM } from '../../src/lab/index.js';
+import { parseReport, runPmc } from '../helpers/cli.js';
+import { daemonPid, expectRunsOnlyOn, host } from '../helpers/lab.js';
+import { useTempDirPerTest } from '../helpers/temp-dir.js';
+
+const lab = inject('lab');
+const h1 = host(lab, 'host-1');
+const h2 = host(lab, 'host-2');
+
+interface JsonReport {
+  verdict: string;
+  domainLocation: string;
+  migration: { attempted: boolean; succeeded: boolean; error: { message: string } | null };
+  checks: { name: string; status: string }[];
+}
+
+/** Listening TCP sockets (IPv4 and IPv6) on `port`, as `address:port`. */
+function listenersOn(port: number): string[] {
+  const found: string[] = [];
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
+    for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      const [hexAddr, hexPort] = local!.split(':');
+      if (state !== '0A' || parseInt(hexPort!, 16) !== port) continue; // TCP_LISTEN on our port
+      const address = v6
+        ? `[${hexAddr}]`
+        : [3, 2, 1, 0].map((i) => parseInt(hexAddr!.slice(i * 2, i * 2 + 2), 16)).join('.');
+      found.push(`${address}:${port}`);
+    }
+  }
+  return found;
+}
+
+/** What the QEMU of `name` on a lab host logged (its stdio_handler file, in the host's tree). */
+function qemuLog(hostName: string, name: string): string {
+  try {
+    return readFileSync(path.join(lab.dir, hostName, 'cache', 'libvirt', 'qemu', 'log', `${name}.log`), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+describe('qemu+tls:// to the lab hosts', () => {
+  const tmp = useTempDirPerTest('pmc-foreign-pki-');
+
+  it("lab.json records each host's TLS port, and libvirtd listens there on 127.0.0.1 only", () => {
+    const state = JSON.parse(readFileSync(path.join(lab.dir, 'lab.json'), 'utf8')) as {
+      hosts: { tlsPort?: number }[];
+    };
+    expect(state.hosts.map((h) => h.tlsPort)).toEqual(lab.hosts.map((h) => h.tlsPort));
+    for (const h of lab.hosts) {
+      expect(h.tlsUri).toBe(`qemu+tls://127.0.0.1:${h.tlsPort}/session?pkipath=${path.join(lab.dir, 'pki', 'client')}`);
+      expect(listenersOn(h.tlsPort)).toEqual([`127.0.0.1:${h.tlsPort}`]);
+    }
+  });
+
+  it('reaches every host as its hostname with the lab client certificate', async () => {
+    for (const h of lab.hosts) {
+      const conn = await Connection.open(h.tlsUri);
+      try {
+        expect(await conn.getHostname()).toBe(h.hostname);
+      } finally {
+        await conn.close();
+      }
+    }
+  });
+
+  it('is refused by the daemon with a client certificate the lab CA did not sign', async () => {
+    const dir = tmp.path;
+    // The lab's CA (so the client trusts the server) but a self-signed client certificate.
+    copyFileSync(path.join(lab.dir, 'pki', 'client', 'cacert.pem'), path.join(dir, 'cacert.pem'));
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-noenc', '-days', '1'],
+        ...['-keyout', path.join(dir, 'clientkey.pem'), '-out', path.join(dir, 'clientcert.pem')],
+        ...['-subj', '/CN=not the lab', '-addext', 'extendedKeyUsage=clientAuth'],
+      ],
+      { stdio: 'ignore' },
+    );
+    const uri = `qemu+tls://127.0.0.1:${h1.tlsPort}/session?pkipath=${dir}`;
+    await expect(Connection.open(uri)).rejects.toMatchObject({ code: 'VIR_ERR_SYSTEM_ERROR' });
+  });
+
+  it('runs the checks and a checked live migration over qemu+tls (API), and back', async () => {
+    const [src, dst] = await Promise.all([Connection.open(h1.tlsUri), Connection.open(h2.tlsUri)]);
+    try {
+      const report = await (await src.lookupDomainByName(LAB_VM)).migratePMC(dst, { live: true });
+      expect(report.checks.filter((c) => c.status === 'fail' && c.severity === 'critical')).toEqual([]);
+      expect(report.checks.length).toBeGreaterThan(20);
+      expect(report.migration).toMatchObject({ attempted: true, succeeded: true });
+      await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+      const back = await (await dst.lookupDomainByName(LAB_VM)).migratePMC(src, { live: true });
+      expect(back.migration).toMatchObject({ attempted: true, succeeded: true });
+    } finally {
+      await Promise.all([src.close(), dst.close()]);
+    }
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('pmc check and pmc migrate --pmc --tls over qemu+tls: the migration stream is TLS too', async () => {
+    const check = await runPmc(['-c', h1.tlsUri, 'check', '--live', '--json', LAB_VM, h2.tlsUri]);
+    expect(check.code, check.stderr).toBe(0);
+    expect(parseReport<JsonReport>(check.stdout).migration.attempted).toBe(false);
+
+    const there = await runPmc(['-c', h1.tlsUri, 'migrate', '--pmc', '--live', '--tls', '--json', LAB_VM, h2.tlsUri]);
+    expect(there.code, there.stderr).toBe(0);
+    expect(parseReport<JsonReport>(there.stdout).migration).toMatchObject({ attempted: true, succeeded: true });
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-2');
+
+    // The destination's hostname is in its certificate: QEMU's check passes.
+    const back = await runPmc([
+      ...['-c', h2.tlsUri, 'migrate', '--pmc', '--live', '--tls', '--tls-destination', h1.hostname, '--json'],
+      ...[LAB_VM, h1.tlsUri],
+    ]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(parseReport<JsonReport>(back.stdout).migration).toMatchObject({ attempted: true, succeeded: true });
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
+  it('--tls: the source QEMU verifies the destination certificate (a name it does not hold fails)', async () => {
+    const before = qemuLog('host-1', LAB_VM).length;
+    const run = await runPmc([
+      ...['-c', h1.tlsUri, 'migrate', '--pmc', '--live', '--tls', '--tls-destination', 'not-in-the.cert', '--json'],
+      ...[LAB_VM, h2.tlsUri],
+    ]);
+    const report = parseReport<JsonReport>(run.stdout);
+    expect(report.migration).toMatchObject({ attempted: true, succeeded: false });
+    expect(report.domainLocation).toBe('source');
+    expect(qemuLog('host-1', LAB_VM).slice(before)).toContain(
+      'Certificate does not match the hostname not-in-the.cert',
+    );
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+});
+
+describe('keepalive', () => {
+  it('closes a connection to a stopped daemon with reason keepalive (interval 1 s, count 2)', async () => {
+    const conn = await Connection.open(h2.tlsUri, { keepalive: { intervalS: 1, count: 2 } });
+    const pid = await daemonPid(lab, 'host-2');
+    const closed = new Promise<{ reason: CloseReason; ms: number }>((resolve) => {
+      const started = performance.now();
+      void conn.once('close').then((reason) => resolve({ reason, ms: performance.now() - started }));
+    });
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const { reason, ms } = await closed;
+      expect(reason).toBe('keepalive');
+      // libvirt closes after `count` unanswered probes, one per interval once the line is silent: about 3 s.
+      expect(ms).toBeGreaterThan(1500);
+      expect(ms).toBeLessThan(5000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await conn.close().catch(() => undefined);
+    }
+    const again = await Connection.open(h2.tlsUri);
+    try {
+      expect(await again.getHostname()).toBe(h2.hostname);
+    } finally {
+      await again.close();
+    }
+  });
+});
