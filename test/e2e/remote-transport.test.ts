@@ -6,7 +6,7 @@
  * CLI; keepalive closes a connection to a stopped daemon.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Connection, type CloseReason } from '../../src/index.js';
@@ -153,6 +153,22 @@ describe('qemu+tls:// to the lab hosts', () => {
     expect(qemuLog('host-1', LAB_VM).slice(before)).toContain(
       'Certificate does not match the hostname not-in-the.cert',
     );
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+  it('--tls to a destination without its certificate fails as QEMU loads it, before anything moves', async () => {
+    // A host without the certificates: QEMU on host 2 cannot load its server certificate.
+    const cert = path.join(lab.dir, 'pki', 'host-2', 'server-cert.pem');
+    renameSync(cert, `${cert}.away`);
+    let run: Awaited<ReturnType<typeof runPmc>>;
+    try {
+      run = await runPmc(['-c', h1.tlsUri, 'migrate', '--pmc', '--live', '--tls', '--json', LAB_VM, h2.tlsUri]);
+    } finally {
+      renameSync(`${cert}.away`, cert);
+    }
+    const report = parseReport<JsonReport>(run.stdout);
+    expect(report.migration).toMatchObject({ attempted: true, succeeded: false });
+    expect(report.migration.error?.message).toContain(`Unable to access credentials ${cert}`);
+    expect(report.domainLocation).toBe('source');
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 });
