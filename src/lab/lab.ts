@@ -108,7 +108,16 @@ export interface LabStatus extends Omit<LabInfo, 'hosts'> {
   hosts: LabHostStatus[];
 }
 
-const REQUIRED_COMMANDS = ['unshare', 'setpriv', 'libvirtd', 'qemu-system-x86_64', 'useradd', 'hostname', 'mount'];
+const REQUIRED_COMMANDS = [
+  'unshare',
+  'setpriv',
+  'libvirtd',
+  'qemu-system-x86_64',
+  'useradd',
+  'hostname',
+  'mount',
+  'openssl',
+];
 
 /** `up` and `down` act as root on users, namespaces and files: refuse anyone else at once. */
 function requireRoot(command: 'up' | 'down'): void {
@@ -134,7 +143,7 @@ function checkPrerequisites(): void {
   if (missing.length > 0) {
     throw new Error(
       `the lab needs ${missing.join(', ')}. On Debian/Ubuntu: apt-get install util-linux libvirt-daemon ` +
-        'libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils passwd mount hostname ' +
+        'libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils passwd mount hostname openssl ' +
         '(or run scripts/setup.sh)',
     );
   }
