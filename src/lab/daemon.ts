@@ -42,7 +42,7 @@ put config/libvirt/qemu.conf "$3"`;
  * The host's libvirtd.conf: its host UUID, and a TLS listener on loopback with the lab's
  * certificates (clients must present one the lab's CA signed).
  */
-export function daemonConf(host: HostLayout, certs: CertPaths): string {
+export function daemonConf(host: HostLayout, certs: CertPaths, sasl: boolean): string {
   return [
     // A distinct host UUID: libvirt refuses to migrate between hosts with the same one.
     `host_uuid = "${host.hostUUID}"`,
@@ -55,7 +55,8 @@ export function daemonConf(host: HostLayout, certs: CertPaths): string {
     `cert_file = "${certs.certFile}"`,
     `key_file = "${certs.keyFile}"`,
     'tls_no_verify_certificate = 0',
-    'auth_tls = "none"',
+    // With SASL: a user name and password (SCRAM-SHA-256, the lab's sasldb) besides the certificate.
+    `auth_tls = "${sasl ? 'sasl' : 'none'}"`,
     '',
   ].join('\n');
 }
@@ -85,7 +86,7 @@ export function qemuConf(host: HostLayout, certs: CertPaths): string {
  * private `local` directory, both in root-owned parents; the rest is done as
  * the user: root never follows a link a lab user could plant (docs/lab.md, "Root and the lab's files").
  */
-export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account): string {
+export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account, sasl: boolean): string {
   ensureOwnedDir(lab.dir, path.basename(host.dir), account.uid, account.gid);
   ensureOwnedDir(lab.privateDir, path.basename(host.privateLocalDir), account.uid, account.gid);
   const certs = hostCertPaths(lab, host);
@@ -96,7 +97,7 @@ export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Accou
     WRITE_TREE,
     'pmc-lab',
     host.dir,
-    daemonConf(host, certs),
+    daemonConf(host, certs, sasl),
     qemuConf(host, certs),
   ];
   const result = spawnSync(setpriv!, args, {
@@ -115,7 +116,13 @@ export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Accou
  * Starts libvirtd for `host`. The pid we get is libvirtd's: unshare (without
  * --fork), sh and setpriv each exec the next.
  */
-export function startDaemon(host: HostLayout, account: Account, daemonConf: string, localPath: string): ProcessRef {
+export function startDaemon(
+  host: HostLayout,
+  account: Account,
+  daemonConf: string,
+  localPath: string,
+  saslConfDir: string | null,
+): ProcessRef {
   const log = openAppendNoFollow(host.logFile); // in the root-owned logs/: no link to follow
   const script = 'hostname "$1" && mount --bind "$2" "$3" && shift 3 && exec "$@"';
   const child = spawn(
@@ -151,6 +158,8 @@ export function startDaemon(host: HostLayout, account: Account, daemonConf: stri
         XDG_CONFIG_HOME: host.configDir,
         XDG_CACHE_HOME: host.cacheDir,
         XDG_DATA_HOME: host.dataDir,
+        // Where Cyrus SASL reads libvirtd's SASL config (libvirt.conf), instead of the machine's /etc/sasl2.
+        ...(saslConfDir ? { SASL_CONF_PATH: saslConfDir } : {}),
       },
     },
   );

@@ -2,3 +2,4 @@ export { labUp, labStatus, labDown } from './lab.js';
 export type { LabHostInfo, LabHostStatus, LabInfo, LabOptions, LabStatus, LabUpOptions } from './lab.js';
 export { LAB_VM, LAB_VM_DISK, guestXml } from './guests.js';
 export { LOCAL_POOL, SHARED_POOL } from './storage.js';
+export type { SaslCredentials } from './sasl.js';

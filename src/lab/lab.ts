@@ -22,6 +22,7 @@ import {
 import { prepareHostTree, startDaemon, stopDaemon, waitForDaemon } from './daemon.js';
 import { isRunning, processRef, uidOf, type ProcessRef } from './processes.js';
 import { checkRootOwnedPath, ensureOwnedDir, LabSafetyError, verifyLabMarker, writeLabMarker } from './root-fs.js';
+import { ensureLabSasl, labSaslCredentials, saslConfDir, type SaslCredentials } from './sasl.js';
 import { ensurePools } from './storage.js';
 import { ensureGroup, ensureUser } from './users.js';
 import { checkRtt, startProxy, stopProxy, waitForProxy } from './wan.js';
@@ -35,6 +36,11 @@ export interface LabUpOptions extends LabOptions {
    * (0 for a new lab).
    */
   rtt?: number;
+  /**
+   * SASL on the TLS listeners: clients authenticate with `LabInfo.sasl`'s user
+   * name and password too. Fixed when the lab is created (omitted: what the lab has, false for a new one).
+   */
+  sasl?: boolean;
 }
 
 /** One lab host, as callers (tests, benchmarks, the demo) use it. */
@@ -78,6 +84,8 @@ export interface LabInfo {
   guests: string[];
   /** The round-trip time in ms `uri` adds (0: no proxy). */
   rtt: number;
+  /** With SASL: the credentials every `tlsUri` asks for (answer VIR_CRED_AUTHNAME and VIR_CRED_PASSPHRASE); else null. */
+  sasl: SaslCredentials | null;
 }
 
 /** What lab.json records: enough for `down` to find every process it must stop. */
@@ -85,6 +93,8 @@ interface LabState {
   id: string;
   /** Absent in a lab.json of a pmc without proxies: 0. */
   rtt?: number;
+  /** SASL on the TLS listeners (absent: no). */
+  sasl?: boolean;
   hosts: {
     name: string;
     uid: number;
@@ -196,6 +206,7 @@ function labInfo(lab: LabLayout, state: LabState): LabInfo {
     ),
     guests: [LAB_VM, LAB_VM_DISK],
     rtt: state.rtt ?? 0,
+    sasl: state.sasl ? labSaslCredentials(lab) : null,
   };
 }
 
@@ -255,6 +266,13 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
   const state: LabState = previous.state ?? { id: lab.id, hosts: [] };
   const previousRtt = state.rtt ?? 0;
   const rtt = options.rtt ?? previousRtt;
+  const sasl = options.sasl ?? state.sasl ?? false;
+  if (previous.state && options.sasl !== undefined && (previous.state.sasl ?? false) !== options.sasl) {
+    throw new Error(
+      `lab "${lab.id}" runs ${previous.state.sasl ? 'with' : 'without'} SASL: take it down before changing that`,
+    );
+  }
+  state.sasl = sasl;
   const conns: (Connection | undefined)[] = [];
   try {
     const gid = ensureGroup(lab.group);
@@ -267,15 +285,16 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
 
     const accounts = lab.hosts.map((host) => ensureUser(host.user, host.dir, lab.group));
     ensureLabCerts(lab, accounts); // before the daemons: their TLS listeners and qemu.conf name them
+    if (sasl) ensureLabSasl(lab, accounts);
 
     // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
     const starts = await Promise.allSettled(
       lab.hosts.map(async (host, i) => {
         const account = accounts[i]!;
-        const daemonConf = prepareHostTree(lab, host, account);
+        const daemonConf = prepareHostTree(lab, host, account, sasl);
         let daemon = state.hosts[i]?.daemon ?? null;
         if (!daemon || !isRunning(daemon)) {
-          daemon = startDaemon(host, account, daemonConf, lab.localPath);
+          daemon = startDaemon(host, account, daemonConf, lab.localPath, sasl ? saslConfDir(lab, host) : null);
         }
         let proxy = state.hosts[i]?.proxy ?? null;
         state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon, proxy, tlsPort: host.tlsPort };
