@@ -69,7 +69,9 @@ export function ensureLabSasl(lab: LabLayout, accounts: Account[]): SaslCredenti
       });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error('a lab with SASL needs saslpasswd2: apt-get install sasl2-bin (or run scripts/setup.sh)');
+        throw new Error('a lab with SASL needs saslpasswd2: apt-get install sasl2-bin (or run scripts/setup.sh)', {
+          cause: error,
+        });
       }
       throw error;
     }
