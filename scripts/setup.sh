@@ -25,7 +25,7 @@ APT_PACKAGES=(
   libvirt-dev libxml2-dev libxml2-utils
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   qemu-system-x86 qemu-utils
-  util-linux mount hostname procps iproute2 passwd
+  util-linux mount hostname procps iproute2 passwd openssl sasl2-bin
 )
 
 as_root() {

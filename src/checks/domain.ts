@@ -13,6 +13,16 @@ export const domainState: CheckDefinition = {
     'Start the domain, or migrate it with --offline --persistent; for an I/O error, fix the storage and resume it first.',
   async run({ facts, options }) {
     const state = await facts.domain.state();
+    if (options.postcopyResume) {
+      // libvirt resumes only a post-copy migration that failed (qemuMigrationAnyCanResume): the source is paused so.
+      if (state.state === 'paused' && state.reasonName === 'postcopy-failed') {
+        return pass('the domain is paused after its post-copy migration failed: postcopyResume continues it');
+      }
+      return fail(
+        `the domain is ${state.state}${state.reasonName ? ` (${state.reasonName})` : ''}, not paused after a failed ` +
+          'post-copy migration: there is nothing to resume ("post-copy migration of domain has not failed")',
+      );
+    }
     if (!options.offline && !ACTIVE_STATES.has(state.state)) {
       return fail(`the domain is ${state.state}: start it, or migrate its definition with offline and persistent`);
     }
@@ -35,6 +45,11 @@ export const domainJob: CheckDefinition = {
     'libvirt qemu_migration.c qemuMigrationSrcIsAllowed "domain has active block job" (not for offline); qemu_domainjob.c job lock',
   remedy: 'Wait for the running job or block job to finish, or abort it (virsh domjobabort / blockjob --abort).',
   async run({ facts, options }) {
+    if (options.postcopyResume) {
+      return skip(
+        "resuming continues the domain's failed post-copy migration job, whose phase libvirt checks itself (qemuMigrationAnyCanResume)",
+      );
+    }
     const state = await facts.domain.state();
     // libvirt answers job queries only for a running domain ("domain is not running").
     if (!ACTIVE_STATES.has(state.state)) {
@@ -81,7 +96,7 @@ export const domainNameFree: CheckDefinition = {
   name: 'domain.name-free',
   severity: 'critical',
   description:
-    'The destination has no other domain of this name and does not run this one already (libvirt virDomainObjListAdd).',
+    'The destination has no other domain of this name and does not run this one already (libvirt virDomainObjListAdd); resuming a failed post-copy migration needs it running there.',
   anchor: 'libvirt qemu_migration.c qemuMigrationDstPrepareAny; conf/virdomainobjlist.c virDomainObjListAddLocked',
   remedy: 'Rename or undefine the clashing domain on the destination, or migrate under another name (--dname).',
   async run({ domain, facts, options }) {
@@ -95,6 +110,18 @@ export const domainNameFree: CheckDefinition = {
       return fail(
         `the destination already has a domain named ${name} with another UUID (${byName.uuid}): ` +
           `rename or undefine it there, or migrate with another name (destName)`,
+      );
+    }
+    if (options.postcopyResume) {
+      // The failed post-copy migration left the guest on the destination: that is what resuming continues.
+      if (byUUID?.active && byUUID.name === name) {
+        return pass(
+          `the destination holds this domain from its failed post-copy migration: resuming continues it there`,
+        );
+      }
+      return fail(
+        `the destination does not run this domain (UUID ${uuid}${byUUID ? `, only an inactive definition as ${byUUID.name}` : ''}): ` +
+          'there is no failed post-copy migration to resume; migrate without postcopyResume',
       );
     }
     if (byUUID?.active) return fail(`the destination already runs this domain (UUID ${uuid}) as ${byUUID.name}`);

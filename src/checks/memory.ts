@@ -1,7 +1,7 @@
 /** Room for the guest's memory on the destination: a safety rule libvirt does not enforce. */
 import type { CheckDefinition } from '../pmc/types.js';
 import { capabilitiesOf, domainModel } from '../pmc/parsed-facts.js';
-import { fail, mib, pass } from './util.js';
+import { fail, mib, pass, skip } from './util.js';
 
 /** x86's default huge page size, used when the guest asks for huge pages without a size. */
 const DEFAULT_HUGEPAGE_KIB = 2048;
@@ -15,7 +15,10 @@ export const memoryAvailable: CheckDefinition = {
   remedy:
     'Free memory (or huge pages) on the destination, shrink the guest, or pick a destination with more free memory.',
   offline: 'no memory is allocated there until the guest starts',
-  async run({ facts }) {
+  async run({ facts, options }) {
+    if (options.postcopyResume) {
+      return skip("resuming a failed post-copy migration: the guest's memory is already allocated on the destination");
+    }
     const model = await domainModel(facts);
     const needBytes = model.memoryKiB * 1024;
     const freeBytes = await facts.destination.freeMemory();

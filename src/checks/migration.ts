@@ -68,6 +68,10 @@ export function flagProblems(
     );
   }
   if (options.postcopy && options.tunnelled) p.push('post-copy is not supported with tunnelled migration');
+  if (options.postcopyResume && !options.postcopy) {
+    p.push('postcopyResume needs postcopy ("resuming failed post-copy migration requires post-copy to be enabled")');
+  }
+  if (options.postcopyResume && options.offline) p.push('an offline migration has no failed post-copy to resume');
   if (options.offline) {
     if (copies) p.push('offline migration cannot handle non-shared storage (copy-storage)');
     if (!options.persistent) p.push('offline migration must be specified with the persistent flag set');

@@ -7,7 +7,8 @@ import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '../binding/connection.js';
-import { LAB_MIGRATION_ADDRESS, type HostLayout, type LabLayout } from './layout.js';
+import { hostCertPaths, type CertPaths } from './certs.js';
+import { LAB_MIGRATION_ADDRESS, LAB_TLS_ADDRESS, type HostLayout, type LabLayout } from './layout.js';
 import { ensureOwnedDir, openAppendNoFollow, readUserFile } from './root-fs.js';
 import { isRunning, processRef, stopProcess, uidOf, type ProcessRef } from './processes.js';
 import type { Account } from './users.js';
@@ -37,8 +38,31 @@ put() { tmp=$(mktemp "$1.XXXXXX"); printf '%s' "$2" > "$tmp"; mv -fT -- "$tmp" "
 put config/libvirt/libvirtd.conf "$2"
 put config/libvirt/qemu.conf "$3"`;
 
+/**
+ * The host's libvirtd.conf: its host UUID, and a TLS listener on loopback with the lab's
+ * certificates (clients must present one the lab's CA signed).
+ */
+export function daemonConf(host: HostLayout, certs: CertPaths, sasl: boolean): string {
+  return [
+    // A distinct host UUID: libvirt refuses to migrate between hosts with the same one.
+    `host_uuid = "${host.hostUUID}"`,
+    // Only with --listen: TLS, never plain TCP, and only on loopback.
+    'listen_tls = 1',
+    'listen_tcp = 0',
+    `listen_addr = "${LAB_TLS_ADDRESS}"`,
+    `tls_port = "${host.tlsPort}"`,
+    `ca_file = "${certs.caFile}"`,
+    `cert_file = "${certs.certFile}"`,
+    `key_file = "${certs.keyFile}"`,
+    'tls_no_verify_certificate = 0',
+    // With SASL: a user name and password (SCRAM-SHA-256, the lab's sasldb) besides the certificate.
+    `auth_tls = "${sasl ? 'sasl' : 'none'}"`,
+    '',
+  ].join('\n');
+}
+
 /** The host's qemu.conf: its own port range, loopback-only migrations, QEMU's output to files. */
-export function qemuConf(host: HostLayout): string {
+export function qemuConf(host: HostLayout, certs: CertPaths): string {
   return [
     // Disjoint ranges per host and per lab: parallel migrations never fight over a port.
     `migration_port_min = ${host.libvirtPorts.min}`,
@@ -49,6 +73,9 @@ export function qemuConf(host: HostLayout): string {
     `migration_host = "${LAB_MIGRATION_ADDRESS}"`,
     // QEMU's output goes to a file: no virtlogd is spawned that `down` would not know of.
     'stdio_handler = "file"',
+    // VIR_MIGRATE_TLS: QEMU's migration stream over TLS with the lab's certificates, peers verified.
+    `migrate_tls_x509_cert_dir = "${certs.dir}"`,
+    'migrate_tls_x509_verify = 1',
     '',
   ].join('\n');
 }
@@ -59,11 +86,10 @@ export function qemuConf(host: HostLayout): string {
  * private `local` directory, both in root-owned parents; the rest is done as
  * the user: root never follows a link a lab user could plant (docs/lab.md, "Root and the lab's files").
  */
-export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account): string {
+export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account, sasl: boolean): string {
   ensureOwnedDir(lab.dir, path.basename(host.dir), account.uid, account.gid);
   ensureOwnedDir(lab.privateDir, path.basename(host.privateLocalDir), account.uid, account.gid);
-  // A distinct host UUID: libvirt refuses to migrate between hosts with the same one.
-  const daemonConf = `host_uuid = "${host.hostUUID}"\n`;
+  const certs = hostCertPaths(lab, host);
   const [setpriv, ...args] = [
     ...asUser(account),
     '/bin/sh',
@@ -71,8 +97,8 @@ export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Accou
     WRITE_TREE,
     'pmc-lab',
     host.dir,
-    daemonConf,
-    qemuConf(host),
+    daemonConf(host, certs, sasl),
+    qemuConf(host, certs),
   ];
   const result = spawnSync(setpriv!, args, {
     encoding: 'utf8',
@@ -90,7 +116,13 @@ export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Accou
  * Starts libvirtd for `host`. The pid we get is libvirtd's: unshare (without
  * --fork), sh and setpriv each exec the next.
  */
-export function startDaemon(host: HostLayout, account: Account, daemonConf: string, localPath: string): ProcessRef {
+export function startDaemon(
+  host: HostLayout,
+  account: Account,
+  daemonConf: string,
+  localPath: string,
+  saslConfDir: string | null,
+): ProcessRef {
   const log = openAppendNoFollow(host.logFile); // in the root-owned logs/: no link to follow
   const script = 'hostname "$1" && mount --bind "$2" "$3" && shift 3 && exec "$@"';
   const child = spawn(
@@ -110,6 +142,7 @@ export function startDaemon(host: HostLayout, account: Account, daemonConf: stri
       localPath,
       ...asUser(account),
       'libvirtd',
+      '--listen', // the TLS listener of its libvirtd.conf
       '--config',
       daemonConf,
     ],
@@ -125,6 +158,8 @@ export function startDaemon(host: HostLayout, account: Account, daemonConf: stri
         XDG_CONFIG_HOME: host.configDir,
         XDG_CACHE_HOME: host.cacheDir,
         XDG_DATA_HOME: host.dataDir,
+        // Where Cyrus SASL reads libvirtd's SASL config (libvirt.conf), instead of the machine's /etc/sasl2.
+        ...(saslConfDir ? { SASL_CONF_PATH: saslConfDir } : {}),
       },
     },
   );

@@ -3,3 +3,4 @@ export type { LabHostInfo, LabHostStatus, LabInfo, LabOptions, LabStatus, LabUpO
 export { LAB_VM, LAB_VM_DISK, guestXml, buildDirtier, dirtierXml, startDirtier } from './guests.js';
 export type { DirtierGuest } from './guests.js';
 export { LOCAL_POOL, SHARED_POOL } from './storage.js';
+export type { SaslCredentials } from './sasl.js';

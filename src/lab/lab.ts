@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '../binding/connection.js';
+import { clientPkiDir, ensureLabCerts } from './certs.js';
 import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
 import {
   LAB_MIGRATION_ADDRESS,
+  LAB_TLS_ADDRESS,
   labLayout,
   resolveOptions,
   type HostLayout,
@@ -20,6 +22,7 @@ import {
 import { prepareHostTree, startDaemon, stopDaemon, waitForDaemon } from './daemon.js';
 import { isRunning, processRef, uidOf, type ProcessRef } from './processes.js';
 import { checkRootOwnedPath, ensureOwnedDir, LabSafetyError, verifyLabMarker, writeLabMarker } from './root-fs.js';
+import { ensureLabSasl, labSaslCredentials, saslConfDir, type SaslCredentials } from './sasl.js';
 import { ensurePools } from './storage.js';
 import { ensureGroup, ensureUser } from './users.js';
 import { checkRtt, startProxy, stopProxy, waitForProxy } from './wan.js';
@@ -33,6 +36,11 @@ export interface LabUpOptions extends LabOptions {
    * (0 for a new lab).
    */
   rtt?: number;
+  /**
+   * SASL on the TLS listeners: clients authenticate with `LabInfo.sasl`'s user
+   * name and password too. Fixed when the lab is created (omitted: what the lab has, false for a new one).
+   */
+  sasl?: boolean;
 }
 
 /** One lab host, as callers (tests, benchmarks, the demo) use it. */
@@ -43,6 +51,13 @@ export interface LabHostInfo {
   uri: string;
   /** The daemon's own socket, never delayed. */
   daemonUri: string;
+  /**
+   * The daemon over TLS on loopback (`qemu+tls://127.0.0.1:<tlsPort>/session?pkipath=…`), with the
+   * lab's client certificate (root's: docs/security.md, "The lab's certificates"). Never delayed.
+   */
+  tlsUri: string;
+  /** libvirtd's TLS port, on 127.0.0.1. */
+  tlsPort: number;
   hostUUID: string;
   user: string;
   uid: number;
@@ -69,6 +84,8 @@ export interface LabInfo {
   guests: string[];
   /** The round-trip time in ms `uri` adds (0: no proxy). */
   rtt: number;
+  /** With SASL: the credentials every `tlsUri` asks for (answer VIR_CRED_AUTHNAME and VIR_CRED_PASSPHRASE); else null. */
+  sasl: SaslCredentials | null;
 }
 
 /** What lab.json records: enough for `down` to find every process it must stop. */
@@ -76,7 +93,17 @@ interface LabState {
   id: string;
   /** Absent in a lab.json of a pmc without proxies: 0. */
   rtt?: number;
-  hosts: { name: string; uid: number; gid: number; daemon: ProcessRef | null; proxy?: ProcessRef | null }[];
+  /** SASL on the TLS listeners (absent: no). */
+  sasl?: boolean;
+  hosts: {
+    name: string;
+    uid: number;
+    gid: number;
+    daemon: ProcessRef | null;
+    proxy?: ProcessRef | null;
+    /** libvirtd's TLS listener (absent in a lab.json of a pmc without one). */
+    tlsPort?: number;
+  }[];
 }
 
 export interface LabHostStatus extends LabHostInfo {
@@ -91,7 +118,16 @@ export interface LabStatus extends Omit<LabInfo, 'hosts'> {
   hosts: LabHostStatus[];
 }
 
-const REQUIRED_COMMANDS = ['unshare', 'setpriv', 'libvirtd', 'qemu-system-x86_64', 'useradd', 'hostname', 'mount'];
+const REQUIRED_COMMANDS = [
+  'unshare',
+  'setpriv',
+  'libvirtd',
+  'qemu-system-x86_64',
+  'useradd',
+  'hostname',
+  'mount',
+  'openssl',
+];
 
 /** `up` and `down` act as root on users, namespaces and files: refuse anyone else at once. */
 function requireRoot(command: 'up' | 'down'): void {
@@ -117,7 +153,7 @@ function checkPrerequisites(): void {
   if (missing.length > 0) {
     throw new Error(
       `the lab needs ${missing.join(', ')}. On Debian/Ubuntu: apt-get install util-linux libvirt-daemon ` +
-        'libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils passwd mount hostname ' +
+        'libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils passwd mount hostname openssl ' +
         '(or run scripts/setup.sh)',
     );
   }
@@ -135,12 +171,19 @@ function writeState(lab: LabLayout, state: LabState): void {
   writeFileSync(lab.stateFile, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-function hostInfo(host: HostLayout, uid: number, daemon: ProcessRef | null, rtt: number): LabHostInfo {
+/** The URI of a host's TLS listener, with the pkipath of the lab's client certificate. */
+function tlsUri(lab: LabLayout, host: HostLayout): string {
+  return `qemu+tls://${LAB_TLS_ADDRESS}:${host.tlsPort}/session?pkipath=${clientPkiDir(lab)}`;
+}
+
+function hostInfo(lab: LabLayout, host: HostLayout, uid: number, daemon: ProcessRef | null, rtt: number): LabHostInfo {
   return {
     name: host.name,
     hostname: host.hostname,
     uri: rtt > 0 ? host.proxyUri : host.uri,
     daemonUri: host.uri,
+    tlsUri: tlsUri(lab, host),
+    tlsPort: host.tlsPort,
     hostUUID: host.hostUUID,
     user: host.user,
     uid,
@@ -159,10 +202,11 @@ function labInfo(lab: LabLayout, state: LabState): LabInfo {
     localPath: lab.localPath,
     sharedPath: lab.sharedPath,
     hosts: lab.hosts.map((h, i) =>
-      hostInfo(h, state.hosts[i]?.uid ?? -1, state.hosts[i]?.daemon ?? null, state.rtt ?? 0),
+      hostInfo(lab, h, state.hosts[i]?.uid ?? -1, state.hosts[i]?.daemon ?? null, state.rtt ?? 0),
     ),
     guests: [LAB_VM, LAB_VM_DISK],
     rtt: state.rtt ?? 0,
+    sasl: state.sasl ? labSaslCredentials(lab) : null,
   };
 }
 
@@ -222,6 +266,13 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
   const state: LabState = previous.state ?? { id: lab.id, hosts: [] };
   const previousRtt = state.rtt ?? 0;
   const rtt = options.rtt ?? previousRtt;
+  const sasl = options.sasl ?? state.sasl ?? false;
+  if (previous.state && options.sasl !== undefined && (previous.state.sasl ?? false) !== options.sasl) {
+    throw new Error(
+      `lab "${lab.id}" runs ${previous.state.sasl ? 'with' : 'without'} SASL: take it down before changing that`,
+    );
+  }
+  state.sasl = sasl;
   const conns: (Connection | undefined)[] = [];
   try {
     const gid = ensureGroup(lab.group);
@@ -232,17 +283,21 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
     ensureOwnedDir(lab.dir, path.basename(lab.sharedPath), 0, gid, 0o2770);
     chmodSync(lab.sharedPath, 0o2770); // setgid: files created there belong to the lab group
 
+    const accounts = lab.hosts.map((host) => ensureUser(host.user, host.dir, lab.group));
+    ensureLabCerts(lab, accounts); // before the daemons: their TLS listeners and qemu.conf name them
+    if (sasl) ensureLabSasl(lab, accounts);
+
     // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
     const starts = await Promise.allSettled(
       lab.hosts.map(async (host, i) => {
-        const account = ensureUser(host.user, host.dir, lab.group);
-        const daemonConf = prepareHostTree(lab, host, account);
+        const account = accounts[i]!;
+        const daemonConf = prepareHostTree(lab, host, account, sasl);
         let daemon = state.hosts[i]?.daemon ?? null;
         if (!daemon || !isRunning(daemon)) {
-          daemon = startDaemon(host, account, daemonConf, lab.localPath);
+          daemon = startDaemon(host, account, daemonConf, lab.localPath, sasl ? saslConfDir(lab, host) : null);
         }
         let proxy = state.hosts[i]?.proxy ?? null;
-        state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon, proxy };
+        state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon, proxy, tlsPort: host.tlsPort };
         writeState(lab, state); // recorded before waiting, so a failed up can still be taken down
         conns[i] = await waitForDaemon(host, daemon);
         // A proxy is kept only if it runs with the RTT asked for.

@@ -25,8 +25,13 @@ export const MAX_HOSTS = 8;
  * destination would send the source to itself), but all of 127.0.0.0/8 is loopback on Linux.
  */
 export const LAB_MIGRATION_ADDRESS = '127.0.0.2';
-/** Ports per host: the first PORTS_PER_HOST - 1 are libvirt's own range (migration, NBD), the last is for callers. */
-const PORTS_PER_HOST = 16;
+/** Where each host's libvirtd listens for TLS (`tlsPort`): loopback only. */
+export const LAB_TLS_ADDRESS = '127.0.0.1';
+/**
+ * Ports per host: the first PORTS_PER_HOST - 2 are libvirt's own range (migration, NBD), then one for
+ * callers' migration URIs, then libvirtd's TLS listener.
+ */
+const PORTS_PER_HOST = 17;
 const FIRST_PORT = 49152;
 /** Port blocks a lab id can hash to (each holds MAX_HOSTS hosts). */
 const PORT_SLOTS = 100;
@@ -60,6 +65,8 @@ export interface HostLayout {
   libvirtPorts: { min: number; max: number };
   /** A port outside libvirtPorts, for callers that name the migration URI themselves. */
   migrationPort: number;
+  /** Where the host's libvirtd listens for TLS (on LAB_TLS_ADDRESS only). */
+  tlsPort: number;
 }
 
 export interface LabLayout {
@@ -157,8 +164,9 @@ export function labLayout(options: LabOptions = {}): LabLayout {
         proxySocket,
         proxyUri: `qemu:///session?socket=${proxySocket}`,
         proxyLogFile: path.join(logDir, `host-${index}-proxy.log`),
-        libvirtPorts: { min: first, max: first + PORTS_PER_HOST - 2 },
-        migrationPort: first + PORTS_PER_HOST - 1,
+        libvirtPorts: { min: first, max: first + PORTS_PER_HOST - 3 },
+        migrationPort: first + PORTS_PER_HOST - 2,
+        tlsPort: first + PORTS_PER_HOST - 1,
       };
     }),
   };

@@ -220,6 +220,17 @@ export const migrationOptionTable = {
     help: 'enable post-copy migration',
     checkFiles: true,
   },
+  /**
+   * Resume a post-copy migration that failed: the guest is paused on the source and exists on the
+   * destination already; needs `postcopy` too (VIR_MIGRATE_POSTCOPY_RESUME).
+   */
+  postcopyResume: {
+    type: 'boolean',
+    flag: 'VIR_MIGRATE_POSTCOPY_RESUME',
+    cli: { flags: '--postcopy-resume' },
+    help: 'resume a failed post-copy migration (with --postcopy)',
+    checkFiles: true,
+  },
   /** Bandwidth limit of the post-copy phase, MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY). */
   bandwidthPostcopy: {
     type: 'ullong',

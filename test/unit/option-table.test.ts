@@ -243,6 +243,7 @@ const virshOptions: [
     ['--postcopy', '--postcopy-bandwidth', '50'],
     { flags: ['VIR_MIGRATE_POSTCOPY'], params: [['VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY', 50]] },
   ],
+  [['--postcopy', '--postcopy-resume'], { flags: ['VIR_MIGRATE_POSTCOPY', 'VIR_MIGRATE_POSTCOPY_RESUME'] }],
   [['--disks-uri', 'unix:///run/nbd.sock'], { params: [['VIR_MIGRATE_PARAM_DISKS_URI', 'unix:///run/nbd.sock']] }],
   [['--graphicsuri', 'spice://host2:5900'], { params: [['VIR_MIGRATE_PARAM_GRAPHICS_URI', 'spice://host2:5900']] }],
   [

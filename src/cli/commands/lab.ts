@@ -21,12 +21,13 @@ function commonOptions(cmd: Command): Command {
     );
 }
 
-function labOptions(flags: CommonFlags & { hosts?: string; rtt?: string }): LabUpOptions {
+function labOptions(flags: CommonFlags & { hosts?: string; rtt?: string; sasl?: boolean }): LabUpOptions {
   return {
     id: flags.id,
     root: flags.root,
     ...(flags.hosts !== undefined ? { hosts: Number(flags.hosts) } : {}),
     ...(flags.rtt !== undefined ? { rtt: Number(flags.rtt) } : {}),
+    ...(flags.sasl !== undefined ? { sasl: flags.sasl } : {}),
   };
 }
 
@@ -44,8 +45,12 @@ export function labCommand(): Command {
       "round-trip time between clients and each daemon, through a delaying proxy per host (libvirt's RPC only, " +
         'not the migration stream); 0: the direct sockets; default: what the lab has (0 for a new lab)',
     )
-    .option('--json', 'print the hosts as JSON (name, URI, hostname, host UUID, …)')
-    .action(async (flags: CommonFlags & { hosts: string; rtt?: string; json?: boolean }) => {
+    .option(
+      '--sasl',
+      'the TLS listeners also ask for a user name and password (SASL SCRAM-SHA-256; fixed when the lab is created)',
+    )
+    .option('--json', 'print the hosts as JSON (name, URI, hostname, host UUID, …; with --sasl the credentials)')
+    .action(async (flags: CommonFlags & { hosts: string; rtt?: string; sasl?: boolean; json?: boolean }) => {
       const started = performance.now();
       const info = await labUp(labOptions(flags));
       if (flags.json) {
@@ -56,8 +61,14 @@ export function labCommand(): Command {
       console.log(`lab "${info.id}" up in ${((performance.now() - started) / 1000).toFixed(1)} s (${info.dir}${rtt})`);
       for (const host of info.hosts) {
         console.log(`  ${host.name}  ${host.hostname}  ${host.hostUUID}  ${host.uri}`);
+        console.log(`  ${' '.repeat(host.name.length)}  TLS: ${host.tlsUri}`);
       }
       console.log(`  guests on host-1: ${info.guests.join(', ')}`);
+      if (info.sasl) {
+        console.log(
+          `  SASL on the TLS URIs: user ${info.sasl.username}, password in ${info.dir}/pki/client/sasl-password`,
+        );
+      }
     });
 
   commonOptions(lab.command('status'))
