@@ -2,8 +2,8 @@
 
 #include <libxml/xmlerror.h>
 
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
