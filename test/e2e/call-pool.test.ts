@@ -53,4 +53,14 @@ describe('the call pool over a slow wire', () => {
     // 4 at a time would take 4 round trips; all at once take one, and the daemon's few ms.
     expect(elapsed).toBeLessThan(1.5 * RTT);
   });
+
+  it('describes every storage pool (its info, XML, persistence: calls of their own) in two round trips', async () => {
+    const started = performance.now();
+    const pools = await conn.listAllStoragePools();
+    const elapsed = performance.now() - started;
+    console.log(`[measure] listAllStoragePools of ${pools.length} pools: ${elapsed.toFixed(0)} ms (RTT ${RTT} ms)`);
+    expect(pools.length).toBeGreaterThanOrEqual(2);
+    // The list, then every pool's three calls at once; one after another it would be 1 + 3 per pool.
+    expect(elapsed).toBeLessThan(2.5 * RTT);
+  });
 });
