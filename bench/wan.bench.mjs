@@ -1,9 +1,10 @@
-// The check phase over a WAN: connect + lookup + the 29 built-ins of a live
+// The check phase over a WAN: connect + lookup + the built-ins of a live
 // check of lab-vm-disk (a local disk, copy-storage-all, no bandwidth option,
 // so no dirty-rate window), through the lab's delaying proxies at each RTT,
 // against a sequential baseline: the very libvirt calls the built-ins made
 // (logged by a pass-through wrapper on the native handles during one
-// checkPMC), replayed one after another on fresh connections, as a naive
+// checkPMC, its prefetched facts and its report's included), replayed one
+// after another on fresh connections opened one after the other, as a naive
 // script would. Medians of interleaved rounds. Needs root (the lab); brings
 // its own lab up (PMC_LAB_ID, default `bench`) and down.
 //
@@ -30,7 +31,12 @@ async function viaPMC(lab) {
   return { total: done - started, checks: done - looked };
 }
 
-/** The same work, one call after another: connect, look up, then every logged call in the order logged. */
+/**
+ * The same work, one call after another: connect to one host, then the other,
+ * look the guest up, then every call the checkPMC made, in the order it made
+ * them, each awaited before the next. A domain call goes to the handle the
+ * replayed look-up returned, as a script would hold it (no extra look-up).
+ */
 async function sequential(lab, calls) {
   const started = performance.now();
   const conns = [];
@@ -39,13 +45,11 @@ async function sequential(lab, calls) {
   domains[0].set(LAB_VM_DISK, (await conns[0].lookupDomainByName(LAB_VM_DISK)).native);
   const looked = performance.now();
   for (const { side, domain, name, args } of calls) {
-    let target = conns[side].native;
-    if (domain !== null) {
-      if (!domains[side].has(domain)) domains[side].set(domain, await conns[side].native.lookupDomainByName(domain));
-      target = domains[side].get(domain);
-    }
+    const target = domain === null ? conns[side].native : domains[side].get(domain);
+    if (!target) throw new Error(`the replay has no handle of ${domain} for ${name}: the log is out of order`);
     try {
-      await target[name](...args);
+      const result = await target[name](...args);
+      if (name.startsWith('lookupDomainBy')) domains[side].set(result.getName(), result);
     } catch {
       // A call that fails in the checks (no such domain on the destination, …) fails here too: same round trip.
     }

@@ -303,7 +303,7 @@ Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
   if (!EnsureEventLoop()) throw Napi::Error::New(env, "could not register libvirt's event loop");
 
   OpenSpec spec{uri, readonly, auth, keepaliveGiven, keepaliveInterval, keepaliveCount};
-  // A callback that waits for JS must not hold one of libuv's few pool threads.
+  // A callback that waits for JS must not hold one of the call pool's threads.
   Operation::Thread thread = auth ? Operation::Thread::Dedicated : Operation::Thread::Pool;
   return Operation::Queue(std::make_unique<OpenOperation>(env, std::move(spec)), thread);
 }

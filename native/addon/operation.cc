@@ -2,6 +2,10 @@
 
 #include <libxml/xmlerror.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
 
 #include "guarded_tsfn.h"
@@ -20,6 +24,56 @@ void SilenceXmlErrorsOnThisThread() {
   xmlSetGenericErrorFunc(nullptr, IgnoreXmlError);
   silenced = true;
 }
+
+// The short calls' threads (after libvirt's own virThreadPool): a queue and
+// up to Operation::kPoolThreads threads, started only when every started one
+// is busy, ending after a minute idle. Process-wide (shared by worker
+// threads' environments: each task settles through its own environment's
+// thread-safe function) and never destroyed, since detached threads may
+// still wait on it while the process exits.
+class CallPool {
+ public:
+  static CallPool& Get() {
+    static CallPool* pool = new CallPool();
+    return *pool;
+  }
+
+  void Post(std::function<void()> task) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(task));
+    if (queue_.size() > static_cast<size_t>(idle_) && threads_ < Operation::kPoolThreads) {
+      ++threads_;
+      std::thread([this]() { Loop(); }).detach();
+    } else {
+      wake_.notify_one();
+    }
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      ++idle_;
+      bool got = wake_.wait_for(lock, std::chrono::minutes(1), [this]() { return !queue_.empty(); });
+      --idle_;
+      if (!got) {
+        --threads_;
+        return;
+      }
+      std::function<void()> task = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;
+  int threads_ = 0;
+  int idle_ = 0;
+};
 
 }  // namespace
 
@@ -59,43 +113,32 @@ void Operation::Settle(Napi::Env env) {
 
 void Operation::Abandon() { stack_.SuppressDestruct(); }
 
-Napi::Promise Operation::Queue(std::unique_ptr<Operation> owned, Thread thread) {
-  Operation* op = owned.release();
-  Napi::Env env = op->deferred_.Env();
-  Napi::Promise promise = op->deferred_.Promise();
-
-  if (thread == Thread::Pool) {
-    napi_value name = Napi::String::New(env, "pmc.operation");
-    napi_status status = napi_create_async_work(
-        env, nullptr, name, [](napi_env, void* data) { static_cast<Operation*>(data)->Run(); },
-        [](napi_env raw, napi_status status, void* data) {
-          auto* self = static_cast<Operation*>(data);
-          napi_delete_async_work(raw, self->work_);
-          if (status == napi_ok || status == napi_cancelled) self->Settle(Napi::Env(raw));
-          delete self;
-        },
-        op, &op->work_);
-    if (status == napi_ok) status = napi_queue_async_work(env, op->work_);
-    NAPI_THROW_IF_FAILED(env, status, promise);
-    return promise;
-  }
-
-  // Dedicated: a thread of its own, reporting back through a thread-safe
-  // function guarded against the environment going away first (a worker
-  // terminated during a migration).
-  GuardedTsfn tsfn = GuardedTsfn::New(env, Napi::Function(), "pmc.operation");
-  std::thread([op, tsfn]() mutable {
-    op->Run();
-    napi_status status = tsfn.BlockingCall(op, [](Napi::Env env, Napi::Function, Operation* self) {
+void Operation::Start(std::function<void(std::function<void()>)> post) {
+  // Reports back through a thread-safe function guarded against the
+  // environment going away first (a worker terminated during a call).
+  GuardedTsfn tsfn = GuardedTsfn::New(deferred_.Env(), Napi::Function(), "pmc.operation");
+  post([this, tsfn]() mutable {
+    Run();
+    napi_status status = tsfn.BlockingCall(this, [](Napi::Env env, Napi::Function, Operation* self) {
       self->Settle(env);
       delete self;
     });
     tsfn.Release();
     if (status != napi_ok) {
-      op->Abandon();
-      delete op;
+      Abandon();
+      delete this;
     }
-  }).detach();
+  });
+}
+
+Napi::Promise Operation::Queue(std::unique_ptr<Operation> owned, Thread thread) {
+  Operation* op = owned.release();
+  Napi::Promise promise = op->deferred_.Promise();
+  if (thread == Thread::Pool) {
+    op->Start([](std::function<void()> task) { CallPool::Get().Post(std::move(task)); });
+  } else {
+    op->Start([](std::function<void()> task) { std::thread(std::move(task)).detach(); });
+  }
   return promise;
 }
 

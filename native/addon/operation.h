@@ -16,10 +16,16 @@ namespace pmc {
 
 class Operation {
  public:
-  // Pool: short calls, on libuv's pool. Dedicated: calls that may wait long
-  // (migration, a runner waiting for JS checks) get a thread of their own so
-  // that they can never starve the pool.
+  // Pool: short calls (RPCs: I/O waits, not CPU work), on the addon's own
+  // pool of up to kPoolThreads lazily started threads, not libuv's pool of 4,
+  // so that many calls wait on the wire at once. Dedicated: calls that may
+  // wait long (migration, a runner waiting for JS checks) get a thread of
+  // their own so that they can never starve the pool.
   enum class Thread { Pool, Dedicated };
+  // How many short calls may be in flight at once, process-wide (libvirt's
+  // daemon works on 5 calls per client by default and queues the rest, so a
+  // few connections' worth).
+  static constexpr int kPoolThreads = 64;
 
   explicit Operation(Napi::Env env);
   virtual ~Operation();
@@ -47,11 +53,13 @@ class Operation {
  private:
   void Run();
   void Settle(Napi::Env env);
+  // Runs the operation on `thread`, settling it on the JS thread through a
+  // thread-safe function guarded against the environment going away first.
+  void Start(std::function<void(std::function<void()>)> post);
 
   LibvirtErrorInfo error_;
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference stack_;
-  napi_async_work work_ = nullptr;
 };
 
 // An Operation made of two lambdas, for the many one-call methods:

@@ -3,10 +3,29 @@
 #include <libvirt/virterror.h>
 
 #include <cstdlib>
+#include <functional>
+#include <thread>
+#include <vector>
 
 namespace pmc {
 
 namespace {
+
+// Runs independent libvirt calls at once (over a wire: one round trip for
+// all, not one each): the first on this thread, the others on threads of
+// their own, joined before it returns. True when every call succeeded. A
+// failure's reason stays on the thread that failed (libvirt's last error is
+// per thread), so callers redo a failed description on their own thread.
+bool AllAtOnce(const std::vector<std::function<bool()>>& calls) {
+  std::vector<char> ok(calls.size(), 0);
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < calls.size(); i++) threads.emplace_back([&, i]() { ok[i] = calls[i]() ? 1 : 0; });
+  if (!calls.empty()) ok[0] = calls[0]() ? 1 : 0;
+  for (auto& t : threads) t.join();
+  for (char one : ok)
+    if (!one) return false;
+  return true;
+}
 
 const char* PoolStateName(int state) {
   switch (state) {
@@ -48,21 +67,36 @@ Data UUIDOf(int rc, const char* uuid) { return rc == 0 ? Data::String(uuid) : Da
 
 bool DescribeNetwork(virNetworkPtr net, Data& out) {
   char uuid[VIR_UUID_STRING_BUFLEN];
-  int active = virNetworkIsActive(net);
-  int persistent = virNetworkIsPersistent(net);
-  char* xml = virNetworkGetXMLDesc(net, 0);
-  if (active < 0 || persistent < 0 || xml == nullptr) {
+  int active = -1;
+  int persistent = -1;
+  char* xml = nullptr;
+  // Only some networks have a bridge (not macvtap/hostdev ones); absence is no error.
+  char* bridge = nullptr;
+  bool ok = AllAtOnce({
+      [&]() { return (active = virNetworkIsActive(net)) >= 0; },
+      [&]() { return (persistent = virNetworkIsPersistent(net)) >= 0; },
+      [&]() { return (xml = virNetworkGetXMLDesc(net, 0)) != nullptr; },
+      [&]() { return (bridge = virNetworkGetBridgeName(net)), true; },
+  });
+  if (!ok) {
     free(xml);
-    return false;
+    free(bridge);
+    // Once more on this thread, so that libvirt's last error says why.
+    active = virNetworkIsActive(net);
+    persistent = virNetworkIsPersistent(net);
+    xml = virNetworkGetXMLDesc(net, 0);
+    if (active < 0 || persistent < 0 || xml == nullptr) {
+      free(xml);
+      return false;
+    }
+    bridge = virNetworkGetBridgeName(net);
   }
+  if (bridge == nullptr) virResetLastError();
   out = Data::Object();
   out.Set("name", Data::String(virNetworkGetName(net)));
   out.Set("uuid", UUIDOf(virNetworkGetUUIDString(net, uuid), uuid));
   out.Set("active", Data::Bool(active == 1));
   out.Set("persistent", Data::Bool(persistent == 1));
-  // Only some networks have a bridge (not macvtap/hostdev ones); absence is no error.
-  char* bridge = virNetworkGetBridgeName(net);
-  if (bridge == nullptr) virResetLastError();
   out.Set("bridge", Data::TakeString(bridge));
   out.Set("xml", Data::TakeString(xml));
   return true;
@@ -71,10 +105,21 @@ bool DescribeNetwork(virNetworkPtr net, Data& out) {
 bool DescribePool(virStoragePoolPtr pool, Data& out) {
   char uuid[VIR_UUID_STRING_BUFLEN];
   virStoragePoolInfo info;
-  int persistent = virStoragePoolIsPersistent(pool);
-  if (virStoragePoolGetInfo(pool, &info) < 0 || persistent < 0) return false;
-  char* xml = virStoragePoolGetXMLDesc(pool, 0);
-  if (xml == nullptr) return false;
+  int persistent = -1;
+  char* xml = nullptr;
+  bool ok = AllAtOnce({
+      [&]() { return (persistent = virStoragePoolIsPersistent(pool)) >= 0; },
+      [&]() { return virStoragePoolGetInfo(pool, &info) == 0; },
+      [&]() { return (xml = virStoragePoolGetXMLDesc(pool, 0)) != nullptr; },
+  });
+  if (!ok) {
+    free(xml);
+    // Once more one after another, on this thread, so that libvirt's last error says why.
+    persistent = virStoragePoolIsPersistent(pool);
+    if (virStoragePoolGetInfo(pool, &info) < 0 || persistent < 0) return false;
+    xml = virStoragePoolGetXMLDesc(pool, 0);
+    if (xml == nullptr) return false;
+  }
   out = Data::Object();
   out.Set("name", Data::String(virStoragePoolGetName(pool)));
   out.Set("uuid", UUIDOf(virStoragePoolGetUUIDString(pool, uuid), uuid));
@@ -90,15 +135,28 @@ bool DescribePool(virStoragePoolPtr pool, Data& out) {
 
 bool DescribeVolume(virStorageVolPtr vol, Data& out) {
   virStorageVolInfo info;
-  if (virStorageVolGetInfo(vol, &info) < 0) return false;
-  char* path = virStorageVolGetPath(vol);
-  if (path == nullptr) return false;
+  char* path = nullptr;
+  // Its pool is optional: a volume libvirt cannot place in one still is one.
+  virStoragePoolPtr pool = nullptr;
+  bool ok = AllAtOnce({
+      [&]() { return virStorageVolGetInfo(vol, &info) == 0; },
+      [&]() { return (path = virStorageVolGetPath(vol)) != nullptr; },
+      [&]() { return (pool = virStoragePoolLookupByVolume(vol)), true; },
+  });
+  if (!ok) {
+    free(path);
+    if (pool) virStoragePoolFree(pool);
+    // Once more on this thread, so that libvirt's last error says why.
+    if (virStorageVolGetInfo(vol, &info) < 0) return false;
+    path = virStorageVolGetPath(vol);
+    if (path == nullptr) return false;
+    pool = virStoragePoolLookupByVolume(vol);
+  }
+  if (pool == nullptr) virResetLastError();
   out = Data::Object();
   out.Set("name", Data::String(virStorageVolGetName(vol)));
   out.Set("key", Data::String(virStorageVolGetKey(vol)));
   out.Set("path", Data::TakeString(path));
-  virStoragePoolPtr pool = virStoragePoolLookupByVolume(vol);
-  if (pool == nullptr) virResetLastError();
   out.Set("pool", pool ? Data::String(virStoragePoolGetName(pool)) : Data::Null());
   if (pool) virStoragePoolFree(pool);
   out.Set("type", Data::String(VolumeTypeName(info.type)));

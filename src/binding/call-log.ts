@@ -44,8 +44,19 @@ function isNativeDomain(v: unknown): v is object {
   );
 }
 
+/**
+ * Stands between a logged call's answer and its caller: gets the call and
+ * libvirt's answer, returns what the caller gets (a test that holds answers
+ * back to count round trips, as a slow wire would).
+ */
+export type CallRelay = (call: LoggedLibvirtCall, answer: Promise<unknown>) => Promise<unknown>;
+
 /** Starts logging the calls to `connections` and `domains` (anything with a native handle); restore() when done. */
-export function logLibvirtCalls(connections: { native: object }[], domains: { native: object }[] = []): LibvirtCallLog {
+export function logLibvirtCalls(
+  connections: { native: object }[],
+  domains: { native: object }[] = [],
+  relay?: CallRelay,
+): LibvirtCallLog {
   const calls: LoggedLibvirtCall[] = [];
   const wrapped = new Map<object, string[]>();
   let restored = false;
@@ -69,10 +80,12 @@ export function logLibvirtCalls(connections: { native: object }[], domains: { na
         configurable: true,
         writable: true,
         value(this: object, ...args: unknown[]) {
-          calls.push({ connection, domain, name, args });
+          const call = { connection, domain, name, args };
+          calls.push(call);
           const result = original.apply(this, args);
-          if (result instanceof Promise) return result.then((v) => (wrapReturned(v), v));
-          return result;
+          if (!(result instanceof Promise)) return result;
+          const answer = result.then((v) => (wrapReturned(v), v));
+          return relay ? relay(call, answer) : answer;
         },
       });
       names.push(name);

@@ -1,6 +1,6 @@
 /** The domain's own state: running, no job, no snapshots, and a free name on the destination. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { domainModel } from '../pmc/parsed-facts.js';
+import { blockJobDisksOf, domainModel } from '../pmc/parsed-facts.js';
 import { ACTIVE_STATES, fail, pass, skip } from './util.js';
 
 export const domainState: CheckDefinition = {
@@ -55,19 +55,21 @@ export const domainJob: CheckDefinition = {
     if (!ACTIVE_STATES.has(state.state)) {
       return skip(`the domain is ${state.state}: no QEMU runs, so no job or block job can run on it`);
     }
-    const [job, model] = await Promise.all([facts.domain.jobInfo(), domainModel(facts)]);
+    const model = await domainModel(facts);
+    // libvirt's qemuMigrationSrcIsAllowed looks for block jobs only when the migration is not offline.
+    const disks = options.offline ? [] : blockJobDisksOf(model);
+    // The job and every disk's block job at once: one round trip.
+    const [job, jobs] = await Promise.all([
+      facts.domain.jobInfo(),
+      Promise.all(disks.map((d) => facts.domain.blockJob(d.target))),
+    ]);
     const busy: string[] = [];
     if (job.type !== 'none' && job.type !== 'completed' && job.type !== 'failed' && job.type !== 'cancelled') {
       busy.push(`a ${job.type} job (${Math.round(job.timeElapsed / 1000)} s elapsed)`);
     }
-    // libvirt's qemuMigrationSrcIsAllowed looks for block jobs only when the migration is not offline.
-    if (!options.offline) {
-      const disks = model.disks.filter((d) => d.path || d.networkName || d.volume);
-      const jobs = await Promise.all(disks.map((d) => facts.domain.blockJob(d.target)));
-      jobs.forEach((j, i) => {
-        if (j) busy.push(`a block job on ${disks[i]!.target} (${j.end ? Math.round((100 * j.cur) / j.end) : 0}% done)`);
-      });
-    }
+    jobs.forEach((j, i) => {
+      if (j) busy.push(`a block job on ${disks[i]!.target} (${j.end ? Math.round((100 * j.cur) / j.end) : 0}% done)`);
+    });
     if (busy.length > 0) return fail(`the domain has ${busy.join(', ')}: wait for it or abort it before migrating`);
     return pass('no job or block job runs on the domain');
   },

@@ -1,10 +1,7 @@
 /** Room for the guest's memory on the destination: a safety rule libvirt does not enforce. */
 import type { CheckDefinition } from '../pmc/types.js';
-import { capabilitiesOf, domainModel } from '../pmc/parsed-facts.js';
+import { capabilitiesOf, domainModel, hugePageSizesOf } from '../pmc/parsed-facts.js';
 import { fail, mib, pass, skip } from './util.js';
-
-/** x86's default huge page size, used when the guest asks for huge pages without a size. */
-const DEFAULT_HUGEPAGE_KIB = 2048;
 
 export const memoryAvailable: CheckDefinition = {
   name: 'memory.available',
@@ -19,20 +16,24 @@ export const memoryAvailable: CheckDefinition = {
     if (options.postcopyResume) {
       return skip("resuming a failed post-copy migration: the guest's memory is already allocated on the destination");
     }
-    const model = await domainModel(facts);
+    const [model, freeBytes] = await Promise.all([domainModel(facts), facts.destination.freeMemory()]);
     const needBytes = model.memoryKiB * 1024;
-    const freeBytes = await facts.destination.freeMemory();
     const problems: string[] = [];
     if (!model.hugepages) {
       if (freeBytes < needBytes) problems.push(`it has ${mib(freeBytes)} free, the guest needs ${mib(needBytes)}`);
     } else {
       const caps = await capabilitiesOf(facts.destination);
-      for (const size of new Set(model.hugepages.map((h) => h.sizeKiB ?? DEFAULT_HUGEPAGE_KIB))) {
-        if (caps.pageSizesKiB.length && !caps.pageSizesKiB.includes(size)) {
+      const sizes = hugePageSizesOf(model);
+      const offered = (size: number) => !caps.pageSizesKiB.length || caps.pageSizesKiB.includes(size);
+      // Every size's free pages at once (one round trip), read below in order.
+      const free = sizes.map((size) => (offered(size) ? facts.destination.freePages(size) : null));
+      await Promise.all(free.flatMap((p) => (p ? [p.catch(() => undefined)] : [])));
+      for (const [i, size] of sizes.entries()) {
+        if (!offered(size)) {
           problems.push(`it offers no ${size} KiB pages`);
           continue;
         }
-        const cells = await facts.destination.freePages(size);
+        const cells = await free[i]!;
         const freePages = cells.reduce((sum, c) => sum + (c.freePages[String(size)] ?? 0), 0);
         const needPages = Math.ceil(model.memoryKiB / size);
         if (freePages < needPages)

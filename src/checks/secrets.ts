@@ -1,19 +1,7 @@
 /** The secrets the guest's disks and vTPM use exist on the destination (Nova vTPM, libvirt secret lookup at start). */
 import type { CheckDefinition } from '../pmc/types.js';
-import { constants } from '../binding/native.js';
-import type { LibvirtConstantName } from '../libvirt-names.js';
-import type { SecretRef } from '../model/libvirt-xml.js';
-import { domainModel } from '../pmc/parsed-facts.js';
+import { domainModel, secretRefsOf } from '../pmc/parsed-facts.js';
 import { fail, pass } from './util.js';
-
-const USAGE_TYPE: Record<string, LibvirtConstantName> = {
-  ceph: 'VIR_SECRET_USAGE_TYPE_CEPH',
-  iscsi: 'VIR_SECRET_USAGE_TYPE_ISCSI',
-  volume: 'VIR_SECRET_USAGE_TYPE_VOLUME',
-  passphrase: 'VIR_SECRET_USAGE_TYPE_VOLUME',
-  tls: 'VIR_SECRET_USAGE_TYPE_TLS',
-  vtpm: 'VIR_SECRET_USAGE_TYPE_VTPM',
-};
 
 export const secretsPresent: CheckDefinition = {
   name: 'secrets.present',
@@ -27,19 +15,14 @@ export const secretsPresent: CheckDefinition = {
   offline: 'libvirt looks the secrets up when the guest starts there, not before',
   async run({ facts }) {
     const model = await domainModel(facts);
-    const refs: SecretRef[] = model.disks.flatMap((d) => d.secrets);
-    for (const t of model.tpms) if (t.secret) refs.push({ usedBy: 'tpm', uuid: t.secret, usage: null, type: 'vtpm' });
+    const refs = secretRefsOf(model);
     if (refs.length === 0) return pass('the domain uses no secret');
+    // All lookups at once: one round trip, however many secrets.
+    const found = await Promise.all(refs.map((ref) => facts.destination.secretFor(ref)));
     const missing: string[] = [];
-    for (const ref of refs) {
-      let found;
-      if (ref.uuid) found = await facts.destination.secret(ref.uuid);
-      else if (ref.usage) {
-        const typeName = USAGE_TYPE[ref.type ?? ''] ?? 'VIR_SECRET_USAGE_TYPE_VOLUME';
-        found = await facts.destination.secretByUsage(constants[typeName], ref.usage);
-      } else continue;
-      if (!found) missing.push(`${ref.usedBy} (${ref.uuid ? `uuid ${ref.uuid}` : `usage ${ref.usage}`})`);
-    }
+    refs.forEach((ref, i) => {
+      if (found[i] === null) missing.push(`${ref.usedBy} (${ref.uuid ? `uuid ${ref.uuid}` : `usage ${ref.usage}`})`);
+    });
     if (missing.length) {
       return fail(
         `the destination lacks the secrets of ${missing.join(', ')}: define them there with the same UUID and value`,

@@ -59,8 +59,9 @@ interface Placement {
 /** Whether a file disk sits on shared storage, as libvirt's virFileIsSharedFS would say on the source. */
 async function placementOf(facts: Facts, disk: DiskModel): Promise<Placement> {
   const file = disk.path!;
-  const vol = await facts.source.volumeByPath(file);
-  const pool = vol?.pool ? (await poolsOf(facts.source)).find((p) => p.name === vol.pool) : undefined;
+  // Both at once: the pool list is one call, whatever the volume's pool.
+  const [vol, pools] = await Promise.all([facts.source.volumeByPath(file), poolsOf(facts.source)]);
+  const pool = vol?.pool ? pools.find((p) => p.name === vol.pool) : undefined;
   if (pool && SHARED_POOL_TYPES.has(pool.type)) return { shared: true, how: `pool ${pool.name} (${pool.type})` };
   if (await sourceIsStatable(facts)) {
     const fs = await sharedFsOf(file);
@@ -82,10 +83,17 @@ export const storageShared: CheckDefinition = {
     if (options.offline) {
       return skipOffline('libvirt skips qemuMigrationSrcIsSafe, and no disk is opened there until the guest starts');
     }
-    const model = await domainModel(facts);
+    const [model, dstPools] = await Promise.all([domainModel(facts), poolsOf(facts.destination)]);
     const problems: string[] = [];
     const notes: string[] = [];
-    const dstPools = await poolsOf(facts.destination);
+    // Every disk's lookups at once (one round trip), read below in disk order.
+    const placements = new Map(
+      model.disks
+        .filter((d) => d.type === 'file' && !isEmpty(d) && !d.readonly && !isCopied(d, options))
+        .map((d) => [d, Promise.all([placementOf(facts, d), facts.destination.volumeByPath(d.path!)])] as const),
+    );
+    // A disk's failure is thrown when the loop reaches it; the others' are then nobody's.
+    for (const p of placements.values()) p.catch(() => undefined);
     for (const disk of model.disks) {
       if (isEmpty(disk) || disk.readonly) continue;
       if (isCopied(disk, options)) {
@@ -106,7 +114,7 @@ export const storageShared: CheckDefinition = {
         notes.push(`${disk.target} ${disk.type} (trusted as shared, as libvirt does)`);
         continue;
       }
-      const placement = await placementOf(facts, disk);
+      const [placement, onDst] = await placements.get(disk)!;
       if (!placement.shared && !options.unsafe) {
         problems.push(
           `${disk.target} (${disk.path}) is on ${placement.how}: libvirt refuses ("Migration without shared storage is unsafe"); ` +
@@ -114,7 +122,6 @@ export const storageShared: CheckDefinition = {
         );
         continue;
       }
-      const onDst = await facts.destination.volumeByPath(disk.path!);
       const dirPool = poolByTargetPath(dstPools, path.dirname(disk.path!));
       if (onDst) {
         notes.push(`${disk.target} on ${placement.how}, known on the destination`);
@@ -143,11 +150,16 @@ export const storageCopyTarget: CheckDefinition = {
   async run({ facts, options }) {
     // migration.flags refuses copy-storage with offline, as libvirt does.
     if (!copiesStorage(options)) return pass('no storage is copied');
-    const model = await domainModel(facts);
-    const dstPools = await poolsOf(facts.destination);
+    const [model, dstPools] = await Promise.all([domainModel(facts), poolsOf(facts.destination)]);
     const problems: string[] = [];
     const notes: string[] = [];
     const needByPool = new Map<string, number>();
+    // The copied files' lookups on both hosts at once (one round trip), read below from the cache.
+    await Promise.all(
+      model.disks
+        .filter((d) => isCopied(d, options) && d.path)
+        .flatMap((d) => [facts.destination.volumeByPath(d.path!), facts.source.volumeByPath(d.path!)]),
+    );
     for (const disk of model.disks.filter((d) => isCopied(d, options))) {
       if (disk.type === 'network') {
         notes.push(`${disk.target}: network disk, not pre-created by libvirt`);
@@ -278,14 +290,16 @@ export const storageCdrom: CheckDefinition = {
   offline: 'no image is opened there until the guest starts',
   async run({ facts, options }) {
     const model = await domainModel(facts);
+    const media = model.disks.filter((d) => d.path && droppedWhenMissing(d) && !isCopied(d, options));
+    // Every medium's whereabouts asked at once: one wave, not one round trip per medium.
+    const where = await Promise.all(media.map((d) => destinationHas(facts, d.path!)));
     const dropped: string[] = [];
     const unknown: string[] = [];
-    for (const disk of model.disks) {
-      if (!disk.path || !droppedWhenMissing(disk) || isCopied(disk, options)) continue;
-      const where = await destinationHas(facts, disk.path);
-      if (where.state === 'absent') dropped.push(`${disk.target} (${disk.path}: ${where.how})`);
-      else if (where.state === 'unknown') unknown.push(`${disk.target} (${disk.path}: ${where.how})`);
-    }
+    media.forEach((disk, i) => {
+      const w = where[i]!;
+      if (w.state === 'absent') dropped.push(`${disk.target} (${disk.path}: ${w.how})`);
+      else if (w.state === 'unknown') unknown.push(`${disk.target} (${disk.path}: ${w.how})`);
+    });
     if (dropped.length) {
       return fail(
         `the destination lacks the image of ${dropped.join(', ')}: libvirt drops the medium (startupPolicy), ` +

@@ -36,8 +36,8 @@ export function skipOffline(consequence: string): CheckOutcome {
   return skip(offlineSkipMessage(consequence));
 }
 
-/** Domain states in which QEMU runs (libvirt's virDomainObjIsActive). */
-export const ACTIVE_STATES = new Set(['running', 'paused', 'blocked', 'pmsuspended']);
+export { ACTIVE_STATES } from '../pmc/parsed-facts.js';
+import { ACTIVE_STATES } from '../pmc/parsed-facts.js';
 
 /** Whether the guest runs now (a QEMU process exists on the source). */
 export async function isRunning(facts: Facts): Promise<boolean> {

@@ -1,8 +1,10 @@
 /**
  * The run's facts: one HostFacts per connection, plus the domain's. Each
- * libvirt fact is fetched at most once per run, lazily, and shared by every
- * check (JS, XML and plugin); `calls` counts the libvirt calls made, so tests
- * can hold the run to "one wave of round trips".
+ * libvirt fact is fetched at most once per run and shared by every check (JS,
+ * XML and plugin): on first use, or ahead of the checks by the run's prefetch
+ * (`src/pmc/prefetch.ts`), which fills the same cache. `calls` counts the
+ * fact-cache entries made; tests count the libvirt calls themselves
+ * (`src/binding/call-log.ts`).
  */
 import type { Connection, CpuCompareResult, HypervisorTarget } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
@@ -21,6 +23,18 @@ import type {
 } from '../binding/native-types.js';
 import type { Version } from '../binding/version.js';
 import { isLibvirtError, type LibvirtErrorCode } from '../errors.js';
+import type { LibvirtConstantName } from '../libvirt-names.js';
+import type { SecretRef } from '../model/libvirt-xml.js';
+
+/** The usage type libvirt files a secret under, by the type a domain's XML names. */
+const SECRET_USAGE_TYPE: Record<string, LibvirtConstantName> = {
+  ceph: 'VIR_SECRET_USAGE_TYPE_CEPH',
+  iscsi: 'VIR_SECRET_USAGE_TYPE_ISCSI',
+  volume: 'VIR_SECRET_USAGE_TYPE_VOLUME',
+  passphrase: 'VIR_SECRET_USAGE_TYPE_VOLUME',
+  tls: 'VIR_SECRET_USAGE_TYPE_TLS',
+  vtpm: 'VIR_SECRET_USAGE_TYPE_VTPM',
+};
 
 /** Memoizes named async facts and counts the calls that actually ran. */
 export class FactCache {
@@ -119,17 +133,25 @@ export class HostFacts {
   }
   /** The domain of this name on this host (and whether it runs), or null when there is none. */
   domainByName(name: string): Promise<{ uuid: string; active: boolean } | null> {
-    return this.cache.get(`domainByName:${name}`, async () => {
-      const d = await this.connection.lookupDomainByName(name).catch(noDomain);
-      return d ? { uuid: d.uuid, active: await d.isActive() } : null;
+    return this.cache.derive(`domainByName:${name}`, async () => {
+      const d = await this.cache.get(`lookupDomainByName:${name}`, () =>
+        this.connection.lookupDomainByName(name).catch(noDomain),
+      );
+      return d ? { uuid: d.uuid, active: await this.isDomainActive(d) } : null;
     });
   }
   /** The domain with this UUID on this host (and whether it runs), or null when there is none. */
   domainByUUID(uuid: string): Promise<{ name: string; active: boolean } | null> {
-    return this.cache.get(`domainByUUID:${uuid}`, async () => {
-      const d = await this.connection.lookupDomainByUUID(uuid).catch(noDomain);
-      return d ? { name: d.name, active: await d.isActive() } : null;
+    return this.cache.derive(`domainByUUID:${uuid}`, async () => {
+      const d = await this.cache.get(`lookupDomainByUUID:${uuid}`, () =>
+        this.connection.lookupDomainByUUID(uuid).catch(noDomain),
+      );
+      return d ? { name: d.name, active: await this.isDomainActive(d) } : null;
     });
+  }
+  /** Whether a domain of this host runs: asked once per UUID, however it was looked up. */
+  private isDomainActive(d: Domain): Promise<boolean> {
+    return this.cache.get(`isActive:${d.uuid}`, () => d.isActive());
   }
   /** compareHypervisorCPU of `cpuXml` on this host, for the given emulator/arch/machine/virt type. */
   compareCPU(cpuXml: string, target: HypervisorTarget, flags = 0): Promise<CpuCompareResult> {
@@ -153,6 +175,16 @@ export class HostFacts {
     return this.cache.get(`secret:${uuid}`, () =>
       this.connection.lookupSecretByUUID(uuid).catch(noneWhen('VIR_ERR_NO_SECRET')),
     );
+  }
+  /**
+   * The secret a domain's reference names (by UUID, else by usage), null when
+   * this host has none; undefined when the reference names neither.
+   */
+  secretFor(ref: SecretRef): Promise<SecretInfo | null | undefined> {
+    if (ref.uuid) return this.secret(ref.uuid);
+    if (!ref.usage) return Promise.resolve(undefined);
+    const typeName = SECRET_USAGE_TYPE[ref.type ?? ''] ?? 'VIR_SECRET_USAGE_TYPE_VOLUME';
+    return this.secretByUsage(constants[typeName], ref.usage);
   }
 }
 

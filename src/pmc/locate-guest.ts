@@ -9,11 +9,14 @@ export async function locateGuest(
   destination: Connection,
   report: NativeRunReport,
 ): Promise<Report['domainLocation']> {
-  const onSource = await domain.isActive().catch(() => false);
-  const onDestination = await destination
-    .lookupDomainByUUID(domain.uuid)
-    .then((d) => d.isActive())
-    .catch(() => false);
+  // Both hosts at once: one round trip (two when the destination has the guest).
+  const [onSource, onDestination] = await Promise.all([
+    domain.isActive().catch(() => false),
+    destination
+      .lookupDomainByUUID(domain.uuid)
+      .then((d) => d.isActive())
+      .catch(() => false),
+  ]);
   if (onSource && !onDestination) return 'source';
   if (onDestination && !onSource) return 'destination';
   if (!onSource && !onDestination) {

@@ -8,9 +8,11 @@ import {
   parseCapabilities,
   parseDomainXml,
   parsePool,
+  type DiskModel,
   type DomainModel,
   type HostCapabilities,
   type PoolModel,
+  type SecretRef,
 } from '../model/libvirt-xml.js';
 import type { Facts, HostFacts } from './facts.js';
 
@@ -33,4 +35,27 @@ export function poolsOf(host: HostFacts): Promise<PoolModel[]> {
  */
 export async function destinationDomainCapabilities(facts: Facts): Promise<string> {
   return facts.destination.domainCapabilities(hypervisorTargetOf(await domainModel(facts)));
+}
+
+/** Every secret the domain uses: its disks' (auth, encryption) and its vTPM's. */
+export function secretRefsOf(model: DomainModel): SecretRef[] {
+  const refs: SecretRef[] = model.disks.flatMap((d) => d.secrets);
+  for (const t of model.tpms) if (t.secret) refs.push({ usedBy: 'tpm', uuid: t.secret, usage: null, type: 'vtpm' });
+  return refs;
+}
+
+/** The disks a block job can run on: those with a source. */
+export function blockJobDisksOf(model: DomainModel): DiskModel[] {
+  return model.disks.filter((d) => d.path || d.networkName || d.volume);
+}
+
+/** Domain states in which QEMU runs (libvirt's virDomainObjIsActive), so that libvirt answers job queries. */
+export const ACTIVE_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'blocked', 'pmsuspended']);
+
+/** libvirt's huge page size when the domain's XML names none (x86_64). */
+const DEFAULT_HUGEPAGE_KIB = 2048;
+
+/** The huge page sizes the guest's memory is backed by, each once; empty without huge pages. */
+export function hugePageSizesOf(model: DomainModel): number[] {
+  return [...new Set((model.hugepages ?? []).map((h) => h.sizeKiB ?? DEFAULT_HUGEPAGE_KIB))];
 }

@@ -1,6 +1,7 @@
 /**
  * One pre-migration-check run: builds the C check list (the built-ins it is
- * given, the caller's checks), fetches the facts native checks read, hands
+ * given, the caller's checks), starts the built-ins' facts in waves
+ * (`prefetchFacts`), fetches the facts native checks read, hands
  * the list to the native runner on a thread of its own, and shapes the
  * report (docs/architecture.md, "runPMC").
  */
@@ -13,6 +14,7 @@ import { collectChecks, nativeCheckList, nativeFactNames } from './check-list.js
 import { fetchNativeFacts } from './native-facts.js';
 import { Facts, type SharedFacts } from './facts.js';
 import { jsDispatcher } from './js-dispatch.js';
+import { prefetchFacts } from './prefetch.js';
 import { shapeReport } from './report.js';
 import { validateRunOptions, type RunOptions } from './run-options.js';
 import { bridgeSignal } from './signal-bridge.js';
@@ -59,9 +61,18 @@ export async function runPMC(
 
   const list = nativeCheckList(entries);
   const factNames = nativeFactNames(entries, options.skip ?? []);
+  // A run cancelled before it starts asks libvirt nothing: the runner reports every check cancelled.
+  const cancelled = options.signal?.aborted ?? false;
+  if (!cancelled && !options.noBuiltins && builtins.length > 0) {
+    // The built-ins' facts in waves, into the cache the checks read; not awaited:
+    // a check waits only for what it reads, and reports its failures.
+    void prefetchFacts(facts, options);
+  }
   if (factNames.size > 0) {
     // Cached in `facts`: the JS checks of this run read the same fetches.
-    const { values, errors } = await fetchNativeFacts(facts, options, factNames, timeoutMs);
+    const { values, errors } = cancelled
+      ? { values: {}, errors: Object.fromEntries([...factNames].map((n) => [n, 'the run was cancelled'])) }
+      : await fetchNativeFacts(facts, options, factNames, timeoutMs);
     list.setFacts(values, errors);
   }
 

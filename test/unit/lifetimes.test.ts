@@ -47,7 +47,8 @@ describe('object lifetimes', () => {
           for (let i = lane; i < n; i += lanes) await cycle(i);
         }),
       );
-    await run(1000); // warm-up: JIT, allocator arenas, libvirt's first-open state
+    // warm-up: JIT, allocator arenas (one per thread: the call pool starts its threads as the lanes need them), libvirt's first-open state
+    await run(3000);
     await collectGarbage(3);
     const before = process.memoryUsage();
     const started = performance.now();

@@ -1,0 +1,66 @@
+/**
+ * The addon's call pool over a slow wire: many short libvirt calls are in
+ * flight at once on one connection (not 4 at a time, libuv's pool), so 16 of
+ * them through a delaying proxy take about one round trip, not four.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Connection } from '../../src/index.js';
+import { delayProxyScript } from '../../src/lab/delay-proxy.js';
+
+const RTT = 100;
+const CALLS = 16;
+
+describe('the call pool over a slow wire', () => {
+  let dir: string;
+  let proxy: ChildProcess;
+  let conn: Connection;
+  beforeAll(async () => {
+    const host = inject('lab').hosts[0]!;
+    const daemonSocket = new URL(host.daemonUri).searchParams.get('socket')!;
+    dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-call-pool-'));
+    const listen = path.join(dir, 'proxy.sock');
+    // The lab's proxy (half the round trip each way), as a process of its own, in front of the first host.
+    proxy = spawn(process.execPath, ['-e', delayProxyScript(), listen, daemonSocket, String(RTT / 2)], {
+      stdio: 'inherit',
+    });
+    for (let i = 0; i < 100 && !existsSync(listen); i++) await sleep(50);
+    conn = await Connection.open(`qemu:///session?socket=${listen}`);
+  });
+  afterAll(async () => {
+    await conn?.close();
+    proxy?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`answers ${CALLS} concurrent calls on one connection in about one round trip of ${RTT} ms`, async () => {
+    // getLibVersion, not getHostname: the lab daemons' hostname look-up may wait for DNS.
+    const one = performance.now();
+    await conn.getLibVersion();
+    const single = performance.now() - one;
+    const started = performance.now();
+    const versions = await Promise.all(Array.from({ length: CALLS }, () => conn.getLibVersion()));
+    const elapsed = performance.now() - started;
+    console.log(
+      `[measure] 1 call: ${single.toFixed(0)} ms; ${CALLS} at once: ${elapsed.toFixed(0)} ms (RTT ${RTT} ms)`,
+    );
+    expect(new Set(versions.map((v) => JSON.stringify(v))).size).toBe(1);
+    expect(single).toBeGreaterThanOrEqual(RTT - 1);
+    // 4 at a time would take 4 round trips; all at once take one, and the daemon's few ms.
+    expect(elapsed).toBeLessThan(1.5 * RTT);
+  });
+
+  it('describes every storage pool (its info, XML, persistence: calls of their own) in two round trips', async () => {
+    const started = performance.now();
+    const pools = await conn.listAllStoragePools();
+    const elapsed = performance.now() - started;
+    console.log(`[measure] listAllStoragePools of ${pools.length} pools: ${elapsed.toFixed(0)} ms (RTT ${RTT} ms)`);
+    expect(pools.length).toBeGreaterThanOrEqual(2);
+    // The list, then every pool's three calls at once; one after another it would be 1 + 3 per pool.
+    expect(elapsed).toBeLessThan(2.5 * RTT);
+  });
+});

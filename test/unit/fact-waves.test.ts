@@ -1,0 +1,98 @@
+/**
+ * The built-ins' facts in dependent waves (src/pmc/prefetch.ts), counted on
+ * the libvirt calls themselves: each answer is held back until every call in
+ * flight is answered (test/helpers/call-waves.ts), as over a slow wire, so a
+ * call's wave is how many round trips it waited for.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCheckFile } from '../../src/index.js';
+import { useFixtureHosts } from '../helpers/fixture-hosts.js';
+import { logCallWaves } from '../helpers/call-waves.js';
+
+/** Where the guest runs after the run: asked of both hosts, after the checks (locateGuest). */
+const LOCATE = ['destination.lookupDomainByUUID', 'source.domain(guest1).isActive'];
+
+describe('the fact graph in waves', () => {
+  const hosts = useFixtureHosts({ a: 'host-a', b: 'host-b', c: 'host-c' });
+
+  it('asks everything the built-ins need in 2 waves (connections, then the XML), then where the guest is', async () => {
+    const guest = await hosts.a.lookupDomainByName('guest1');
+    const waves = logCallWaves(hosts.a, hosts.b, [guest]);
+    try {
+      await guest.checkPMC(hosts.b, { live: true });
+    } finally {
+      waves.restore();
+    }
+    for (let w = 1; w <= waves.waves; w++) console.log(`[measure] wave ${w}: ${waves.keysOf(w).join(', ')}`);
+    expect(waves.waves).toBe(3);
+    // Wave 1: what depends on the connections only, the XML among it.
+    expect(waves.keysOf(1)).toEqual(
+      expect.arrayContaining([
+        'source.domain(guest1).getXMLDesc',
+        'source.domain(guest1).getState',
+        'source.getCapabilities',
+        'destination.getCapabilities',
+        'destination.listAllStoragePools',
+        'destination.listAllNetworks',
+        'destination.lookupDomainByName',
+        'destination.lookupDomainByUUID',
+      ]),
+    );
+    // Wave 2: what the XML names (its disk on both hosts, the domain capabilities, the jobs).
+    expect(waves.keysOf(2)).toEqual([
+      'destination.getDomainCapabilities',
+      'destination.lookupStorageVolByPath',
+      'source.domain(guest1).getBlockJobInfo',
+      'source.domain(guest1).getJobInfo',
+      'source.lookupStorageVolByPath',
+    ]);
+    expect(waves.keysOf(3)).toEqual(LOCATE);
+    // Nothing asked twice during the checks (the only repeat is locateGuest's look-up, after them).
+    const checkPhase = waves.calls.filter((c) => c.wave < 3).map((c) => c.key);
+    expect(checkPhase.length).toBe(new Set(checkPhase).size);
+  });
+
+  it('asks whether the guest found on the destination runs once, in wave 2 (domain.name-free)', async () => {
+    const guest = await hosts.a.lookupDomainByName('guest1');
+    const waves = logCallWaves(hosts.a, hosts.c, [guest]);
+    try {
+      await guest.checkPMC(hosts.c, { live: true });
+    } finally {
+      waves.restore();
+    }
+    const isActiveOnDestination = waves.calls.filter((c) => c.key === 'destination.domain(guest1).isActive');
+    // Once for the checks (found by name and by UUID), once more by locateGuest after them.
+    expect(isActiveOnDestination.map((c) => c.wave)).toEqual([2, 4]);
+    expect(waves.keysOf(3)).toEqual(LOCATE);
+  });
+
+  it('asks libvirt nothing for the checks (built-ins, check files) of a run cancelled before it starts', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-waves-'));
+    try {
+      const file = path.join(dir, 'site.xml');
+      writeFileSync(
+        file,
+        `<?xml version="1.0"?>\n<checks><check name="site.caps" severity="critical"><assert test="count($dstCaps/*) = 1"/></check></checks>\n`,
+      );
+      const checkFile = await loadCheckFile(file);
+      const guest = await hosts.a.lookupDomainByName('guest1');
+      const waves = logCallWaves(hosts.a, hosts.b, [guest]);
+      let report;
+      try {
+        report = await guest.checkPMC(hosts.b, { live: true, checkFiles: [checkFile], signal: AbortSignal.abort() });
+      } finally {
+        waves.restore();
+      }
+      expect(report.cancelled).toBe(true);
+      // Only what the report itself says: both hosts' names, and where the guest is.
+      expect(waves.calls.map((c) => c.key).sort()).toEqual(
+        [...LOCATE, 'source.getHostname', 'source.getURI', 'destination.getHostname', 'destination.getURI'].sort(),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
