@@ -95,7 +95,7 @@ export const builtinListing: readonly CheckListing[] = [
   {
     "name": "domain.name-free",
     "severity": "critical",
-    "description": "The destination has no other domain of this name and does not run this one already (libvirt virDomainObjListAdd).",
+    "description": "The destination has no other domain of this name and does not run this one already (libvirt virDomainObjListAdd); resuming a failed post-copy migration needs it running there.",
     "origin": "builtin",
     "anchor": "libvirt qemu_migration.c qemuMigrationDstPrepareAny; conf/virdomainobjlist.c virDomainObjListAddLocked",
     "remedy": "Rename or undefine the clashing domain on the destination, or migrate under another name (--dname)."
