@@ -21,13 +21,16 @@ function commonOptions(cmd: Command): Command {
     );
 }
 
-function labOptions(flags: CommonFlags & { hosts?: string; rtt?: string; sasl?: boolean }): LabUpOptions {
+function labOptions(
+  flags: CommonFlags & { hosts?: string; rtt?: string; sasl?: boolean; postcopy?: boolean },
+): LabUpOptions {
   return {
     id: flags.id,
     root: flags.root,
     ...(flags.hosts !== undefined ? { hosts: Number(flags.hosts) } : {}),
     ...(flags.rtt !== undefined ? { rtt: Number(flags.rtt) } : {}),
     ...(flags.sasl !== undefined ? { sasl: flags.sasl } : {}),
+    ...(flags.postcopy !== undefined ? { postcopy: flags.postcopy } : {}),
   };
 }
 
@@ -49,8 +52,15 @@ export function labCommand(): Command {
       '--sasl',
       'the TLS listeners also ask for a user name and password (SASL SCRAM-SHA-256; fixed when the lab is created)',
     )
+    .option(
+      '--postcopy',
+      'make the lab\'s own QEMU copy with CAP_SYS_PTRACE (userfaultfd), for guests that migrate post-copy; ' +
+        'default: what the lab has (docs/lab.md, docs/security.md)',
+    )
+    .option('--no-postcopy', 'remove that QEMU copy')
     .option('--json', 'print the hosts as JSON (name, URI, hostname, host UUID, …; with --sasl the credentials)')
-    .action(async (flags: CommonFlags & { hosts: string; rtt?: string; sasl?: boolean; json?: boolean }) => {
+    .action(
+      async (flags: CommonFlags & { hosts: string; rtt?: string; sasl?: boolean; postcopy?: boolean; json?: boolean }) => {
       const started = performance.now();
       const info = await labUp(labOptions(flags));
       if (flags.json) {
@@ -69,6 +79,7 @@ export function labCommand(): Command {
           `  SASL on the TLS URIs: user ${info.sasl.username}, password in ${info.dir}/pki/client/sasl-password`,
         );
       }
+      if (info.postcopyEmulator) console.log(`  post-copy emulator: ${info.postcopyEmulator}`);
     });
 
   commonOptions(lab.command('status'))
