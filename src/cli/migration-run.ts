@@ -93,12 +93,7 @@ function describe(error: unknown): string {
 }
 
 /** virsh --timeout: suspend the guest so the last pages stop changing, or (--timeout-postcopy) switch to post-copy. */
-function actAfterTimeout(
-  domain: Domain,
-  seconds: number,
-  postcopy: boolean,
-  stderr: NodeJS.WriteStream,
-): () => void {
+function actAfterTimeout(domain: Domain, seconds: number, postcopy: boolean, stderr: NodeJS.WriteStream): () => void {
   const timer = setTimeout(() => {
     const [act, done, failed] = postcopy
       ? [() => domain.migrateStartPostCopy(), 'the migration switched to post-copy', 'switch to post-copy']

@@ -92,7 +92,8 @@ export function ensurePostcopyEmulator(lab: LabLayout, gid: number): string {
   } catch (error) {
     rmSync(partial, { force: true });
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new Error('pmc lab up --postcopy needs setcap: install libcap2-bin', { cause: error });
+    if (e.code === 'ENOENT')
+      throw new Error('pmc lab up --postcopy needs setcap: install libcap2-bin', { cause: error });
     throw new Error(`setcap ${CAPABILITY} failed on ${partial}: ${e.stderr?.toString().trim() || e.message}`, {
       cause: error,
     });

@@ -374,7 +374,8 @@ export const migrationOptionTable = {
   /** virsh --timeout-postcopy: at the --timeout, switch to post-copy instead of suspending; needs `postcopy` too. */
   timeoutPostcopy: {
     type: 'boolean',
-    action: 'pmc migrate switches the migration to post-copy at the --timeout (virDomainMigrateStartPostCopy) instead of suspending the guest',
+    action:
+      'pmc migrate switches the migration to post-copy at the --timeout (virDomainMigrateStartPostCopy) instead of suspending the guest',
     cliOnly: true,
     cli: { flags: '--timeout-postcopy' },
     help: 'at the --timeout, switch to post-copy instead of suspending (with --postcopy)',
@@ -384,7 +385,8 @@ export const migrationOptionTable = {
   /** virsh --postcopy-after-precopy: switch to post-copy once the first pre-copy pass is over. */
   postcopyAfterPrecopy: {
     type: 'boolean',
-    action: 'pmc migrate switches the migration to post-copy (virDomainMigrateStartPostCopy) once the first pre-copy pass is over',
+    action:
+      'pmc migrate switches the migration to post-copy (virDomainMigrateStartPostCopy) once the first pre-copy pass is over',
     cliOnly: true,
     cli: { flags: '--postcopy-after-precopy' },
     help: 'switch to post-copy after the first pre-copy pass',
