@@ -73,7 +73,7 @@ export function ensurePostcopyEmulator(lab: LabLayout, gid: number): string {
   chmodSync(dir, 0o750);
   const emulator = postcopyEmulatorPath(lab);
   const bundle = path.join(dir, BUNDLE_LINK);
-  let link: string | null = null;
+  let link: string;
   try {
     link = readlinkSync(bundle);
   } catch {
