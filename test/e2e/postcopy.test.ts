@@ -101,7 +101,7 @@ describe('post-copy in the lab (up --postcopy)', () => {
     const report = parseReport<{ migration: { succeeded: boolean }; domainLocation: string }>(result.stdout);
     expect(report.migration.succeeded).toBe(true);
     expect(report.domainLocation).toBe('destination');
-    expect(seconds).toBeLessThan(30);
+    expect(seconds).toBeLessThan(20); // measured 9.5 s; pre-copy alone never ends
     await expectPostcopyEvent(dom);
     await expectRunsOnlyOn(lab, dom.name, 'host-2');
   }, 90_000);
@@ -129,7 +129,7 @@ describe('post-copy in the lab (up --postcopy)', () => {
     expect(result.stderr).toMatch(/ran longer than --timeout 2 s: the migration switched to post-copy/);
     expect(result.stderr).not.toMatch(/suspended/);
     expect(result.code, result.stderr).toBe(0);
-    expect(seconds).toBeLessThan(15);
+    expect(seconds).toBeLessThan(12); // measured 5.1 s; suspending instead took 33 s
     await expectPostcopyEvent(dom);
     // Running, not paused: a --timeout-suspend migration ends with the guest paused on the destination.
     await expectRunsOnlyOn(lab, dom.name, 'host-2');
