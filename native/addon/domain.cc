@@ -70,6 +70,7 @@ Napi::Function Domain::Init(Napi::Env env) {
                          InstanceMethod<&Domain::GetJobInfo>("getJobInfo"),
                          InstanceMethod<&Domain::GetJobStats>("getJobStats"),
                          InstanceMethod<&Domain::AbortJob>("abortJob"),
+                         InstanceMethod<&Domain::MigrateStartPostCopy>("migrateStartPostCopy"),
                          InstanceMethod<&Domain::GetBlockJobInfo>("getBlockJobInfo"),
                          InstanceMethod<&Domain::BlockCopy>("blockCopy"),
                          InstanceMethod<&Domain::BlockJobAbort>("blockJobAbort"),
@@ -259,6 +260,10 @@ Napi::Value Domain::Simple(const Napi::CallbackInfo& info, const char* what, int
 
 Napi::Value Domain::AbortJob(const Napi::CallbackInfo& info) {
   return Simple(info, "could not abort the job", [](virDomainPtr d, unsigned int) { return virDomainAbortJob(d); });
+}
+
+Napi::Value Domain::MigrateStartPostCopy(const Napi::CallbackInfo& info) {
+  return Simple(info, "could not switch the migration to post-copy", virDomainMigrateStartPostCopy);
 }
 
 Napi::Value Domain::Create(const Napi::CallbackInfo& info) {

@@ -39,6 +39,7 @@ class Domain : public Napi::ObjectWrap<Domain> {
   Napi::Value GetJobInfo(const Napi::CallbackInfo& info);
   Napi::Value GetJobStats(const Napi::CallbackInfo& info);
   Napi::Value AbortJob(const Napi::CallbackInfo& info);
+  Napi::Value MigrateStartPostCopy(const Napi::CallbackInfo& info);
   Napi::Value GetBlockJobInfo(const Napi::CallbackInfo& info);
   Napi::Value BlockCopy(const Napi::CallbackInfo& info);
   Napi::Value BlockJobAbort(const Napi::CallbackInfo& info);

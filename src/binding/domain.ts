@@ -77,6 +77,14 @@ export class Domain {
     return this.native.abortJob();
   }
 
+  /**
+   * Switches the running outgoing migration (started with VIR_MIGRATE_POSTCOPY) to post-copy:
+   * the guest runs on the destination from now on (virDomainMigrateStartPostCopy).
+   */
+  migrateStartPostCopy(flags = 0): Promise<void> {
+    return this.native.migrateStartPostCopy(flags);
+  }
+
   /** The block job on `disk` (target such as `vda`, or path), or null when there is none. */
   getBlockJobInfo(disk: string, flags = 0): Promise<BlockJobInfo | null> {
     return this.native.getBlockJobInfo(disk, flags);

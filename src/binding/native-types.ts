@@ -251,6 +251,7 @@ export interface NativeDomain {
   getJobInfo(): Promise<JobInfo>;
   getJobStats(flags: number): Promise<JobStats>;
   abortJob(): Promise<void>;
+  migrateStartPostCopy(flags: number): Promise<void>;
   getBlockJobInfo(disk: string, flags: number): Promise<BlockJobInfo | null>;
   blockCopy(disk: string, destXml: string, bandwidth: number | undefined, flags: number): Promise<void>;
   blockJobAbort(disk: string, flags: number): Promise<void>;

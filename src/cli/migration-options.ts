@@ -211,6 +211,8 @@ export function toRunOptions(
       );
     }
   }
+  // A row's `needs` is one of; virsh's --timeout-postcopy needs --timeout (its row) and --postcopy.
+  if (given.has('timeoutPostcopy') && !given.has('postcopy')) throw new CliError('--timeout-postcopy needs --postcopy');
   if (opts.skipCheck && !withChecks) throw new CliError('--skip-check needs --pmc (without it no check runs)');
   if ((opts.checksFile || opts.plugin) && !withChecks) {
     throw new CliError(`${opts.checksFile ? '--checks-file' : '--plugin'} needs --pmc (without it no check runs)`);

@@ -28,8 +28,12 @@ export interface MigrationRequest {
   /** false for --no-color. */
   color: boolean | undefined;
   verbose: boolean;
-  /** virsh --timeout: suspend the guest when the live migration takes longer. */
+  /** virsh --timeout: suspend the guest (or switch to post-copy) when the live migration takes longer. */
   timeoutS?: number;
+  /** virsh --timeout-postcopy: at the timeout, switch to post-copy instead of suspending. */
+  timeoutPostcopy?: boolean;
+  /** virsh --postcopy-after-precopy: switch to post-copy once the first pre-copy pass is over. */
+  postcopyAfterPrecopy?: boolean;
   signal: AbortSignal;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
@@ -79,24 +83,46 @@ export function exitCodeOf(report: Report): ExitCode {
   return ExitCode.ok;
 }
 
-/** virsh --timeout (its default action): suspend the guest so the last pages stop changing. */
-function suspendAfterTimeout(domain: Domain, seconds: number, stderr: NodeJS.WriteStream): () => void {
+/** The source domain is gone or inactive, or its job over: the migration finished meanwhile. */
+function migrationOver(error: unknown): boolean {
+  return isLibvirtError(error, 'VIR_ERR_OPERATION_INVALID', 'VIR_ERR_NO_DOMAIN');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** virsh --timeout: suspend the guest so the last pages stop changing, or (--timeout-postcopy) switch to post-copy. */
+function actAfterTimeout(domain: Domain, seconds: number, postcopy: boolean, stderr: NodeJS.WriteStream): () => void {
   const timer = setTimeout(() => {
-    domain.suspend().then(
-      () =>
-        stderr.write(
-          `\npmc: the migration ran longer than --timeout ${seconds} s: the guest is suspended so it completes\n`,
-        ),
+    const [act, done, failed] = postcopy
+      ? [() => domain.migrateStartPostCopy(), 'the migration switched to post-copy', 'switch to post-copy']
+      : [() => domain.suspend(), 'the guest is suspended so it completes', 'suspend the guest'];
+    act().then(
+      () => stderr.write(`\npmc: the migration ran longer than --timeout ${seconds} s: ${done}\n`),
       (error: unknown) => {
-        // The migration finished meanwhile: the source domain is gone or inactive, nothing to suspend.
-        if (isLibvirtError(error, 'VIR_ERR_OPERATION_INVALID', 'VIR_ERR_NO_DOMAIN')) return;
-        stderr.write(
-          `\npmc: could not suspend the guest after --timeout: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
+        if (migrationOver(error)) return;
+        stderr.write(`\npmc: could not ${failed} after --timeout: ${describe(error)}\n`);
       },
     );
   }, seconds * 1000);
   return () => clearTimeout(timer);
+}
+
+/** virsh --postcopy-after-precopy: post-copy once the first pass is over (as virsh, when iteration 2 begins). */
+function postcopyAfterFirstPass(domain: Domain, stderr: NodeJS.WriteStream): (iteration: number) => void {
+  let switched = false;
+  return (iteration) => {
+    if (switched || iteration < 2) return;
+    switched = true;
+    domain.migrateStartPostCopy().then(
+      () => stderr.write('\npmc: the first pre-copy pass is over: the migration switched to post-copy\n'),
+      (error: unknown) => {
+        if (migrationOver(error)) return;
+        stderr.write(`\npmc: could not switch to post-copy: ${describe(error)}\n`);
+      },
+    );
+  };
 }
 
 export async function runMigration(request: MigrationRequest): Promise<MigrationResult> {
@@ -116,12 +142,15 @@ export async function runMigration(request: MigrationRequest): Promise<Migration
 
     let stopTimeout: (() => void) | undefined;
     const progress = request.mode === 'migrate' ? createProgressView(stderr, request.verbose) : undefined;
-    if (request.mode === 'migrate' && (progress || request.timeoutS !== undefined)) {
+    const afterPass =
+      request.mode === 'migrate' && request.postcopyAfterPrecopy ? postcopyAfterFirstPass(domain, stderr) : undefined;
+    if (request.mode === 'migrate' && (progress || request.timeoutS !== undefined || afterPass)) {
       run.onProgress = (p) => {
         // The first progress report means the migration job has started.
         if (request.timeoutS !== undefined && !stopTimeout) {
-          stopTimeout = suspendAfterTimeout(domain, request.timeoutS, stderr);
+          stopTimeout = actAfterTimeout(domain, request.timeoutS, request.timeoutPostcopy === true, stderr);
         }
+        afterPass?.(p.iteration);
         progress?.update(p);
       };
     }

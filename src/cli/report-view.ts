@@ -104,7 +104,11 @@ function verdictLine(report: Report, style: Style, view: ReportViewOptions): str
 function migrationLine(report: Report, style: Style, view: ReportViewOptions): string | undefined {
   const m = report.migration;
   if (view.mode === 'check') return 'Migration: not attempted (dry run)';
-  if (m.attempted && m.succeeded) return style.green(`Migration: succeeded in ${formatDuration(m.durationMs)}`);
+  if (m.attempted && m.succeeded) {
+    // Interrupted too late: libvirt cannot abort a migration in post-copy (or one that has just ended).
+    const late = report.cancelled ? ' (interrupted, but it could no longer be aborted, e.g. in post-copy)' : '';
+    return style.green(`Migration: succeeded in ${formatDuration(m.durationMs)}${late}`);
+  }
   if (m.attempted) {
     const why = m.error ? `${printable(m.error.message)} (${m.error.code})` : 'no error given';
     const verb = report.cancelled ? 'aborted' : 'failed';

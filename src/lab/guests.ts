@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { isLibvirtError } from '../errors.js';
+import { SYSTEM_EMULATOR } from './emulator.js';
 import type { LabLayout } from './layout.js';
 import { ensureOwnedDir } from './root-fs.js';
 import { LOCAL_POOL } from './storage.js';
@@ -32,7 +33,7 @@ export function guestXml(name: string, disk?: string): string {
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <cpu mode='custom'><model>qemu64</model></cpu>
   <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <emulator>${SYSTEM_EMULATOR}</emulator>
     ${diskXml}
     <serial type='null'/>
     <memballoon model='none'/>
@@ -99,6 +100,8 @@ export interface DirtierGuest {
   memoryMiB: number;
   /** Pages written per second, in KiB/s, paced by the guest's PIT. */
   rateKiB: number;
+  /** Its `<emulator>`: the system's QEMU, or `LabInfo.postcopyEmulator` for a guest that migrates post-copy. */
+  emulator?: string;
 }
 
 /** The domain XML of a dirtying guest: QEMU's multiboot loader runs `kernel` with `rate=` on its command line. */
@@ -110,7 +113,7 @@ export function dirtierXml(guest: DirtierGuest, kernel: string): string {
   <os><type arch='x86_64' machine='pc'>hvm</type><kernel>${kernel}</kernel><cmdline>rate=${guest.rateKiB}</cmdline></os>
   <cpu mode='custom'><model>qemu64</model></cpu>
   <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <emulator>${guest.emulator ?? SYSTEM_EMULATOR}</emulator>
     <serial type='null'/>
     <memballoon model='none'/>
   </devices>

@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { Connection } from '../binding/connection.js';
 import { clientPkiDir, ensureLabCerts } from './certs.js';
+import { ensurePostcopyEmulator, postcopyEmulatorPath, removePostcopyEmulator } from './emulator.js';
 import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
 import {
   LAB_MIGRATION_ADDRESS,
@@ -41,6 +42,11 @@ export interface LabUpOptions extends LabOptions {
    * name and password too. Fixed when the lab is created (omitted: what the lab has, false for a new one).
    */
   sasl?: boolean;
+  /**
+   * The lab's own QEMU with CAP_SYS_PTRACE, for guests that migrate post-copy (`LabInfo.postcopyEmulator`).
+   * Omitted: what the lab has (none for a new lab); false removes it.
+   */
+  postcopy?: boolean;
 }
 
 /** One lab host, as callers (tests, benchmarks, the demo) use it. */
@@ -86,6 +92,11 @@ export interface LabInfo {
   rtt: number;
   /** With SASL: the credentials every `tlsUri` asks for (answer VIR_CRED_AUTHNAME and VIR_CRED_PASSPHRASE); else null. */
   sasl: SaslCredentials | null;
+  /**
+   * With `up --postcopy`: the `<emulator>` of guests that may migrate post-copy (the lab's QEMU copy with
+   * CAP_SYS_PTRACE, so userfaultfd works for an unprivileged QEMU); else null. The lab's own guests keep the system's.
+   */
+  postcopyEmulator: string | null;
 }
 
 /** What lab.json records: enough for `down` to find every process it must stop. */
@@ -95,6 +106,8 @@ interface LabState {
   rtt?: number;
   /** SASL on the TLS listeners (absent: no). */
   sasl?: boolean;
+  /** The post-copy emulator is there (absent: no). */
+  postcopy?: boolean;
   hosts: {
     name: string;
     uid: number;
@@ -207,6 +220,7 @@ function labInfo(lab: LabLayout, state: LabState): LabInfo {
     guests: [LAB_VM, LAB_VM_DISK],
     rtt: state.rtt ?? 0,
     sasl: state.sasl ? labSaslCredentials(lab) : null,
+    postcopyEmulator: state.postcopy ? postcopyEmulatorPath(lab) : null,
   };
 }
 
@@ -286,6 +300,13 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
     const accounts = lab.hosts.map((host) => ensureUser(host.user, host.dir, lab.group));
     ensureLabCerts(lab, accounts); // before the daemons: their TLS listeners and qemu.conf name them
     if (sasl) ensureLabSasl(lab, accounts);
+    if (options.postcopy === true || (options.postcopy === undefined && state.postcopy)) {
+      ensurePostcopyEmulator(lab, gid);
+      state.postcopy = true;
+    } else if (options.postcopy === false) {
+      removePostcopyEmulator(lab);
+      delete state.postcopy;
+    }
 
     // allSettled: when one daemon fails, the others' connections are still collected (and closed below).
     const starts = await Promise.allSettled(

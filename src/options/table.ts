@@ -371,6 +371,27 @@ export const migrationOptionTable = {
     help: 'at the --timeout, suspend the guest (the default)',
     needs: ['timeout'],
   },
+  /** virsh --timeout-postcopy: at the --timeout, switch to post-copy instead of suspending; needs `postcopy` too. */
+  timeoutPostcopy: {
+    type: 'boolean',
+    action:
+      'pmc migrate switches the migration to post-copy at the --timeout (virDomainMigrateStartPostCopy) instead of suspending the guest',
+    cliOnly: true,
+    cli: { flags: '--timeout-postcopy' },
+    help: 'at the --timeout, switch to post-copy instead of suspending (with --postcopy)',
+    needs: ['timeout'],
+    conflicts: ['timeoutSuspend'],
+  },
+  /** virsh --postcopy-after-precopy: switch to post-copy once the first pre-copy pass is over. */
+  postcopyAfterPrecopy: {
+    type: 'boolean',
+    action:
+      'pmc migrate switches the migration to post-copy (virDomainMigrateStartPostCopy) once the first pre-copy pass is over',
+    cliOnly: true,
+    cli: { flags: '--postcopy-after-precopy' },
+    help: 'switch to post-copy after the first pre-copy pass',
+    needs: ['postcopy'],
+  },
   /** For p2p: the destination URI as the source daemon sees it (default: the destination connection's URI). */
   destinationUri: {
     type: 'string',

@@ -290,6 +290,12 @@ const virshOptions: [
     },
   ],
   [['--live', '--timeout', '30', '--timeout-suspend'], { flags: ['VIR_MIGRATE_LIVE'] }], // the timeout is pmc's own action, not libvirt's
+  // The post-copy switches are pmc's own actions too (virDomainMigrateStartPostCopy during the job).
+  [['--live', '--postcopy', '--postcopy-after-precopy'], { flags: ['VIR_MIGRATE_LIVE', 'VIR_MIGRATE_POSTCOPY'] }],
+  [
+    ['--live', '--postcopy', '--timeout', '30', '--timeout-postcopy'],
+    { flags: ['VIR_MIGRATE_LIVE', 'VIR_MIGRATE_POSTCOPY'] },
+  ],
 ];
 
 describe("virsh migrate's options reach libvirt as virsh passes them", () => {
@@ -317,6 +323,13 @@ describe("virsh migrate's options reach libvirt as virsh passes them", () => {
       '--copy-storage-synchronous-writes needs --copy-storage-all or --copy-storage-inc',
     ],
     [['--live', '--timeout-suspend'], '--timeout-suspend needs --timeout'],
+    [['--live', '--postcopy-after-precopy'], '--postcopy-after-precopy needs --postcopy'],
+    [['--live', '--postcopy', '--timeout-postcopy'], '--timeout-postcopy needs --timeout'],
+    [['--live', '--timeout', '30', '--timeout-postcopy'], '--timeout-postcopy needs --postcopy'],
+    [
+      ['--live', '--postcopy', '--timeout', '30', '--timeout-suspend', '--timeout-postcopy'],
+      /--timeout-(suspend|postcopy) and --timeout-(suspend|postcopy) are mutually exclusive/,
+    ],
     [['--comp-mt-level', '10'], /Expected a whole number from 0 to 9/],
   ])('refuses %j as virsh does', (args, message) => {
     expect(() => parse(migrationOptionTable, args)).toThrow(message);

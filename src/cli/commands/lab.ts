@@ -21,13 +21,16 @@ function commonOptions(cmd: Command): Command {
     );
 }
 
-function labOptions(flags: CommonFlags & { hosts?: string; rtt?: string; sasl?: boolean }): LabUpOptions {
+function labOptions(
+  flags: CommonFlags & { hosts?: string; rtt?: string; sasl?: boolean; postcopy?: boolean },
+): LabUpOptions {
   return {
     id: flags.id,
     root: flags.root,
     ...(flags.hosts !== undefined ? { hosts: Number(flags.hosts) } : {}),
     ...(flags.rtt !== undefined ? { rtt: Number(flags.rtt) } : {}),
     ...(flags.sasl !== undefined ? { sasl: flags.sasl } : {}),
+    ...(flags.postcopy !== undefined ? { postcopy: flags.postcopy } : {}),
   };
 }
 
@@ -49,27 +52,40 @@ export function labCommand(): Command {
       '--sasl',
       'the TLS listeners also ask for a user name and password (SASL SCRAM-SHA-256; fixed when the lab is created)',
     )
+    .option(
+      '--postcopy',
+      "make the lab's own QEMU copy with CAP_SYS_PTRACE (userfaultfd), for guests that migrate post-copy; " +
+        'default: what the lab has (docs/lab.md, docs/security.md)',
+    )
+    .option('--no-postcopy', 'remove that QEMU copy')
     .option('--json', 'print the hosts as JSON (name, URI, hostname, host UUID, …; with --sasl the credentials)')
-    .action(async (flags: CommonFlags & { hosts: string; rtt?: string; sasl?: boolean; json?: boolean }) => {
-      const started = performance.now();
-      const info = await labUp(labOptions(flags));
-      if (flags.json) {
-        console.log(JSON.stringify(info, null, 2));
-        return;
-      }
-      const rtt = info.rtt > 0 ? `, RTT ${info.rtt} ms` : '';
-      console.log(`lab "${info.id}" up in ${((performance.now() - started) / 1000).toFixed(1)} s (${info.dir}${rtt})`);
-      for (const host of info.hosts) {
-        console.log(`  ${host.name}  ${host.hostname}  ${host.hostUUID}  ${host.uri}`);
-        console.log(`  ${' '.repeat(host.name.length)}  TLS: ${host.tlsUri}`);
-      }
-      console.log(`  guests on host-1: ${info.guests.join(', ')}`);
-      if (info.sasl) {
+    .action(
+      async (
+        flags: CommonFlags & { hosts: string; rtt?: string; sasl?: boolean; postcopy?: boolean; json?: boolean },
+      ) => {
+        const started = performance.now();
+        const info = await labUp(labOptions(flags));
+        if (flags.json) {
+          console.log(JSON.stringify(info, null, 2));
+          return;
+        }
+        const rtt = info.rtt > 0 ? `, RTT ${info.rtt} ms` : '';
         console.log(
-          `  SASL on the TLS URIs: user ${info.sasl.username}, password in ${info.dir}/pki/client/sasl-password`,
+          `lab "${info.id}" up in ${((performance.now() - started) / 1000).toFixed(1)} s (${info.dir}${rtt})`,
         );
-      }
-    });
+        for (const host of info.hosts) {
+          console.log(`  ${host.name}  ${host.hostname}  ${host.hostUUID}  ${host.uri}`);
+          console.log(`  ${' '.repeat(host.name.length)}  TLS: ${host.tlsUri}`);
+        }
+        console.log(`  guests on host-1: ${info.guests.join(', ')}`);
+        if (info.sasl) {
+          console.log(
+            `  SASL on the TLS URIs: user ${info.sasl.username}, password in ${info.dir}/pki/client/sasl-password`,
+          );
+        }
+        if (info.postcopyEmulator) console.log(`  post-copy emulator: ${info.postcopyEmulator}`);
+      },
+    );
 
   commonOptions(lab.command('status'))
     .description('show the hosts of the lab, whether their daemons answer, and the guests on each')

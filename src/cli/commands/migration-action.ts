@@ -34,8 +34,14 @@ export function migrationAction(mode: 'migrate' | 'check', interruptMessage: str
         json: opts.json === true,
         color: opts.color,
         verbose: opts.verbose === true,
-        // virsh --timeout acts on a migration job; a dry run has none.
-        ...(mode === 'migrate' ? { timeoutS: opts.timeout } : {}),
+        // virsh --timeout and the post-copy switches act on a migration job; a dry run has none.
+        ...(mode === 'migrate'
+          ? {
+              timeoutS: opts.timeout,
+              timeoutPostcopy: opts.timeoutPostcopy === true,
+              postcopyAfterPrecopy: opts.postcopyAfterPrecopy === true,
+            }
+          : {}),
         signal: interrupt.signal,
       });
       process.exitCode = exitCode;
