@@ -62,6 +62,18 @@ export function isLibvirtError(error: unknown, ...codes: LibvirtErrorCode[]): er
   return error instanceof LibvirtError && (codes.length === 0 || codes.includes(error.code));
 }
 
+/**
+ * A lookup's rejection handler: null when libvirt says there is no such
+ * object (one of `codes`), else the error again
+ * (`conn.lookupDomainByName(name).catch(nullWhen('VIR_ERR_NO_DOMAIN'))`).
+ */
+export function nullWhen(...codes: LibvirtErrorCode[]): (error: unknown) => null {
+  return (error) => {
+    if (isLibvirtError(error, ...codes)) return null;
+    throw error;
+  };
+}
+
 export type XmlErrorCode = 'ERR_PMC_XML_PARSE' | 'ERR_PMC_XPATH' | 'ERR_PMC_XML_TOO_LARGE' | 'ERR_PMC_XML_FORBIDDEN';
 
 export interface XmlErrorFields {

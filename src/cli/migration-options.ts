@@ -3,7 +3,6 @@
  * and their translation into RunOptions. Both commands take the same set
  * because the checks' verdicts depend on them (e.g. --copy-storage-all).
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MAX_OF_TYPE, migrationOptionTable, type OptionRow, type OptionTable } from '../options/index.js';
 import { MAX_CHECK_TIMEOUT_MS } from '../pmc/run-options.js';
@@ -13,6 +12,7 @@ import { readReplacementXml } from '../model/replacement-xml.js';
 import type { RunOptions } from '../pmc/run-options.js';
 import { debugOption } from './errors.js';
 import { addExternalCheckOptions, type ExternalCheckCliOptions } from './external-checks.js';
+import { readInputFile } from './input-file.js';
 
 function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -156,22 +156,7 @@ export function addMigrationOptions(command: Command, table: OptionTable = migra
  * guest's is for the migration.flags check, once the guest is known.
  */
 function readXmlFile(option: string, file: string): string {
-  let text: string;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new CliError(`${option}: ${file} is not a regular file`);
-    if (stat.size > DEFAULT_MAX_XML_BYTES)
-      throw new CliError(`${option}: ${file} is larger than ${DEFAULT_MAX_XML_BYTES} bytes`);
-    text = readFileSync(fd, 'utf8');
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
-    throw new CliError(`${option}: cannot read ${file} (${reason})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const text = readInputFile(option, file, DEFAULT_MAX_XML_BYTES);
   const xml = readReplacementXml(text, `${option} ${file}`);
   if (typeof xml === 'string') throw new CliError(xml);
   return text;

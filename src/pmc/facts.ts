@@ -22,7 +22,7 @@ import type {
   StorageVolumeInfo,
 } from '../binding/native-types.js';
 import type { Version } from '../binding/version.js';
-import { isLibvirtError, type LibvirtErrorCode } from '../errors.js';
+import { nullWhen } from '../errors.js';
 import type { LibvirtConstantName } from '../libvirt-names.js';
 import type { SecretRef } from '../model/libvirt-xml.js';
 
@@ -69,14 +69,7 @@ export class FactCache {
   }
 }
 
-/** A lookup's rejection: null when libvirt says there is no such object (`code`), else the error again. */
-function noneWhen(code: LibvirtErrorCode): (e: unknown) => null {
-  return (e) => {
-    if (isLibvirtError(e, code)) return null;
-    throw e;
-  };
-}
-const noDomain = noneWhen('VIR_ERR_NO_DOMAIN');
+const noDomain = nullWhen('VIR_ERR_NO_DOMAIN');
 
 export class HostFacts {
   readonly cache: FactCache;
@@ -161,19 +154,19 @@ export class HostFacts {
   /** The volume at `path`, or null when this host has none there. */
   volumeByPath(path: string): Promise<StorageVolumeInfo | null> {
     return this.cache.get(`volumeByPath:${path}`, () =>
-      this.connection.lookupStorageVolByPath(path).catch(noneWhen('VIR_ERR_NO_STORAGE_VOL')),
+      this.connection.lookupStorageVolByPath(path).catch(nullWhen('VIR_ERR_NO_STORAGE_VOL')),
     );
   }
   /** The secret of this usage (VIR_SECRET_USAGE_TYPE_*) and usage ID, or null when this host has none. */
   secretByUsage(usageType: number, usageID: string): Promise<SecretInfo | null> {
     return this.cache.get(`secretByUsage:${usageType}|${usageID}`, () =>
-      this.connection.lookupSecretByUsage(usageType, usageID).catch(noneWhen('VIR_ERR_NO_SECRET')),
+      this.connection.lookupSecretByUsage(usageType, usageID).catch(nullWhen('VIR_ERR_NO_SECRET')),
     );
   }
   /** The secret with this UUID, or null when this host has none. */
   secret(uuid: string): Promise<SecretInfo | null> {
     return this.cache.get(`secret:${uuid}`, () =>
-      this.connection.lookupSecretByUUID(uuid).catch(noneWhen('VIR_ERR_NO_SECRET')),
+      this.connection.lookupSecretByUUID(uuid).catch(nullWhen('VIR_ERR_NO_SECRET')),
     );
   }
   /**

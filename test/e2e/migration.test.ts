@@ -1,9 +1,9 @@
 /** Successful migrations between the lab's two hosts, each undone before the next test. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { constants, LibvirtError } from '../../src/index.js';
 import { LAB_VM, LAB_VM_DISK } from '../../src/lab/index.js';
 import { expectRunsOnlyOn, host, useLabHosts, whereDefined } from '../helpers/lab.js';
+import { listenersIn } from '../helpers/listeners.js';
 
 const lab = inject('lab');
 const LIVE = constants.VIR_MIGRATE_LIVE!;
@@ -12,29 +12,6 @@ const UNDEFINE_SOURCE = constants.VIR_MIGRATE_UNDEFINE_SOURCE!;
 const COPY_STORAGE_ALL = constants.VIR_MIGRATE_NON_SHARED_DISK!;
 const to1 = { uri: host(lab, 'host-1').migrationUri };
 const to2 = { uri: host(lab, 'host-2').migrationUri };
-
-/** Listening TCP sockets (IPv4 and IPv6) whose port lies in `ports`, as `address:port`. */
-function listenersIn(ports: { min: number; max: number }): string[] {
-  const found: string[] = [];
-  for (const [file, v6] of [
-    ['/proc/net/tcp', false],
-    ['/proc/net/tcp6', true],
-  ] as const) {
-    for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
-      if (state !== '0A') continue; // TCP_LISTEN
-      const [hexAddr, hexPort] = local!.split(':');
-      const port = parseInt(hexPort!, 16);
-      if (port < ports.min || port > ports.max) continue;
-      // IPv4 is one little-endian word; any IPv6 listener is reported as such (the lab wants none).
-      const address = v6
-        ? `[${hexAddr}]`
-        : [3, 2, 1, 0].map((i) => parseInt(hexAddr!.slice(i * 2, i * 2 + 2), 16)).join('.');
-      found.push(`${address}:${port}`);
-    }
-  }
-  return found;
-}
 
 describe('migration between the lab hosts', () => {
   const hosts = useLabHosts(lab);

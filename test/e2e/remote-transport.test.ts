@@ -13,6 +13,7 @@ import { Connection, type CloseReason } from '../../src/index.js';
 import { LAB_VM } from '../../src/lab/index.js';
 import { parseReport, runPmc } from '../helpers/cli.js';
 import { daemonPid, expectRunsOnlyOn, host } from '../helpers/lab.js';
+import { listenersIn } from '../helpers/listeners.js';
 import { useTempDirPerTest } from '../helpers/temp-dir.js';
 
 const lab = inject('lab');
@@ -24,26 +25,6 @@ interface JsonReport {
   domainLocation: string;
   migration: { attempted: boolean; succeeded: boolean; error: { message: string } | null };
   checks: { name: string; status: string }[];
-}
-
-/** Listening TCP sockets (IPv4 and IPv6) on `port`, as `address:port`. */
-function listenersOn(port: number): string[] {
-  const found: string[] = [];
-  for (const [file, v6] of [
-    ['/proc/net/tcp', false],
-    ['/proc/net/tcp6', true],
-  ] as const) {
-    for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
-      const [hexAddr, hexPort] = local!.split(':');
-      if (state !== '0A' || parseInt(hexPort!, 16) !== port) continue; // TCP_LISTEN on our port
-      const address = v6
-        ? `[${hexAddr}]`
-        : [3, 2, 1, 0].map((i) => parseInt(hexAddr!.slice(i * 2, i * 2 + 2), 16)).join('.');
-      found.push(`${address}:${port}`);
-    }
-  }
-  return found;
 }
 
 /** What the QEMU of `name` on a lab host logged (its stdio_handler file, in the host's tree). */
@@ -65,7 +46,7 @@ describe('qemu+tls:// to the lab hosts', () => {
     expect(state.hosts.map((h) => h.tlsPort)).toEqual(lab.hosts.map((h) => h.tlsPort));
     for (const h of lab.hosts) {
       expect(h.tlsUri).toBe(`qemu+tls://127.0.0.1:${h.tlsPort}/session?pkipath=${path.join(lab.dir, 'pki', 'client')}`);
-      expect(listenersOn(h.tlsPort)).toEqual([`127.0.0.1:${h.tlsPort}`]);
+      expect(listenersIn({ min: h.tlsPort, max: h.tlsPort })).toEqual([`127.0.0.1:${h.tlsPort}`]);
     }
   });
 

@@ -74,3 +74,19 @@ export async function startGuest(
 </domain>`;
   return conn.createDomain(xml);
 }
+
+/** `runCheck` on a transient guest with `devices`, started on `source` for it and destroyed after. */
+export async function runCheckOnDevices(
+  check: CheckDefinition,
+  source: Connection,
+  destination: Connection,
+  devices: string,
+  options: MigrationOptions = {},
+): Promise<FrameworkRun> {
+  const guest = await startGuest(source, '', { devices });
+  try {
+    return await runCheck(check, guest, destination, options);
+  } finally {
+    await guest.destroy();
+  }
+}

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { Connection, isLibvirtError, type Domain, type Report, type RunOptions } from '../../src/index.js';
 import { labStatus, type LabHostInfo, type LabInfo } from '../../src/lab/index.js';
+import { nullWhen } from '../../src/errors.js';
 
 export function host(lab: LabInfo, name: string): LabHostInfo {
   const found = lab.hosts.find((h) => h.name === name);
@@ -38,22 +39,13 @@ export function useLabHosts(lab: LabInfo): LabHosts {
   return hosts;
 }
 
-async function lookup(conn: Connection, name: string): Promise<Domain | null> {
-  try {
-    return await conn.lookupDomainByName(name);
-  } catch (error) {
-    if (isLibvirtError(error, 'VIR_ERR_NO_DOMAIN')) return null;
-    throw error;
-  }
-}
-
 /** The hosts (by name) on which a domain called `name` exists and `holds` says yes, asked of each daemon afresh. */
 async function hostsWhere(lab: LabInfo, name: string, holds: (dom: Domain) => Promise<boolean>): Promise<string[]> {
   const found: string[] = [];
   for (const h of lab.hosts) {
     const conn = await Connection.open(h.uri);
     try {
-      const dom = await lookup(conn, name);
+      const dom = await conn.lookupDomainByName(name).catch(nullWhen('VIR_ERR_NO_DOMAIN'));
       if (dom && (await holds(dom))) found.push(h.name);
     } finally {
       await conn.close();

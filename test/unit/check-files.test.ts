@@ -11,12 +11,14 @@ import {
   nativeFactSpecs,
   type CheckFile,
   type Domain,
+  type Report,
+  type RunOptions,
 } from '../../src/index.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { FETCHABLE_FACTS, optionsXml } from '../../src/pmc/native-facts.js';
 import { useRunHosts } from '../helpers/fixture-hosts.js';
 import { loadRejection } from '../helpers/errors.js';
-import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
+import { countLibvirtCalls, type LibvirtCallCounter } from '../helpers/libvirt-calls.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'pmc-checkfiles-'));
@@ -198,6 +200,16 @@ describe('XML check files: runs on the test driver', () => {
   const run = (domain: Domain, checkFiles: CheckFile[], extra: Record<string, unknown> = {}) =>
     domain.checkPMC(hosts.destination, { noBuiltins: true, checkFiles, ...extra });
 
+  /** guest1 checked against the destination with `options`, its libvirt calls counted. */
+  async function checkCounted(options: RunOptions): Promise<{ report: Report; libvirt: LibvirtCallCounter }> {
+    const libvirt = countLibvirtCalls([hosts.source, hosts.destination], [hosts.guest1]);
+    try {
+      return { report: await hosts.guest1.checkPMC(hosts.destination, options), libvirt };
+    } finally {
+      libvirt.restore();
+    }
+  }
+
   it('passes and fails, with the message interpolated and the origin xml', async () => {
     const file = await loadChecks(
       check(
@@ -305,27 +317,21 @@ describe('XML check files: runs on the test driver', () => {
   it('shares facts with JS checks: the domain XML is fetched once per run', async () => {
     const file = await loadCheckFile(checksFile(check('site.named', "$domain/domain/name = 'guest1'")));
     let xml = '';
-    const libvirt = countLibvirtCalls([hosts.source, hosts.destination], [hosts.guest1]);
-    let report;
-    try {
-      report = await hosts.guest1.checkPMC(hosts.destination, {
-        noBuiltins: true,
-        checkFiles: [file],
-        checks: [
-          {
-            name: 'js.reads-domain',
-            severity: 'info',
-            description: 'reads the domain XML',
-            async run({ facts }) {
-              xml = await facts.domain.migratableXml();
-              return true;
-            },
+    const { report, libvirt } = await checkCounted({
+      noBuiltins: true,
+      checkFiles: [file],
+      checks: [
+        {
+          name: 'js.reads-domain',
+          severity: 'info',
+          description: 'reads the domain XML',
+          async run({ facts }) {
+            xml = await facts.domain.migratableXml();
+            return true;
           },
-        ],
-      });
-    } finally {
-      libvirt.restore();
-    }
+        },
+      ],
+    });
     expect(report.checks.map((c) => c.status)).toEqual(['pass', 'pass']);
     expect(xml).toContain('<name>guest1</name>');
     // Both checks read it; libvirt was asked once, whichever asked first.
@@ -335,17 +341,11 @@ describe('XML check files: runs on the test driver', () => {
 
   it('shares the domain capabilities fetch with the built-in platform check', async () => {
     const file = await loadCheckFile(checksFile(check('site.domcaps-shared', 'count($dstDomCaps/*) = 1')));
-    const libvirt = countLibvirtCalls([hosts.source, hosts.destination], [hosts.guest1]);
-    let report;
-    try {
-      report = await hosts.guest1.checkPMC(hosts.destination, {
-        noBuiltins: true,
-        checks: [platformSupported],
-        checkFiles: [file],
-      });
-    } finally {
-      libvirt.restore();
-    }
+    const { report, libvirt } = await checkCounted({
+      noBuiltins: true,
+      checks: [platformSupported],
+      checkFiles: [file],
+    });
     // The real platform.supported ran (it falls back to <guest> when the driver has no domain capabilities)…
     expect(report.checks.map((c) => [c.name, c.origin])).toEqual([
       ['platform.supported', 'js'],

@@ -31,7 +31,7 @@ import { platformSupported } from '../../src/checks/platform.js';
 import { secretsPresent } from '../../src/checks/secrets.js';
 import { storageCache, storageCdrom, storageCopyTarget, storageShared } from '../../src/checks/storage.js';
 import { fixtureUri } from '../helpers/fixtures.js';
-import { runCheck, runCheckDirect, startGuest } from '../helpers/checks.js';
+import { runCheck, runCheckDirect, runCheckOnDevices, startGuest } from '../helpers/checks.js';
 import { decodeVersion } from '../../src/binding/version.js';
 
 const open = (name: string) => Connection.open(fixtureUri(name));
@@ -310,16 +310,12 @@ describe('built-in checks on the test driver', () => {
     const nfsDisk = (cache: string) =>
       `<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='${cache}'/><source file='/var/lib/pmc-nfs/shared.qcow2'/><target dev='vda' bus='virtio'/></disk>`;
     it('fails for a shared disk with cache=writeback', async () => {
-      const g = await startGuest(s, '', { devices: nfsDisk('writeback') });
-      const r = await runCheck(storageCache, g, c);
+      const r = await runCheckOnDevices(storageCache, s, c, nfsDisk('writeback'));
       expect(r.status).toBe('fail');
       expect(r.message).toMatch(/vda \(cache=writeback\)/);
-      await g.destroy();
     });
     it('passes for a shared disk with cache=none', async () => {
-      const g = await startGuest(s, '', { devices: nfsDisk('none') });
-      expect((await runCheck(storageCache, g, c)).status).toBe('pass');
-      await g.destroy();
+      expect((await runCheckOnDevices(storageCache, s, c, nfsDisk('none'))).status).toBe('pass');
     });
   });
 
@@ -340,14 +336,12 @@ describe('built-in checks on the test driver', () => {
       await g.destroy();
     });
     it('passes when the destination has the image of a medium libvirt could drop', async () => {
-      const g = await startGuest(s, '', { devices: cdrom('/var/lib/pmc-a/iso/install.iso', 'requisite') });
-      expect((await runCheck(storageCdrom, g, c)).status).toBe('pass');
-      await g.destroy();
+      const r = await runCheckOnDevices(storageCdrom, s, c, cdrom('/var/lib/pmc-a/iso/install.iso', 'requisite'));
+      expect(r.status).toBe('pass');
     });
     it('passes over a CD-ROM without a startupPolicy: libvirt fails on it, so host.paths decides', async () => {
-      const g = await startGuest(s, '', { devices: cdrom('/var/lib/pmc-a/iso/install.iso') });
-      expect((await runCheck(storageCdrom, g, b)).status).toBe('pass');
-      await g.destroy();
+      const r = await runCheckOnDevices(storageCdrom, s, b, cdrom('/var/lib/pmc-a/iso/install.iso'));
+      expect(r.status).toBe('pass');
     });
   });
 

@@ -14,7 +14,7 @@ import {
   XmlDocument,
   XmlError,
 } from '../../src/index.js';
-import { CliError } from '../../src/errors.js';
+import { CliError, nullWhen } from '../../src/errors.js';
 import { addonCandidates } from '../../src/binding/native.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
@@ -128,6 +128,18 @@ describe('one error hierarchy', () => {
     expect(isLibvirtError(Object.assign(new Error('x'), { code: 'VIR_ERR_NO_DOMAIN' }), 'VIR_ERR_NO_DOMAIN')).toBe(
       false,
     );
+  });
+
+  it('nullWhen turns a lookup of a missing object into null and rethrows any other error', async () => {
+    const c = await Connection.open('test:///default');
+    try {
+      expect(await c.lookupDomainByName('no-such-guest').catch(nullWhen('VIR_ERR_NO_DOMAIN'))).toBeNull();
+      expect((await c.lookupDomainByName('test').catch(nullWhen('VIR_ERR_NO_DOMAIN')))?.name).toBe('test');
+      const other = await rejection(c.lookupDomainByName('no-such-guest').catch(nullWhen('VIR_ERR_NO_SECRET')));
+      expect(isLibvirtError(other, 'VIR_ERR_NO_DOMAIN')).toBe(true);
+    } finally {
+      await c.close();
+    }
   });
 
   it('every error of the package is a PmcError with a stable code', async () => {

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckFile } from '../../src/index.js';
+import { loadCheckFile, type Connection, type Report, type RunOptions } from '../../src/index.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
-import { logCallWaves } from '../helpers/call-waves.js';
+import { logCallWaves, type CallWaves } from '../helpers/call-waves.js';
 
 /** Where the guest runs after the run: asked of both hosts, after the checks (locateGuest). */
 const LOCATE = ['destination.lookupDomainByUUID', 'source.domain(guest1).isActive'];
@@ -18,14 +18,22 @@ const LOCATE = ['destination.lookupDomainByUUID', 'source.domain(guest1).isActiv
 describe('the fact graph in waves', () => {
   const hosts = useFixtureHosts({ a: 'host-a', b: 'host-b', c: 'host-c' });
 
-  it('asks everything the built-ins need in 2 waves (connections, then the XML), then where the guest is', async () => {
+  /** host-a's guest1 checked against `destination`, its libvirt calls logged in waves. */
+  async function checkInWaves(
+    destination: Connection,
+    options: RunOptions,
+  ): Promise<{ waves: CallWaves; report: Report }> {
     const guest = await hosts.a.lookupDomainByName('guest1');
-    const waves = logCallWaves(hosts.a, hosts.b, [guest]);
+    const waves = logCallWaves(hosts.a, destination, [guest]);
     try {
-      await guest.checkPMC(hosts.b, { live: true });
+      return { waves, report: await guest.checkPMC(destination, options) };
     } finally {
       waves.restore();
     }
+  }
+
+  it('asks everything the built-ins need in 2 waves (connections, then the XML), then where the guest is', async () => {
+    const { waves } = await checkInWaves(hosts.b, { live: true });
     for (let w = 1; w <= waves.waves; w++) console.log(`[measure] wave ${w}: ${waves.keysOf(w).join(', ')}`);
     expect(waves.waves).toBe(3);
     // Wave 1: what depends on the connections only, the XML among it.
@@ -56,13 +64,7 @@ describe('the fact graph in waves', () => {
   });
 
   it('asks whether the guest found on the destination runs once, in wave 2 (domain.name-free)', async () => {
-    const guest = await hosts.a.lookupDomainByName('guest1');
-    const waves = logCallWaves(hosts.a, hosts.c, [guest]);
-    try {
-      await guest.checkPMC(hosts.c, { live: true });
-    } finally {
-      waves.restore();
-    }
+    const { waves } = await checkInWaves(hosts.c, { live: true });
     const isActiveOnDestination = waves.calls.filter((c) => c.key === 'destination.domain(guest1).isActive');
     // Once for the checks (found by name and by UUID), once more by locateGuest after them.
     expect(isActiveOnDestination.map((c) => c.wave)).toEqual([2, 4]);
@@ -78,14 +80,11 @@ describe('the fact graph in waves', () => {
         `<?xml version="1.0"?>\n<checks><check name="site.caps" severity="critical"><assert test="count($dstCaps/*) = 1"/></check></checks>\n`,
       );
       const checkFile = await loadCheckFile(file);
-      const guest = await hosts.a.lookupDomainByName('guest1');
-      const waves = logCallWaves(hosts.a, hosts.b, [guest]);
-      let report;
-      try {
-        report = await guest.checkPMC(hosts.b, { live: true, checkFiles: [checkFile], signal: AbortSignal.abort() });
-      } finally {
-        waves.restore();
-      }
+      const { waves, report } = await checkInWaves(hosts.b, {
+        live: true,
+        checkFiles: [checkFile],
+        signal: AbortSignal.abort(),
+      });
       expect(report.cancelled).toBe(true);
       // Only what the report itself says: both hosts' names, and where the guest is.
       expect(waves.calls.map((c) => c.key).sort()).toEqual(

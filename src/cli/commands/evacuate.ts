@@ -4,7 +4,6 @@
  * (evacuate: up to --max-parallel at once, each re-checked first). --plan-only
  * prints the plan; --plan runs a saved one; --return brings moved guests home.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Connection } from '../../binding/connection.js';
@@ -22,6 +21,7 @@ import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, Pla
 import { migrationOptionTable, type OptionRow } from '../../options/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
+import { readInputFile } from '../input-file.js';
 import { onInterrupt } from '../interrupt.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 import { openConnection } from '../migration-run.js';
@@ -86,22 +86,7 @@ function collect(value: string, previous: string[] = []): string[] {
  * block), at most MAX_PLAN_FILE_BYTES, JSON, of the schema's shape and version.
  */
 export function readEvacuationFile(option: string, file: string): Evacuation {
-  let text: string;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new CliError(`${option}: ${file} is not a regular file`);
-    if (stat.size > MAX_PLAN_FILE_BYTES)
-      throw new CliError(`${option}: ${file} is larger than ${MAX_PLAN_FILE_BYTES} bytes`);
-    text = readFileSync(fd, 'utf8');
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
-    throw new CliError(`${option}: cannot read ${file} (${reason})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const text = readInputFile(option, file, MAX_PLAN_FILE_BYTES);
   let value: unknown;
   try {
     value = JSON.parse(text);
