@@ -175,6 +175,16 @@ describe('pmc evacuate on the test driver', () => {
     ]);
     // As typed, -c is taken (the plan's guest has no destination: nothing to do, exit 2).
     expect((await runPmc(['-c', aTyped, 'evacuate', '--plan', file])).code).toBe(2);
+    // A report drives the return trip home, to its source: -c must name that home too.
+    const back = await runPmc(['-c', hostB, 'evacuate', '--return', file, '--plan-only']);
+    expect([back.code, back.stderr]).toEqual([
+      1,
+      `pmc: error: --return: the report evacuated ${aTyped}, not ${hostB} (-c)\n`,
+    ]);
+    expect(await runPmc(['-c', aTyped, 'evacuate', '--return', file, '--plan-only'])).toMatchObject({
+      code: 0,
+      stdout: 'Return trip: no guest to bring home\n',
+    });
   });
 
   it('a saved plan whose guest is gone: not attempted, said so, exit 2', async () => {

@@ -299,7 +299,12 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
         throw new CliError(`--plan: the plan evacuates ${plan.source}, not ${sourceUri} (-c)`);
       plans = [plan];
     } else if (opts.return !== undefined) {
-      plans = returnPlans(readEvacuationFile('--return', opts.return));
+      const report = readEvacuationFile('--return', opts.return);
+      // The trip goes home: -c, if given, names home as the report does.
+      if (sourceUri !== null && sourceUri !== report.source)
+        throw new CliError(`--return: the report evacuated ${report.source}, not ${sourceUri} (-c)`);
+      plans = returnPlans(report);
+      if (plans.length === 0 && !opts.json) process.stdout.write('Return trip: no guest to bring home\n');
     } else {
       const plan = await makePlan(
         sourceUri,
@@ -421,7 +426,7 @@ export function registerEvacuate(program: Command): void {
     )
     .option(
       '--return <file>',
-      'bring home the guests a finished evacuation moved and that are still there (its --json report)',
+      'bring home the guests a finished evacuation moved and that are still there (its --json report); -c, if given, must be its source',
     )
     .option('--max-parallel <n>', `migrations at once (default ${DEFAULT_MAX_PARALLEL})`, wholeNumber(1, MAX_PARALLEL))
     .option(
