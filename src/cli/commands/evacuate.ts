@@ -197,7 +197,8 @@ function guestLine(g: EvacuationGuest, style: Style, executed: boolean): string 
   const where = g.destination === null ? style.red('stays (no allowed destination)') : `→ ${printable(g.destination)}`;
   let outcome: string;
   if (!executed)
-    outcome = g.destination === null ? style.red(printable(g.reason)) : `${g.verdict}: ${printable(g.reason)}`;
+    // The reason names the verdict ("allowed-with-warnings on host2 (score …)").
+    outcome = g.destination === null ? style.red(printable(g.reason)) : printable(g.reason);
   else if (moved(g)) outcome = style.green(`moved in ${formatDuration(g.migration.durationMs)}`);
   else if (g.migration.attempted || g.migration.error) outcome = style.red(`FAILED: ${printable(g.reason)}`);
   else outcome = style.yellow(`not moved: ${printable(g.reason)}`);
