@@ -3,8 +3,9 @@
 # the prebuilt addon if stale), installs it into a fresh project with no
 # compiler (CC and CXX are /bin/false), and there: require() and import() give
 # one module instance and load the prebuilt addon (test/package/), a strict
-# TypeScript consumer type-checks from ESM and CommonJS, and the pmc command
-# runs. --source-build also installs with npm's --build-from-source (needs
+# TypeScript consumer type-checks from ESM and CommonJS, the fleet API
+# (placeDomain, planEvacuation, evacuate) and its schemas resolve, and the pmc
+# command runs (check, place --help). --source-build also installs with npm's --build-from-source (needs
 # libvirt-dev, libxml2-dev, a compiler; about a minute on 2 cores).
 # Prints the install times. Leaves nothing behind.
 set -euo pipefail
@@ -44,6 +45,19 @@ say "installed in ${seconds} s with the prebuilt addon"
 cp test/package/same-instance.cjs test/package/import-first.mjs test/package/consumer.mts test/package/consumer.cts "$app/"
 (cd "$app" && node same-instance.cjs && node import-first.mjs) || fail "require()/import() in the installed package"
 
+say "the fleet API and its schemas (ESM and CommonJS)"
+(cd "$app" && node --input-type=module -e "
+  import { placeDomain, planEvacuation, evacuate } from 'libvirt-pmc';
+  import { createRequire } from 'node:module';
+  const require = createRequire(import.meta.url);
+  for (const [name, f] of Object.entries({ placeDomain, planEvacuation, evacuate }))
+    if (typeof f !== 'function') throw new Error(name + ' is not exported');
+  for (const schema of ['libvirt-pmc/place.schema.json', 'libvirt-pmc/evacuate.schema.json'])
+    if (!JSON.stringify(require(schema)).includes('\"version\"')) throw new Error(schema + ' is not our schema');
+  const cjs = require('libvirt-pmc');
+  if (cjs.placeDomain !== placeDomain || cjs.evacuate !== evacuate) throw new Error('CommonJS and ESM differ');
+") || fail "placeDomain, planEvacuation, evacuate, libvirt-pmc/place.schema.json, libvirt-pmc/evacuate.schema.json"
+
 say "strict TypeScript consumer (ESM and CommonJS)"
 cat >"$app/tsconfig.json" <<JSON
 {
@@ -73,6 +87,9 @@ version=$(cd "$app" && npx --no -- pmc --version)
 status=0
 (cd "$app" && npx --no -- pmc -c test:///default check test test:///default >/dev/null) || status=$?
 [ "$status" -eq 2 ] || fail "pmc check test:///default → test:///default exited $status, not 2 (blocked: same host)"
+help=$(cd "$app" && npx --no -- pmc place --help) || fail "pmc place --help"
+grep -q '^Usage: pmc place \[options\] <domain> <desturi...>' <<<"$help" || fail "pmc place --help printed no usage"
+grep -q 'Exit codes: 0 some candidate allows it' <<<"$help" || fail "pmc place --help names no exit codes"
 
 if [ "$source_build" -eq 1 ]; then
   src_app="$tmp/app-source"

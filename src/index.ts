@@ -62,6 +62,7 @@ export type {
   EvacuationGuest,
   EvacuationPlan,
   EvacuationReport,
+  FleetConnection,
   Placement,
   PlaceOptions,
   PlanOptions,

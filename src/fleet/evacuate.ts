@@ -79,6 +79,26 @@ function blockers(report: Report): string {
   return names.join('; ') || 'blocked';
 }
 
+/**
+ * What became of a guest whose migration to `uri` ran, for `reason`; `blocked`
+ * lists the candidates the re-check blocked first. An abort that came once the
+ * guest was in post-copy (or its migration completing) cannot take it back:
+ * libvirt finishes it, and the reason says so.
+ */
+export function migrationReason(
+  uri: string,
+  report: Pick<Report, 'cancelled' | 'stateError' | 'migration'>,
+  blocked: readonly string[] = [],
+): string {
+  const first = blocked.length > 0 ? `the re-check blocked ${blocked.join(', ')}; ` : '';
+  if (report.cancelled && report.migration.succeeded)
+    return `${first}migrated to ${uri}: interrupted too late (in post-copy, or completing), it finished there`;
+  if (report.cancelled) return `${first}interrupted`;
+  if (report.stateError) return `${first}not migrated: ${report.stateError}`;
+  if (report.migration.succeeded) return `${first}migrated to ${uri}`;
+  return `${first}migration failed: ${report.migration.error?.message ?? 'unknown error'}`;
+}
+
 async function lookupByUUID(conn: Connection, uuid: string): Promise<Domain | null> {
   try {
     return await conn.lookupDomainByUUID(uuid);
@@ -207,17 +227,7 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
           continue;
         }
         guest.destination = uri;
-        guest.reason =
-          (tried.length > 0 ? `the re-check blocked ${tried.join(', ')}; ` : '') +
-          (report.cancelled && !report.migration.succeeded
-            ? 'interrupted'
-            : report.cancelled
-              ? `migrated to ${uri}: interrupted too late (in post-copy, or completing)`
-              : report.stateError
-                ? `not migrated: ${report.stateError}`
-                : report.migration.succeeded
-                  ? `migrated to ${uri}`
-                  : `migration failed: ${report.migration.error?.message ?? 'unknown error'}`);
+        guest.reason = migrationReason(uri, report, tried);
         return;
       }
       // Not moved: blocked everywhere it could go, unreachable, or not started after an abort.

@@ -4,7 +4,7 @@
  * per guest; candidates are ranked by verdict, then by a score (docs/fleet.md).
  * Planning (./plan.ts) assesses every guest this way and adds capacity.
  */
-import type { Connection } from '../binding/connection.js';
+import { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { builtinChecks } from '../checks/index.js';
 import { DomainFacts, HostFacts, type Facts } from '../pmc/facts.js';
@@ -12,7 +12,7 @@ import { capabilitiesOf, domainModel } from '../pmc/parsed-facts.js';
 import { runPMC } from '../pmc/run.js';
 import { validateRunOptions } from '../pmc/run-options.js';
 import type { Report, Verdict } from '../pmc/types.js';
-import type { CandidateAssessment, Placement, PlaceOptions } from './types.js';
+import type { CandidateAssessment, FleetConnection, Placement, PlaceOptions } from './types.js';
 
 const MiB = 2 ** 20;
 
@@ -95,14 +95,43 @@ export function scoreCandidate(
   return Math.round(score * 1000) / 1000;
 }
 
-/** A host with its facts, fetched once and shared by every run against it. */
+/** A host with its facts, fetched once and shared by every run against it, and the URI it is named by. */
 export interface FleetHost {
   connection: Connection;
   facts: HostFacts;
+  uri: string;
 }
 
-export function fleetHost(connection: Connection, side: 'source' | 'destination'): FleetHost {
-  return { connection, facts: new HostFacts(connection, side) };
+function connectionOf(host: FleetConnection): Connection {
+  return host instanceof Connection ? host : host.connection;
+}
+
+/** The host of a FleetConnection: its facts, and its name (the caller's URI, else getURI through the facts). */
+export async function fleetHost(host: FleetConnection, side: 'source' | 'destination'): Promise<FleetHost> {
+  const connection = connectionOf(host);
+  const facts = new HostFacts(connection, side);
+  return { connection, facts, uri: host instanceof Connection ? await facts.uri() : host.uri };
+}
+
+/**
+ * The hosts of a call, named: rejects when two candidates have one name (a
+ * plan could not tell them apart). A candidate that is the source host is
+ * for the checks to block (host.distinct), whatever it is called.
+ */
+export async function fleetHosts(
+  source: FleetConnection,
+  candidates: readonly FleetConnection[],
+): Promise<{ source: FleetHost; candidates: FleetHost[] }> {
+  const [src, ...hosts] = await Promise.all([
+    fleetHost(source, 'source'),
+    ...candidates.map((c) => fleetHost(c, 'destination')),
+  ]);
+  const seen = new Set<string>();
+  for (const host of hosts) {
+    if (seen.has(host.uri)) throw new RangeError(`the candidate ${host.uri} is given twice`);
+    seen.add(host.uri);
+  }
+  return { source: src!, candidates: hosts };
 }
 
 /** A host's capacity from its facts; capabilities are best effort (a host that cannot answer has no model). */
@@ -138,11 +167,9 @@ export async function assessPairs(
 ): Promise<PairRun[]> {
   return Promise.all(
     candidates.map(async (candidate) => {
-      // Peer-to-peer: the source daemon dials each candidate's own URI, as `pmc migrate` does.
+      // Peer-to-peer: the source daemon dials each candidate's URI, as `pmc migrate` and evacuate do.
       const run =
-        options.p2p && options.destinationUri === undefined
-          ? { ...options, destinationUri: await candidate.facts.uri().catch(() => undefined) }
-          : options;
+        options.p2p && options.destinationUri === undefined ? { ...options, destinationUri: candidate.uri } : options;
       const [report, capacity] = await Promise.all([
         runPMC(domain, candidate.connection, run, false, builtinChecks, {
           source: source.facts,
@@ -172,15 +199,29 @@ export function byRank(a: { verdict: Verdict; score: number; uri: string }, b: t
   );
 }
 
-export function validatePlaceArguments(candidates: readonly Connection[], options: PlaceOptions): void {
+export function isFleetConnection(value: unknown): value is FleetConnection {
+  if (value instanceof Connection) return true;
+  const named = value as { connection?: unknown; uri?: unknown } | null;
+  return (
+    typeof named === 'object' &&
+    named !== null &&
+    named.connection instanceof Connection &&
+    typeof named.uri === 'string' &&
+    named.uri !== ''
+  );
+}
+
+export function validatePlaceArguments(candidates: readonly FleetConnection[], options: PlaceOptions): void {
   if (!Array.isArray(candidates) || candidates.length === 0)
     throw new TypeError('candidates must be a non-empty array');
+  if (!candidates.every(isFleetConnection))
+    throw new TypeError('candidates must be Connections, or { connection, uri } with a non-empty uri');
   validateRunOptions(options);
 }
 
-/** `bytes` as MiB, for reasons. */
+/** `bytes` as MiB, for reasons; room below none (a reserve above what is free) is none. */
 export function mibOf(bytes: number): string {
-  return `${Math.round(bytes / MiB)} MiB`;
+  return `${Math.round(Math.max(0, bytes) / MiB)} MiB`;
 }
 
 /**
@@ -191,12 +232,11 @@ export function mibOf(bytes: number): string {
  */
 export async function placeDomain(
   domain: Domain,
-  candidates: Connection[],
+  candidates: FleetConnection[],
   options: PlaceOptions = {},
 ): Promise<Placement> {
   validatePlaceArguments(candidates, options);
-  const source = fleetHost(domain.connection, 'source');
-  const hosts = candidates.map((c) => fleetHost(c, 'destination'));
+  const { source, candidates: hosts } = await fleetHosts(domain.connection, candidates);
   const domainFacts = new DomainFacts(domain);
   const [runs, needs, sourceModel] = await Promise.all([
     assessPairs(domain, domainFacts, source, hosts, options),
@@ -207,7 +247,7 @@ export async function placeDomain(
     ),
   ]);
   const assessed: CandidateAssessment[] = runs.map((run) => ({
-    uri: run.report.destination.uri,
+    uri: run.candidate.uri,
     hostname: run.report.destination.hostname,
     verdict: run.report.verdict,
     score: run.capacity ? scoreCandidate(run.capacity, needs, sourceModel, run.convergence) : 0,

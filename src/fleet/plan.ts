@@ -14,8 +14,9 @@ import type { Report, Verdict } from '../pmc/types.js';
 import {
   assessPairs,
   byRank,
-  fleetHost,
+  fleetHosts,
   guestNeeds,
+  isFleetConnection,
   hostCapacity,
   mibOf,
   scoreCandidate,
@@ -24,7 +25,14 @@ import {
   type HostCapacity,
   type Taken,
 } from './place.js';
-import type { EvacuationGuest, EvacuationPlan, PlaceOptions, PlanOptions, SavedOptions } from './types.js';
+import type {
+  EvacuationGuest,
+  EvacuationPlan,
+  FleetConnection,
+  PlaceOptions,
+  PlanOptions,
+  SavedOptions,
+} from './types.js';
 
 const MiB = 2 ** 20;
 
@@ -72,7 +80,7 @@ export function savedOptions(options: PlanOptions): SavedOptions {
   return saved as SavedOptions;
 }
 
-function validatePlanOptions(candidates: readonly Connection[], options: PlanOptions): void {
+function validatePlanOptions(candidates: readonly FleetConnection[], options: PlanOptions): void {
   validatePlaceArguments(candidates, options);
   const { domains, reserveMemoryMiB, includeInactive } = options;
   if (domains !== undefined && !(Array.isArray(domains) && domains.every((d) => typeof d === 'string' && d !== ''))) {
@@ -256,20 +264,19 @@ export function assignGuests(
  * an unknown named guest, or a source that cannot list its guests.
  */
 export async function planEvacuation(
-  source: Connection,
-  candidates: Connection[],
+  source: FleetConnection,
+  candidates: FleetConnection[],
   options: PlanOptions = {},
 ): Promise<EvacuationPlan> {
+  if (!isFleetConnection(source)) throw new TypeError('source must be a Connection, or { connection, uri }');
   validatePlanOptions(candidates, options);
   const strict = options.strict ?? false;
-  const src = fleetHost(source, 'source');
-  const hosts = candidates.map((c) => fleetHost(c, 'destination'));
+  const { source: src, candidates: hosts } = await fleetHosts(source, candidates);
 
-  const [sourceUri, candidateHosts, sourceCpuModel, guests] = await Promise.all([
-    src.facts.uri(),
+  const [candidateHosts, sourceCpuModel, guests] = await Promise.all([
     Promise.all(
       hosts.map(async (h): Promise<CandidateHost> => ({
-        uri: await h.facts.uri(),
+        uri: h.uri,
         capacity: await hostCapacity(h.facts).catch(() => null),
       })),
     ),
@@ -277,7 +284,7 @@ export async function planEvacuation(
       (c) => c.cpuModel,
       () => null,
     ),
-    guestsToMove(source, options).then((found) =>
+    guestsToMove(src.connection, options).then((found) =>
       Promise.all(
         found.map(async ({ domain, facts, offline }): Promise<GuestToPlace> => {
           const [needs, runs] = await Promise.all([
@@ -290,7 +297,7 @@ export async function planEvacuation(
             offline,
             needs,
             pairs: runs.map((run) => ({
-              uri: run.report.destination.uri,
+              uri: run.candidate.uri,
               hostname: run.report.destination.hostname,
               verdict: run.report.verdict,
               blocking: blockingChecks(run.report, strict),
@@ -309,7 +316,7 @@ export async function planEvacuation(
   });
   return {
     version: 1,
-    source: sourceUri,
+    source: src.uri,
     candidates: candidateHosts.map((h) => h.uri),
     options: savedOptions(options),
     guests: planned,

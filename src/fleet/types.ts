@@ -5,12 +5,22 @@
  * `pmc evacuate --plan-only --json` can be executed later, and a finished
  * evacuation's report drives the return trip.
  */
+import type { Connection } from '../binding/connection.js';
 import type { CheckReportEntry, MigrationOptions, MigrationOutcome, Verdict } from '../pmc/types.js';
 import type { RunOptions } from '../pmc/run-options.js';
 
+/**
+ * A host as the fleet functions take it: a connection, named in placements,
+ * plans and reports by its libvirt URI (virConnectGetURI); or a connection
+ * with the URI to name it by, such as the one the operator typed (`pmc`
+ * passes those, so a saved plan holds the URIs its user wrote). Names are
+ * unique within a call: they key the plan, and an execution opens them.
+ */
+export type FleetConnection = Connection | { connection: Connection; uri: string };
+
 /** One candidate host for one guest: its full check run and its rank's score. */
 export interface CandidateAssessment {
-  /** The candidate's URI, as the caller gave it. */
+  /** The candidate's URI: the one the caller named it by (FleetConnection), else its getURI(). */
   uri: string;
   hostname: string;
   verdict: Verdict;
@@ -74,9 +84,9 @@ export interface EvacuationGuest {
 /** A plan (nothing attempted yet) or a finished evacuation's report (docs/evacuate.schema.json). */
 export interface Evacuation {
   version: 1;
-  /** The source's URI. */
+  /** The source's URI (FleetConnection: as named by the caller). */
   source: string;
-  /** The candidates' URIs. */
+  /** The candidates' URIs (as named by the caller). */
   candidates: string[];
   /** The options the plan was made for (the JSON-able part); execution uses the same. */
   options: SavedOptions;

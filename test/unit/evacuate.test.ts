@@ -6,15 +6,16 @@
  * migrate: an allowed guest's migration is attempted and fails, which is the
  * failure path; real migrations are in test/e2e/evacuate.test.ts.
  */
-import { openSync, closeSync, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, closeSync, ftruncateSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { evacuate, parseEvacuation, returnPlans, type EvacuationPlan, type EvacuationReport } from '../../src/index.js';
 import { evacuationExitCode } from '../../src/cli/commands/evacuate.js';
+import { migrationReason } from '../../src/fleet/evacuate.js';
 import { runPmc } from '../helpers/cli.js';
-import { fixtureUri } from '../helpers/fixtures.js';
+import { fixturePath, fixtureUri } from '../helpers/fixtures.js';
 import { useTempDirPerTest } from '../helpers/temp-dir.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -125,6 +126,92 @@ describe('pmc evacuate on the test driver', () => {
     expect(evacuationExitCode([report])).toBe(130);
   });
 
+  it('--strict: warnings block in the plan and at the re-check of a saved plan', async () => {
+    const args = ['-c', hostA, 'evacuate', '--live', '--plan-only', '--json', '--domain', 'guest1'];
+    const skip = ['--skip-check', SKIP_TO_C.join(',')];
+    // host-c allows guest1 with the convergence warning (no bandwidth known); the test driver has no free memory figure.
+    const lenient = valid<EvacuationPlan>(JSON.parse((await runPmc([...args, ...skip, hostC])).stdout));
+    expect(lenient.guests[0]!.reason).toMatch(/^capacity: the checks allow /);
+    const strict = valid<EvacuationPlan>(JSON.parse((await runPmc([...args, ...skip, '--strict', hostC])).stdout));
+    expect(strict.guests[0]!.reason).toBe(`blocked by checks on every candidate: ${hostC}: migration.convergence`);
+    expect(strict.options.strict).toBe(true);
+
+    // A saved plan (made without --strict) executed with --strict: the re-check blocks, nothing is attempted.
+    const file = path.join(tmp.path, 'plan.json');
+    writeFileSync(file, JSON.stringify(await planGuest1(hostC)));
+    const { stdout, code } = await runPmc(['evacuate', '--plan', file, '--json', '--strict']);
+    const guest = valid<EvacuationReport>(JSON.parse(stdout)).guests[0]!;
+    expect(guest.migration.attempted).toBe(false);
+    expect(guest.reason).toMatch(/^the re-check blocked every allowed candidate: .*migration\.convergence/);
+    expect(code).toBe(2);
+  });
+
+  it('names hosts as typed in the plan, --plan takes -c only as the plan spells it', async () => {
+    // libvirt's getURI() says test:///…; the plan keeps what the user wrote.
+    const [aTyped, cTyped] = [`test:${fixturePath('host-a.xml')}`, `test:${fixturePath('host-c.xml')}`];
+    const { stdout } = await runPmc([
+      '-c',
+      aTyped,
+      'evacuate',
+      '--live',
+      '--plan-only',
+      '--json',
+      '--domain',
+      'guest1',
+      '--skip-check',
+      SKIP_TO_C.join(','),
+      hostB,
+      cTyped,
+    ]);
+    const plan = valid<EvacuationPlan>(JSON.parse(stdout));
+    expect([plan.source, plan.candidates]).toEqual([aTyped, [hostB, cTyped]]);
+    expect(plan.guests[0]!.ranking.map((r) => r.uri)).toEqual([cTyped, hostB]);
+    const file = path.join(tmp.path, 'plan.json');
+    writeFileSync(file, stdout);
+    const other = await runPmc(['-c', hostA, 'evacuate', '--plan', file]);
+    expect([other.code, other.stderr]).toEqual([
+      1,
+      `pmc: error: --plan: the plan evacuates ${aTyped}, not ${hostA} (-c)\n`,
+    ]);
+    // As typed, -c is taken (the plan's guest has no destination: nothing to do, exit 2).
+    expect((await runPmc(['-c', aTyped, 'evacuate', '--plan', file])).code).toBe(2);
+    // A report drives the return trip home, to its source: -c must name that home too.
+    const back = await runPmc(['-c', hostB, 'evacuate', '--return', file, '--plan-only']);
+    expect([back.code, back.stderr]).toEqual([
+      1,
+      `pmc: error: --return: the report evacuated ${aTyped}, not ${hostB} (-c)\n`,
+    ]);
+    expect(await runPmc(['-c', aTyped, 'evacuate', '--return', file, '--plan-only'])).toMatchObject({
+      code: 0,
+      stdout: 'Return trip: no guest to bring home\n',
+    });
+  });
+
+  it('a saved plan whose guest is gone: not attempted, said so, exit 2', async () => {
+    const plan = await planGuest1(hostC);
+    plan.guests[0]!.uuid = '00000000-0000-4000-8000-00000000dead';
+    const report = await evacuate(plan);
+    valid(report);
+    const guest = report.guests[0]!;
+    expect([guest.migration.attempted, guest.reason, guest.domainLocation]).toEqual([
+      false,
+      'no longer on the source',
+      'unknown',
+    ]);
+    expect(evacuationExitCode([report])).toBe(2);
+  });
+
+  it('the reason of a migration an abort came too late for (post-copy) says it finished there', () => {
+    const migration = { attempted: true, succeeded: true, durationMs: 9, error: null };
+    expect(migrationReason('qemu+ssh://h2/system', { cancelled: true, migration })).toBe(
+      'migrated to qemu+ssh://h2/system: interrupted too late (in post-copy, or completing), it finished there',
+    );
+    expect(migrationReason('u', { cancelled: true, migration: { ...migration, succeeded: false } })).toBe(
+      'interrupted',
+    );
+    expect(migrationReason('u', { migration }, ['v (x)'])).toBe('the re-check blocked v (x); migrated to u');
+  });
+
   it('exit codes: the first of 130, 3, 2 wins', async () => {
     const plan = await planGuest1(hostC);
     const guest = plan.guests[0]!;
@@ -195,7 +282,10 @@ describe('plan files are hostile input', () => {
     expect(code).toBe(1);
   }
 
-  it('not JSON, too large, not a regular file', async () => {
+  it('not JSON, too large, not a regular file (a directory, a symlink to /dev/zero)', async () => {
+    symlinkSync('/dev/zero', path.join(tmp.path, 'zero.json'));
+    const zero = await runPmc(['evacuate', '--plan', path.join(tmp.path, 'zero.json')]);
+    expect([zero.code, zero.stderr]).toEqual([1, expect.stringMatching(/zero\.json is not a regular file/)]);
     await refused('{"version":1,', /--plan: .* is not JSON/);
     await refused((file) => {
       const fd = openSync(file, 'w');
@@ -232,5 +322,37 @@ describe('plan files are hostile input', () => {
     expect(r3.stderr).toMatch(/--max-parallel/);
     const r4 = await runPmc(['-c', hostA, 'evacuate']);
     expect([r4.code, r4.stderr]).toEqual([1, expect.stringMatching(/missing destination URIs/)]);
+  });
+
+  it('hostile command lines: a candidate twice, the source among them, bounds, an unknown guest, options a plan file carries', async () => {
+    const refusals: [string[], RegExp][] = [
+      [[hostB, hostB], new RegExp(`the candidate ${hostB} is given twice`)],
+      [[hostA, hostB], new RegExp(`the candidate ${hostA} is the source \\(-c\\)`)],
+      [['--max-parallel', '65', hostB], /--max-parallel .* from 1 to 64/],
+      [['--max-parallel', '1e9', hostB], /--max-parallel .* from 1 to 64/],
+      [['--reserve-memory', '-1', hostB], /--reserve-memory .* from 0 to 8589934591\./],
+      [['--reserve-memory', '8589934592', hostB], /--reserve-memory .* from 0 to 8589934591\./],
+      [['--dname', 'x', hostB], /--dname names one migration's particulars/],
+      [['--live', '--timeout', '5', hostB], /--timeout names one migration's particulars/],
+      [['--domain', 'nosuch', hostB], /^pmc: error: domain 'nosuch' not found on /],
+      [['--plan', 'p.json', '--skip-check', 'x'], /--plan: the file carries the migration options and skipped checks/],
+    ];
+    for (const [args, message] of refusals) {
+      const planOnly = args.includes('--plan') ? [] : ['--plan-only'];
+      const { code, stdout, stderr } = await runPmc(['-c', hostA, 'evacuate', ...planOnly, ...args]);
+      expect([code, stdout, stderr]).toEqual([1, '', expect.stringMatching(message)]);
+    }
+    // The largest reserve is taken: nothing has room, every guest is listed with why (exit 2).
+    const huge = await runPmc(['-c', hostA, 'evacuate', '--plan-only', '--reserve-memory', '8589934591', hostB]);
+    expect(huge.code).toBe(2);
+  });
+
+  it('--help explains --strict and --json as evacuate means them, hides the refused options, gives examples and exit codes', async () => {
+    const { stdout } = await runPmc(['evacuate', '--help']);
+    expect(stdout).toMatch(/--strict +failing warnings block too: a guest goes\s+only where every check passes/);
+    expect(stdout).toMatch(/--json +print the plan or report as JSON\s+\(docs\/evacuate\.schema\.json\)/);
+    expect(stdout).toMatch(/Exit codes: 0 every guest moved, 2 .* 3 some migration failed, 130 interrupted/s);
+    expect(stdout).toMatch(/^Examples:\n {2}pmc -c /m);
+    expect(stdout).not.toMatch(/^ +--(migrateuri|dname|timeout|timeout-suspend|xml|listen-address) /m);
   });
 });

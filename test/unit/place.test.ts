@@ -15,7 +15,7 @@ import { builtinChecks } from '../../src/checks/index.js';
 import { Connection, placeDomain, type Placement } from '../../src/index.js';
 import { byRank, scoreCandidate, SCORE_WEIGHTS, type HostCapacity } from '../../src/fleet/place.js';
 import { runPmc } from '../helpers/cli.js';
-import { fixtureUri } from '../helpers/fixtures.js';
+import { fixturePath, fixtureUri } from '../helpers/fixtures.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
 const schema = JSON.parse(
@@ -77,6 +77,25 @@ describe('placeDomain on the test driver', () => {
       const domain = await source.lookupDomainByName('test');
       await expect(placeDomain(domain, [])).rejects.toThrow(/candidates must be a non-empty array/);
       await expect(placeDomain(domain, [source], { timeoutMs: -1 })).rejects.toThrow(RangeError);
+      await expect(placeDomain(domain, [{ connection: source, uri: '' }])).rejects.toThrow(/non-empty uri/);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('names candidates by the URIs the caller gives, and refuses one name twice', async () => {
+    const source = await Connection.open(fixtureUri('host-a'));
+    try {
+      const domain = await source.lookupDomainByName('guest1');
+      const named = await placeDomain(domain, [{ connection: hosts.b, uri: 'host-b as typed' }], { live: true });
+      expect(named.candidates.map((c) => c.uri)).toEqual(['host-b as typed']);
+      // Unnamed, a candidate is its getURI(); so one connection twice is one name twice.
+      await expect(placeDomain(domain, [hosts.b, hosts.b])).rejects.toThrow(
+        `the candidate ${fixtureUri('host-b')} is given twice`,
+      );
+      await expect(placeDomain(domain, [hosts.b, { connection: source, uri: fixtureUri('host-b') }])).rejects.toThrow(
+        /is given twice/,
+      );
     } finally {
       await source.close();
     }
@@ -118,12 +137,40 @@ describe('the score (docs/fleet.md, Scoring)', () => {
 });
 
 describe('pmc place on the test driver', () => {
-  it('prints the placement as JSON (docs/place.schema.json) and exits 0 when a candidate allows it', async () => {
-    const args = ['-c', 'test:///default', 'place', '--json', '--skip-check', UNANSWERABLE.join(',')];
-    const { code, stdout, stderr } = await runPmc([...args, 'test', fixtureUri('host-b'), 'test:///default']);
+  /** guest1 of host-a is allowed with warnings on host-c once these are skipped (the test driver cannot answer them). */
+  const SKIP_TO_C = 'domain.job,platform.supported,memory.available,storage.shared';
+  /** host-c spelled as a user may type it; libvirt's getURI() says test:///…/host-c.xml. */
+  const hostCTyped = `test:${fixturePath('host-c.xml')}`;
+
+  it('prints the placement as JSON (docs/place.schema.json), candidates named as typed, and exits 0 when one allows it', async () => {
+    const { code, stdout, stderr } = await runPmc([
+      '-c',
+      fixtureUri('host-a'),
+      'place',
+      '--live',
+      '--json',
+      '--skip-check',
+      SKIP_TO_C,
+      'guest1',
+      fixtureUri('host-b'),
+      hostCTyped,
+    ]);
     const placement = parsePlacement(stdout);
-    expect(placement.best).toBe('test:///default');
+    expect(placement.candidates.map((c) => [c.uri, c.verdict])).toEqual([
+      [hostCTyped, 'allowed-with-warnings'],
+      [fixtureUri('host-b'), 'blocked'],
+    ]);
+    expect(placement.best).toBe(hostCTyped);
     expect(code, stderr).toBe(0);
+  });
+
+  it('--strict: a candidate with a failing warning is no best; exit 2', async () => {
+    const args = ['-c', fixtureUri('host-a'), 'place', '--live', '--json', '--skip-check', SKIP_TO_C];
+    const { code, stdout } = await runPmc([...args, '--strict', 'guest1', hostCTyped]);
+    const placement = parsePlacement(stdout);
+    expect(placement.candidates.map((c) => c.verdict)).toEqual(['blocked']);
+    expect(placement.best).toBeNull();
+    expect(code).toBe(2);
   });
 
   it('exits 2 when every candidate is blocked, and prints the ranking for people', async () => {
@@ -137,18 +184,48 @@ describe('pmc place on the test driver', () => {
     ]);
     expect(code).toBe(2);
     expect(stdout).not.toContain('\u001b[');
-    expect(stdout).toMatch(/^Domain guest1: 1 candidates, best first$/m);
+    expect(stdout).toMatch(/^Domain guest1: 1 candidate, best first$/m);
     expect(stdout).toMatch(/^1\. .*host-b\.xml\): blocked, score [\d.]+$/m);
     expect(stdout).toMatch(/^ {3}FAIL +critical +storage\.shared /m);
     expect(stdout).toMatch(/^Best: none/m);
   });
 
   it('exits 1 for an unknown domain or a missing candidate', async () => {
-    const unknown = await runPmc(['-c', 'test:///default', 'place', 'nope', 'test:///default']);
+    const unknown = await runPmc(['-c', 'test:///default', 'place', 'nope', fixtureUri('host-b')]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^pmc: error: domain 'nope' not found/);
     const missing = await runPmc(['-c', 'test:///default', 'place', 'test']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^pmc: error: missing required argument 'desturi'/);
+  });
+
+  it('refuses a candidate twice, the source as a candidate, and options of one destination or of a migration', async () => {
+    const [a, b, c] = [fixtureUri('host-a'), fixtureUri('host-b'), fixtureUri('host-c')];
+    const refusals: [string[], string][] = [
+      [[b, b], `the candidate ${b} is given twice`],
+      [[a, b], `the candidate ${a} is the source (-c)`],
+      [['--migrateuri', 'tcp://10.0.0.2', b, c], "--migrateuri names one destination's particulars"],
+      [['--listen-address', '10.0.0.2', b, c], "--listen-address names one destination's particulars"],
+      [['--live', '--timeout', '5', b], '--timeout acts on a running migration: place migrates nothing'],
+    ];
+    for (const [args, message] of refusals) {
+      const uris = args.filter((x) => x.startsWith('test:'));
+      const options = args.filter((x) => !x.startsWith('test:'));
+      const { code, stdout, stderr } = await runPmc(['-c', a, 'place', ...options, 'guest1', ...uris]);
+      expect([code, stdout]).toEqual([1, '']);
+      expect(stderr).toMatch(new RegExp(`^pmc: error: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    }
+    // With one candidate, its migration URI is that candidate's: taken.
+    const one = await runPmc(['-c', a, 'place', '--live', '--migrateuri', 'tcp://10.0.0.2', 'guest1', b]);
+    expect(one.code).toBe(2);
+  });
+
+  it('--help explains every option it takes, hides the refused ones, and gives examples and exit codes', async () => {
+    const { stdout } = await runPmc(['place', '--help']);
+    expect(stdout).toMatch(/Exit codes: 0 some candidate allows it, 2 none does, 1 other error, 130\s+interrupted/);
+    expect(stdout).toMatch(/^Examples:\n {2}pmc -c /m);
+    expect(stdout).toMatch(/--strict +failing warnings block too/);
+    expect(stdout).toMatch(/--json +print the placement as JSON\s+\(docs\/place\.schema\.json\)/);
+    expect(stdout).not.toMatch(/^ +--(timeout|timeout-suspend|verbose) /m);
   });
 });

@@ -18,13 +18,21 @@ import {
 } from '../../fleet/evacuate.js';
 import { planEvacuation } from '../../fleet/plan.js';
 import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
-import { migrationOptionTable, type OptionRow } from '../../options/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
+import {
+  checkCandidateUris,
+  describeOption,
+  hideOptions,
+  MIGRATE_ACTIONS,
+  PER_DESTINATION,
+  PER_GUEST,
+  refuseOptions,
+} from '../fleet-options.js';
 import { readInputFile } from '../input-file.js';
 import { onInterrupt } from '../interrupt.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
-import { openConnection } from '../migration-run.js';
+import { lookupDomain, openConnection } from '../migration-run.js';
 import { percentDone, virshProgressLine } from '../progress-view.js';
 import { formatBytes, formatDuration, printable, styleFor, type Style } from '../style.js';
 
@@ -48,25 +56,11 @@ interface EvacuateCliOptions extends ExternalCheckCliOptions {
   reserveMemory?: number;
 }
 
-/**
- * Options that name one guest's or one destination's particulars: meaningless
- * for many guests to several hosts. virsh's --timeout is a single migration's.
- */
-const SINGLE_MIGRATION_ONLY = [
-  'migrateUri',
-  'destName',
-  'destXml',
-  'persistentXml',
-  'graphicsUri',
-  'listenAddress',
-  'disksUri',
-  'destinationUri',
-  'timeout',
-  'timeoutSuspend',
-] as const;
+/** Options of one destination, one guest, or `pmc migrate`'s one running migration: refused. */
+const SINGLE_MIGRATION_ONLY = [...PER_DESTINATION, ...PER_GUEST, ...MIGRATE_ACTIONS];
 
-/** RunOptions keys that are not migration options (what a saved plan carries apart). */
-const RUN_ONLY = new Set(['skip', 'strict', 'sequential', 'timeoutMs', 'noBuiltins']);
+/** RunOptions keys an execution takes besides a plan file's options (noBuiltins: always false here). */
+const EXECUTION_ONLY = new Set(['strict', 'sequential', 'noBuiltins']);
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
@@ -188,7 +182,8 @@ function guestLine(g: EvacuationGuest, style: Style, executed: boolean): string 
   const where = g.destination === null ? style.red('stays (no allowed destination)') : `→ ${printable(g.destination)}`;
   let outcome: string;
   if (!executed)
-    outcome = g.destination === null ? style.red(printable(g.reason)) : `${g.verdict}: ${printable(g.reason)}`;
+    // The reason names the verdict ("allowed-with-warnings on host2 (score …)").
+    outcome = g.destination === null ? style.red(printable(g.reason)) : printable(g.reason);
   else if (moved(g)) outcome = style.green(`moved in ${formatDuration(g.migration.durationMs)}`);
   else if (g.migration.attempted || g.migration.error) outcome = style.red(`FAILED: ${printable(g.reason)}`);
   else outcome = style.yellow(`not moved: ${printable(g.reason)}`);
@@ -212,38 +207,45 @@ export function renderEvacuation(e: Evacuation, style: Style, executed: boolean)
 
 /**
  * The `connect` of an execution: the connections already open serve the URIs
- * the plan recorded for them (libvirt's spelling, getURI); others are opened
- * once and added to `opened`, which the caller closes.
+ * they were opened with (`opened`, by the URI typed, which is what plans and
+ * reports name them by); others are opened once and added, for the caller to close.
  */
-async function reusing(opened: Connection[], plan: EvacuationPlan): Promise<(uri: string) => Promise<Connection>> {
-  const byUri = new Map<string, Connection>();
-  for (const conn of opened) byUri.set(await conn.getURI(), conn);
+function reusing(opened: Map<string, Connection>, plan: EvacuationPlan): (uri: string) => Promise<Connection> {
   return async (uri) => {
-    let conn = byUri.get(uri);
+    let conn = opened.get(uri);
     if (!conn) {
       conn = await openConnection(uri, uri === plan.source ? 'source' : 'destination');
-      opened.push(conn);
-      byUri.set(uri, conn);
+      opened.set(uri, conn);
     }
     return conn;
   };
 }
 
+/** Opens the source and the candidates (into `opened`, by URI) and plans, every host named as typed. */
 async function makePlan(
   sourceUri: string | null,
   destUris: string[],
   options: PlanOptions,
-  opened: Connection[],
+  opened: Map<string, Connection>,
 ): Promise<EvacuationPlan> {
   const source = await openConnection(sourceUri, 'source');
-  opened.push(source);
-  const candidates: Connection[] = [];
+  // Without -c, the source is libvirt's default URI: named by its own answer.
+  const sourceName = sourceUri ?? (await source.getURI());
+  opened.set(sourceName, source);
+  const candidates: { connection: Connection; uri: string }[] = [];
   for (const uri of destUris) {
-    const conn = await openConnection(uri, 'destination');
-    opened.push(conn);
-    candidates.push(conn);
+    const connection = await openConnection(uri, 'destination');
+    opened.set(uri, connection);
+    candidates.push({ connection, uri });
   }
-  return planEvacuation(source, candidates, options);
+  // --domain takes what virsh does (a name, UUID or ID); a guest not there is named in the error.
+  const domains = options.domains
+    ? await Promise.all(options.domains.map(async (d) => (await lookupDomain(source, d)).name))
+    : undefined;
+  return planEvacuation({ connection: source, uri: sourceName }, candidates, {
+    ...options,
+    ...(domains ? { domains } : {}),
+  });
 }
 
 async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command): Promise<void> {
@@ -251,20 +253,22 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
   const fromFile = opts.plan !== undefined ? '--plan' : opts.return !== undefined ? '--return' : null;
   if (opts.plan !== undefined && opts.return !== undefined)
     throw new CliError('--plan and --return are mutually exclusive');
+  refuseOptions(
+    opts,
+    SINGLE_MIGRATION_ONLY,
+    (flag) => `${flag} names one migration's particulars: evacuate moves many guests to several hosts`,
+  );
+  checkCandidateUris(sourceUri, destUris);
   const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, undefined, true);
-  for (const name of SINGLE_MIGRATION_ONLY) {
-    if (name in run || (name === 'timeout' && opts.timeout !== undefined)) {
-      const row: OptionRow = migrationOptionTable[name];
-      const flag = row.cli?.flags.split(' ')[0] ?? name;
-      throw new CliError(`${flag} names one migration's particulars: evacuate moves many guests to several hosts`);
-    }
-  }
   if (fromFile) {
     if (destUris.length > 0) throw new CliError(`${fromFile} takes no destination URIs: the file names them`);
     if (opts.planOnly && fromFile === '--plan') throw new CliError('--plan-only and --plan: the plan is already made');
-    const migrationOptions = Object.keys(run).filter((k) => !RUN_ONLY.has(k) && k !== 'skip');
-    if (migrationOptions.length > 0 || opts.domain || opts.includeInactive || opts.reserveMemory !== undefined) {
-      throw new CliError(`${fromFile}: the file carries the migration options; give none here`);
+    const planned = Object.keys(run).filter((k) => !EXECUTION_ONLY.has(k));
+    if (planned.length > 0 || opts.domain || opts.includeInactive || opts.reserveMemory !== undefined) {
+      throw new CliError(
+        `${fromFile}: the file carries the migration options and skipped checks; give none here ` +
+          '(--strict, --sequential, --max-parallel, --checks-file and --plugin are taken)',
+      );
     }
   } else if (destUris.length === 0) {
     throw new CliError('missing destination URIs: evacuate needs at least one candidate host (or --plan, --return)');
@@ -272,7 +276,7 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
   const external = await loadExternalChecks(opts);
   const style = styleFor(process.stdout, opts.color);
   const interrupt = onInterrupt("no new migration starts; running ones are aborted and libvirt's answers awaited");
-  const opened: Connection[] = [];
+  const opened = new Map<string, Connection>();
   try {
     let plans: EvacuationPlan[];
     if (opts.plan !== undefined) {
@@ -281,7 +285,12 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
         throw new CliError(`--plan: the plan evacuates ${plan.source}, not ${sourceUri} (-c)`);
       plans = [plan];
     } else if (opts.return !== undefined) {
-      plans = returnPlans(readEvacuationFile('--return', opts.return));
+      const report = readEvacuationFile('--return', opts.return);
+      // The trip goes home: -c, if given, names home as the report does.
+      if (sourceUri !== null && sourceUri !== report.source)
+        throw new CliError(`--return: the report evacuated ${report.source}, not ${sourceUri} (-c)`);
+      plans = returnPlans(report);
+      if (plans.length === 0 && !opts.json) process.stdout.write('Return trip: no guest to bring home\n');
     } else {
       const plan = await makePlan(
         sourceUri,
@@ -328,7 +337,7 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
             onProgress: progress,
             ...(opts.strict ? { strict: true } : {}),
             // The planning connections serve the execution too.
-            connect: await reusing(opened, plan),
+            connect: reusing(opened, plan),
             run: { ...external, ...(run.sequential ? { sequential: true } : {}) },
           }),
         );
@@ -348,7 +357,7 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
     process.exitCode = interrupt.signal.aborted ? ExitCode.interrupted : evacuationExitCode(reports);
   } finally {
     interrupt.dispose();
-    await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+    await Promise.all([...opened.values()].map((c) => c.close().catch(() => undefined)));
   }
 }
 
@@ -361,21 +370,21 @@ export async function evacuateHost(
   destUris: string[],
   request: { run: PlanOptions; signal: AbortSignal; verbose: boolean; color: boolean | undefined },
 ): Promise<ExitCode> {
-  const opened: Connection[] = [];
+  const opened = new Map<string, Connection>();
   const progress = progressDisplay(process.stderr, request.verbose);
   try {
     const plan = await makePlan(sourceUri, destUris, { ...request.run, signal: request.signal }, opened);
     const report = await evacuate(plan, {
       signal: request.signal,
       onProgress: progress,
-      connect: await reusing(opened, plan),
+      connect: reusing(opened, plan),
     });
     progress.stop();
     process.stdout.write(renderEvacuation(report, styleFor(process.stdout, request.color), true));
     return evacuationExitCode([report]);
   } finally {
     progress.stop();
-    await Promise.all(opened.map((c) => c.close().catch(() => undefined)));
+    await Promise.all([...opened.values()].map((c) => c.close().catch(() => undefined)));
   }
 }
 
@@ -386,28 +395,44 @@ export function registerEvacuate(program: Command): void {
     .description(
       'Move every active guest of the source (-c), or the --domain ones, to the candidate hosts ' +
         '<desturi...>: a plan from every check of every guest against every candidate, then the ' +
-        'migrations, up to --max-parallel at once, each guest checked again right before its own.\n' +
+        'migrations, up to --max-parallel at once, each guest checked again right before its own ' +
+        '(when that blocks it, the next candidate the plan allowed is tried). It takes the options of ' +
+        "pmc migrate, which every migration uses, except those naming one guest's or one destination's " +
+        'particulars (--migrateuri, --dname, --xml, …) and --timeout. Hosts are named by their URIs as ' +
+        'given, in the plan and the report; --plan and --return files name them.\n' +
         'Exit codes: 0 every guest moved, 2 some guest had no allowed destination (and nothing ' +
         'failed), 3 some migration failed, 130 interrupted, 1 other errors (the first of 130, 3, 2 wins).',
     )
     .usage('[options] <desturi...>')
     .argument('[desturi...]', 'candidate hosts: connection URIs, e.g. qemu+ssh://host2/system')
     .option('--plan-only', 'print the plan; migrate nothing')
-    .option('--plan <file>', 'execute a saved plan (pmc evacuate --plan-only --json), re-checked')
-    .option('--return <file>', 'bring home the guests a finished evacuation moved (its --json report)')
+    .option(
+      '--plan <file>',
+      'execute a saved plan (pmc evacuate --plan-only --json), re-checked; -c, if given, must be its source',
+    )
+    .option(
+      '--return <file>',
+      'bring home the guests a finished evacuation moved and that are still there (its --json report); -c, if given, must be its source',
+    )
     .option('--max-parallel <n>', `migrations at once (default ${DEFAULT_MAX_PARALLEL})`, wholeNumber(1, MAX_PARALLEL))
-    .option('--domain <name>', 'only this guest (repeatable); default every active guest', collect)
-    .option('--include-inactive', 'also move shut-off persistent guests, offline')
+    .option(
+      '--domain <name>',
+      'only this guest: name, UUID or ID (repeatable; a shut-off one moves offline); default every active guest',
+      collect,
+    )
+    .option('--include-inactive', 'also move shut-off persistent guests, offline (with their definitions)')
     .option(
       '--reserve-memory <MiB>',
-      'memory kept free on every candidate, in MiB',
-      wholeNumber(0, Number.MAX_SAFE_INTEGER / 1024 / 1024),
+      'memory the plan keeps free on every candidate, in MiB (default 0)',
+      wholeNumber(0, Math.floor(Number.MAX_SAFE_INTEGER / 2 ** 20)),
     );
   addMigrationOptions(command).addHelpText(
     'after',
     `
 Examples:
   pmc -c qemu+ssh://host1/system evacuate --live --max-parallel 2 qemu+ssh://host2/system qemu+ssh://host3/system
+  pmc -c qemu+ssh://host1/system evacuate --live --strict --reserve-memory 2048 --domain vm1 --domain vm2 \\
+      qemu+ssh://host2/system qemu+ssh://host3/system
   pmc -c qemu+ssh://host1/system evacuate --live --plan-only --json qemu+ssh://host2/system > plan.json
   pmc evacuate --plan plan.json --json > report.json
   pmc evacuate --return report.json        # after the maintenance
@@ -415,5 +440,13 @@ Examples:
 Ctrl-C: no new migration starts, running ones are aborted (one already in post-copy
 finishes), and the report says where every guest runs (exit 130).`,
   );
+  hideOptions(command, SINGLE_MIGRATION_ONLY);
+  describeOption(
+    command,
+    '--strict',
+    'failing warnings block too: a guest goes only where every check passes (default: allowed with warnings is allowed)',
+  );
+  describeOption(command, '--verbose', 'a line per migration step when stderr is not a terminal (a terminal has bars)');
+  describeOption(command, '--json', 'print the plan or report as JSON (docs/evacuate.schema.json)');
   command.action(action);
 }
