@@ -12,8 +12,8 @@ import { migrationOptionTable, type OptionRow } from '../options/index.js';
 export const PER_DESTINATION = ['migrateUri', 'listenAddress', 'graphicsUri', 'disksUri', 'tlsDestination'] as const;
 /** Options naming one guest: its new name and definitions. */
 export const PER_GUEST = ['destName', 'destXml', 'persistentXml'] as const;
-/** Options `pmc migrate` acts on while its one migration runs (virsh's --timeout). */
-export const MIGRATE_ACTIONS = ['timeout', 'timeoutSuspend'] as const;
+/** Options `pmc migrate` acts on while its one migration runs (virsh's --timeout, its switches to post-copy). */
+export const MIGRATE_ACTIONS = ['timeout', 'timeoutSuspend', 'timeoutPostcopy', 'postcopyAfterPrecopy'] as const;
 
 type OptionName = keyof typeof migrationOptionTable;
 

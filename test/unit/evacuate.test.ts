@@ -334,6 +334,10 @@ describe('plan files are hostile input', () => {
       [['--reserve-memory', '8589934592', hostB], /--reserve-memory .* from 0 to 8589934591\./],
       [['--dname', 'x', hostB], /--dname names one migration's particulars/],
       [['--live', '--timeout', '5', hostB], /--timeout names one migration's particulars/],
+      [
+        ['--live', '--postcopy', '--postcopy-after-precopy', hostB],
+        /--postcopy-after-precopy names one migration's particulars/,
+      ],
       [['--domain', 'nosuch', hostB], /^pmc: error: domain 'nosuch' not found on /],
       [['--plan', 'p.json', '--skip-check', 'x'], /--plan: the file carries the migration options and skipped checks/],
     ];
@@ -353,6 +357,8 @@ describe('plan files are hostile input', () => {
     expect(stdout).toMatch(/--json +print the plan or report as JSON\s+\(docs\/evacuate\.schema\.json\)/);
     expect(stdout).toMatch(/Exit codes: 0 every guest moved, 2 .* 3 some migration failed, 130 interrupted/s);
     expect(stdout).toMatch(/^Examples:\n {2}pmc -c /m);
-    expect(stdout).not.toMatch(/^ +--(migrateuri|dname|timeout|timeout-suspend|xml|listen-address) /m);
+    expect(stdout).not.toMatch(
+      /^ +--(migrateuri|dname|timeout|timeout-suspend|timeout-postcopy|postcopy-after-precopy|xml|listen-address) /m,
+    );
   });
 });
