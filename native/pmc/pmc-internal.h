@@ -86,6 +86,7 @@ struct _virPMCRun {
     size_t qhead, qtail;
     size_t liveWorkers, busyWorkers, maxWorkers;
     bool closing;
+    bool cancelled; /* the cancel fired: a result that arrives after it is late, decided "cancelled" */
 };
 
 virPMCRun *virPMCRunNew(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, unsigned int timeoutMs);

@@ -142,7 +142,10 @@ virPMCSlotAfterRunLocked(virPMCResult *slot, int rc)
     slot->refHeld = false;
     if (slot->final)
         return drop;
-    if (rc != VIR_PMC_RUN_DONE) {
+    if (slot->run->cancelled) {
+        /* The answer came after the cancel: the run no longer waits for it. */
+        virPMCSlotFinalizeLocked(slot, VIR_PMC_STATUS_ERROR, "cancelled");
+    } else if (rc != VIR_PMC_RUN_DONE) {
         char *msg = virPMCAsprintf("the check's run returned %d, neither DONE nor PENDING", rc);
         virPMCSlotFinalizeLocked(slot, VIR_PMC_STATUS_ERROR, msg ? msg : "invalid return from run");
         free(msg);
@@ -175,7 +178,10 @@ virPMCResultComplete(virPMCResultPtr result, int status, const char *message, co
         return;
     run = result->run;
     pthread_mutex_lock(&run->lock);
-    if (!result->final) {
+    if (!result->final && run->cancelled) {
+        /* The answer came after the cancel: decided as the run's other undecided checks. */
+        virPMCSlotFinalizeLocked(result, VIR_PMC_STATUS_ERROR, "cancelled");
+    } else if (!result->final) {
         virPMCSlotStoreLocked(result, status, message, details);
         virPMCSlotFinalizeLocked(result, result->status, NULL);
     }

@@ -236,7 +236,10 @@ cancelWake(void *opaque)
 {
     virPMCRun *run = opaque;
 
-    virPMCCondWakeAll(&run->lock, &run->doneCond);
+    pthread_mutex_lock(&run->lock);
+    run->cancelled = true;
+    pthread_cond_broadcast(&run->doneCond);
+    pthread_mutex_unlock(&run->lock);
 }
 
 static bool
