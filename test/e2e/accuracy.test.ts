@@ -8,8 +8,9 @@
  * are listed apart: there the real migration succeeds and our check still blocks.
  * Every case ends asserting that its guest runs on exactly one host.
  */
-import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -547,6 +548,68 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
           realError: /cannot migrate domain/,
         }),
     );
+  });
+
+  it('a LUKS disk whose secret only the source has: blocked by secrets.present; with the secret on both, it migrates', async () => {
+    const uuid = randomUUID();
+    const passphrase = 'pmc-accuracy';
+    const name = uniqueName('acc-secret');
+    // A LUKS-encrypted qcow2 in the shared directory, readable by both hosts' users (the lab group), and
+    // listed by host-2's pool, so that only the secret differs between the hosts.
+    const image = path.join(lab.sharedPath, `${name}.qcow2`);
+    execFileSync('qemu-img', [
+      'create',
+      '-q',
+      '-f',
+      'qcow2',
+      '--object',
+      `secret,id=sec0,data=${passphrase}`,
+      '-o',
+      'encrypt.format=luks,encrypt.key-secret=sec0',
+      image,
+      '16M',
+    ]);
+    chownSync(image, lab.hosts.find((x) => x.name === 'host-1')!.uid, statSync(lab.sharedPath).gid);
+    chmodSync(image, 0o660);
+    const virsh = (uri: string, ...args: string[]) => execFileAsync('virsh', ['-c', uri, ...args]);
+    const secretFile = path.join(mkdtempSync(path.join(tmpdir(), 'pmc-secret-')), 'secret.xml');
+    writeFileSync(
+      secretFile,
+      `<secret ephemeral='no' private='yes'><uuid>${uuid}</uuid><usage type='volume'><volume>${image}</volume></usage></secret>`,
+    );
+    const defineSecret = async (uri: string) => {
+      await virsh(uri, 'secret-define', secretFile);
+      await virsh(uri, 'secret-set-value', uuid, '--base64', Buffer.from(passphrase).toString('base64'));
+    };
+    const disk =
+      `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${image}'>` +
+      `<encryption format='luks'><secret type='passphrase' uuid='${uuid}'/></encryption></source>` +
+      `<target dev='vdb' bus='virtio'/></disk><serial type='null'/>`;
+    try {
+      await defineSecret(h1.uri);
+      await virsh(h2.uri, 'pool-refresh', SHARED_POOL);
+      // A directory shared without a shared filesystem: --unsafe, as in "shared directory with unsafe, …".
+      await withGuest(
+        'acc-secret',
+        (n) => guestWith(n, disk),
+        (n) =>
+          judgeCli('encrypted disk, secret only on the source', n, ['--live', '--unsafe'], {
+            blockedBy: ['secrets.present'],
+            realError: new RegExp(uuid),
+          }),
+      );
+      await defineSecret(h2.uri);
+      await withGuest(
+        'acc-secret-both',
+        (n) => guestWith(n, disk),
+        (n) => judgeCli('encrypted disk, secret on both hosts', n, ['--live', '--unsafe'], {}),
+      );
+    } finally {
+      for (const uri of [h1.uri, h2.uri]) await virsh(uri, 'secret-undefine', uuid).catch(() => undefined);
+      rmSync(path.dirname(secretFile), { recursive: true, force: true });
+      rmSync(image, { force: true });
+      await virsh(h2.uri, 'pool-refresh', SHARED_POOL).catch(() => undefined);
+    }
   });
 
   const flagRows: [string, string[], RegExp][] = [
