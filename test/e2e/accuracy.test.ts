@@ -10,13 +10,13 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
-import { SHARED_POOL } from '../../src/lab/index.js';
+import { SHARED_POOL, buildDirtier, dirtierXml } from '../../src/lab/index.js';
 import { migrateFlags, migrateParamEntries } from '../../src/options/index.js';
 import {
   createPrivateImage,
@@ -609,6 +609,49 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
       rmSync(path.dirname(secretFile), { recursive: true, force: true });
       rmSync(image, { force: true });
       await virsh(h2.uri, 'pool-refresh', SHARED_POOL).catch(() => undefined);
+    }
+  });
+
+  // A direct-boot kernel (the dirtying guest's, idle once its RAM is filled): QEMU loads it when it starts,
+  // on the destination too, before any migration data arrives.
+  const kernelGuest = (name: string, kernel: string) => dirtierXml({ name, memoryMiB: 128, rateKiB: 0 }, kernel);
+
+  it('a kernel only the source has: blocked by host.paths, and the destination QEMU cannot load it', async () => {
+    const built = buildDirtier(layout);
+    await withGuest(
+      'acc-kernel',
+      (name) => {
+        const kernel = path.join(sourceOnlyDir(name), 'dirtier.elf');
+        copyFileSync(
+          built,
+          path.join(layout.hosts.find((x) => x.name === 'host-1')!.privateLocalDir, name, 'dirtier.elf'),
+        );
+        return kernelGuest(name, kernel);
+      },
+      (name) =>
+        judgeCli('kernel only on the source', name, ['--live'], {
+          blockedBy: ['host.paths'],
+          realError: /dirtier\.elf/,
+        }),
+    );
+  });
+
+  it('a kernel in the shared directory: allowed, and the real migration succeeds', async () => {
+    const name = uniqueName('acc-kernel-shared');
+    const kernel = path.join(lab.sharedPath, `${name}.elf`);
+    copyFileSync(buildDirtier(layout), kernel);
+    chmodSync(kernel, 0o644);
+    try {
+      // Listed by host-2's pool, so host.paths finds it there.
+      await execFileAsync('virsh', ['-c', h2.uri, 'pool-refresh', SHARED_POOL]);
+      await withGuest(
+        'acc-kernel-shared',
+        (n) => kernelGuest(n, kernel),
+        (n) => judgeCli('kernel in a directory both have', n, ['--live'], {}),
+      );
+    } finally {
+      rmSync(kernel, { force: true });
+      await execFileAsync('virsh', ['-c', h2.uri, 'pool-refresh', SHARED_POOL]).catch(() => undefined);
     }
   });
 
