@@ -2,11 +2,12 @@
 import type { CheckDefinition } from '../pmc/types.js';
 import { connectionAlive } from './connection.js';
 import { cpuCompatible, cpuCount, cpuMode, cpuPinning, cpuTsc } from './cpu.js';
-import { devicesHostdev, devicesMigratable, devicesUsb } from './devices.js';
+import { devicesHostdev, devicesMigratable, devicesUsb, devicesVirtiofsVerifiable } from './devices.js';
 import { domainJob, domainNameFree, domainSnapshots, domainState } from './domain.js';
 import { hostDistinct } from './host.js';
 import { hypervisorType, hypervisorVersion, libvirtVersion } from './hypervisor.js';
 import { memoryAvailable } from './memory.js';
+import { hostMigrationAddress } from './migration-address.js';
 import { migrationConvergence, migrationFlags, migrationRawOptions, persistenceSafe } from './migration.js';
 import { networkBridge, networkPresent } from './network.js';
 import { hostPaths, hostPathsVerifiable } from './paths.js';
@@ -17,6 +18,7 @@ import { storageCache, storageCdrom, storageCopyTarget, storageShared } from './
 export const builtinChecks: readonly CheckDefinition[] = [
   connectionAlive,
   hostDistinct,
+  hostMigrationAddress,
   hypervisorType,
   hypervisorVersion,
   libvirtVersion,
@@ -45,6 +47,7 @@ export const builtinChecks: readonly CheckDefinition[] = [
   devicesHostdev,
   devicesUsb,
   devicesMigratable,
+  devicesVirtiofsVerifiable,
   secretsPresent,
   migrationConvergence,
 ];

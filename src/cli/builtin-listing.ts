@@ -21,6 +21,14 @@ export const builtinListing: readonly CheckListing[] = [
     "remedy": "Pick another destination; if the hosts really differ, give each a unique host_uuid in libvirtd.conf."
   },
   {
+    "name": "host.migration-address",
+    "severity": "warning",
+    "description": "Without a migration URI, the destination has a hostname other than localhost* to offer for the stream (libvirt refuses one).",
+    "origin": "builtin",
+    "anchor": "libvirt qemu_migration.c qemuMigrationDstPrepareDirect \"hostname on destination resolved to localhost, but migration requires an FQDN\"",
+    "remedy": "Give a migration URI (--migrateuri tcp://<destination address>), set migration_host in the destination's qemu.conf, or give the destination a real hostname."
+  },
+  {
     "name": "hypervisor.type",
     "severity": "critical",
     "description": "Source and destination run the same hypervisor driver (Nova: same hypervisor type).",
@@ -239,10 +247,18 @@ export const builtinListing: readonly CheckListing[] = [
   {
     "name": "devices.migratable",
     "severity": "critical",
-    "description": "No device QEMU cannot migrate: virtiofs, shmem not in master role, transient disks, DIMMs without slot/base, vDPA (libvirt, KubeVirt, Proxmox).",
+    "description": "No device QEMU cannot migrate: virtiofs (before libvirt 11.3), shmem not in master role, transient disks, DIMMs without slot/base, vDPA (libvirt, KubeVirt, Proxmox).",
     "origin": "builtin",
     "anchor": "libvirt qemu_migration.c qemuMigrationSrcIsAllowed (virtiofs, shmem, transient disk, dimm, vDPA)",
     "remedy": "Detach the listed devices (or give shmem role=master, DIMMs an address) before migrating."
+  },
+  {
+    "name": "devices.virtiofs-verifiable",
+    "severity": "warning",
+    "description": "A virtiofs filesystem whose virtiofsd libvirt starts: from libvirt 11.3 it migrates if that virtiofsd can, which no API shows.",
+    "origin": "builtin",
+    "anchor": "libvirt 11.3 qemu_migration.c qemuMigrationSrcIsAllowed \"migration with this virtiofs device is not supported\"",
+    "remedy": "Check that the source virtiofsd supports migration (virtiofsd 1.11 or newer), or run virtiofsd yourself and name its socket (<source socket>)."
   },
   {
     "name": "secrets.present",

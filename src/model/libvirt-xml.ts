@@ -165,7 +165,8 @@ export interface DomainModel {
   disks: DiskModel[];
   interfaces: InterfaceModel[];
   hostdevs: HostdevModel[];
-  filesystems: { driver: string | null; target: string | null }[];
+  /** `socket`: the UNIX socket of a virtiofsd started outside libvirt (`<source socket=…>`), else null. */
+  filesystems: { driver: string | null; target: string | null; socket: string | null }[];
   shmems: { name: string; model: string | null; role: string | null }[];
   memoryDevices: { model: string | null; addressType: string | null }[];
   tpms: { model: string | null; backend: string | null; secret: string | null }[];
@@ -311,9 +312,11 @@ export function parseDomainXml(xml: string): DomainModel {
     disks,
     interfaces,
     hostdevs,
-    filesystems: d
-      .nodes('devices/filesystem')
-      .map((f) => ({ driver: str(f, 'driver/@type'), target: str(f, 'target/@dir') })),
+    filesystems: d.nodes('devices/filesystem').map((f) => ({
+      driver: str(f, 'driver/@type'),
+      target: str(f, 'target/@dir'),
+      socket: str(f, 'source/@socket'),
+    })),
     shmems: d.nodes('devices/shmem').map((s) => ({
       name: s.attr('name') ?? '',
       model: str(s, 'model/@type'),

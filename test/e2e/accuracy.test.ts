@@ -8,14 +8,15 @@
  * are listed apart: there the real migration succeeds and our check still blocks.
  * Every case ends asserting that its guest runs on exactly one host.
  */
-import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
-import { SHARED_POOL } from '../../src/lab/index.js';
+import { SHARED_POOL, buildDirtier, dirtierXml } from '../../src/lab/index.js';
 import { migrateFlags, migrateParamEntries } from '../../src/options/index.js';
 import {
   createPrivateImage,
@@ -547,6 +548,111 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
           realError: /cannot migrate domain/,
         }),
     );
+  });
+
+  it('a LUKS disk whose secret only the source has: blocked by secrets.present; with the secret on both, it migrates', async () => {
+    const uuid = randomUUID();
+    const passphrase = 'pmc-accuracy';
+    const name = uniqueName('acc-secret');
+    // A LUKS-encrypted qcow2 in the shared directory, readable by both hosts' users (the lab group), and
+    // listed by host-2's pool, so that only the secret differs between the hosts.
+    const image = path.join(lab.sharedPath, `${name}.qcow2`);
+    execFileSync('qemu-img', [
+      'create',
+      '-q',
+      '-f',
+      'qcow2',
+      '--object',
+      `secret,id=sec0,data=${passphrase}`,
+      '-o',
+      'encrypt.format=luks,encrypt.key-secret=sec0',
+      image,
+      '16M',
+    ]);
+    chownSync(image, lab.hosts.find((x) => x.name === 'host-1')!.uid, statSync(lab.sharedPath).gid);
+    chmodSync(image, 0o660);
+    const virsh = (uri: string, ...args: string[]) => execFileAsync('virsh', ['-c', uri, ...args]);
+    const secretFile = path.join(mkdtempSync(path.join(tmpdir(), 'pmc-secret-')), 'secret.xml');
+    writeFileSync(
+      secretFile,
+      `<secret ephemeral='no' private='yes'><uuid>${uuid}</uuid><usage type='volume'><volume>${image}</volume></usage></secret>`,
+    );
+    const defineSecret = async (uri: string) => {
+      await virsh(uri, 'secret-define', secretFile);
+      await virsh(uri, 'secret-set-value', uuid, '--base64', Buffer.from(passphrase).toString('base64'));
+    };
+    const disk =
+      `<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='${image}'>` +
+      `<encryption format='luks'><secret type='passphrase' uuid='${uuid}'/></encryption></source>` +
+      `<target dev='vdb' bus='virtio'/></disk><serial type='null'/>`;
+    try {
+      await defineSecret(h1.uri);
+      await virsh(h2.uri, 'pool-refresh', SHARED_POOL);
+      // A directory shared without a shared filesystem: --unsafe, as in "shared directory with unsafe, …".
+      await withGuest(
+        'acc-secret',
+        (n) => guestWith(n, disk),
+        (n) =>
+          judgeCli('encrypted disk, secret only on the source', n, ['--live', '--unsafe'], {
+            blockedBy: ['secrets.present'],
+            realError: new RegExp(uuid),
+          }),
+      );
+      await defineSecret(h2.uri);
+      await withGuest(
+        'acc-secret-both',
+        (n) => guestWith(n, disk),
+        (n) => judgeCli('encrypted disk, secret on both hosts', n, ['--live', '--unsafe'], {}),
+      );
+    } finally {
+      for (const uri of [h1.uri, h2.uri]) await virsh(uri, 'secret-undefine', uuid).catch(() => undefined);
+      rmSync(path.dirname(secretFile), { recursive: true, force: true });
+      rmSync(image, { force: true });
+      await virsh(h2.uri, 'pool-refresh', SHARED_POOL).catch(() => undefined);
+    }
+  });
+
+  // A direct-boot kernel (the dirtying guest's, idle once its RAM is filled): QEMU loads it when it starts,
+  // on the destination too, before any migration data arrives.
+  const kernelGuest = (name: string, kernel: string) => dirtierXml({ name, memoryMiB: 128, rateKiB: 0 }, kernel);
+
+  it('a kernel only the source has: blocked by host.paths, and the destination QEMU cannot load it', async () => {
+    const built = buildDirtier(layout);
+    await withGuest(
+      'acc-kernel',
+      (name) => {
+        const kernel = path.join(sourceOnlyDir(name), 'dirtier.elf');
+        copyFileSync(
+          built,
+          path.join(layout.hosts.find((x) => x.name === 'host-1')!.privateLocalDir, name, 'dirtier.elf'),
+        );
+        return kernelGuest(name, kernel);
+      },
+      (name) =>
+        judgeCli('kernel only on the source', name, ['--live'], {
+          blockedBy: ['host.paths'],
+          realError: /dirtier\.elf/,
+        }),
+    );
+  });
+
+  it('a kernel in the shared directory: allowed, and the real migration succeeds', async () => {
+    const name = uniqueName('acc-kernel-shared');
+    const kernel = path.join(lab.sharedPath, `${name}.elf`);
+    copyFileSync(buildDirtier(layout), kernel);
+    chmodSync(kernel, 0o644);
+    try {
+      // Listed by host-2's pool, so host.paths finds it there.
+      await execFileAsync('virsh', ['-c', h2.uri, 'pool-refresh', SHARED_POOL]);
+      await withGuest(
+        'acc-kernel-shared',
+        (n) => kernelGuest(n, kernel),
+        (n) => judgeCli('kernel in a directory both have', n, ['--live'], {}),
+      );
+    } finally {
+      rmSync(kernel, { force: true });
+      await execFileAsync('virsh', ['-c', h2.uri, 'pool-refresh', SHARED_POOL]).catch(() => undefined);
+    }
   });
 
   const flagRows: [string, string[], RegExp][] = [

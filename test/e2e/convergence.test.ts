@@ -10,6 +10,7 @@
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { constants, type Domain, type Report } from '../../src/index.js';
 import { startDirtier } from '../../src/lab/index.js';
+import { forecastConvergence, type ConvergenceInput } from '../../src/checks/migration.js';
 import { removeEverywhere, uniqueName } from '../helpers/check-lab.js';
 import { expectRunsOnlyOn, useLabHosts } from '../helpers/lab.js';
 
@@ -138,6 +139,36 @@ describe('the convergence forecast against real migrations of a dirtying guest',
     expect(finishedAfterS, 'the migration finished within the timeout').toBeNull();
     expect(outcome).toBeInstanceOf(Error);
     await expectRunsOnlyOn(lab, dom.name, 'host-1');
+  }, 90_000);
+
+  it('"not verifiable": the sampled rate cannot decide, the set rate lies in the stated range, and the real migration takes no less than the low end forecasts', async () => {
+    // 8 MiB/s dirtied against 24 MiB/s, 8 s allowed: a 1 s window samples ~4 of 64 pages, so the range runs
+    // from ~0 (pre-copy in ~5.3 s) to ~20 MiB/s (past 8 s). The middle comes out for 98 % of the samples
+    // (binomial over QEMU's 64 sampled pages); the set rate itself would take ~7.7 s.
+    const [rateMiB, bandwidth, timeoutS] = [8, 24, 8];
+    const { dom, entry, details, record } = await forecastFor(rateMiB, bandwidth, timeoutS);
+    expect(entry.status, entry.message).toBe('fail');
+    expect(entry.severity).toBe('warning');
+    expect(entry.message).toMatch(/^not verifiable: whether pre-copy converges/);
+    const { dirtyMiBPerSRange: range, ...input } = details as unknown as ConvergenceInput & {
+      dirtyMiBPerSRange: { low: number; high: number };
+    };
+    expect(range.low).toBeLessThanOrEqual(rateMiB);
+    expect(range.high).toBeGreaterThanOrEqual(rateMiB);
+    const low = forecastConvergence({ ...input, dirtyBytesPerS: range.low * 2 ** 20 });
+    expect(low.converges).toBe(true);
+
+    const started = Date.now();
+    const there = await dom.migrate3(hosts.h2, { bandwidth }, LIVE);
+    const realS = (Date.now() - started) / 1000;
+    record(
+      'dirty 1/3 of the bandwidth, sampled too coarsely',
+      `not verifiable (${range.low.toFixed(0)}–${range.high.toFixed(0)} MiB/s; ~${low.seconds.toFixed(1)} s at the low end)`,
+      `migrated in ${realS.toFixed(1)} s`,
+    );
+    await expectRunsOnlyOn(lab, there.name, 'host-2');
+    // The low end is a lower bound: the guest dirties at least that much.
+    expect(realS).toBeGreaterThanOrEqual(low.seconds * 0.9);
   }, 90_000);
 
   it('"converges in about T s": the real migration takes T, within -10 % and +25 % + 4 s', async () => {

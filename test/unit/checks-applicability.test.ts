@@ -54,6 +54,7 @@ const TROUBLE = {
 const OFFLINE_DECISIONS: Record<string, { status: 'pass' | 'skipped'; message: RegExp }> = {
   'connection.alive': { status: 'pass', message: /both connections are alive/ },
   'host.distinct': { status: 'pass', message: /connections differ/ },
+  'host.migration-address': { status: 'pass', message: /offers its hostname/ },
   'hypervisor.type': { status: 'pass', message: /both hosts run TEST/ },
   'hypervisor.version': { status: 'skipped', message: /no migration stream/ },
   'libvirt.version': { status: 'pass', message: /destination libvirt/ },
@@ -82,6 +83,7 @@ const OFFLINE_DECISIONS: Record<string, { status: 'pass' | 'skipped'; message: R
   'devices.hostdev': { status: 'skipped', message: /checks no host device/ },
   'devices.usb': { status: 'skipped', message: /no USB device/ },
   'devices.migratable': { status: 'skipped', message: /skips its device rules/ },
+  'devices.virtiofs-verifiable': { status: 'skipped', message: /skips its device rules/ },
   'secrets.present': { status: 'skipped', message: /looks the secrets up when the guest starts/ },
   'migration.convergence': { status: 'skipped', message: /no memory is copied/ },
 };

@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, type Domain } from '../../src/index.js';
 import { connectionAlive } from '../../src/checks/connection.js';
 import { cpuCount, cpuMode, cpuPinning, cpuTsc } from '../../src/checks/cpu.js';
-import { devicesHostdev, devicesMigratable, devicesUsb } from '../../src/checks/devices.js';
+import {
+  devicesHostdev,
+  devicesMigratable,
+  devicesUsb,
+  devicesVirtiofsVerifiable,
+  virtiofsVerdict,
+} from '../../src/checks/devices.js';
+import { hostMigrationAddress, localhostAddressProblem } from '../../src/checks/migration-address.js';
 import { domainNameFree, domainSnapshots, domainState } from '../../src/checks/domain.js';
 import { hostDistinct } from '../../src/checks/host.js';
 import {
@@ -473,6 +480,55 @@ describe('built-in checks on the test driver', () => {
     });
     it('passes for ordinary devices', async () => {
       expect((await runCheck(devicesMigratable, guest1, c, { live: true })).status).toBe('pass');
+    });
+    const virtiofs = (source: string) =>
+      `<filesystem type='mount' accessmode='passthrough'><driver type='virtiofs'/>${source}<target dir='share'/></filesystem>`;
+    it('fails for a virtiofs filesystem on the libvirt 9 of the test driver, and devices.virtiofs-verifiable leaves it to it', async () => {
+      const g = await startGuest(a, '', { devices: virtiofs("<source dir='/srv/share'/>") });
+      const r = await runCheck(devicesMigratable, g, c, { live: true });
+      expect(r.status).toBe('fail');
+      expect(r.message).toMatch(/virtiofs filesystem share \(libvirt 9\.\d+\.\d+ migrates none\)/);
+      const w = await runCheck(devicesVirtiofsVerifiable, g, c, { live: true });
+      expect(w).toMatchObject({ status: 'pass', message: expect.stringMatching(/devices\.migratable decides/) });
+      await g.destroy();
+    });
+    it('virtiofs: blocks before libvirt 11.3; from 11.3 an external virtiofsd migrates and a libvirt-started one cannot be told', () => {
+      const v = decodeVersion;
+      const own = { socket: null };
+      const external = { socket: '/run/virtiofsd/share.sock' };
+      for (const before of [9_000_000, 10_010_000, 11_002_000]) {
+        expect(virtiofsVerdict(own, v(before)), String(before)).toBe('blocks');
+        expect(virtiofsVerdict(external, v(before)), String(before)).toBe('blocks');
+      }
+      for (const since of [11_003_000, 12_005_000]) {
+        expect(virtiofsVerdict(external, v(since)), String(since)).toBe('migrates');
+        expect(virtiofsVerdict(own, v(since)), String(since)).toBe('unknown');
+      }
+    });
+    it('devices.virtiofs-verifiable passes for a guest without virtiofs', async () => {
+      expect(await runCheck(devicesVirtiofsVerifiable, guest1, c, { live: true })).toMatchObject({
+        status: 'pass',
+        message: 'no virtiofs filesystem',
+      });
+    });
+  });
+
+  describe('host.migration-address', () => {
+    it('fails (a warning) for a destination named localhost* when no migration URI is given', () => {
+      for (const name of ['localhost', 'localhost.localdomain']) {
+        expect(localhostAddressProblem(name, {}), name).toMatch(/requires an FQDN.*migration_host/);
+      }
+    });
+    it('passes for a real hostname, or a migration URI, or a tunnelled migration', async () => {
+      expect(localhostAddressProblem('pmc-lab-2', {})).toBeNull();
+      expect(localhostAddressProblem('localhost', { migrateUri: 'tcp://10.0.0.2' })).toBeNull();
+      expect(localhostAddressProblem('localhost', { tunnelled: true })).toBeNull();
+      // The test driver reports this machine's hostname.
+      const r = await runCheck(hostMigrationAddress, guest1, c, { live: true });
+      expect(r.status, r.message).toBe('pass');
+      expect(
+        (await runCheck(hostMigrationAddress, guest1, c, { live: true, migrateUri: 'tcp://10.0.0.2' })).status,
+      ).toBe('skipped');
     });
   });
 
