@@ -39,10 +39,18 @@ class CallPool {
   }
 
   void Post(std::function<void()> task) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(task));
-    if (queue_.size() > static_cast<size_t>(idle_) && threads_ < Operation::kPoolThreads) {
-      ++threads_;
+    bool start = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(task));
+      if (queue_.size() > static_cast<size_t>(idle_) && threads_ < Operation::kPoolThreads) {
+        ++threads_;
+        start = true;
+      }
+    }
+    // Outside the lock: a woken or starting thread takes the task at once
+    // instead of blocking on the mutex this thread still holds.
+    if (start) {
       std::thread([this]() { Loop(); }).detach();
     } else {
       wake_.notify_one();

@@ -1,9 +1,10 @@
 /**
  * One host's libvirtd: a session-mode daemon run as the host's own user, in its
- * own UTS namespace (hostname) and mount namespace (a private `local` dir).
+ * own UTS namespace (hostname) and mount namespace (a private `local` dir, and
+ * an /etc/hosts where its hostname resolves).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '../binding/connection.js';
@@ -81,6 +82,37 @@ export function qemuConf(host: HostLayout, certs: CertPaths): string {
 }
 
 /**
+ * The /etc/hosts the host's daemon sees: the machine's, plus the host's own name. libvirt's
+ * virGetHostname canonicalises the name with getaddrinfo; a lab name nobody resolves goes
+ * to DNS, which can stall a `getHostname` for the resolver's 5 s timeout.
+ */
+function hostsFileText(host: HostLayout, machineHosts: string): string {
+  const base = machineHosts.endsWith('\n') || machineHosts === '' ? machineHosts : `${machineHosts}\n`;
+  return `${base}# pmc lab: this host's name, never asked of DNS\n127.0.1.1 ${host.hostname}\n`;
+}
+
+/** Writes the host's /etc/hosts file (root's, in the root-owned private/; never through a link). */
+function writeHostsFile(host: HostLayout): void {
+  let machineHosts = '';
+  try {
+    machineHosts = readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    // No /etc/hosts on the machine: the daemon's has only its own name.
+  }
+  // Truncated in place, not replaced: a running daemon (kept by `up` again) has this inode mounted.
+  const fd = openSync(
+    host.hostsFile,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+    0o644,
+  );
+  try {
+    writeSync(fd, hostsFileText(host, machineHosts));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Prepares the host's tree and writes its libvirtd.conf and qemu.conf; returns
  * the libvirtd.conf path. Root only makes the tree's top directory and the
  * private `local` directory, both in root-owned parents; the rest is done as
@@ -89,6 +121,7 @@ export function qemuConf(host: HostLayout, certs: CertPaths): string {
 export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account, sasl: boolean): string {
   ensureOwnedDir(lab.dir, path.basename(host.dir), account.uid, account.gid);
   ensureOwnedDir(lab.privateDir, path.basename(host.privateLocalDir), account.uid, account.gid);
+  writeHostsFile(host);
   const certs = hostCertPaths(lab, host);
   const [setpriv, ...args] = [
     ...asUser(account),
@@ -124,7 +157,7 @@ export function startDaemon(
   saslConfDir: string | null,
 ): ProcessRef {
   const log = openAppendNoFollow(host.logFile); // in the root-owned logs/: no link to follow
-  const script = 'hostname "$1" && mount --bind "$2" "$3" && shift 3 && exec "$@"';
+  const script = 'hostname "$1" && mount --bind "$2" "$3" && mount --bind "$4" /etc/hosts && shift 4 && exec "$@"';
   const child = spawn(
     'unshare',
     [
@@ -140,6 +173,7 @@ export function startDaemon(
       host.hostname,
       host.privateLocalDir,
       localPath,
+      host.hostsFile,
       ...asUser(account),
       'libvirtd',
       '--listen', // the TLS listener of its libvirtd.conf

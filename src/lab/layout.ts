@@ -51,6 +51,11 @@ export interface HostLayout {
   dataDir: string;
   /** What this host sees at the lab's `local` path (bind-mounted in its mount namespace); `<lab>/private/host-N`. */
   privateLocalDir: string;
+  /**
+   * The /etc/hosts the daemon sees (bind-mounted in its mount namespace), `<lab>/private/host-N.hosts`:
+   * its hostname resolves there, so libvirt never asks DNS for it.
+   */
+  hostsFile: string;
   /** libvirtd's stdout and stderr, `<lab>/logs/host-N.log`: opened by root, outside the user's tree. */
   logFile: string;
   socket: string;
@@ -76,7 +81,7 @@ export interface LabLayout {
   localPath: string;
   /** Every host sees the same directory here (pool `shared`). */
   sharedPath: string;
-  /** Root-owned parent of the hosts' private `local` directories. */
+  /** Root-owned parent of the hosts' private `local` directories and /etc/hosts files. */
   privateDir: string;
   /** Root-owned directory of the daemons' logs. */
   logDir: string;
@@ -158,6 +163,7 @@ export function labLayout(options: LabOptions = {}): LabLayout {
         cacheDir: path.join(hostDir, 'cache'),
         dataDir: path.join(hostDir, 'data'),
         privateLocalDir: path.join(privateDir, `host-${index}`),
+        hostsFile: path.join(privateDir, `host-${index}.hosts`),
         logFile: path.join(logDir, `host-${index}.log`),
         socket,
         uri: `qemu:///session?socket=${socket}`,
