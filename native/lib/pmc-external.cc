@@ -5,6 +5,8 @@
 #include "pmc-external.h"
 
 #include <fcntl.h>
+#include <libxml/entities.h>
+#include <libxml/xmlmemory.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,18 +119,12 @@ void SetOwned(checks::RunFacts& facts, const char* name, char* text, const char*
   free(text);
 }
 
+// Element text, escaped by libxml2 itself (<, >, &, " and CR); empty if it runs out of memory.
 std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\'': out += "&apos;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
+  xmlChar* escaped = xmlEncodeSpecialChars(nullptr, reinterpret_cast<const xmlChar*>(s.c_str()));
+  if (escaped == nullptr) return "";
+  std::string out(reinterpret_cast<const char*>(escaped));
+  xmlFree(escaped);
   return out;
 }
 

@@ -66,6 +66,16 @@ describe('post-copy in the lab (up --postcopy)', () => {
     expect(seen(), `lifecycle events: ${JSON.stringify(sourceEvents.map((e) => [e.event, e.detail]))}`).toBe(true);
   }
 
+  /** `pmc -c host-1 migrate --live --postcopy ARGS… DOMAIN host-2`, and how long it took. */
+  async function postcopyMigrate(dom: Domain, ...args: string[]) {
+    const started = Date.now();
+    const result = await runPmc([
+      ...['-c', host(lab, 'host-1').uri, 'migrate', '--live', '--postcopy', ...args],
+      ...[dom.name, host(lab, 'host-2').uri],
+    ]);
+    return { result, seconds: (Date.now() - started) / 1000 };
+  }
+
   it("without the lab's copy QEMU refuses post-copy (no userfaultfd); the guest stays on host 1", async () => {
     const dom = await hosts.h1.lookupDomainByName(LAB_VM); // the system's QEMU
     const error = await dom.migrate3(hosts.h2, {}, LIVE | POSTCOPY).then(
@@ -79,22 +89,8 @@ describe('post-copy in the lab (up --postcopy)', () => {
 
   it('pmc migrate --postcopy --postcopy-after-precopy switches after the first pass: done, the guest on host 2', async () => {
     const dom = await dirtier();
-    const started = Date.now();
     // At 32 MiB/s the first pass takes 4 s; pre-copy alone would resend all 128 MiB every pass.
-    const result = await runPmc([
-      '-c',
-      host(lab, 'host-1').uri,
-      'migrate',
-      '--live',
-      '--postcopy',
-      '--postcopy-after-precopy',
-      '--bandwidth',
-      '32',
-      '--json',
-      dom.name,
-      host(lab, 'host-2').uri,
-    ]);
-    const seconds = (Date.now() - started) / 1000;
+    const { result, seconds } = await postcopyMigrate(dom, '--postcopy-after-precopy', '--bandwidth', '32', '--json');
     console.log(`[postcopy] --postcopy-after-precopy: done in ${seconds.toFixed(1)} s`);
     expect(result.stderr).toMatch(/first pre-copy pass is over: the migration switched to post-copy/);
     expect(result.code, result.stderr).toBe(0);
@@ -108,23 +104,8 @@ describe('post-copy in the lab (up --postcopy)', () => {
 
   it('pmc migrate --timeout 2 --timeout-postcopy switches to post-copy instead of suspending: the guest runs on host 2', async () => {
     const dom = await dirtier();
-    const started = Date.now();
     // At 8 MiB/s the first pass alone takes 16 s; the switch comes at 2 s.
-    const result = await runPmc([
-      '-c',
-      host(lab, 'host-1').uri,
-      'migrate',
-      '--live',
-      '--postcopy',
-      '--timeout',
-      '2',
-      '--timeout-postcopy',
-      '--bandwidth',
-      '8',
-      dom.name,
-      host(lab, 'host-2').uri,
-    ]);
-    const seconds = (Date.now() - started) / 1000;
+    const { result, seconds } = await postcopyMigrate(dom, '--timeout', '2', '--timeout-postcopy', '--bandwidth', '8');
     console.log(`[postcopy] --timeout 2 --timeout-postcopy: done in ${seconds.toFixed(1)} s`);
     expect(result.stderr).toMatch(/ran longer than --timeout 2 s: the migration switched to post-copy/);
     expect(result.stderr).not.toMatch(/suspended/);

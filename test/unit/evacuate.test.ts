@@ -34,20 +34,14 @@ const hostC = fixtureUri('host-c');
 /** What blocks guest1 on host-c (the test driver's job, platform and memory answers, its local disk). */
 const SKIP_TO_C = ['domain.job', 'platform.supported', 'memory.available', 'storage.shared'];
 
+/** `pmc -c SOURCE evacuate --live --plan-only --json --domain guest1 ARGS…`: a plan for guest1 alone. */
+function planGuest1Only(source: string, ...args: string[]) {
+  return runPmc(['-c', source, 'evacuate', '--live', '--plan-only', '--json', '--domain', 'guest1', ...args]);
+}
+
 /** The plan of `pmc evacuate --plan-only --json` for host-a, with guest1 sent to `first` then host-c (a hand edit). */
 async function planGuest1(first: string): Promise<EvacuationPlan> {
-  const { stdout, code } = await runPmc([
-    '-c',
-    hostA,
-    'evacuate',
-    '--live',
-    '--plan-only',
-    '--json',
-    '--domain',
-    'guest1',
-    hostB,
-    hostC,
-  ]);
+  const { stdout, code } = await planGuest1Only(hostA, hostB, hostC);
   expect(code).toBe(2);
   const plan = valid<EvacuationPlan>(JSON.parse(stdout));
   const guest = plan.guests[0]!;
@@ -149,20 +143,7 @@ describe('pmc evacuate on the test driver', () => {
   it('names hosts as typed in the plan, --plan takes -c only as the plan spells it', async () => {
     // libvirt's getURI() says test:///…; the plan keeps what the user wrote.
     const [aTyped, cTyped] = [`test:${fixturePath('host-a.xml')}`, `test:${fixturePath('host-c.xml')}`];
-    const { stdout } = await runPmc([
-      '-c',
-      aTyped,
-      'evacuate',
-      '--live',
-      '--plan-only',
-      '--json',
-      '--domain',
-      'guest1',
-      '--skip-check',
-      SKIP_TO_C.join(','),
-      hostB,
-      cTyped,
-    ]);
+    const { stdout } = await planGuest1Only(aTyped, '--skip-check', SKIP_TO_C.join(','), hostB, cTyped);
     const plan = valid<EvacuationPlan>(JSON.parse(stdout));
     expect([plan.source, plan.candidates]).toEqual([aTyped, [hostB, cTyped]]);
     expect(plan.guests[0]!.ranking.map((r) => r.uri)).toEqual([cTyped, hostB]);
