@@ -6,6 +6,7 @@
  * fact-cache entries made; tests count the libvirt calls themselves
  * (`src/binding/call-log.ts`).
  */
+import { posix } from 'node:path';
 import type { Connection, CpuCompareResult, HypervisorTarget } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { constants } from '../binding/native.js';
@@ -151,10 +152,15 @@ export class HostFacts {
     const key = `compareHypervisorCPU:${target.emulator}|${target.arch}|${target.machine}|${target.virttype}|${flags}|${cpuXml}`;
     return this.cache.get(key, () => this.connection.compareHypervisorCPU(cpuXml, target, flags));
   }
-  /** The volume at `path`, or null when this host has none there. */
+  /**
+   * The volume at `path`, or null when this host has none there. An absolute
+   * path is asked in its normal form (`/a//b/` as `/a/b`), so every spelling
+   * of one path is one fact and one call.
+   */
   volumeByPath(path: string): Promise<StorageVolumeInfo | null> {
-    return this.cache.get(`volumeByPath:${path}`, () =>
-      this.connection.lookupStorageVolByPath(path).catch(nullWhen('VIR_ERR_NO_STORAGE_VOL')),
+    const normal = posix.isAbsolute(path) ? posix.resolve(path) : path;
+    return this.cache.get(`volumeByPath:${normal}`, () =>
+      this.connection.lookupStorageVolByPath(normal).catch(nullWhen('VIR_ERR_NO_STORAGE_VOL')),
     );
   }
   /** The secret of this usage (VIR_SECRET_USAGE_TYPE_*) and usage ID, or null when this host has none. */

@@ -11,6 +11,24 @@ import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
 describe('facts of a full built-in run', () => {
   const hosts = useFixtureHosts({ a: 'host-a', c: 'host-c' });
 
+  it('asks one volume once however its path is spelt (/a//b/ and /a/b are one question)', async () => {
+    const guest = await hosts.a.lookupDomainByName('guest1');
+    const facts = new Facts(guest, hosts.a, hosts.c);
+    const libvirt = countLibvirtCalls([hosts.a, hosts.c], [guest]);
+    try {
+      await Promise.all(
+        ['/var/lib/pmc-fixture/x.img', '/var//lib/pmc-fixture/./x.img', '/var/lib/pmc-fixture/x.img/'].map((p) =>
+          facts.destination.volumeByPath(p),
+        ),
+      );
+    } finally {
+      libvirt.restore();
+    }
+    expect(libvirt.keysOn(hosts.c).filter((k) => k.startsWith('lookupStorageVolByPath('))).toEqual([
+      'lookupStorageVolByPath("/var/lib/pmc-fixture/x.img")',
+    ]);
+  });
+
   it('issues each distinct libvirt query once, shared by all checks running at once', async () => {
     const guest = await hosts.a.lookupDomainByName('guest1');
     const facts = new Facts(guest, hosts.a, hosts.c);
