@@ -25,9 +25,12 @@ async function canSeeDestinationHost(facts: Facts): Promise<boolean> {
  * another machine (libvirt has no API for a remote host's bridges).
  */
 async function unverifiableBridges(facts: Facts): Promise<{ label: string; bridge: string }[]> {
-  const model = await domainModel(facts);
-  const networks = await facts.destination.networks();
-  if (await canSeeDestinationHost(facts)) return [];
+  const [model, networks, local] = await Promise.all([
+    domainModel(facts),
+    facts.destination.networks(),
+    canSeeDestinationHost(facts),
+  ]);
+  if (local) return [];
   return model.interfaces
     .filter((i) => i.type === 'bridge' && i.bridge && !networks.some((n) => n.active && n.bridge === i.bridge))
     .map((i) => ({ label: i.mac ?? i.type, bridge: i.bridge! }));
