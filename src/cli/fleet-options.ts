@@ -8,13 +8,6 @@ import { Option, type Command } from 'commander';
 import { CliError } from '../errors.js';
 import { migrationOptionTable, type OptionRow } from '../options/index.js';
 
-/** Options naming one destination: its migration and NBD addresses, its listen address, its certificate's name. */
-export const PER_DESTINATION = ['migrateUri', 'listenAddress', 'graphicsUri', 'disksUri', 'tlsDestination'] as const;
-/** Options naming one guest: its new name and definitions. */
-export const PER_GUEST = ['destName', 'destXml', 'persistentXml'] as const;
-/** Options `pmc migrate` acts on while its one migration runs (virsh's --timeout, its switches to post-copy). */
-export const MIGRATE_ACTIONS = ['timeout', 'timeoutSuspend', 'timeoutPostcopy', 'postcopyAfterPrecopy'] as const;
-
 type OptionName = keyof typeof migrationOptionTable;
 
 function optionOf(name: OptionName): Option | undefined {

@@ -13,6 +13,7 @@ import { migrationOptionTable } from '../options/index.js';
 import { validateRunOptions, type RunOptions } from '../pmc/run-options.js';
 import type { MigrationOutcome, MigrationProgress, Report, Verdict } from '../pmc/types.js';
 import { guestRunOptions } from './plan.js';
+import { refusedFleetOption, unsafePlanUri } from './options.js';
 import type {
   DomainLocation,
   Evacuation,
@@ -456,5 +457,31 @@ export function parseEvacuation(value: unknown): Evacuation {
     if (uuids.has(g.uuid.toLowerCase())) at.at('guests').at(i).fail('names a guest twice');
     uuids.add(g.uuid.toLowerCase());
   }
+  checkPlanHosts(result, at);
+  const refused = refusedFleetOption(result.options as Record<string, unknown>, result.candidates.length, 'many');
+  if (refused) at.at('options').at(refused.name).fail(refused.why);
   return result;
+}
+
+/**
+ * The hosts a plan names are its source and its candidates, each a URI pmc
+ * may dial: a guest's destination and ranking name candidates only.
+ */
+function checkPlanHosts(plan: Evacuation, at: Shape): void {
+  const dialable = (uri: string, where: Shape) => {
+    const why = unsafePlanUri(uri);
+    if (why) where.fail(why);
+  };
+  dialable(plan.source, at.at('source'));
+  for (const [i, uri] of plan.candidates.entries()) {
+    dialable(uri, at.at('candidates').at(i));
+    if (uri === plan.source) at.at('candidates').at(i).fail('is the source: a host cannot take its own guests');
+  }
+  const candidates = new Set(plan.candidates);
+  for (const [i, g] of plan.guests.entries()) {
+    const guest = at.at('guests').at(i);
+    if (g.destination !== null && !candidates.has(g.destination)) guest.at('destination').fail('is not a candidate');
+    for (const [j, r] of g.ranking.entries())
+      if (!candidates.has(r.uri)) guest.at('ranking').at(j).at('uri').fail('is not a candidate');
+  }
 }

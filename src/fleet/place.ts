@@ -13,6 +13,7 @@ import { runPMC } from '../pmc/run.js';
 import { validateRunOptions } from '../pmc/run-options.js';
 import type { Report, Verdict } from '../pmc/types.js';
 import type { CandidateAssessment, FleetConnection, Placement, PlaceOptions } from './types.js';
+import { validateFleetOptions } from './options.js';
 
 const MiB = 2 ** 20;
 
@@ -217,6 +218,7 @@ export function validatePlaceArguments(candidates: readonly FleetConnection[], o
   if (!candidates.every(isFleetConnection))
     throw new TypeError('candidates must be Connections, or { connection, uri } with a non-empty uri');
   validateRunOptions(options);
+  validateFleetOptions(options, candidates.length, 'one');
 }
 
 /** `bytes` as MiB, for reasons; room below none (a reserve above what is free) is none. */

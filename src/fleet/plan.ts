@@ -11,6 +11,7 @@ import { isLibvirtError } from '../errors.js';
 import { DomainFacts } from '../pmc/facts.js';
 import { capabilitiesOf } from '../pmc/parsed-facts.js';
 import type { Report, Verdict } from '../pmc/types.js';
+import { validateFleetOptions } from './options.js';
 import {
   assessPairs,
   byRank,
@@ -82,6 +83,7 @@ export function savedOptions(options: PlanOptions): SavedOptions {
 
 function validatePlanOptions(candidates: readonly FleetConnection[], options: PlanOptions): void {
   validatePlaceArguments(candidates, options);
+  validateFleetOptions(options, candidates.length, 'many');
   const { domains, reserveMemoryMiB, includeInactive } = options;
   if (domains !== undefined && !(Array.isArray(domains) && domains.every((d) => typeof d === 'string' && d !== ''))) {
     throw new TypeError('domains must be an array of domain names');

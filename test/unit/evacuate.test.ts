@@ -293,6 +293,34 @@ describe('plan files are hostile input', () => {
     expect(() => parseEvacuation([])).toThrow(/plan must be an object/);
   });
 
+  it('hosts a plan may not name, and options that would send every guest to one host, are refused before any connection', async () => {
+    const plan = await planGuest1(hostC);
+    const guest = plan.guests[0]!;
+    const cases: [unknown, RegExp][] = [
+      [{ ...plan, source: '' }, /plan\.source is empty/],
+      [{ ...plan, source: 'qemu+ext:///system?command=/tmp/evil' }, /plan\.source uses the ext transport/],
+      [{ ...plan, candidates: ['qemu+ssh://h/system?command=/tmp/evil'] }, /candidates\[0\] sets command=/],
+      [{ ...plan, candidates: [...plan.candidates, plan.source] }, /candidates\[2\] is the source/],
+      [
+        { ...plan, guests: [{ ...guest, destination: 'qemu+tcp://elsewhere/system' }] },
+        /destination is not a candidate/,
+      ],
+      [
+        {
+          ...plan,
+          guests: [{ ...guest, ranking: [{ uri: 'qemu+tcp://elsewhere/system', verdict: 'allowed', score: 1 }] }],
+        },
+        /ranking\[0\]\.uri is not a candidate/,
+      ],
+      [
+        { ...plan, options: { ...plan.options, p2p: true, destinationUri: hostC } },
+        /options\.destinationUri names one destination/,
+      ],
+      [{ ...plan, options: { ...plan.options, destName: 'x' } }, /options\.destName names one guest/],
+    ];
+    for (const [value, message] of cases) await refused(JSON.stringify(value), message);
+  });
+
   it('options that name one migration, or --plan with URIs, are refused before any connection', async () => {
     const r1 = await runPmc(['-c', hostA, 'evacuate', '--migrateuri', 'tcp://x', hostB]);
     expect([r1.code, r1.stderr]).toEqual([1, expect.stringMatching(/--migrateuri names one migration's particulars/)]);

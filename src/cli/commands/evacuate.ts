@@ -20,15 +20,8 @@ import { planEvacuation } from '../../fleet/plan.js';
 import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
-import {
-  checkCandidateUris,
-  describeOption,
-  hideOptions,
-  MIGRATE_ACTIONS,
-  PER_DESTINATION,
-  PER_GUEST,
-  refuseOptions,
-} from '../fleet-options.js';
+import { checkCandidateUris, describeOption, hideOptions, refuseOptions } from '../fleet-options.js';
+import { MIGRATE_ACTIONS, PER_DESTINATION, PER_GUEST } from '../../fleet/options.js';
 import { readInputFile } from '../input-file.js';
 import { onInterrupt } from '../interrupt.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';

@@ -10,14 +10,8 @@ import { placeDomain } from '../../fleet/place.js';
 import type { Placement } from '../../fleet/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadExternalChecks } from '../external-checks.js';
-import {
-  checkCandidateUris,
-  describeOption,
-  hideOptions,
-  MIGRATE_ACTIONS,
-  PER_DESTINATION,
-  refuseOptions,
-} from '../fleet-options.js';
+import { checkCandidateUris, describeOption, hideOptions, refuseOptions } from '../fleet-options.js';
+import { MIGRATE_ACTIONS, PER_DESTINATION } from '../../fleet/options.js';
 import { onInterrupt } from '../interrupt.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 import { lookupDomain, openConnection } from '../migration-run.js';
