@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "guarded_tsfn.h"
@@ -51,10 +52,17 @@ class CallPool {
     // Outside the lock: a woken or starting thread takes the task at once
     // instead of blocking on the mutex this thread still holds.
     if (start) {
-      std::thread([this]() { Loop(); }).detach();
-    } else {
-      wake_.notify_one();
+      try {
+        std::thread([this]() { Loop(); }).detach();
+        return;
+      } catch (const std::system_error&) {
+        // No thread now (a task limit): give the slot back, so the pool can
+        // grow again later, and leave the task to the threads running.
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (--threads_ == 0) throw;  // nobody would ever run it
+      }
     }
+    wake_.notify_one();
   }
 
  private:

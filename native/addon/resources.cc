@@ -2,26 +2,42 @@
 
 #include <libvirt/virterror.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <functional>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 namespace pmc {
 
+void StartEach(size_t n, const std::function<void(size_t)>& work) {
+  std::atomic<size_t> next{0};
+  auto drain = [&]() {
+    for (size_t i; (i = next.fetch_add(1)) < n;) work(i);
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(n, kMaxAtOnce); t++) {
+    try {
+      threads.emplace_back(drain);
+    } catch (const std::system_error&) {
+      break;  // no more threads now: the started ones and this one do the rest
+    }
+  }
+  drain();
+  for (auto& t : threads) t.join();
+}
+
 namespace {
 
-// Runs independent libvirt calls at once (over a wire: one round trip for
-// all, not one each): the first on this thread, the others on threads of
-// their own, joined before it returns. True when every call succeeded. A
+// Runs independent libvirt calls at once (StartEach). True when every call
+// succeeded. A
 // failure's reason stays on the thread that failed (libvirt's last error is
 // per thread), so callers redo a failed description on their own thread.
 bool AllAtOnce(const std::vector<std::function<bool()>>& calls) {
   std::vector<char> ok(calls.size(), 0);
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < calls.size(); i++) threads.emplace_back([&, i]() { ok[i] = calls[i]() ? 1 : 0; });
-  if (!calls.empty()) ok[0] = calls[0]() ? 1 : 0;
-  for (auto& t : threads) t.join();
+  StartEach(calls.size(), [&](size_t i) { ok[i] = calls[i]() ? 1 : 0; });
   for (char one : ok)
     if (!one) return false;
   return true;
@@ -81,14 +97,11 @@ bool DescribeNetwork(virNetworkPtr net, Data& out) {
   if (!ok) {
     free(xml);
     free(bridge);
-    // Once more on this thread, so that libvirt's last error says why.
-    active = virNetworkIsActive(net);
-    persistent = virNetworkIsPersistent(net);
-    xml = virNetworkGetXMLDesc(net, 0);
-    if (active < 0 || persistent < 0 || xml == nullptr) {
-      free(xml);
+    // Once more on this thread, each call's result tested before the next
+    // (every libvirt call resets the last error), so that it says why.
+    if ((active = virNetworkIsActive(net)) < 0 || (persistent = virNetworkIsPersistent(net)) < 0 ||
+        (xml = virNetworkGetXMLDesc(net, 0)) == nullptr)
       return false;
-    }
     bridge = virNetworkGetBridgeName(net);
   }
   if (bridge == nullptr) virResetLastError();
@@ -114,11 +127,11 @@ bool DescribePool(virStoragePoolPtr pool, Data& out) {
   });
   if (!ok) {
     free(xml);
-    // Once more one after another, on this thread, so that libvirt's last error says why.
-    persistent = virStoragePoolIsPersistent(pool);
-    if (virStoragePoolGetInfo(pool, &info) < 0 || persistent < 0) return false;
-    xml = virStoragePoolGetXMLDesc(pool, 0);
-    if (xml == nullptr) return false;
+    // Once more on this thread, each call's result tested before the next
+    // (every libvirt call resets the last error), so that it says why.
+    if ((persistent = virStoragePoolIsPersistent(pool)) < 0 || virStoragePoolGetInfo(pool, &info) < 0 ||
+        (xml = virStoragePoolGetXMLDesc(pool, 0)) == nullptr)
+      return false;
   }
   out = Data::Object();
   out.Set("name", Data::String(virStoragePoolGetName(pool)));

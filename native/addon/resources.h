@@ -5,13 +5,21 @@
 #include <libvirt/libvirt.h>
 
 #include <cstdlib>
-#include <thread>
+#include <functional>
 #include <utility>
 #include <vector>
 
 #include "data.h"
 
 namespace pmc {
+
+// Runs work(0) … work(n - 1) at once (over a wire: one round trip for all,
+// not one each): on this thread and up to kMaxAtOnce - 1 threads of its own,
+// each taking the next index until none is left; joined before it returns.
+// A thread that cannot be started (a task limit) leaves its share to the
+// others, this thread included, so the work is always done.
+constexpr size_t kMaxAtOnce = 64;  // as many as the call pool: more would only queue at the daemon
+void StartEach(size_t n, const std::function<void(size_t)>& work);
 
 bool DescribeNetwork(virNetworkPtr net, Data& out);
 bool DescribePool(virStoragePoolPtr pool, Data& out);
@@ -29,8 +37,7 @@ bool DescribeAndFree(Ptr object, bool (*describe)(Ptr, Data&), int (*release)(Pt
 }
 
 // Describes the `n` objects a virConnectListAll* call returned into an array,
-// all at once (each on a thread of its own: over a wire one round trip for
-// all), and frees them and the array; n < 0 (the call failed) is a failure.
+// all at once (StartEach), and frees them and the array; n < 0 (the call failed) is a failure.
 // A failed description is made again on this thread, so that libvirt's last
 // error (kept per thread) says why.
 template <typename Ptr>
@@ -38,12 +45,7 @@ bool DescribeAllAndFree(Ptr* objects, int n, bool (*describe)(Ptr, Data&), int (
   if (n < 0) return false;
   std::vector<Data> described(static_cast<size_t>(n));
   std::vector<char> ok(static_cast<size_t>(n), 0);
-  {
-    std::vector<std::thread> threads;
-    for (int i = 1; i < n; i++) threads.emplace_back([&, i]() { ok[i] = describe(objects[i], described[i]) ? 1 : 0; });
-    if (n > 0) ok[0] = describe(objects[0], described[0]) ? 1 : 0;
-    for (auto& t : threads) t.join();
-  }
+  StartEach(static_cast<size_t>(n), [&](size_t i) { ok[i] = describe(objects[i], described[i]) ? 1 : 0; });
   bool all = true;
   out = Data::Array();
   for (int i = 0; i < n; i++) {
