@@ -59,24 +59,30 @@ export function ensureLabSasl(lab: LabLayout, accounts: Account[]): SaslCredenti
     const db = path.join(dir, 'passwd.db');
     const conf = path.join(dir, `${SASL_APP}.conf`);
     writeFileSync(conf, `mech_list: scram-sha-256\nsasldb_path: ${db}\n`, { mode: 0o644 });
-    if (existsSync(db)) continue;
-    // -p: the password from stdin, never on a command line others could read in /proc.
-    try {
-      // -u: the realm is the daemon's hostname (its own UTS namespace), not this machine's.
-      execFileSync('saslpasswd2', ['-f', db, '-a', SASL_APP, '-u', host.hostname, '-c', '-p', credentials.username], {
-        input: credentials.password,
-        stdio: ['pipe', 'ignore', 'pipe'],
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error('a lab with SASL needs saslpasswd2: apt-get install sasl2-bin (or run scripts/setup.sh)', {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    // A database from an earlier up is kept; its owner and mode are set again
+    // below, so an up stopped before they were set still ends readable.
+    if (!existsSync(db)) makeSaslDb(db, host.hostname, credentials);
     lchownSync(db, account.uid, account.gid);
     chmodSync(db, 0o400);
   }
   return credentials;
+}
+
+/** The sasldb of one host with the lab's one user. */
+function makeSaslDb(db: string, realm: string, credentials: SaslCredentials): void {
+  // -p: the password from stdin, never on a command line others could read in /proc.
+  try {
+    // -u: the realm is the daemon's hostname (its own UTS namespace), not this machine's.
+    execFileSync('saslpasswd2', ['-f', db, '-a', SASL_APP, '-u', realm, '-c', '-p', credentials.username], {
+      input: credentials.password,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('a lab with SASL needs saslpasswd2: apt-get install sasl2-bin (or run scripts/setup.sh)', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
