@@ -54,13 +54,15 @@ describe('the call pool over a slow wire', () => {
     expect(elapsed).toBeLessThan(1.5 * RTT);
   });
 
-  it('describes every storage pool (its info, XML, persistence: calls of their own) in two round trips', async () => {
+  it('describes every storage pool (its info, XML, persistence: calls of their own) at once: about two round trips, not one per call', async () => {
     const started = performance.now();
     const pools = await conn.listAllStoragePools();
     const elapsed = performance.now() - started;
     console.log(`[measure] listAllStoragePools of ${pools.length} pools: ${elapsed.toFixed(0)} ms (RTT ${RTT} ms)`);
     expect(pools.length).toBeGreaterThanOrEqual(2);
-    // The list, then every pool's three calls at once; one after another it would be 1 + 3 per pool.
-    expect(elapsed).toBeLessThan(2.5 * RTT);
+    // The list, then every pool's three calls at once: two round trips (205 ms alone; 306 ms once, late
+    // in a full e2e run on a loaded machine). One after another it is 1 + 3 per pool, 7 for two
+    // (libuv's pool of 4 took 712 ms): anything under 3.5 is "at once".
+    expect(elapsed).toBeLessThan(3.5 * RTT);
   });
 });
