@@ -62,7 +62,7 @@ if (withLab) {
   const { labStatus, labUp, LAB_VM } = await import('../dist/lab/index.js');
   const id = process.env.PMC_LAB_ID ?? 'startup-bench';
   labWasUp = (await labStatus({ id })) !== null;
-  lab = await labUp({ id, hosts: 2 });
+  lab = await labUp({ id, hosts: 2, rtt: 0 });
   const [src, dst] = lab.hosts.map((h) => h.uri);
   commands['peer-check.py'] = [PYTHON, peer, src, LAB_VM, dst];
   commands['pmc check'] = node(main, '-c', src, 'check', LAB_VM, dst);
