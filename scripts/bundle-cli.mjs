@@ -12,9 +12,13 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
 await build({
+  // Paths in the bundle (each module's wrapper is named by one: test/unit/cli-startup.test.ts) are
+  // relative to the package root, wherever this runs from.
+  absWorkingDir: root,
   entryPoints: [main],
   outfile: main,
   allowOverwrite: true,
