@@ -9,6 +9,9 @@ import type { Entry } from './check-list.js';
 import { fromThrown, fromValue, offlineSkipMessage, type NormalizedOutcome } from './outcome.js';
 import type { CheckContext } from './types.js';
 
+/** How long one turn of the loop may start checks before yielding to other work. */
+const SLICE_MS = 2;
+
 /** virPMCStatus (native/pmc/pmc.h). */
 const STATUS_CODE = { pass: 0, fail: 1, error: 2, skipped: 3 } as const;
 
@@ -136,7 +139,21 @@ export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: J
 
   return {
     dispatch(indices) {
-      for (const index of indices) runCheck(index);
+      // Checks start one after another until a slice has taken SLICE_MS; the
+      // rest start on a later turn of the loop, so a batch of checks never
+      // holds the JS thread (a service's other requests) for long.
+      let next = 0;
+      const slice = () => {
+        const started = performance.now();
+        while (next < indices.length) {
+          runCheck(indices[next++]!);
+          if (next < indices.length && performance.now() - started >= SLICE_MS) {
+            setImmediate(slice);
+            return;
+          }
+        }
+      };
+      slice();
     },
     abandonUnfinished() {
       for (const abandon of [...unfinished.values()]) abandon();
