@@ -13,7 +13,8 @@
 //   npm run build && node bench/service.bench.mjs [rounds] [dist,dist,…] [long]
 //
 // dist defaults to ./dist; a copy of main's build (its dist/ beside its
-// build/Release/) gives the before/after ratio. `long`: checks in the RSS
+// build/Release/) gives the before/after ratio; `dist+cache` runs a build
+// with a ServiceFactCache (10 s TTL) shared by all its checks. `long`: checks in the RSS
 // stretch (default 5000; 0 to skip). Uses the lab PMC_LAB_ID (default
 // `bench`), brought up if needed (`pmc lab up --id ID`, RTT as the lab has
 // it), and leaves it up.
@@ -28,17 +29,19 @@ const IN_FLIGHT = 20;
 const OPTIONS = { live: true, copyStorageAll: true };
 
 /** One child: one build, one kind of round (or the long stretch); prints one JSON line. */
-async function child(dist, kind, count, srcUri, dstUri) {
+async function child(build, kind, count, srcUri, dstUri) {
+  const cached = build.endsWith('+cache');
+  const dist = build.replace(/\+cache$/, '');
   const { Connection, ...api } = await import(pathToFileURL(path.join(dist, 'index.js')).href);
   const guest = (await import(pathToFileURL(path.join(dist, 'lab', 'index.js')).href)).LAB_VM_DISK;
   const [src, dst] = await Promise.all([Connection.open(srcUri), Connection.open(dstUri)]);
   const dom = await src.lookupDomainByName(guest);
-  const serviceOptions = process.env.PMC_BENCH_SERVICE_OPTIONS ? JSON.parse(process.env.PMC_BENCH_SERVICE_OPTIONS) : {};
+  // `dist+cache`: the same build with a service fact cache (10 s TTL) shared by every check.
+  const serviceOptions = cached ? { factCache: new api.ServiceFactCache({ ttlMs: 10_000 }) } : {};
   const check = async () => {
     const report = await dom.checkPMC(dst, { ...OPTIONS, ...serviceOptions });
     if (report.verdict === 'blocked') throw new Error(`blocked: ${JSON.stringify(report.checks.filter((c) => c.status === 'fail'))}`);
   };
-  void api;
   // Warm-up: the JIT, the call pool's threads, the connections' first calls.
   for (let i = 0; i < 20; i++) await check();
   const inFlight = kind === 'sequential' ? 1 : IN_FLIGHT;
@@ -97,7 +100,7 @@ if (process.argv[2] === '--child') {
 }
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const DISTS = (process.argv[3] ?? path.join(here, '..', 'dist')).split(',').map((d) => path.resolve(d));
+const DISTS = (process.argv[3] ?? path.join(here, '..', 'dist')).split(',').map((d) => (d.endsWith('+cache') ? `${path.resolve(d.slice(0, -6))}+cache` : path.resolve(d)));
 const LONG = Number(process.argv[4] ?? 5000);
 const id = process.env.PMC_LAB_ID ?? 'bench';
 const lab = JSON.parse(
@@ -126,6 +129,7 @@ const range = (xs, digits = 1) => {
   return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}–${hi.toFixed(digits)}`;
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const name = (d) => path.relative(process.cwd(), d) || '.';
 const mib = (b) => (b / 2 ** 20).toFixed(0);
 console.log(`\n${ROUNDS} interleaved rounds of ${ROUND} checks per build and kind (lab ${id}, RTT ${lab.rtt ?? 0} ms); ranges over the rounds\n`);
 console.log('| build | kind | loop delay p99 | loop delay max | JS busy per check | CPU per check (process) | checks/s | RSS after round |');
@@ -134,19 +138,19 @@ for (const dist of DISTS) {
   for (const kind of ['sequential', 'concurrent']) {
     const rs = results.get(dist)[kind];
     console.log(
-      `| ${path.relative(process.cwd(), dist) || '.'} | ${kind === 'sequential' ? 'one after another' : `${IN_FLIGHT} in flight`} | ${range(rs.map((x) => x.p99), 0)} ms | ${range(rs.map((x) => x.max), 0)} ms | ${range(rs.map((x) => x.busyPerCheck), 2)} ms | ${range(rs.map((x) => x.cpuPerCheck), 1)} ms | ${range(rs.map((x) => x.perSecond), 0)} | ${range(rs.map((x) => x.rss / 2 ** 20), 0)} MiB |`,
+      `| ${name(dist)} | ${kind === 'sequential' ? 'one after another' : `${IN_FLIGHT} in flight`} | ${range(rs.map((x) => x.p99), 0)} ms | ${range(rs.map((x) => x.max), 0)} ms | ${range(rs.map((x) => x.busyPerCheck), 2)} ms | ${range(rs.map((x) => x.cpuPerCheck), 1)} ms | ${range(rs.map((x) => x.perSecond), 0)} | ${range(rs.map((x) => x.rss / 2 ** 20), 0)} MiB |`,
     );
   }
 }
-if (DISTS.length === 2) {
-  const [a, b] = DISTS.map((d) => results.get(d).concurrent);
+for (const d of DISTS.slice(1)) {
+  const [a, b] = [DISTS[0], d].map((x) => results.get(x).concurrent);
   console.log(
-    `\nthroughput at ${IN_FLIGHT} in flight, ${path.basename(path.dirname(DISTS[1]))} / ${path.basename(path.dirname(DISTS[0]))}: ${(median(b.map((x) => x.perSecond)) / median(a.map((x) => x.perSecond))).toFixed(2)}× (medians)`,
+    `\nthroughput at ${IN_FLIGHT} in flight, ${name(d)} / ${name(DISTS[0])}: ${(median(b.map((x) => x.perSecond)) / median(a.map((x) => x.perSecond))).toFixed(2)}× (medians)`,
   );
 }
 for (const [dist, res] of long) {
   console.log(
-    `\nRSS over ${LONG} checks (${IN_FLIGHT} in flight), ${path.relative(process.cwd(), dist) || '.'}: every 500: ${res.rssSamples.map(mib).join(', ')} MiB; loop delay p99 ${res.p99.toFixed(0)} ms, ${res.perSecond.toFixed(0)} checks/s`,
+    `\nRSS over ${LONG} checks (${IN_FLIGHT} in flight), ${name(dist)}: every 500: ${res.rssSamples.map(mib).join(', ')} MiB; loop delay p99 ${res.p99.toFixed(0)} ms, ${res.perSecond.toFixed(0)} checks/s`,
   );
 }
 process.exit(0);
