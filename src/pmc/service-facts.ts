@@ -66,7 +66,7 @@ export class ServiceFactCache {
    * when asked (0 for a new one).
    */
   get<T>(connection: Connection, key: string, fetch: () => Promise<T>): { value: Promise<T>; ageMs: number } {
-    if (ALWAYS_FRESH.has(key)) return { value: fetch(), ageMs: 0 };
+    if (ALWAYS_FRESH.has(key) || !connection.isOpen) return { value: fetch(), ageMs: 0 };
     const facts = this.factsOf(connection);
     const now = performance.now();
     const kept = facts.kept.get(key);
@@ -105,6 +105,8 @@ export class ServiceFactCache {
   private factsOf(connection: Connection): ConnectionFacts {
     let facts = this.byConnection.get(connection);
     if (!facts) {
+      // Connections closed by the service since: their facts go (libvirt emits no close for those).
+      for (const known of [...this.byConnection.keys()]) if (!known.isOpen) this.forget(known);
       const made = new ConnectionFacts(() => this.forget(connection));
       facts = made;
       this.byConnection.set(connection, made);
