@@ -40,7 +40,8 @@ async function child(build, kind, count, srcUri, dstUri) {
   const serviceOptions = cached ? { factCache: new api.ServiceFactCache({ ttlMs: 10_000 }) } : {};
   const check = async () => {
     const report = await dom.checkPMC(dst, { ...OPTIONS, ...serviceOptions });
-    if (report.verdict === 'blocked') throw new Error(`blocked: ${JSON.stringify(report.checks.filter((c) => c.status === 'fail'))}`);
+    if (report.verdict === 'blocked')
+      throw new Error(`blocked: ${JSON.stringify(report.checks.filter((c) => c.status === 'fail'))}`);
   };
   // Warm-up: the JIT, the call pool's threads, the connections' first calls.
   for (let i = 0; i < 20; i++) await check();
@@ -84,12 +85,20 @@ async function child(build, kind, count, srcUri, dstUri) {
 
 function runChild(dist, kind, count, uris) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', dist, kind, String(count), ...uris], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const p = spawn(
+      process.execPath,
+      ['--expose-gc', fileURLToPath(import.meta.url), '--child', dist, kind, String(count), ...uris],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`child ${dist} ${kind} exited ${code}`))));
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()))
+        : reject(new Error(`child ${dist} ${kind} exited ${code}`)),
+    );
   });
 }
 
@@ -100,7 +109,9 @@ if (process.argv[2] === '--child') {
 }
 
 const ROUNDS = Number(process.argv[2] ?? 3);
-const DISTS = (process.argv[3] ?? path.join(here, '..', 'dist')).split(',').map((d) => (d.endsWith('+cache') ? `${path.resolve(d.slice(0, -6))}+cache` : path.resolve(d)));
+const DISTS = (process.argv[3] ?? path.join(here, '..', 'dist'))
+  .split(',')
+  .map((d) => (d.endsWith('+cache') ? `${path.resolve(d.slice(0, -6))}+cache` : path.resolve(d)));
 const LONG = Number(process.argv[4] ?? 5000);
 const id = process.env.PMC_LAB_ID ?? 'bench';
 const lab = JSON.parse(
@@ -131,14 +142,36 @@ const range = (xs, digits = 1) => {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const name = (d) => path.relative(process.cwd(), d) || '.';
 const mib = (b) => (b / 2 ** 20).toFixed(0);
-console.log(`\n${ROUNDS} interleaved rounds of ${ROUND} checks per build and kind (lab ${id}, RTT ${lab.rtt ?? 0} ms); ranges over the rounds\n`);
-console.log('| build | kind | loop delay p99 | loop delay max | JS busy per check | CPU per check (process) | checks/s | RSS after round |');
+console.log(
+  `\n${ROUNDS} interleaved rounds of ${ROUND} checks per build and kind (lab ${id}, RTT ${lab.rtt ?? 0} ms); ranges over the rounds\n`,
+);
+console.log(
+  '| build | kind | loop delay p99 | loop delay max | JS busy per check | CPU per check (process) | checks/s | RSS after round |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const dist of DISTS) {
   for (const kind of ['sequential', 'concurrent']) {
     const rs = results.get(dist)[kind];
     console.log(
-      `| ${name(dist)} | ${kind === 'sequential' ? 'one after another' : `${IN_FLIGHT} in flight`} | ${range(rs.map((x) => x.p99), 0)} ms | ${range(rs.map((x) => x.max), 0)} ms | ${range(rs.map((x) => x.busyPerCheck), 2)} ms | ${range(rs.map((x) => x.cpuPerCheck), 1)} ms | ${range(rs.map((x) => x.perSecond), 0)} | ${range(rs.map((x) => x.rss / 2 ** 20), 0)} MiB |`,
+      `| ${name(dist)} | ${kind === 'sequential' ? 'one after another' : `${IN_FLIGHT} in flight`} | ${range(
+        rs.map((x) => x.p99),
+        0,
+      )} ms | ${range(
+        rs.map((x) => x.max),
+        0,
+      )} ms | ${range(
+        rs.map((x) => x.busyPerCheck),
+        2,
+      )} ms | ${range(
+        rs.map((x) => x.cpuPerCheck),
+        1,
+      )} ms | ${range(
+        rs.map((x) => x.perSecond),
+        0,
+      )} | ${range(
+        rs.map((x) => x.rss / 2 ** 20),
+        0,
+      )} MiB |`,
     );
   }
 }

@@ -138,7 +138,9 @@ describe('the JS thread while checks run', () => {
       h.disable();
       maxima.push(h.max / 1e6);
     }
-    console.log(`[measure] longest event-loop delay per batch of 6 checks: ${maxima.map((m) => m.toFixed(1)).join(', ')} ms`);
+    console.log(
+      `[measure] longest event-loop delay per batch of 6 checks: ${maxima.map((m) => m.toFixed(1)).join(', ')} ms`,
+    );
     expect(Math.min(...maxima)).toBeLessThan(BOUND_MS);
   });
 });
