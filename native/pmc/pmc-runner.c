@@ -361,22 +361,10 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
         virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL", !list ? "the check list" : "the report");
         return -1;
     }
-    if (list->count && !list->check) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the check list counts %zu checks but has no array", list->count);
+    /* A static list was never checked by virPMCCheckListAdd, and the fields
+     * of any list are public: the same rules, before anything runs. */
+    if (virPMCCheckListValidate(list) < 0)
         return -1;
-    }
-    for (i = 0; i < list->count; i++) {
-        virPMCCheckPtr c = list->check[i];
-        if (!c || !c->name) {
-            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %zu of the list is %s", i,
-                              !c ? "NULL" : "without a name");
-            return -1;
-        }
-        if (!c->run) {
-            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has no run function", c->name);
-            return -1;
-        }
-    }
     if (!opts)
         opts = &defaults;
     if (opts->nskip && !opts->skip) {
