@@ -93,6 +93,8 @@ struct _virPMCRun {
     size_t *queue; /* blocking checks waiting for a worker */
     size_t qhead, qtail;
     size_t liveWorkers, busyWorkers, maxWorkers;
+    void *runData; /* the list's prepare hook made it for this run (virPMCResultRunData) */
+    void (*releaseRunData)(void *runData);
     bool closing;
     bool cancelled; /* the cancel fired: a result that arrives after it is late, decided "cancelled" */
 };

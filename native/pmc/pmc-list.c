@@ -334,8 +334,9 @@ virPMCCheckListHookData(virPMCCheckListPtr list)
     return opaque;
 }
 
-void
-virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn)
+void *
+virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn,
+                       void (**release)(void *runData))
 {
     virPMCHookedList *h;
     virPMCCheckListHooks hooks = { 0 };
@@ -347,9 +348,9 @@ virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectP
         opaque = h->opaque;
     }
     pthread_mutex_unlock(&hookedLock);
+    *release = hooks.releaseRun;
     /* Outside the lock: it calls libvirt. */
-    if (hooks.prepare)
-        hooks.prepare(opaque, domain, dconn);
+    return hooks.prepare ? hooks.prepare(opaque, domain, dconn) : NULL;
 }
 
 void

@@ -276,7 +276,10 @@ runParallel(virPMCRun *run, virPMCCancelPtr cancel)
 
     for (i = 0; i < run->nslots && !virPMCCancelIsTriggered(cancel); i++) {
         virPMCResult *slot = &run->slots[i];
-        if (!slot->final && !slot->blocking)
+        /* `blocking` first: a worker may be finalizing a blocking slot right
+         * now, under the lock; nobody but this thread touches a non-blocking
+         * slot that has not started. */
+        if (!slot->blocking && !slot->final)
             startInline(run, slot);
     }
 
@@ -354,6 +357,8 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
     static const virPMCRunOptions defaults;
     virPMCCancelListener listener;
     virPMCRun *run;
+    void *runData;
+    void (*releaseRunData)(void *runData) = NULL;
     size_t i;
 
     virPMCResetLastError();
@@ -380,11 +385,17 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
                           VIR_TYPED_PARAM_FIELD_LENGTH, opts->extra[0].field);
         return -1;
     }
-    /* Before the run: a list with loaded checks fetches the facts they read. */
-    virPMCCheckListPrepare(list, domain, dconn);
+    /* Before the run: a list with loaded checks fetches the facts they
+     * read, for this run alone. */
+    runData = virPMCCheckListPrepare(list, domain, dconn, &releaseRunData);
     memset(report, 0, sizeof(*report));
-    if (!(run = virPMCRunNew(domain, dconn, list, opts->timeoutMs)))
+    if (!(run = virPMCRunNew(domain, dconn, list, opts->timeoutMs))) {
+        if (releaseRunData)
+            releaseRunData(runData);
         return -1;
+    }
+    run->runData = runData;
+    run->releaseRunData = releaseRunData;
     if (list->count && !(report->outcomes = calloc(list->count, sizeof(*report->outcomes)))) {
         virPMCRunUnref(run);
         virPMCReportOOM();

@@ -39,6 +39,11 @@ describe('the native test programs under ThreadSanitizer', () => {
     expect(run.stdout).toBe('failures: 0\n');
   });
 
+  it("the C library: two threads running one list at once each read their own run's facts", () => {
+    const run = runSanitized('check_list_threads', ['100']);
+    expect(run.stdout).toBe('wrong: 0 of 200\n');
+  });
+
   it('the C core: runner, timeouts, abandoned workers, cancels', () => {
     const run = runSanitized('pmc_test');
     expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed$/);
