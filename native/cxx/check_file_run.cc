@@ -50,13 +50,14 @@ CheckOutcome RunXmlCheck(XmlCheck& check, const RunFacts& facts) {
     std::unique_ptr<CompiledAsserts> compiled = check.TakeCompiled();
     std::vector<std::string> failed;
     std::string failedDetails;
+    xml::XPathBudget budget;  // for the whole check: its thread stops soon after a timeout
     for (const XmlAssert& a : *compiled) {
-      xml::XPathResult holds = xml::Evaluate(*a.test, context, nullptr, variables, xml::Want::Boolean);
+      xml::XPathResult holds = xml::Evaluate(*a.test, context, nullptr, variables, xml::Want::Boolean, &budget);
       if (holds.boolean) continue;
       std::string message;
       for (const MessagePart& part : a.message) {
         message += part.expression
-                       ? xml::Evaluate(*part.expression, context, nullptr, variables, xml::Want::String).string
+                       ? xml::Evaluate(*part.expression, context, nullptr, variables, xml::Want::String, &budget).string
                        : part.literal;
       }
       message = Collapse(message);
