@@ -51,7 +51,11 @@ class OpenOperation : public Operation {
       conn_ = virConnectOpenAuth(OrNull(spec_.uri), &auth, flags);
       spec_.auth->tsfn.Release();  // libvirt asks only while opening
     } else {
-      conn_ = virConnectOpenAuth(OrNull(spec_.uri), virConnectAuthPtrDefault, flags);
+      // No callback, no questions: never libvirt's virConnectAuthPtrDefault,
+      // which prompts on the process's stdout and reads its stdin (a service
+      // would block on an open pipe, --json output would carry the prompt).
+      // A host that wants credentials then refuses with VIR_ERR_AUTH_FAILED.
+      conn_ = virConnectOpenAuth(OrNull(spec_.uri), nullptr, flags);
     }
     if (conn_ == nullptr) return Fail("could not open the connection");
     // Keepalive notices a dead remote daemon. By default (5 s x 3) drivers
