@@ -51,7 +51,10 @@ export async function openConnection(uri: string | null, role: string): Promise<
     const auth = terminalAuth();
     return await Connection.open(uri, auth ? { auth } : {});
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    let reason = error instanceof Error ? error.message : String(error);
+    if (isLibvirtError(error, 'VIR_ERR_AUTH_FAILED') && !terminalAuth()) {
+      reason += ' (the host asks for credentials: pmc asks for them only when stdin and stderr are a terminal)';
+    }
     const where = uri ?? process.env.LIBVIRT_DEFAULT_URI ?? "libvirt's default URI";
     throw new CliError(`cannot connect to the ${role} ${where}: ${reason}`, ExitCode.error, { cause: error });
   }
