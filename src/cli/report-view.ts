@@ -3,6 +3,7 @@
  * check, then the verdict and (after a migration) where the guest runs now.
  */
 import type { CheckReportEntry, CheckStatus, Report } from '../pmc/types.js';
+import { blockingChecks, warningChecks } from '../pmc/verdict.js';
 import { formatDuration, printable, type Style } from './style.js';
 
 /** Failures first: they are what the operator must act on. */
@@ -37,6 +38,8 @@ export interface ReportViewOptions {
   mode: 'migrate' | 'check';
   /** Whether checks were asked for (`pmc migrate` without --pmc runs none). */
   withChecks: boolean;
+  /** The run was strict (failing warnings block); default false. */
+  strict?: boolean;
 }
 
 export function renderReport(report: Report, style: Style, view: ReportViewOptions): string {
@@ -77,7 +80,7 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
 }
 
 function verdictLine(report: Report, style: Style, view: ReportViewOptions): string {
-  const failed = report.checks.filter((c) => c.status === 'fail' || c.status === 'error');
+  const strict = view.strict ?? false;
   // An interrupted run has no meaningful verdict: unfinished checks are not failures.
   if (report.cancelled && !report.migration.attempted) {
     return style.yellow('Verdict: none (interrupted before the checks finished); nothing was migrated');
@@ -88,13 +91,11 @@ function verdictLine(report: Report, style: Style, view: ReportViewOptions): str
         view.withChecks ? 'Verdict: allowed (every check passed or was skipped)' : 'Verdict: allowed (no checks)',
       );
     case 'allowed-with-warnings': {
-      const warnings = failed.filter((c) => c.severity !== 'critical').map((c) => printable(c.name));
+      const warnings = warningChecks(report, strict).map(printable);
       return style.yellow(`Verdict: allowed with warnings (${warnings.join(', ')})`);
     }
     case 'blocked': {
-      // With --strict failing warnings block too: name them when no critical check did.
-      const critical = failed.filter((c) => c.severity === 'critical');
-      const blockers = (critical.length > 0 ? critical : failed).map((c) => printable(c.name));
+      const blockers = blockingChecks(report, strict).map(printable);
       const tail = view.mode === 'migrate' ? '; nothing was migrated' : '';
       return style.red(`Verdict: BLOCKED by ${blockers.join(', ') || 'the checks'}${tail}`);
     }

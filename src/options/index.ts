@@ -2,12 +2,14 @@
 import {
   decodeRawOf,
   flagsOf,
+  liveOnlyOptionsOf,
   migrateParamEntriesOf,
+  optionsOfScope,
   paramEntriesOf,
   validateOptionsOf,
   type DecodedRaw,
 } from './derive.js';
-import type { MigrateParamsOf, OptionsOf, ParamEntry } from './row.js';
+import type { MigrateParamsOf, OptionRow, OptionsOf, ParamEntry } from './row.js';
 import { migrationOptionTable } from './table.js';
 
 export { migrationOptionTable } from './table.js';
@@ -19,7 +21,9 @@ export {
   checkFileOptionsOf,
   decodeRawOf,
   flagsOf,
+  liveOnlyOptionsOf,
   migrateParamEntriesOf,
+  optionsOfScope,
   paramEntriesOf,
   validateOptionsOf,
 } from './derive.js';
@@ -60,3 +64,17 @@ export function decodeRawMigration(
 ): DecodedRaw {
   return decodeRawOf(migrationOptionTable, rawFlags, rawParams, constants);
 }
+
+type OptionName = keyof typeof migrationOptionTable;
+/** The options of the real table particular to scope `S` (OptionRow.scope). */
+export type OptionOfScope<S extends NonNullable<OptionRow['scope']>> = {
+  [K in OptionName]: (typeof migrationOptionTable)[K] extends { scope: S } ? K : never;
+}[OptionName];
+
+/** The options of one destination, one guest, or the one running migration `pmc migrate` drives (OptionRow.scope). */
+export function scopedOptions<S extends NonNullable<OptionRow['scope']>>(scope: S): OptionOfScope<S>[] {
+  return optionsOfScope(migrationOptionTable, scope) as OptionOfScope<S>[];
+}
+
+/** The options an offline migration drops (liveOnlyOptionsOf). */
+export const LIVE_ONLY_OPTIONS = liveOnlyOptionsOf(migrationOptionTable) as OptionName[];

@@ -49,7 +49,7 @@ export async function shapeReport(
     known(facts.source.hostname()),
     known(facts.destination.uri()),
     known(facts.destination.hostname()),
-    locateGuest(domain, destination, nativeReport),
+    locateGuest(domain.uuid, domain, destination, nativeReport.migration),
   ]);
 
   const report: Report & { migratedDomain?: Domain } = {
