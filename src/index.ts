@@ -10,7 +10,7 @@ export type {
   OpenOptions,
 } from './binding/connection.js';
 export { Domain } from './binding/domain.js';
-export { CheckLoadError, isLibvirtError, LibvirtError, PmcError, XmlError } from './errors.js';
+export { CheckLoadError, InvalidArgumentError, isLibvirtError, LibvirtError, PmcError, XmlError } from './errors.js';
 export type {
   CheckLoadErrorCode,
   CheckLoadErrorFields,
