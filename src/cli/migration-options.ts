@@ -162,16 +162,23 @@ function readXmlFile(option: string, file: string): string {
   return text;
 }
 
+/** What `toRunOptions` needs besides the parsed options. */
+export interface RunOptionsContext {
+  /** Checks run (`pmc check`, `pmc migrate --pmc`, the fleet commands); false: plain `virsh migrate`. */
+  withChecks: boolean;
+  /** `pmc migrate`'s third argument, the migration URI. */
+  migrateUriArg?: string;
+  /** The option table (a test's, with a synthetic row); default the real one. */
+  table?: OptionTable;
+}
+
 /**
  * Validates the combination the way virsh and libvirt would, but before any
  * connection is opened, and turns it into RunOptions.
  */
-export function toRunOptions(
-  opts: MigrationCliOptions,
-  migrateUriArg: string | undefined,
-  withChecks: boolean,
-  table: OptionTable = migrationOptionTable,
-): RunOptions {
+export function toRunOptions(opts: MigrationCliOptions, context: RunOptionsContext): RunOptions {
+  const { withChecks, migrateUriArg } = context;
+  const table: OptionTable = context.table ?? migrationOptionTable;
   if (opts.direct) {
     throw new CliError(
       "--direct is not supported: libvirt's QEMU driver has no direct migration; use the default (managed) migration or --p2p",

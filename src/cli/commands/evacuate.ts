@@ -252,7 +252,7 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
     (flag) => `${flag} names one migration's particulars: evacuate moves many guests to several hosts`,
   );
   checkCandidateUris(sourceUri, destUris);
-  const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, undefined, true);
+  const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, { withChecks: true });
   if (fromFile) {
     if (destUris.length > 0) throw new CliError(`${fromFile} takes no destination URIs: the file names them`);
     if (opts.planOnly && fromFile === '--plan') throw new CliError('--plan-only and --plan: the plan is already made');

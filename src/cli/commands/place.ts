@@ -4,7 +4,6 @@
  * (docs/fleet.md); nothing moves.
  */
 import type { Command } from 'commander';
-import '../../api.js'; // the checked dry run the placement runs
 import type { Connection } from '../../binding/connection.js';
 import { placeDomain } from '../../fleet/place.js';
 import type { Placement } from '../../fleet/types.js';
@@ -92,7 +91,7 @@ Examples:
         (flag) => `${flag} names one destination's particulars: give it to pmc check, one candidate at a time`,
       );
     checkCandidateUris(sourceUri, desturis);
-    const run = { ...toRunOptions(opts, undefined, true), ...(await loadExternalChecks(opts)) };
+    const run = { ...toRunOptions(opts, { withChecks: true }), ...(await loadExternalChecks(opts)) };
     const interrupt = onInterrupt('stopping the checks');
     const opened: Connection[] = [];
     try {
