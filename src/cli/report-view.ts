@@ -25,11 +25,23 @@ export function reportJson(report: Report & { migratedDomain?: unknown }): Repor
 function statusStyle(result: CheckReportEntry, style: Style): (s: string) => string {
   if (result.status === 'pass') return style.green;
   if (result.status === 'skipped') return style.dim;
-  if (result.status === 'error') return style.yellow;
+  // Failing or erroring: a critical check blocks (red), a warning warns.
   return result.severity === 'critical' ? style.red : style.yellow;
 }
 
-function hostLabel(side: { uri: string; hostname: string }): string {
+/** One check, one line: status, severity, name (padded to `nameWidth`), message; the one form of every view. */
+export function checkLine(
+  c: CheckReportEntry,
+  style: Style,
+  layout: { indent?: string; nameWidth?: number } = {},
+): string {
+  const label = statusStyle(c, style)(STATUS_LABEL[c.status].padEnd(5));
+  const name = printable(c.name).padEnd(layout.nameWidth ?? 0);
+  return `${layout.indent ?? '  '}${label}  ${c.severity.padEnd(8)}  ${name}  ${printable(c.message)}`;
+}
+
+/** A host as people read it: its name and the URI it was reached by (the URI alone when it has no name). */
+export function hostLabel(side: { uri: string; hostname: string }): string {
   return printable(side.hostname ? `${side.hostname} (${side.uri})` : side.uri);
 }
 
@@ -62,11 +74,7 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
       if (members.length === 0) continue;
       lines.push('', style.bold(`${group.title}: ${members.length}`));
       for (const c of members) {
-        const paint = statusStyle(c, style);
-        const label = paint(STATUS_LABEL[c.status].padEnd(5));
-        lines.push(
-          `  ${label}  ${c.severity.padEnd(8)}  ${printable(c.name).padEnd(nameWidth)}  ${printable(c.message)}`,
-        );
+        lines.push(checkLine(c, style, { nameWidth }));
       }
     }
   }

@@ -4,7 +4,7 @@
  * (evacuate: up to --max-parallel at once, each re-checked first). --plan-only
  * prints the plan; --plan runs a saved one; --return brings moved guests home.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Connection } from '../../binding/connection.js';
 import { CliError } from '../../errors.js';
@@ -18,6 +18,7 @@ import {
 } from '../../fleet/evacuate.js';
 import { planEvacuation } from '../../fleet/plan.js';
 import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
+import { collect, wholeNumber } from '../arguments.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
 import { checkCandidateUris, describeOption, hideOptions, refuseOptions } from '../fleet-options.js';
@@ -54,19 +55,6 @@ const SINGLE_MIGRATION_ONLY = [...PER_DESTINATION, ...PER_GUEST, ...MIGRATE_ACTI
 
 /** RunOptions keys an execution takes besides a plan file's options (noBuiltins: always false here). */
 const EXECUTION_ONLY = new Set(['strict', 'sequential', 'noBuiltins']);
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
-    return n;
-  };
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 /**
  * A plan or report file, read as hostile input: a regular file (a FIFO would
