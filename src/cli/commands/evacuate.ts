@@ -12,10 +12,10 @@ import {
   evacuate,
   MAX_PARALLEL,
   parseEvacuation,
-  returnPlans,
   type EvacuateOptions,
 } from '../../fleet/evacuate.js';
 import { planEvacuation } from '../../fleet/plan.js';
+import { returnPlans } from '../../fleet/return-trip.js';
 import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
 import { collect, wholeNumber } from '../arguments.js';
 import { ExitCode } from '../exit-codes.js';
