@@ -184,7 +184,7 @@ function returnTrip(file: string, sourceUri: string | null): EvacuationPlan[] {
  * with progress on stderr; the planning connections (`opened`) serve the
  * execution too. Stops starting plans once `signal` aborts.
  */
-async function executePlans(
+export async function executePlans(
   plans: readonly EvacuationPlan[],
   opened: Map<string, Connection>,
   request: {
