@@ -16,17 +16,8 @@ export { migrationOptionTable } from './table.js';
 export type { MigrationOptionTable } from './table.js';
 export { MAX_OF_TYPE, optionKind } from './row.js';
 export type { OptionRow, OptionTable, OptionsOf, MigrateParamsOf, ParamEntry, ParamType, ValueType } from './row.js';
-export type { DecodedRaw, RawParam } from './derive.js';
-export {
-  checkFileOptionsOf,
-  decodeRawOf,
-  flagsOf,
-  liveOnlyOptionsOf,
-  migrateParamEntriesOf,
-  optionsOfScope,
-  paramEntriesOf,
-  validateOptionsOf,
-} from './derive.js';
+// Every derivation, for any table (the functions below bind them to the real one).
+export * from './derive.js';
 export { renderOptionsDoc } from './doc.js';
 
 /** Options of a migration, named after `virsh migrate`'s (docs/migration-options.md). They are visible to every check. */
