@@ -368,7 +368,7 @@ function parseSavedOptions(options: Record<string, unknown>, at: Shape): SavedOp
 /**
  * Checks that `value` is an evacuation plan or report of version 1
  * (docs/evacuate.schema.json) and returns a copy made of its known fields
- * only; throws a TypeError naming the first wrong field. The options are
+ * only; throws an InvalidArgumentError naming the first wrong field. The options are
  * checked where they are used (validateRunOptions, by migratePMC).
  */
 export function parseEvacuation(value: unknown): Evacuation {

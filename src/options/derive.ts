@@ -45,7 +45,7 @@ export function paramEntriesOf(table: OptionTable, options: Values): ParamEntry[
 
 /**
  * `domain.migrate3`'s params (keys by `paramKey` or name) as entries. An
- * unknown key is a TypeError naming it: a typo must not vanish silently.
+ * unknown key is an InvalidArgumentError naming it: a typo must not vanish silently.
  */
 export function migrateParamEntriesOf(table: OptionTable, params: Values): ParamEntry[] {
   const byKey = new Map<string, OptionRow>();
@@ -94,7 +94,7 @@ export function checkFileOptionsOf(table: OptionTable, options: Values): [name: 
 }
 
 /**
- * Throws a RangeError or TypeError for the first option of `options` whose
+ * Throws an InvalidArgumentError for the first option of `options` whose
  * value its row cannot carry: the wrong type, a whole number out of the row's
  * bounds or its type's (a C int for VIR_TYPED_PARAM_INT), an item outside the
  * row's choices. For API callers, before anything connects; the CLI's parsers

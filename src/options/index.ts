@@ -37,7 +37,7 @@ export function migrateParamEntries(options: MigrationOptions): ParamEntry[] {
   return paramEntriesOf(migrationOptionTable, options);
 }
 
-/** `domain.migrate3`'s params as the native packer takes them; an unknown key is a TypeError. */
+/** `domain.migrate3`'s params as the native packer takes them; an unknown key is an InvalidArgumentError. */
 export function paramsToEntries(params: MigrateParams): ParamEntry[] {
   return migrateParamEntriesOf(migrationOptionTable, params);
 }
