@@ -45,6 +45,23 @@ export default tseslint.config(
     },
   },
   {
+    // Every error the package throws is a PmcError with a stable code (src/errors.ts): an
+    // argument the caller got wrong is an InvalidArgumentError (invalidArgument for the wording).
+    // The lab is a tool beside the package, not its API.
+    files: ['src/**/*.ts', 'src/**/*.cts'],
+    ignores: ['src/lab/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ThrowStatement > NewExpression[callee.name=/^(Error|TypeError|RangeError)$/]',
+          message:
+            'Throw a PmcError: invalidArgument(name, expected, value) for a wrong argument (src/errors.ts), else a coded PmcError.',
+        },
+      ],
+    },
+  },
+  {
     // CommonJS files import with require(): the package's CommonJS entries, the package test.
     files: ['**/*.cts', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -24,6 +24,8 @@ tgz="$tmp/$(npm pack --silent --pack-destination "$tmp" | tail -n 1)"
 listing=$(tar -tzf "$tgz")
 grep -q '^package/prebuilds/linux-x64/libvirt-pmc.glibc.node$' <<<"$listing" || fail "no prebuilt addon in the tarball"
 if grep -E '\.map$|^package/(src|test|bench|build|docs/api)/' <<<"$listing"; then fail "the tarball holds files only a checkout can use (above)"; fi
+# Test instrumentation stays in the checkout (package.json "files" leaves it out).
+if grep -E '^package/dist/binding/call-log\.' <<<"$listing"; then fail "the tarball holds the tests' call log (above)"; fi
 
 # A fresh project: npm init, the tarball, timed.
 fresh() {

@@ -2,13 +2,15 @@
  * The composing module: binds the framework (src/pmc/) to the built-in
  * checks (src/checks/) and attaches the pre-migration-check methods to the
  * binding's Domain, from one place (as better-sqlite3 attaches its methods
- * from lib/methods/). The binding never imports the framework; declaration
- * merging gives `domain.checkPMC(...)` its types wherever this module is
- * loaded, which the package entry point does.
+ * from lib/methods/); the only module that binds the built-ins into a run
+ * (fleet work runs `checkWithSharedFacts`). The binding never imports the
+ * framework; declaration merging gives `domain.checkPMC(...)` its types
+ * wherever this module is loaded, which the package entry point does.
  */
 import type { Connection } from './binding/connection.js';
 import { Domain } from './binding/domain.js';
 import { builtinChecks } from './checks/index.js';
+import type { SharedFacts } from './pmc/facts.js';
 import type { RunOptions } from './pmc/run-options.js';
 import { runPMC } from './pmc/run.js';
 import type { Report } from './pmc/types.js';
@@ -28,11 +30,25 @@ declare module './binding/domain.js' {
 }
 
 Domain.prototype.migratePMC = function migratePMC(this: Domain, dest: Connection, options: RunOptions = {}) {
-  return runPMC(this, dest, options, true, builtinChecks);
+  return runPMC(this, dest, options, { migrate: true, builtins: builtinChecks });
 };
 
 Domain.prototype.checkPMC = function checkPMC(this: Domain, dest: Connection, options: RunOptions = {}) {
-  return runPMC(this, dest, options, false, builtinChecks);
+  return runPMC(this, dest, options, { migrate: false, builtins: builtinChecks });
 };
+
+/**
+ * `checkPMC` on facts shared by many runs (`SharedFacts`: each host's and
+ * each guest's asked once): the checked dry run fleet work makes of every
+ * guest against every candidate (src/fleet/place.ts).
+ */
+export function checkWithSharedFacts(
+  domain: Domain,
+  dest: Connection,
+  options: RunOptions,
+  shared: SharedFacts,
+): Promise<Report> {
+  return runPMC(domain, dest, options, { migrate: false, builtins: builtinChecks, shared });
+}
 
 export { listChecks } from './list-checks.js';

@@ -155,6 +155,40 @@ export class CheckLoadError extends PmcError implements CheckLoadErrorFields {
 }
 
 /**
+ * An argument the caller got wrong: a value of the wrong type, out of its
+ * bounds, or naming what does not exist (an option, a check to skip, a plan
+ * field). Thrown before anything is asked of libvirt. Not a TypeError: test
+ * `code` (`ERR_PMC_INVALID_ARG`) or the class.
+ */
+export class InvalidArgumentError extends PmcError {
+  override name = 'InvalidArgumentError';
+  declare code: 'ERR_PMC_INVALID_ARG';
+
+  constructor(message: string) {
+    super(message, 'ERR_PMC_INVALID_ARG');
+  }
+}
+
+/** A short, printable account of a value the caller gave, for error messages. */
+function described(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The one wording of a wrong argument (as sharp's `is.invalidParameterError`):
+ * `${name} must be ${expected}`, and with `value`, what was given instead.
+ * `invalidArgument('maxParallel', 'a whole number from 1 to 64', 0)`.
+ */
+export function invalidArgument(name: string, expected: string, ...value: [unknown?]): InvalidArgumentError {
+  const given = value.length > 0 ? `, not ${described(value[0])}` : '';
+  return new InvalidArgumentError(`${name} must be ${expected}${given}`);
+}
+
+/**
  * An error meant for the operator of the `pmc` command: its message is the
  * whole story, `exitCode` what the process exits with (1 unless said).
  */

@@ -10,7 +10,7 @@ export type {
   OpenOptions,
 } from './binding/connection.js';
 export { Domain } from './binding/domain.js';
-export { CheckLoadError, isLibvirtError, LibvirtError, PmcError, XmlError } from './errors.js';
+export { CheckLoadError, InvalidArgumentError, isLibvirtError, LibvirtError, PmcError, XmlError } from './errors.js';
 export type {
   CheckLoadErrorCode,
   CheckLoadErrorFields,
@@ -57,7 +57,8 @@ export { nativeFactSpecs } from './pmc/native-facts.js';
 export { listChecks } from './api.js';
 export { placeDomain } from './fleet/place.js';
 export { planEvacuation } from './fleet/plan.js';
-export { DEFAULT_MAX_PARALLEL, evacuate, MAX_PARALLEL, parseEvacuation, returnPlans } from './fleet/evacuate.js';
+export { DEFAULT_MAX_PARALLEL, evacuate, MAX_PARALLEL, parseEvacuation } from './fleet/evacuate.js';
+export { returnPlans } from './fleet/return-trip.js';
 export type { EvacuateOptions, EvacuationProgress } from './fleet/evacuate.js';
 export type {
   CandidateAssessment,

@@ -5,7 +5,8 @@
  * of its own; domain handles that logged calls return (lookups, listings,
  * migrate3) are logged in turn, and so is code that calls `.native` directly.
  * Every call goes to libvirt unchanged. For tests that count real round trips
- * and benches that replay them.
+ * and benches that replay them (they import it from the checkout's dist/): not
+ * shipped, package.json's "files" leaves it out of the tarball.
  */
 
 /** Local accessors that ask the handle, not the daemon; and lifecycle calls. */

@@ -18,6 +18,7 @@ import type {
 } from './native-types.js';
 import { Domain } from './domain.js';
 import { decodeVersion, type Version } from './version.js';
+import { invalidArgument } from '../errors.js';
 
 export interface OpenOptions {
   readonly?: boolean;
@@ -96,12 +97,10 @@ function nativeOpenOptions(options: OpenOptions): NativeOpenOptions {
   if (options.keepalive) {
     const { intervalS, count } = options.keepalive;
     if (!Number.isInteger(intervalS) || intervalS < -1 || intervalS > INT32_MAX) {
-      throw new RangeError(
-        `keepalive.intervalS must be an integer from -1 to ${INT32_MAX} (≤ 0 disables), not ${intervalS}`,
-      );
+      throw invalidArgument('keepalive.intervalS', `an integer from -1 to ${INT32_MAX} (≤ 0 disables)`, intervalS);
     }
     if (!Number.isInteger(count) || count < 0 || count > INT32_MAX) {
-      throw new RangeError(`keepalive.count must be an integer from 0 to ${INT32_MAX}, not ${count}`);
+      throw invalidArgument('keepalive.count', `an integer from 0 to ${INT32_MAX}`, count);
     }
     out.keepaliveInterval = intervalS;
     out.keepaliveCount = count;
@@ -109,7 +108,7 @@ function nativeOpenOptions(options: OpenOptions): NativeOpenOptions {
   if (options.auth) {
     const { credentials, callback, timeoutMs = 60_000 } = options.auth;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > INT32_MAX) {
-      throw new RangeError(`auth.timeoutMs must be an integer from 1 to ${INT32_MAX}, not ${timeoutMs}`);
+      throw invalidArgument('auth.timeoutMs', `an integer from 1 to ${INT32_MAX}`, timeoutMs);
     }
     out.credentials = [...credentials];
     out.authTimeoutMs = timeoutMs;

@@ -6,6 +6,7 @@ import { ACTIVE_STATES, copiesStorage, fail, notVerifiable, pass, skip } from '.
 import { constants } from '../binding/native.js';
 import { decodeRawMigration } from '../options/index.js';
 import type { RunOptions } from '../pmc/run-options.js';
+import { PmcError } from '../errors.js';
 
 export const persistenceSafe: CheckDefinition = {
   name: 'persistence.safe',
@@ -267,7 +268,8 @@ export function dirtyRateRange(measuredMiB: number, windowS: number, memoryMiB: 
 
 function dirtyMiBPerS(stats: Record<string, number | string | boolean>): number {
   const dirtyMiB = Number(stats['dirtyrate.megabytes_per_second'] ?? NaN);
-  if (!Number.isFinite(dirtyMiB)) throw new Error('libvirt returned no dirtyrate.megabytes_per_second');
+  if (!Number.isFinite(dirtyMiB))
+    throw new PmcError('libvirt returned no dirtyrate.megabytes_per_second', 'ERR_PMC_LIBVIRT_ANSWER');
   return dirtyMiB;
 }
 

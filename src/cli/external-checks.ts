@@ -7,16 +7,12 @@
 import type { Command } from 'commander';
 import { CheckLoadError, CliError } from '../errors.js';
 import type { CheckFile } from '../pmc/check-file.js';
+import { collect } from './arguments.js';
 import type { Plugin } from '../pmc/plugin.js';
 
 export interface ExternalCheckCliOptions {
   checksFile?: string[];
   plugin?: string[];
-}
-
-/** Repeatable options: each occurrence adds one value. */
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** --checks-file and --plugin: the one definition, for every command that takes them. */

@@ -3,44 +3,17 @@
  * and their translation into RunOptions. Both commands take the same set
  * because the checks' verdicts depend on them (e.g. --copy-storage-all).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { MAX_OF_TYPE, migrationOptionTable, type OptionRow, type OptionTable } from '../options/index.js';
 import { MAX_CHECK_TIMEOUT_MS } from '../pmc/run-options.js';
 import { DEFAULT_MAX_XML_BYTES } from '../binding/xml.js';
 import { CliError } from '../errors.js';
 import { readReplacementXml } from '../model/replacement-xml.js';
 import type { RunOptions } from '../pmc/run-options.js';
+import { commaList, wholeNumber } from './arguments.js';
 import { debugOption } from './errors.js';
 import { addExternalCheckOptions, type ExternalCheckCliOptions } from './external-checks.js';
 import { readInputFile } from './input-file.js';
-
-function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      const bounds = max < Number.MAX_SAFE_INTEGER ? ` from ${min} to ${max}` : min > 0 ? ` of at least ${min}` : '';
-      throw new InvalidArgumentError(`Expected a whole number${bounds}.`);
-    }
-    return n;
-  };
-}
-
-/**
- * virsh takes lists comma-separated (--migrate-disks vda,vdb); repeating the
- * option adds to the list. With `choices`, every item must be one of them.
- */
-function commaList(choices?: readonly string[]) {
-  return (value: string, previous: string[] = []): string[] => {
-    const items = value.split(',').map((s) => s.trim());
-    if (items.some((s) => s.length === 0)) throw new InvalidArgumentError('empty item in the list.');
-    const unknown = choices ? items.filter((item) => !choices.includes(item)) : [];
-    if (unknown.length > 0)
-      throw new InvalidArgumentError(
-        `Unknown ${unknown.map((u) => `'${u}'`).join(', ')}: expected ${choices!.join(', ')}.`,
-      );
-    return [...previous, ...items];
-  };
-}
 
 /**
  * What commander hands the action: the table's options under their commander
@@ -162,16 +135,23 @@ function readXmlFile(option: string, file: string): string {
   return text;
 }
 
+/** What `toRunOptions` needs besides the parsed options. */
+export interface RunOptionsContext {
+  /** Checks run (`pmc check`, `pmc migrate --pmc`, the fleet commands); false: plain `virsh migrate`. */
+  withChecks: boolean;
+  /** `pmc migrate`'s third argument, the migration URI. */
+  migrateUriArg?: string;
+  /** The option table (a test's, with a synthetic row); default the real one. */
+  table?: OptionTable;
+}
+
 /**
  * Validates the combination the way virsh and libvirt would, but before any
  * connection is opened, and turns it into RunOptions.
  */
-export function toRunOptions(
-  opts: MigrationCliOptions,
-  migrateUriArg: string | undefined,
-  withChecks: boolean,
-  table: OptionTable = migrationOptionTable,
-): RunOptions {
+export function toRunOptions(opts: MigrationCliOptions, context: RunOptionsContext): RunOptions {
+  const { withChecks, migrateUriArg } = context;
+  const table: OptionTable = context.table ?? migrationOptionTable;
   if (opts.direct) {
     throw new CliError(
       "--direct is not supported: libvirt's QEMU driver has no direct migration; use the default (managed) migration or --p2p",

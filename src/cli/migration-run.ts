@@ -177,7 +177,13 @@ export async function runMigration(request: MigrationRequest): Promise<Migration
       stdout.write(`${JSON.stringify(plain, null, 2)}\n`);
     } else {
       const style = styleFor(stdout, request.color);
-      stdout.write(renderReport(plain, style, { mode: request.mode, withChecks: request.withChecks }));
+      stdout.write(
+        renderReport(plain, style, {
+          mode: request.mode,
+          withChecks: request.withChecks,
+          strict: request.run.strict === true,
+        }),
+      );
     }
     return { exitCode: exitCodeOf(plain), report: plain };
   } finally {

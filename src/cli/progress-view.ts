@@ -1,10 +1,12 @@
 /**
- * Migration progress on stderr: a cli-progress bar on a terminal; without one,
- * `--verbose` prints virsh's `Migration: [ 42 %]` lines (one per change).
+ * Migration progress on stderr: a cli-progress bar on a terminal (one per
+ * running migration for an evacuation); without one, `--verbose` prints
+ * virsh's `Migration: [ 42 %]` lines (one per change).
  */
 import cliProgress from 'cli-progress';
+import type { EvacuationProgress } from '../fleet/evacuate.js';
 import type { MigrationProgress } from '../pmc/types.js';
-import { formatBytes, formatDuration } from './style.js';
+import { formatBytes, formatDuration, printable } from './style.js';
 
 export interface ProgressView {
   update(progress: MigrationProgress): void;
@@ -91,4 +93,69 @@ export function createProgressView(stream: NodeJS.WriteStream, verbose: boolean)
   if (stream.isTTY) return new TerminalBar(stream);
   if (verbose) return new VerboseLines(stream);
   return undefined;
+}
+
+/** One bar per running migration on a terminal; `--verbose` lines elsewhere; nothing otherwise. */
+export function evacuationProgressView(
+  stream: NodeJS.WriteStream,
+  verbose: boolean,
+): ((p: EvacuationProgress) => void) & { stop(): void } {
+  if (stream.isTTY) {
+    const multi = new cliProgress.MultiBar(
+      {
+        stream,
+        format: '{domain} |{bar}| {percentage}% | {processed} | {speed} | → {destination}',
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 1,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const bars = new Map<string, cliProgress.SingleBar>();
+    const show = (p: EvacuationProgress) => {
+      if (p.event === 'started') {
+        bars.get(p.domain)?.stop();
+        bars.set(
+          p.domain,
+          multi.create(100, 0, {
+            domain: printable(p.domain),
+            destination: printable(p.destination),
+            processed: '0 B',
+            speed: '',
+          }),
+        );
+      } else if (p.event === 'progress') {
+        bars.get(p.domain)?.update(percentDone(p.progress), {
+          processed: formatBytes(p.progress.dataProcessed),
+          speed: `${formatBytes(p.progress.memBps)}/s`,
+        });
+      } else {
+        const bar = bars.get(p.domain);
+        if (bar && p.guest.migration.succeeded) bar.update(100);
+        bar?.stop();
+      }
+    };
+    let stopped = false;
+    const stop = () => {
+      if (!stopped) multi.stop();
+      stopped = true;
+    };
+    return Object.assign(show, { stop });
+  }
+  const last = new Map<string, number>();
+  const line = (p: EvacuationProgress) => {
+    if (!verbose) return;
+    if (p.event === 'started') {
+      stream.write(`${printable(p.domain)}: migrating to ${printable(p.destination)}\n`);
+    } else if (p.event === 'progress') {
+      const percent = percentDone(p.progress);
+      if (last.get(p.domain) === percent) return;
+      last.set(p.domain, percent);
+      stream.write(`${printable(p.domain)}: ${virshProgressLine(percent)}\n`);
+    } else {
+      stream.write(`${printable(p.domain)}: ${printable(p.guest.reason)}\n`);
+    }
+  };
+  return Object.assign(line, { stop: () => undefined });
 }

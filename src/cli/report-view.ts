@@ -3,6 +3,7 @@
  * check, then the verdict and (after a migration) where the guest runs now.
  */
 import type { CheckReportEntry, CheckStatus, Report } from '../pmc/types.js';
+import { blockingChecks, warningChecks } from '../pmc/verdict.js';
 import { formatDuration, printable, type Style } from './style.js';
 
 /** Failures first: they are what the operator must act on. */
@@ -24,11 +25,23 @@ export function reportJson(report: Report & { migratedDomain?: unknown }): Repor
 function statusStyle(result: CheckReportEntry, style: Style): (s: string) => string {
   if (result.status === 'pass') return style.green;
   if (result.status === 'skipped') return style.dim;
-  if (result.status === 'error') return style.yellow;
+  // Failing or erroring: a critical check blocks (red), a warning warns.
   return result.severity === 'critical' ? style.red : style.yellow;
 }
 
-function hostLabel(side: { uri: string; hostname: string }): string {
+/** One check, one line: status, severity, name (padded to `nameWidth`), message; the one form of every view. */
+export function checkLine(
+  c: CheckReportEntry,
+  style: Style,
+  layout: { indent?: string; nameWidth?: number } = {},
+): string {
+  const label = statusStyle(c, style)(STATUS_LABEL[c.status].padEnd(5));
+  const name = printable(c.name).padEnd(layout.nameWidth ?? 0);
+  return `${layout.indent ?? '  '}${label}  ${c.severity.padEnd(8)}  ${name}  ${printable(c.message)}`;
+}
+
+/** A host as people read it: its name and the URI it was reached by (the URI alone when it has no name). */
+export function hostLabel(side: { uri: string; hostname: string }): string {
   return printable(side.hostname ? `${side.hostname} (${side.uri})` : side.uri);
 }
 
@@ -37,6 +50,8 @@ export interface ReportViewOptions {
   mode: 'migrate' | 'check';
   /** Whether checks were asked for (`pmc migrate` without --pmc runs none). */
   withChecks: boolean;
+  /** The run was strict (failing warnings block); default false. */
+  strict?: boolean;
 }
 
 export function renderReport(report: Report, style: Style, view: ReportViewOptions): string {
@@ -59,11 +74,7 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
       if (members.length === 0) continue;
       lines.push('', style.bold(`${group.title}: ${members.length}`));
       for (const c of members) {
-        const paint = statusStyle(c, style);
-        const label = paint(STATUS_LABEL[c.status].padEnd(5));
-        lines.push(
-          `  ${label}  ${c.severity.padEnd(8)}  ${printable(c.name).padEnd(nameWidth)}  ${printable(c.message)}`,
-        );
+        lines.push(checkLine(c, style, { nameWidth }));
       }
     }
   }
@@ -77,7 +88,7 @@ export function renderReport(report: Report, style: Style, view: ReportViewOptio
 }
 
 function verdictLine(report: Report, style: Style, view: ReportViewOptions): string {
-  const failed = report.checks.filter((c) => c.status === 'fail' || c.status === 'error');
+  const strict = view.strict ?? false;
   // An interrupted run has no meaningful verdict: unfinished checks are not failures.
   if (report.cancelled && !report.migration.attempted) {
     return style.yellow('Verdict: none (interrupted before the checks finished); nothing was migrated');
@@ -88,13 +99,11 @@ function verdictLine(report: Report, style: Style, view: ReportViewOptions): str
         view.withChecks ? 'Verdict: allowed (every check passed or was skipped)' : 'Verdict: allowed (no checks)',
       );
     case 'allowed-with-warnings': {
-      const warnings = failed.filter((c) => c.severity !== 'critical').map((c) => printable(c.name));
+      const warnings = warningChecks(report, strict).map(printable);
       return style.yellow(`Verdict: allowed with warnings (${warnings.join(', ')})`);
     }
     case 'blocked': {
-      // With --strict failing warnings block too: name them when no critical check did.
-      const critical = failed.filter((c) => c.severity === 'critical');
-      const blockers = (critical.length > 0 ? critical : failed).map((c) => printable(c.name));
+      const blockers = blockingChecks(report, strict).map(printable);
       const tail = view.mode === 'migrate' ? '; nothing was migrated' : '';
       return style.red(`Verdict: BLOCKED by ${blockers.join(', ') || 'the checks'}${tail}`);
     }

@@ -8,10 +8,12 @@
 import '../api.js'; // attaches domain.migratePMC
 import { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
-import { isLibvirtError } from '../errors.js';
+import { invalidArgument, InvalidArgumentError, isLibvirtError } from '../errors.js';
 import { migrationOptionTable } from '../options/index.js';
 import { validateRunOptions, type RunOptions } from '../pmc/run-options.js';
 import type { MigrationOutcome, MigrationProgress, Report, Verdict } from '../pmc/types.js';
+import { locateGuest } from '../pmc/locate-guest.js';
+import { allows, blockingChecks } from '../pmc/verdict.js';
 import { guestRunOptions } from './plan.js';
 import { refusedFleetOption, unsafePlanUri } from './options.js';
 import type {
@@ -51,10 +53,6 @@ export interface EvacuateOptions {
   run?: Pick<RunOptions, 'checks' | 'checkFiles' | 'plugins' | 'noBuiltins' | 'sequential' | 'progressIntervalMs'>;
 }
 
-function allows(verdict: Verdict, strict: boolean): boolean {
-  return verdict === 'allowed' || (verdict === 'allowed-with-warnings' && !strict);
-}
-
 function notAttempted(error: MigrationOutcome['error'] = null): MigrationOutcome {
   return { attempted: false, succeeded: false, durationMs: 0, error };
 }
@@ -71,12 +69,10 @@ function outcomeError(error: unknown): NonNullable<MigrationOutcome['error']> {
   return { code: 'ERR_PMC', domain: 'VIR_FROM_NONE', message: String(error) };
 }
 
-/** The critical checks (or errors) that decided a blocked verdict, for `reason`. */
-function blockers(report: Report): string {
-  const names = report.checks
-    .filter((c) => (c.status === 'fail' && c.severity === 'critical') || c.status === 'error')
-    .map((c) => `${c.name}: ${c.message}`);
-  if (names.length === 0) names.push(...report.checks.filter((c) => c.status === 'fail').map((c) => c.name));
+/** The checks that decided a blocked verdict (blockingChecks), with their messages, for `reason`. */
+export function blockers(report: Pick<Report, 'checks'>, strict: boolean): string {
+  const blocking = new Set(blockingChecks(report, strict));
+  const names = report.checks.filter((c) => blocking.has(c.name)).map((c) => `${c.name}: ${c.message}`);
   return names.join('; ') || 'blocked';
 }
 
@@ -109,34 +105,6 @@ async function lookupByUUID(conn: Connection, uuid: string): Promise<Domain | nu
   }
 }
 
-/**
- * Where a guest is, asked of both hosts: where it runs, or for a guest run on
- * neither (an offline one), where it is defined. 'unknown' when both or neither
- * answer yes, or a host cannot be asked.
- */
-export async function locateOnBoth(
-  uuid: string,
-  source: Connection,
-  destination: Connection | null,
-): Promise<DomainLocation> {
-  const state = async (conn: Connection | null) => {
-    if (!conn) return 'absent' as const;
-    const dom = await lookupByUUID(conn, uuid);
-    if (!dom) return 'absent' as const;
-    return (await dom.isActive()) ? ('running' as const) : ('defined' as const);
-  };
-  try {
-    const [onSource, onDestination] = await Promise.all([state(source), state(destination)]);
-    if (onSource === 'running') return onDestination === 'running' ? 'unknown' : 'source';
-    if (onDestination === 'running') return 'destination';
-    if (onSource === 'defined' && onDestination === 'absent') return 'source';
-    if (onDestination === 'defined' && onSource === 'absent') return 'destination';
-    return 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** The migration options of one guest: the plan's, as the plan assessed them (offline for a shut-off guest). */
 function optionsOf(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean): RunOptions {
   const { includeInactive: _all, reserveMemoryMiB: _reserve, ...saved } = plan.options;
@@ -153,10 +121,10 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
   plan = parseEvacuation(plan);
   const maxParallel = options.maxParallel ?? DEFAULT_MAX_PARALLEL;
   if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > MAX_PARALLEL) {
-    throw new RangeError(`maxParallel must be a whole number from 1 to ${MAX_PARALLEL}`);
+    throw invalidArgument('maxParallel', `a whole number from 1 to ${MAX_PARALLEL}`, maxParallel);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError('signal must be an AbortSignal');
+    throw invalidArgument('signal', 'an AbortSignal', options.signal);
   }
   const strict = options.strict ?? plan.options.strict ?? false;
   const signal = options.signal;
@@ -217,14 +185,14 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
           guest.destination = uri;
           guest.migration = notAttempted(outcomeError(error));
           guest.reason = `not migrated: ${guest.migration.error!.message}`;
-          guest.domainLocation = await locateOnBoth(guest.uuid, source, dest);
+          guest.domainLocation = await locateGuest(guest.uuid, source, dest);
           return;
         }
         guest.verdict = report.verdict;
         guest.migration = report.migration;
         guest.domainLocation = report.domainLocation;
         if (report.verdict === 'blocked' && !report.migration.attempted && !report.cancelled) {
-          tried.push(`${uri} (${blockers(report)})`);
+          tried.push(`${uri} (${blockers(report, strict)})`);
           continue;
         }
         guest.destination = uri;
@@ -239,7 +207,7 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
         guest.reason = 'not started: the evacuation was interrupted';
       }
       const planned = guest.destination !== null ? await connect(guest.destination).catch(() => null) : null;
-      guest.domainLocation = await locateOnBoth(guest.uuid, source, planned);
+      guest.domainLocation = await locateGuest(guest.uuid, source, planned);
     };
 
     const worker = async (): Promise<void> => {
@@ -248,7 +216,7 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
         guest.migration = notAttempted();
         if (guest.destination === null || signal?.aborted) {
           if (signal?.aborted) guest.reason = 'not started: the evacuation was interrupted';
-          guest.domainLocation = await locateOnBoth(guest.uuid, source, null);
+          guest.domainLocation = await locateGuest(guest.uuid, source, null);
         } else {
           await runGuest(guest);
         }
@@ -269,36 +237,6 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
   }
 }
 
-/**
- * The return trip after maintenance: from a finished evacuation's report, one
- * plan per host guests went to, each moving its guests back to the report's
- * source (guests that moved and are there now, verified when the report was made).
- */
-export function returnPlans(report: EvacuationReport): EvacuationPlan[] {
-  report = parseEvacuation(report);
-  const byHost = new Map<string, EvacuationGuest[]>();
-  for (const g of report.guests) {
-    if (!g.migration.succeeded || g.domainLocation !== 'destination' || g.destination === null) continue;
-    const back: EvacuationGuest = {
-      ...g,
-      destination: report.source,
-      verdict: 'allowed',
-      reason: `return trip from ${g.destination}`,
-      ranking: [{ uri: report.source, verdict: 'allowed', score: 0 }],
-      migration: notAttempted(),
-      domainLocation: 'source',
-    };
-    byHost.set(g.destination, [...(byHost.get(g.destination) ?? []), back]);
-  }
-  return [...byHost].map(([host, guests]) => ({
-    version: 1,
-    source: host,
-    candidates: [report.source],
-    options: report.options,
-    guests,
-  }));
-}
-
 // ---- validation: plans and reports arrive from files (hostile input) ----
 
 const VERDICTS: readonly string[] = ['allowed', 'allowed-with-warnings', 'blocked'];
@@ -311,7 +249,7 @@ const MAX_ITEMS = 10_000;
 class Shape {
   constructor(readonly path: string) {}
   fail(what: string): never {
-    throw new TypeError(`invalid evacuation plan: ${this.path} ${what}`);
+    throw new InvalidArgumentError(`invalid evacuation plan: ${this.path} ${what}`);
   }
   object(value: unknown): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail('must be an object');
@@ -430,7 +368,7 @@ function parseSavedOptions(options: Record<string, unknown>, at: Shape): SavedOp
 /**
  * Checks that `value` is an evacuation plan or report of version 1
  * (docs/evacuate.schema.json) and returns a copy made of its known fields
- * only; throws a TypeError naming the first wrong field. The options are
+ * only; throws an InvalidArgumentError naming the first wrong field. The options are
  * checked where they are used (validateRunOptions, by migratePMC).
  */
 export function parseEvacuation(value: unknown): Evacuation {
@@ -458,7 +396,11 @@ export function parseEvacuation(value: unknown): Evacuation {
     uuids.add(g.uuid.toLowerCase());
   }
   checkPlanHosts(result, at);
-  const refused = refusedFleetOption(result.options as Record<string, unknown>, result.candidates.length, 'many');
+  const refused = refusedFleetOption(result.options as Record<string, unknown>, {
+    candidates: result.candidates.length,
+    guests: 'many',
+    file: true,
+  });
   if (refused) at.at('options').at(refused.name).fail(refused.why);
   return result;
 }

@@ -6,14 +6,15 @@
  */
 import { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
-import { builtinChecks } from '../checks/index.js';
+import { checkWithSharedFacts } from '../api.js';
 import { DomainFacts, HostFacts, type Facts } from '../pmc/facts.js';
 import { capabilitiesOf, domainModel } from '../pmc/parsed-facts.js';
-import { runPMC } from '../pmc/run.js';
 import { validateRunOptions } from '../pmc/run-options.js';
 import type { Report, Verdict } from '../pmc/types.js';
+import { allows } from '../pmc/verdict.js';
 import type { CandidateAssessment, FleetConnection, Placement, PlaceOptions } from './types.js';
 import { validateFleetOptions } from './options.js';
+import { InvalidArgumentError, invalidArgument } from '../errors.js';
 
 const MiB = 2 ** 20;
 
@@ -129,7 +130,7 @@ export async function fleetHosts(
   ]);
   const seen = new Set<string>();
   for (const host of hosts) {
-    if (seen.has(host.uri)) throw new RangeError(`the candidate ${host.uri} is given twice`);
+    if (seen.has(host.uri)) throw new InvalidArgumentError(`the candidate ${host.uri} is given twice`);
     seen.add(host.uri);
   }
   return { source: src!, candidates: hosts };
@@ -172,7 +173,7 @@ export async function assessPairs(
       const run =
         options.p2p && options.destinationUri === undefined ? { ...options, destinationUri: candidate.uri } : options;
       const [report, capacity] = await Promise.all([
-        runPMC(domain, candidate.connection, run, false, builtinChecks, {
+        checkWithSharedFacts(domain, candidate.connection, run, {
           source: source.facts,
           destination: candidate.facts,
           domain: domainFacts,
@@ -214,11 +215,11 @@ export function isFleetConnection(value: unknown): value is FleetConnection {
 
 export function validatePlaceArguments(candidates: readonly FleetConnection[], options: PlaceOptions): void {
   if (!Array.isArray(candidates) || candidates.length === 0)
-    throw new TypeError('candidates must be a non-empty array');
+    throw invalidArgument('candidates', 'a non-empty array', candidates);
   if (!candidates.every(isFleetConnection))
-    throw new TypeError('candidates must be Connections, or { connection, uri } with a non-empty uri');
+    throw invalidArgument('candidates', 'Connections, or { connection, uri } with a non-empty uri');
   validateRunOptions(options);
-  validateFleetOptions(options, candidates.length, 'one');
+  validateFleetOptions(options, { candidates: candidates.length, guests: 'one' });
 }
 
 /** `bytes` as MiB, for reasons; room below none (a reserve above what is free) is none. */
@@ -256,6 +257,6 @@ export async function placeDomain(
     checks: run.report.checks,
   }));
   assessed.sort(byRank);
-  const best = assessed.find((c) => c.verdict !== 'blocked') ?? null;
+  const best = assessed.find((c) => allows(c.verdict, options.strict ?? false)) ?? null;
   return { version: 1, domain: domain.name, candidates: assessed, best: best ? best.uri : null };
 }

@@ -7,10 +7,12 @@
 import type { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { ACTIVE_STATES } from '../checks/util.js';
-import { isLibvirtError } from '../errors.js';
+import { invalidArgument, isLibvirtError } from '../errors.js';
+import { LIVE_ONLY_OPTIONS } from '../options/index.js';
 import { DomainFacts } from '../pmc/facts.js';
 import { capabilitiesOf } from '../pmc/parsed-facts.js';
 import type { Report, Verdict } from '../pmc/types.js';
+import { allows, blockingChecks, withStrict } from '../pmc/verdict.js';
 import { validateFleetOptions } from './options.js';
 import {
   assessPairs,
@@ -47,19 +49,13 @@ export const VCPU_ALLOCATION_RATIO = 16;
 /**
  * The run options a guest is checked (and migrated) with: the plan's, and
  * for a shut-off guest an offline migration that moves its definition
- * (offline, persistent, undefineSource; nothing live about it).
+ * (offline, persistent, undefineSource; the option table's live-only options dropped).
  */
 export function guestRunOptions(options: PlaceOptions, offline: boolean): PlaceOptions {
   if (!offline) return options;
-  const {
-    live: _live,
-    postcopy: _postcopy,
-    autoConverge: _autoConverge,
-    copyStorageAll: _all,
-    copyStorageInc: _inc,
-    ...rest
-  } = options;
-  return { ...rest, offline: true, persistent: true, undefineSource: true };
+  const rest: Record<string, unknown> = { ...options };
+  for (const name of LIVE_ONLY_OPTIONS) delete rest[name];
+  return { ...(rest as PlaceOptions), offline: true, persistent: true, undefineSource: true };
 }
 
 /** The JSON-able options a plan keeps (SavedOptions): no checks, signals, callbacks or raw escape hatches. */
@@ -83,16 +79,16 @@ export function savedOptions(options: PlanOptions): SavedOptions {
 
 function validatePlanOptions(candidates: readonly FleetConnection[], options: PlanOptions): void {
   validatePlaceArguments(candidates, options);
-  validateFleetOptions(options, candidates.length, 'many');
+  validateFleetOptions(options, { candidates: candidates.length, guests: 'many' });
   const { domains, reserveMemoryMiB, includeInactive } = options;
   if (domains !== undefined && !(Array.isArray(domains) && domains.every((d) => typeof d === 'string' && d !== ''))) {
-    throw new TypeError('domains must be an array of domain names');
+    throw invalidArgument('domains', 'an array of domain names', domains);
   }
   if (reserveMemoryMiB !== undefined && !(Number.isSafeInteger(reserveMemoryMiB) && reserveMemoryMiB >= 0)) {
-    throw new RangeError('reserveMemoryMiB must be a whole number of MiB, 0 or more');
+    throw invalidArgument('reserveMemoryMiB', 'a whole number of MiB, 0 or more', reserveMemoryMiB);
   }
   if (includeInactive !== undefined && typeof includeInactive !== 'boolean') {
-    throw new TypeError('includeInactive must be a boolean');
+    throw invalidArgument('includeInactive', 'a boolean', includeInactive);
   }
 }
 
@@ -128,18 +124,6 @@ async function guestsToMove(
   return guests.filter((g) => g !== null);
 }
 
-/** The checks that block a run: failing (or erroring) critical ones, and with strict the warnings too. */
-export function blockingChecks(report: Pick<Report, 'checks'>, strict: boolean): string[] {
-  return report.checks
-    .filter((c) => (c.status === 'fail' || c.status === 'error') && (strict || c.severity === 'critical'))
-    .map((c) => c.name);
-}
-
-/** allowed-with-warnings counts as allowed, unless strict. */
-function allows(verdict: Verdict, strict: boolean): boolean {
-  return verdict === 'allowed' || (verdict === 'allowed-with-warnings' && !strict);
-}
-
 /** A candidate as the assignment sees it: its URI and what it offers (null: its facts could not be read). */
 export interface CandidateHost {
   uri: string;
@@ -151,10 +135,28 @@ export interface PairVerdict {
   uri: string;
   hostname: string;
   verdict: Verdict;
-  /** The critical checks that block it (all failing ones with strict). */
+  /** The checks that block it (blockingChecks). */
   blocking: string[];
   /** migration.convergence's forecast as a fraction of its timeout, or null. */
   convergence: number | null;
+}
+
+/** One guest's run against one candidate as the assignment sees it: its verdict, and what blocks it (blockingChecks). */
+export function pairVerdict(
+  run: {
+    candidate: { uri: string };
+    report: Pick<Report, 'destination' | 'checks' | 'verdict'>;
+    convergence: number | null;
+  },
+  strict: boolean,
+): PairVerdict {
+  return {
+    uri: run.candidate.uri,
+    hostname: run.report.destination.hostname,
+    verdict: run.report.verdict,
+    blocking: blockingChecks(run.report, strict),
+    convergence: run.convergence,
+  };
 }
 
 /** A guest to place, with its verdict on every candidate. */
@@ -205,7 +207,7 @@ export function assignGuests(
     const ranked = guest.pairs
       .map((pair) => {
         const capacity = capacityOf.get(pair.uri) ?? null;
-        const verdict: Verdict = strict && pair.verdict === 'allowed-with-warnings' ? 'blocked' : pair.verdict;
+        const verdict = withStrict(pair.verdict, strict);
         const score = capacity
           ? scoreCandidate(capacity, needs, sourceCpuModel, pair.convergence, taken.get(pair.uri))
           : 0;
@@ -292,7 +294,7 @@ export async function planEvacuation(
   candidates: FleetConnection[],
   options: PlanOptions = {},
 ): Promise<EvacuationPlan> {
-  if (!isFleetConnection(source)) throw new TypeError('source must be a Connection, or { connection, uri }');
+  if (!isFleetConnection(source)) throw invalidArgument('source', 'a Connection, or { connection, uri }');
   validatePlanOptions(candidates, options);
   const strict = options.strict ?? false;
   const { source: src, candidates: hosts } = await fleetHosts(source, candidates);
@@ -319,13 +321,7 @@ export async function planEvacuation(
           uuid: domain.uuid,
           offline,
           needs,
-          pairs: runs.map((run) => ({
-            uri: run.candidate.uri,
-            hostname: run.report.destination.hostname,
-            verdict: run.report.verdict,
-            blocking: blockingChecks(run.report, strict),
-            convergence: run.convergence,
-          })),
+          pairs: runs.map((run) => pairVerdict(run, strict)),
         };
       }),
     ),

@@ -9,6 +9,7 @@ import type { HypervisorTarget } from '../binding/connection.js';
 import type { StoragePoolInfo } from '../binding/native-types.js';
 import { XmlDocument, type XmlNode } from '../binding/xml.js';
 import { parseHostPaths, type HostPathModel } from './host-paths.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** A node or document: both answer XPath relative to themselves. */
 type Ctx = Pick<XmlNode, 'string' | 'nodes' | 'node'>;
@@ -249,7 +250,7 @@ function describeHostdev(h: XmlNode, iface: boolean): string {
 export function parseDomainXml(xml: string): DomainModel {
   const doc = XmlDocument.parse(xml);
   const d = doc.node('/domain');
-  if (!d) throw new Error('the domain XML has no <domain> root');
+  if (!d) throw new InvalidArgumentError('the domain XML has no <domain> root');
   const disks = d.nodes('devices/disk').map(parseDisk);
   const interfaces: InterfaceModel[] = d.nodes('devices/interface').map((i) => ({
     type: i.attr('type') ?? '',
@@ -363,7 +364,7 @@ export interface HostCapabilities {
 export function parseCapabilities(xml: string): HostCapabilities {
   const doc = XmlDocument.parse(xml);
   const host = doc.node('/capabilities/host');
-  if (!host) throw new Error('the capabilities XML has no <host>');
+  if (!host) throw new InvalidArgumentError('the capabilities XML has no <host>');
   const tscNode = host.node("cpu/counter[@name='tsc']");
   return {
     uuid: str(host, 'uuid'),

@@ -4,6 +4,7 @@
  * entries, `migrate3` params, and the options check files see.
  */
 import { MAX_OF_TYPE, type OptionRow, type OptionTable, type ParamEntry, type ParamType } from './row.js';
+import { invalidArgument, InvalidArgumentError, PmcError } from '../errors.js';
 
 // Any options object: interfaces such as RunOptions have no index signature.
 type Values = object;
@@ -24,7 +25,8 @@ export function flagsOf(table: OptionTable, options: Values, constants: Readonly
   for (const [name, row] of Object.entries(table)) {
     if (row.flag === undefined || row.cliOnly || !isSet(row, get(options, name))) continue;
     const bit = constants[row.flag];
-    if (bit === undefined) throw new Error(`migration option ${name}: libvirt has no ${row.flag}`);
+    if (bit === undefined)
+      throw new PmcError(`migration option ${name}: libvirt has no ${row.flag}`, 'ERR_PMC_INTERNAL');
     flags |= bit;
   }
   return flags >>> 0;
@@ -43,7 +45,7 @@ export function paramEntriesOf(table: OptionTable, options: Values): ParamEntry[
 
 /**
  * `domain.migrate3`'s params (keys by `paramKey` or name) as entries. An
- * unknown key is a TypeError naming it: a typo must not vanish silently.
+ * unknown key is an InvalidArgumentError naming it: a typo must not vanish silently.
  */
 export function migrateParamEntriesOf(table: OptionTable, params: Values): ParamEntry[] {
   const byKey = new Map<string, OptionRow>();
@@ -53,10 +55,32 @@ export function migrateParamEntriesOf(table: OptionTable, params: Values): Param
   const entries: ParamEntry[] = [];
   for (const [key, value] of Object.entries(params)) {
     const row = byKey.get(key);
-    if (row === undefined) throw new TypeError(`unknown migration parameter: ${key}`);
+    if (row === undefined) throw new InvalidArgumentError(`unknown migration parameter: ${key}`);
     if (value !== undefined) entries.push([row.param!, row.type as ParamEntry[1], value, key]);
   }
   return entries;
+}
+
+/** The names of the rows particular to `scope` (OptionRow.scope), in table order. */
+export function optionsOfScope(table: OptionTable, scope: NonNullable<OptionRow['scope']>): string[] {
+  return Object.entries(table)
+    .filter(([, row]) => row.scope === scope)
+    .map(([name]) => name);
+}
+
+/**
+ * The options an offline migration drops: the live-only rows, and the rows
+ * that need nothing but those (copying chosen disks needs a storage copy).
+ */
+export function liveOnlyOptionsOf(table: OptionTable): string[] {
+  const dropped = new Set(
+    Object.entries(table)
+      .filter(([, row]) => row.liveOnly)
+      .map(([name]) => name),
+  );
+  for (const [name, row] of Object.entries(table))
+    if (row.needs && row.needs.length > 0 && row.needs.every((n) => dropped.has(n))) dropped.add(name);
+  return Object.keys(table).filter((name) => dropped.has(name));
 }
 
 /** The options check files see (`$options`): the set ones of allow-listed rows, in table order. */
@@ -70,7 +94,7 @@ export function checkFileOptionsOf(table: OptionTable, options: Values): [name: 
 }
 
 /**
- * Throws a RangeError or TypeError for the first option of `options` whose
+ * Throws an InvalidArgumentError for the first option of `options` whose
  * value its row cannot carry: the wrong type, a whole number out of the row's
  * bounds or its type's (a C int for VIR_TYPED_PARAM_INT), an item outside the
  * row's choices. For API callers, before anything connects; the CLI's parsers
@@ -82,18 +106,18 @@ export function validateOptionsOf(table: OptionTable, options: Values): void {
     if (value === undefined) continue;
     switch (row.type) {
       case 'boolean':
-        if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean`);
+        if (typeof value !== 'boolean') throw invalidArgument(name, 'a boolean', value);
         break;
       case 'string':
       case 'string-list': {
         const items = row.type === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : [undefined];
         if (items.some((item) => typeof item !== 'string')) {
-          throw new TypeError(`${name} must be ${row.type === 'string' ? 'a string' : 'an array of strings'}`);
+          throw invalidArgument(name, row.type === 'string' ? 'a string' : 'an array of strings', value);
         }
         const choices = row.cli?.choices;
         const unknown = choices ? (items as string[]).filter((item) => !choices.includes(item)) : [];
         if (unknown.length > 0)
-          throw new RangeError(`${name}: unknown ${unknown.join(', ')} (expected ${choices!.join(', ')})`);
+          throw new InvalidArgumentError(`${name}: unknown ${unknown.join(', ')} (expected ${choices!.join(', ')})`);
         break;
       }
       case 'int':
@@ -101,7 +125,7 @@ export function validateOptionsOf(table: OptionTable, options: Values): void {
         const min = row.cli?.min ?? 0;
         const max = Math.min(row.cli?.max ?? Infinity, MAX_OF_TYPE[row.type]);
         if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-          throw new RangeError(`${name} must be a whole number from ${min} to ${max}`);
+          throw invalidArgument(name, `a whole number from ${min} to ${max}`, value);
         }
         break;
       }
@@ -140,7 +164,7 @@ export function decodeRawOf(
   constants: Readonly<Record<string, number>>,
 ): DecodedRaw {
   if (!Number.isInteger(rawFlags) || rawFlags < 0 || rawFlags > 0xffffffff) {
-    throw new RangeError(`rawMigrateFlags must be an unsigned 32-bit integer, not ${rawFlags}`);
+    throw invalidArgument('rawMigrateFlags', 'an unsigned 32-bit integer', rawFlags);
   }
   const out: DecodedRaw = { options: {}, passFlags: 0, unknownFlags: 0, passParams: [] };
   let left = rawFlags >>> 0;
@@ -168,7 +192,9 @@ export function decodeRawOf(
     } else if (typed && ['string', 'string-list', 'int', 'ullong'].includes(typed.type)) {
       out.passParams.push([field, typed.type, typed.value, field]);
     } else {
-      throw new TypeError(`rawMigrateParams.${field}: not a parameter pmc knows; give it as { type, value }`);
+      throw new InvalidArgumentError(
+        `rawMigrateParams.${field}: not a parameter pmc knows; give it as { type, value }`,
+      );
     }
   }
   return out;

@@ -2,27 +2,22 @@
 import {
   decodeRawOf,
   flagsOf,
+  liveOnlyOptionsOf,
   migrateParamEntriesOf,
+  optionsOfScope,
   paramEntriesOf,
   validateOptionsOf,
   type DecodedRaw,
 } from './derive.js';
-import type { MigrateParamsOf, OptionsOf, ParamEntry } from './row.js';
+import type { MigrateParamsOf, OptionRow, OptionsOf, ParamEntry } from './row.js';
 import { migrationOptionTable } from './table.js';
 
 export { migrationOptionTable } from './table.js';
 export type { MigrationOptionTable } from './table.js';
 export { MAX_OF_TYPE, optionKind } from './row.js';
 export type { OptionRow, OptionTable, OptionsOf, MigrateParamsOf, ParamEntry, ParamType, ValueType } from './row.js';
-export type { DecodedRaw, RawParam } from './derive.js';
-export {
-  checkFileOptionsOf,
-  decodeRawOf,
-  flagsOf,
-  migrateParamEntriesOf,
-  paramEntriesOf,
-  validateOptionsOf,
-} from './derive.js';
+// Every derivation, for any table (the functions below bind them to the real one).
+export * from './derive.js';
 export { renderOptionsDoc } from './doc.js';
 
 /** Options of a migration, named after `virsh migrate`'s (docs/migration-options.md). They are visible to every check. */
@@ -42,7 +37,7 @@ export function migrateParamEntries(options: MigrationOptions): ParamEntry[] {
   return paramEntriesOf(migrationOptionTable, options);
 }
 
-/** `domain.migrate3`'s params as the native packer takes them; an unknown key is a TypeError. */
+/** `domain.migrate3`'s params as the native packer takes them; an unknown key is an InvalidArgumentError. */
 export function paramsToEntries(params: MigrateParams): ParamEntry[] {
   return migrateParamEntriesOf(migrationOptionTable, params);
 }
@@ -60,3 +55,17 @@ export function decodeRawMigration(
 ): DecodedRaw {
   return decodeRawOf(migrationOptionTable, rawFlags, rawParams, constants);
 }
+
+type OptionName = keyof typeof migrationOptionTable;
+/** The options of the real table particular to scope `S` (OptionRow.scope). */
+export type OptionOfScope<S extends NonNullable<OptionRow['scope']>> = {
+  [K in OptionName]: (typeof migrationOptionTable)[K] extends { scope: S } ? K : never;
+}[OptionName];
+
+/** The options of one destination, one guest, or the one running migration `pmc migrate` drives (OptionRow.scope). */
+export function scopedOptions<S extends NonNullable<OptionRow['scope']>>(scope: S): OptionOfScope<S>[] {
+  return optionsOfScope(migrationOptionTable, scope) as OptionOfScope<S>[];
+}
+
+/** The options an offline migration drops (liveOnlyOptionsOf). */
+export const LIVE_ONLY_OPTIONS = liveOnlyOptionsOf(migrationOptionTable) as OptionName[];

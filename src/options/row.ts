@@ -43,6 +43,22 @@ export interface OptionRow {
   };
   /** One line, for `--help` and the docs. */
   readonly help: string;
+  /**
+   * What the option is particular to, beyond the migration itself: one
+   * destination (where the source daemon sends the guest, the addresses it
+   * listens on, its certificate's name), one guest (its new name and
+   * definitions), or the one running migration `pmc migrate` drives (its
+   * --timeout, its switches to post-copy). Fleet work, which checks one guest
+   * against several hosts or moves many guests, refuses them
+   * (`refusedFleetOption`); absent: the option means the same for every guest
+   * and host.
+   */
+  readonly scope?: 'destination' | 'guest' | 'running-migration';
+  /**
+   * Only a live migration has it: the offline migration of a shut-off guest
+   * drops it (so does every option that needs only such options).
+   */
+  readonly liveOnly?: true;
   /** Options this one cannot be combined with (names of rows). */
   readonly conflicts?: readonly string[];
   /** This option needs one of these (names of rows). */

@@ -24,6 +24,7 @@ export const migrationOptionTable = {
     help: 'live migration (the guest keeps running)',
     conflicts: ['offline'],
     checkFiles: true,
+    liveOnly: true,
   },
   /** Offline migration: only the definition moves, no running guest (VIR_MIGRATE_OFFLINE). */
   offline: {
@@ -82,6 +83,7 @@ export const migrationOptionTable = {
     help: 'copy non-shared storage, full disk copy',
     conflicts: ['copyStorageInc'],
     checkFiles: true,
+    liveOnly: true,
   },
   /** Copy non-shared storage, incremental: the backing file is shared (VIR_MIGRATE_NON_SHARED_INC). */
   copyStorageInc: {
@@ -90,6 +92,7 @@ export const migrationOptionTable = {
     cli: { flags: '--copy-storage-inc' },
     help: 'copy non-shared storage, incremental (shared backing file)',
     checkFiles: true,
+    liveOnly: true,
   },
   /** Mirror guest writes to both disks synchronously so the storage copy converges (VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES). */
   copyStorageSynchronousWrites: {
@@ -195,6 +198,7 @@ export const migrationOptionTable = {
     cli: { flags: '--auto-converge' },
     help: 'throttle the guest CPU when the migration does not converge',
     checkFiles: true,
+    liveOnly: true,
   },
   /** Initial CPU throttling, percent (VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL). */
   autoConvergeInitial: {
@@ -219,6 +223,7 @@ export const migrationOptionTable = {
     cli: { flags: '--postcopy' },
     help: 'enable post-copy migration',
     checkFiles: true,
+    liveOnly: true,
   },
   /**
    * Resume a post-copy migration that failed: the guest is paused on the source and exists on the
@@ -255,6 +260,7 @@ export const migrationOptionTable = {
     cli: { flags: '--migrateuri <uri>' },
     help: 'migration stream URI, e.g. tcp://10.0.0.2:49152 (also the third argument)',
     checkFiles: true,
+    scope: 'destination',
   },
   /** Where the destination hypervisor listens for the incoming migration (VIR_MIGRATE_PARAM_LISTEN_ADDRESS). */
   listenAddress: {
@@ -263,6 +269,7 @@ export const migrationOptionTable = {
     cli: { flags: '--listen-address <address>' },
     help: 'address the destination hypervisor listens on for the incoming migration',
     checkFiles: true,
+    scope: 'destination',
   },
   /** URI the graphics client reconnects to, e.g. spice://host2 (virsh --graphicsuri, VIR_MIGRATE_PARAM_GRAPHICS_URI). */
   graphicsUri: {
@@ -271,6 +278,7 @@ export const migrationOptionTable = {
     cli: { flags: '--graphicsuri <uri>' },
     help: 'graphics URI the client reconnects to after migration, e.g. spice://host2',
     checkFiles: true,
+    scope: 'destination',
   },
   /** New name on the destination (virsh --dname, VIR_MIGRATE_PARAM_DEST_NAME). */
   destName: {
@@ -279,6 +287,7 @@ export const migrationOptionTable = {
     cli: { flags: '--dname <name>' },
     help: 'rename the domain on the destination',
     checkFiles: true,
+    scope: 'guest',
   },
   /** Domain XML for the destination (virsh --xml, VIR_MIGRATE_PARAM_DEST_XML). Hidden from check files: it may hold a graphics password. */
   destXml: {
@@ -286,6 +295,7 @@ export const migrationOptionTable = {
     param: 'destination_xml',
     cli: { flags: '--xml <file>', file: true },
     help: 'file with an updated domain XML for the destination',
+    scope: 'guest',
   },
   /** Domain XML to persist on the destination (virsh --persistent-xml, VIR_MIGRATE_PARAM_PERSIST_XML). Hidden from check files. */
   persistentXml: {
@@ -293,6 +303,7 @@ export const migrationOptionTable = {
     param: 'persistent_xml',
     cli: { flags: '--persistent-xml <file>', file: true },
     help: 'file with the domain XML to persist on the destination',
+    scope: 'guest',
   },
   /** Bandwidth limit, MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH). */
   bandwidth: {
@@ -344,6 +355,7 @@ export const migrationOptionTable = {
     cli: { flags: '--disks-uri <uri>' },
     help: 'URI of the destination NBD server for storage copy',
     checkFiles: true,
+    scope: 'destination',
   },
   /** Host name the destination's TLS certificate must match, for TLS migration (VIR_MIGRATE_PARAM_TLS_DESTINATION). */
   tlsDestination: {
@@ -352,6 +364,7 @@ export const migrationOptionTable = {
     cli: { flags: '--tls-destination <hostname>' },
     help: "host name the destination's TLS certificate is checked against",
     checkFiles: true,
+    scope: 'destination',
   },
   /** virsh --timeout: `pmc migrate` suspends the guest when a live migration runs longer, in s. */
   timeout: {
@@ -361,6 +374,7 @@ export const migrationOptionTable = {
     cli: { flags: '--timeout <seconds>', min: 1, max: MAX_TIMER_S },
     help: 'suspend the guest when a live migration runs longer than this',
     needs: ['live'],
+    scope: 'running-migration',
   },
   /** virsh --timeout-suspend: the --timeout action made explicit (it is the default). */
   timeoutSuspend: {
@@ -370,6 +384,7 @@ export const migrationOptionTable = {
     cli: { flags: '--timeout-suspend' },
     help: 'at the --timeout, suspend the guest (the default)',
     needs: ['timeout'],
+    scope: 'running-migration',
   },
   /** virsh --timeout-postcopy: at the --timeout, switch to post-copy instead of suspending; needs `postcopy` too. */
   timeoutPostcopy: {
@@ -381,6 +396,7 @@ export const migrationOptionTable = {
     help: 'at the --timeout, switch to post-copy instead of suspending (with --postcopy)',
     needs: ['timeout'],
     conflicts: ['timeoutSuspend'],
+    scope: 'running-migration',
   },
   /** virsh --postcopy-after-precopy: switch to post-copy once the first pre-copy pass is over. */
   postcopyAfterPrecopy: {
@@ -391,6 +407,7 @@ export const migrationOptionTable = {
     cli: { flags: '--postcopy-after-precopy' },
     help: 'switch to post-copy after the first pre-copy pass',
     needs: ['postcopy'],
+    scope: 'running-migration',
   },
   /** For p2p: the destination URI as the source daemon sees it (default: the destination connection's URI). */
   destinationUri: {
@@ -398,6 +415,7 @@ export const migrationOptionTable = {
     action: 'the dconnuri of virDomainMigrateToURI3 (p2p); the CLI passes its `desturi` argument',
     help: 'for p2p: the destination URI as the source daemon sees it',
     checkFiles: true,
+    scope: 'destination',
   },
   /** Stated link speed in MiB/s, for the convergence forecast when no bandwidth limit is set. */
   linkSpeed: {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { native } from '../binding/native.js';
 import type { NativeCheckFileInfo } from '../binding/native-types.js';
-import { CheckLoadError } from '../errors.js';
+import { CheckLoadError, invalidArgument } from '../errors.js';
 import { ExternalCheckSource, loadNative } from './external-check.js';
 
 /** 1 MiB: a check file is a page of rules, not a data set. */
@@ -81,7 +81,8 @@ async function readBounded(file: string, limit: number): Promise<string> {
  */
 export async function loadCheckFile(file: string, options: LoadCheckFileOptions = {}): Promise<CheckFile> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CHECK_FILE_BYTES;
-  if (!(Number.isInteger(maxBytes) && maxBytes > 0)) throw new RangeError('maxBytes must be a positive whole number');
+  if (!(Number.isInteger(maxBytes) && maxBytes > 0))
+    throw invalidArgument('maxBytes', 'a positive whole number', maxBytes);
   const absolute = path.resolve(file);
   const text = await readBounded(absolute, maxBytes);
   schemaText ??= readFile(CHECK_FILE_SCHEMA, 'utf8');

@@ -9,6 +9,7 @@ import { CheckFile } from './check-file.js';
 import { Plugin } from './plugin.js';
 import type { RunOptions } from './run-options.js';
 import type { CheckDefinition, CheckOrigin, Severity } from './types.js';
+import { invalidArgument, InvalidArgumentError } from '../errors.js';
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
@@ -28,14 +29,14 @@ export type Entry = {
 export type CheckSelection = Pick<RunOptions, 'checks' | 'checkFiles' | 'plugins' | 'noBuiltins' | 'skip'>;
 
 function jsEntry(check: CheckDefinition, origin: 'builtin' | 'js'): Entry {
-  if (typeof check !== 'object' || check === null) throw new TypeError('a check must be an object');
+  if (typeof check !== 'object' || check === null) throw invalidArgument('a check', 'an object', check);
   if (typeof check.name !== 'string' || check.name.length === 0) {
-    throw new TypeError('a check needs a name (area.what)');
+    throw invalidArgument("a check's name", 'a non-empty string (area.what)', check.name);
   }
   if (!SEVERITIES.includes(check.severity)) {
-    throw new TypeError(`check ${check.name}: severity must be critical, warning or info`);
+    throw invalidArgument(`check ${check.name}: severity`, 'critical, warning or info', check.severity);
   }
-  if (typeof check.run !== 'function') throw new TypeError(`check ${check.name}: run must be a function`);
+  if (typeof check.run !== 'function') throw invalidArgument(`check ${check.name}: run`, 'a function', check.run);
   return {
     kind: 'js',
     check,
@@ -52,12 +53,12 @@ export function collectChecks(builtins: readonly CheckDefinition[], options: Che
   if (!options.noBuiltins) for (const check of builtins) entries.push(jsEntry(check, 'builtin'));
   for (const check of options.checks ?? []) entries.push(jsEntry(check, 'js'));
   for (const file of options.checkFiles ?? []) {
-    if (!(file instanceof CheckFile)) throw new TypeError('checkFiles takes what loadCheckFile returned');
+    if (!(file instanceof CheckFile)) throw invalidArgument('each of checkFiles', 'what loadCheckFile returned', file);
     file.checks.forEach((c, index) => entries.push({ kind: 'xml', file, index, ...c }));
   }
   const pluginPaths = new Set<string>();
   for (const plugin of options.plugins ?? []) {
-    if (!(plugin instanceof Plugin)) throw new TypeError('plugins takes what loadPlugin returned');
+    if (!(plugin instanceof Plugin)) throw invalidArgument('each of plugins', 'what loadPlugin returned', plugin);
     // One file given twice (or through a link) is one plugin: loadPlugin gives it the path of its first load.
     if (pluginPaths.has(plugin.path)) continue;
     pluginPaths.add(plugin.path);
@@ -67,13 +68,13 @@ export function collectChecks(builtins: readonly CheckDefinition[], options: Che
   for (const entry of entries) {
     const earlier = seen.get(entry.name);
     if (earlier) {
-      throw new TypeError(`two checks are named ${entry.name} (${whence(earlier)} and ${whence(entry)})`);
+      throw new InvalidArgumentError(`two checks are named ${entry.name} (${whence(earlier)} and ${whence(entry)})`);
     }
     seen.set(entry.name, entry);
   }
   for (const name of options.skip ?? []) {
     if (!seen.has(name))
-      throw new TypeError(`cannot skip ${name}: no such check (known: ${[...seen.keys()].join(', ')})`);
+      throw new InvalidArgumentError(`cannot skip ${name}: no such check (known: ${[...seen.keys()].join(', ')})`);
   }
   return entries;
 }

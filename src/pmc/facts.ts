@@ -23,7 +23,7 @@ import type {
   StorageVolumeInfo,
 } from '../binding/native-types.js';
 import type { Version } from '../binding/version.js';
-import { nullWhen } from '../errors.js';
+import { nullWhen, PmcError } from '../errors.js';
 import type { LibvirtConstantName } from '../libvirt-names.js';
 import type { SecretRef } from '../model/libvirt-xml.js';
 import type { ServiceFactCache } from './service-facts.js';
@@ -251,7 +251,8 @@ export class DomainFacts {
         const stats = await this.domain.getDirtyRate();
         // calc_status: 0 unstarted, 1 measuring, 2 measured.
         if (stats['dirtyrate.calc_status'] === constants.VIR_DOMAIN_DIRTYRATE_MEASURED) return stats;
-        if (Date.now() > deadline) throw new Error(`the dirty-rate measurement did not finish within ${seconds + 5} s`);
+        if (Date.now() > deadline)
+          throw new PmcError(`the dirty-rate measurement did not finish within ${seconds + 5} s`, 'ERR_PMC_TIMEOUT');
         await sleep(200, signal);
       }
     });

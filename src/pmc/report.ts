@@ -8,7 +8,7 @@ import { Domain } from '../binding/domain.js';
 import type { NativeRunReport } from '../binding/native-types.js';
 import type { Entry } from './check-list.js';
 import type { Facts } from './facts.js';
-import { locateGuest } from './locate-guest.js';
+import { locateFromRunFacts, locateGuest } from './locate-guest.js';
 import type { CheckOrigin, CheckReportEntry, Report } from './types.js';
 
 /** JS checks hand over JSON; native ones may hand over plain text. */
@@ -49,7 +49,9 @@ export async function shapeReport(
     known(facts.source.hostname()),
     known(facts.destination.uri()),
     known(facts.destination.hostname()),
-    locateGuest(domain, destination, nativeReport, facts),
+    (!nativeReport.migration.attempted ? locateFromRunFacts(domain.uuid, facts) : Promise.resolve(null)).then(
+      (known) => known ?? locateGuest(domain.uuid, domain, destination, nativeReport.migration),
+    ),
   ]);
 
   const report: Report & { migratedDomain?: Domain } = {

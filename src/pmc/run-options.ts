@@ -4,6 +4,7 @@ import type { CheckFile } from './check-file.js';
 import type { Plugin } from './plugin.js';
 import { ServiceFactCache } from './service-facts.js';
 import type { CheckDefinition, MigrationOptions, MigrationProgress } from './types.js';
+import { invalidArgument } from '../errors.js';
 
 /** The longest per-check timeout: the JS checks' timers hold at most 2^31 - 1 ms. */
 export const MAX_CHECK_TIMEOUT_MS = 2 ** 31 - 1;
@@ -62,7 +63,11 @@ export function validateRunOptions(options: RunOptions): void {
     options.timeoutMs !== undefined &&
     !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0 && options.timeoutMs <= MAX_CHECK_TIMEOUT_MS)
   ) {
-    throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`);
+    throw invalidArgument(
+      'timeoutMs',
+      `a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`,
+      options.timeoutMs,
+    );
   }
   if (
     options.progressIntervalMs !== undefined &&
@@ -72,12 +77,16 @@ export function validateRunOptions(options: RunOptions): void {
       options.progressIntervalMs <= MAX_CHECK_TIMEOUT_MS
     )
   ) {
-    throw new RangeError(`progressIntervalMs must be a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`);
+    throw invalidArgument(
+      'progressIntervalMs',
+      `a whole number of milliseconds from 1 to ${MAX_CHECK_TIMEOUT_MS}`,
+      options.progressIntervalMs,
+    );
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new TypeError('signal must be an AbortSignal');
+    throw invalidArgument('signal', 'an AbortSignal', options.signal);
   }
   if (options.factCache !== undefined && !(options.factCache instanceof ServiceFactCache)) {
-    throw new TypeError('factCache must be a ServiceFactCache');
+    throw invalidArgument('factCache', 'a ServiceFactCache', options.factCache);
   }
 }

@@ -34,21 +34,29 @@ function guardProgress(onProgress: RunOptions['onProgress']): RunOptions['onProg
   };
 }
 
+/** How a run runs, as its composer (src/api.ts) binds it, apart from the caller's options. */
+export interface RunMode {
+  /** Migrate when the verdict allows (migratePMC); false: the checked dry run (checkPMC). */
+  migrate: boolean;
+  /** The built-in checks (src/api.ts binds them); left out with options.noBuiltins. */
+  builtins: readonly CheckDefinition[];
+  /** Facts fetched once for many runs (src/fleet/: every guest against every candidate). */
+  shared?: SharedFacts;
+}
+
 /**
- * Runs the checks of `options` (and `builtins` unless options.noBuiltins) on
- * `domain` against `destination`, then migrates when `migrate` and the
+ * Runs the checks of `options` (and `mode.builtins` unless options.noBuiltins)
+ * on `domain` against `destination`, then migrates when `mode.migrate` and the
  * verdict allows. A blocked or failed migration is in the report, not a
- * rejection; invalid options reject. `shared`: facts fetched once for many
- * runs (src/fleet/: every guest against every candidate).
+ * rejection; invalid options reject.
  */
 export async function runPMC(
   domain: Domain,
   destination: Connection,
   given: RunOptions,
-  migrate: boolean,
-  builtins: readonly CheckDefinition[],
-  shared?: SharedFacts,
+  mode: RunMode,
 ): Promise<Report & { migratedDomain?: Domain }> {
+  const { migrate, builtins, shared } = mode;
   // Raw bits and parameters become named options first, so that validation
   // and every check see them; named options given too win.
   const raw = decodeRawMigration(given.rawMigrateFlags ?? 0, given.rawMigrateParams ?? {}, native.constants);

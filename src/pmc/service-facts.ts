@@ -13,6 +13,7 @@
  * docs/security.md, "The service fact cache".
  */
 import type { Connection } from '../binding/connection.js';
+import { invalidArgument } from '../errors.js';
 
 /** Facts kept only while the connection's lifecycle events arrive (a guest's start or stop changes them). */
 const GUEST_DEPENDENT = /^(lookupDomainBy|isActive:|domains$|freeMemory$|freePages:)/;
@@ -56,7 +57,7 @@ export class ServiceFactCache {
 
   constructor(options: ServiceFactCacheOptions = {}) {
     const ttlMs = options.ttlMs ?? 10_000;
-    if (!Number.isFinite(ttlMs) || ttlMs < 0) throw new RangeError(`ttlMs must be a finite number ≥ 0, not ${ttlMs}`);
+    if (!Number.isFinite(ttlMs) || ttlMs < 0) throw invalidArgument('ttlMs', 'a finite number ≥ 0', ttlMs);
     this.ttlMs = ttlMs;
   }
 

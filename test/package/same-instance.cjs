@@ -18,7 +18,16 @@ function loadedAddons() {
 
 (async () => {
   const esm = await import('libvirt-pmc');
-  for (const name of ['LibvirtError', 'PmcError', 'Connection', 'Domain', 'XmlDocument', 'constants', 'listChecks']) {
+  for (const name of [
+    'LibvirtError',
+    'PmcError',
+    'InvalidArgumentError',
+    'Connection',
+    'Domain',
+    'XmlDocument',
+    'constants',
+    'listChecks',
+  ]) {
     assert.ok(cjs[name] !== undefined, `require() lacks ${name}`);
     assert.equal(cjs[name], esm[name], `require() and import() give two ${name}s`);
   }

@@ -113,9 +113,10 @@ describe('keepalive', () => {
   });
 
   it('refuses out-of-range values before any connection', async () => {
-    await expect(Connection.open('test:///default', { keepalive: { intervalS: -2, count: 3 } })).rejects.toThrow(
-      RangeError,
-    );
+    await expect(Connection.open('test:///default', { keepalive: { intervalS: -2, count: 3 } })).rejects.toMatchObject({
+      code: 'ERR_PMC_INVALID_ARG',
+      message: 'keepalive.intervalS must be an integer from -1 to 2147483647 (≤ 0 disables), not -2',
+    });
     await expect(Connection.open('test:///default', { keepalive: { intervalS: 5, count: 2 ** 31 } })).rejects.toThrow(
       /keepalive.count/,
     );

@@ -10,6 +10,7 @@ import {
   isLibvirtError,
   LibvirtError,
   loadCheckFile,
+  InvalidArgumentError,
   PmcError,
   XmlDocument,
   XmlError,
@@ -158,11 +159,15 @@ describe('one error hierarchy', () => {
     }
     const load = await loadCheckFile('/nonexistent/checks.xml').catch((e: unknown) => e);
     const cli = new CliError('bad input', 2);
+    const argument = await loadCheckFile('/x.xml', { maxBytes: -1 }).catch((e: unknown) => e);
+    expect(argument).toMatchObject({ message: 'maxBytes must be a positive whole number, not -1' });
+    expect(argument).not.toBeInstanceOf(TypeError); // CHANGELOG.md: callers test `code`
     const cases: [unknown, abstract new (...args: never[]) => Error, string][] = [
       [libvirt, LibvirtError, 'VIR_ERR_NO_DOMAIN'],
       [xml, XmlError, 'ERR_PMC_XML_PARSE'],
       [load, CheckLoadError, 'ERR_PMC_CHECKS_NOT_FOUND'],
       [cli, CliError, 'ERR_PMC_CLI'],
+      [argument, InvalidArgumentError, 'ERR_PMC_INVALID_ARG'],
     ];
     for (const [error, cls, code] of cases) {
       expect(error).toBeInstanceOf(cls);

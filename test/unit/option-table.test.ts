@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../../src/cli/migration-options.js';
 import { constants, native } from '../../src/binding/native.js';
 import {
@@ -18,10 +19,7 @@ import {
   optionKind,
   paramEntriesOf,
   renderOptionsDoc,
-  type MigrateParams,
-  type MigrateParamsOf,
   type MigrationOptions,
-  type OptionsOf,
   type OptionTable,
 } from '../../src/options/index.js';
 import { optionsXml } from '../../src/pmc/native-facts.js';
@@ -52,6 +50,26 @@ const synthetic = {
   },
 } as const satisfies OptionTable;
 
+/** The compiler's errors for `file` (with `text` instead of its contents), under the project's options. */
+function typeErrors(file: string, text?: string): string[] {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: () => {},
+    },
+  )!;
+  const host = ts.createCompilerHost({ ...config.options, noEmit: true });
+  const read = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, language, ...rest) =>
+    text !== undefined && path.resolve(name) === file
+      ? ts.createSourceFile(name, text, language)
+      : read(name, language, ...rest);
+  const program = ts.createProgram([file], { ...config.options, noEmit: true }, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
 /** Parses `args` as `pmc migrate` would with `table`, and translates them into RunOptions. */
 function parse(table: OptionTable, args: string[]): RunOptions {
   const command = addMigrationOptions(
@@ -59,25 +77,20 @@ function parse(table: OptionTable, args: string[]): RunOptions {
     table,
   );
   command.parse(args, { from: 'user' });
-  return toRunOptions(command.opts<MigrationCliOptions>(), undefined, true, table);
+  return toRunOptions(command.opts<MigrationCliOptions>(), { withChecks: true, table });
 }
 
 describe('a synthetic row added to the table', () => {
-  it("is a field of the options type and of migrate3's params, with its type", () => {
-    expectTypeOf<OptionsOf<typeof synthetic>>().toHaveProperty('zzSyntheticPort').toEqualTypeOf<number | undefined>();
-    expectTypeOf<OptionsOf<typeof synthetic>>().toHaveProperty('zzSyntheticSecret').toEqualTypeOf<string | undefined>();
-    expectTypeOf<MigrateParamsOf<typeof synthetic>>()
-      .toHaveProperty('zzSyntheticPort')
-      .toEqualTypeOf<number | undefined>();
-    // And the real types are exactly the real table's.
-    expectTypeOf<MigrationOptions>().not.toHaveProperty('zzSyntheticPort');
-    expectTypeOf<MigrationOptions>().toHaveProperty('disksPort').toEqualTypeOf<number | undefined>();
-    expectTypeOf<MigrationOptions>().toHaveProperty('migrateDisks').toEqualTypeOf<string[] | undefined>();
-    expectTypeOf<MigrationOptions>().toHaveProperty('live').toEqualTypeOf<boolean | undefined>();
-    expectTypeOf<MigrationOptions>().not.toHaveProperty('timeout'); // only `pmc migrate` does virsh's --timeout
-    expectTypeOf<MigrateParams>().toHaveProperty('uri').toEqualTypeOf<string | undefined>();
-    expectTypeOf<MigrateParams>().not.toHaveProperty('migrateUri');
-    expectTypeOf<MigrateParams>().not.toHaveProperty('live');
+  it("is a field of the options type and of migrate3's params, with its type (compiled)", () => {
+    // test/types/option-table.types.ts asserts the types; the compiler must accept it,
+    // and must refuse a copy whose assertion is wrong (so the check can fail).
+    const file = path.join(root, 'test', 'types', 'option-table.types.ts');
+    expect(typeErrors(file)).toEqual([]);
+    const wrong = readFileSync(file, 'utf8').replace(
+      "Expect<Equal<Has<MigrationOptions, 'timeout'>, false>>",
+      "Expect<Equal<Has<MigrationOptions, 'timeout'>, true>>",
+    );
+    expect(typeErrors(file, wrong)).toEqual([expect.stringMatching(/does not satisfy the constraint 'true'/)]);
     // Runtime twin of the type: the keys the table produces.
     expect(Object.keys(synthetic)).toContain('zzSyntheticPort');
   });

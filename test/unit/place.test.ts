@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../src/checks/index.js';
-import { Connection, placeDomain, planEvacuation, type Placement } from '../../src/index.js';
+import { Connection, InvalidArgumentError, placeDomain, planEvacuation, type Placement } from '../../src/index.js';
 import { byRank, scoreCandidate, SCORE_WEIGHTS, type HostCapacity } from '../../src/fleet/place.js';
 import { runPmc } from '../helpers/cli.js';
 import { fixturePath, fixtureUri } from '../helpers/fixtures.js';
@@ -76,7 +76,7 @@ describe('placeDomain on the test driver', () => {
     try {
       const domain = await source.lookupDomainByName('test');
       await expect(placeDomain(domain, [])).rejects.toThrow(/candidates must be a non-empty array/);
-      await expect(placeDomain(domain, [source], { timeoutMs: -1 })).rejects.toThrow(RangeError);
+      await expect(placeDomain(domain, [source], { timeoutMs: -1 })).rejects.toThrow(InvalidArgumentError);
       await expect(placeDomain(domain, [{ connection: source, uri: '' }])).rejects.toThrow(/non-empty uri/);
       // What names one destination (or, planning many guests, one guest) would apply to all: refused.
       const two = [hosts.b, { connection: hosts.b, uri: 'host-b again' }];

@@ -6,9 +6,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { constants } from '../../src/index.js';
-import { Connection, planEvacuation } from '../../src/index.js';
+import { Connection, InvalidArgumentError, planEvacuation } from '../../src/index.js';
 import type { HostCapacity } from '../../src/fleet/place.js';
-import { assignGuests, VCPU_ALLOCATION_RATIO, type GuestToPlace, type PairVerdict } from '../../src/fleet/plan.js';
+import {
+  assignGuests,
+  pairVerdict,
+  VCPU_ALLOCATION_RATIO,
+  type GuestToPlace,
+  type PairVerdict,
+} from '../../src/fleet/plan.js';
+import { checkOnlyReport, entry } from '../helpers/reports.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 import { countLibvirtCalls } from '../helpers/libvirt-calls.js';
@@ -85,11 +92,30 @@ describe('assignGuests: capacity as guests pile up', () => {
   });
 
   it('names the critical checks that block a guest everywhere', () => {
+    // The pairs as planEvacuation makes them from its runs' reports (pairVerdict, through blockingChecks):
+    // failing or erroring critical checks block; warnings (failing or erroring) and info do not, without strict.
+    const run = (uri: string, critical: string[]) => ({
+      candidate: { uri },
+      convergence: null,
+      report: checkOnlyReport({
+        domain: { name: 'disk', uuid: '00000000-0000-4000-8000-000000000004' },
+        source: { uri: 'h1', hostname: 'h1' },
+        destination: { uri, hostname: uri },
+        checks: [
+          entry('cpu.compatible', 'critical', critical.includes('cpu.compatible') ? 'error' : 'pass', 'x'),
+          entry('storage.shared', 'critical', critical.includes('storage.shared') ? 'fail' : 'pass', 'x'),
+          entry('migration.convergence', 'warning', 'fail', 'not verifiable: x'),
+          entry('network.present', 'warning', 'error', 'x'),
+          entry('host.notes', 'info', 'fail', 'x'),
+        ],
+        verdict: 'blocked',
+      }),
+    });
     const [plan] = assignGuests(
       [
         guest('disk', 1, [
-          pair('h2', 'blocked', ['storage.shared']),
-          pair('h3', 'blocked', ['storage.shared', 'cpu.compatible']),
+          pairVerdict(run('h2', ['storage.shared']), false),
+          pairVerdict(run('h3', ['storage.shared', 'cpu.compatible']), false),
         ]),
       ],
       [
@@ -100,8 +126,10 @@ describe('assignGuests: capacity as guests pile up', () => {
     );
     expect(plan).toMatchObject({ destination: null, verdict: 'blocked' });
     expect(plan!.reason).toBe(
-      'blocked by checks on every candidate: h2: storage.shared; h3: storage.shared, cpu.compatible',
+      'blocked by checks on every candidate: h2: storage.shared; h3: cpu.compatible, storage.shared',
     );
+    // With strict, the warnings block too; info never does.
+    expect(pairVerdict(run('h2', []), true).blocking).toEqual(['migration.convergence', 'network.present']);
     expect(plan!.ranking.map((r) => r.uri)).toEqual(['h2', 'h3']);
   });
 
@@ -191,8 +219,10 @@ describe('planEvacuation on the test driver', () => {
 
   it('rejects invalid options before asking libvirt anything', async () => {
     await expect(planEvacuation(hosts.a, [])).rejects.toThrow(/candidates/);
-    await expect(planEvacuation(hosts.a, [hosts.b], { reserveMemoryMiB: -1 })).rejects.toThrow(RangeError);
-    await expect(planEvacuation(hosts.a, [hosts.b], { domains: [''] })).rejects.toThrow(TypeError);
+    await expect(planEvacuation(hosts.a, [hosts.b], { reserveMemoryMiB: -1 })).rejects.toThrow(InvalidArgumentError);
+    await expect(planEvacuation(hosts.a, [hosts.b], { domains: [''] })).rejects.toMatchObject({
+      code: 'ERR_PMC_INVALID_ARG',
+    });
   });
 });
 

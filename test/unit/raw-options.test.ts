@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Connection,
+  InvalidArgumentError,
   builtinChecks,
   constants,
   type CheckDefinition,
@@ -29,8 +30,10 @@ describe('decoding raw flags and parameters', () => {
 
   it('refuses an unknown parameter without a type, and flags outside 32 bits', () => {
     expect(() => decodeRawMigration(0, { 'vendor.knob': 3 }, constants)).toThrow(/vendor\.knob.*\{ type, value \}/);
-    expect(() => decodeRawMigration(2 ** 32, {}, constants)).toThrow(RangeError);
-    expect(() => decodeRawMigration(-1, {}, constants)).toThrow(RangeError);
+    expect(() => decodeRawMigration(2 ** 32, {}, constants)).toThrow(InvalidArgumentError);
+    expect(() => decodeRawMigration(-1, {}, constants)).toThrow(
+      'rawMigrateFlags must be an unsigned 32-bit integer, not -1',
+    );
   });
 });
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { Connection, ServiceFactCache, type CheckDefinition } from '../../src/index.js';
+import { Connection, InvalidArgumentError, ServiceFactCache, type CheckDefinition } from '../../src/index.js';
 import { logLibvirtCalls } from '../../src/binding/call-log.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { useRunHosts } from '../helpers/fixture-hosts.js';
@@ -115,11 +115,11 @@ describe('the service fact cache', () => {
   });
 
   it('refuses a TTL that is no duration, and a factCache that is no ServiceFactCache', async () => {
-    expect(() => new ServiceFactCache({ ttlMs: -1 })).toThrow(RangeError);
-    expect(() => new ServiceFactCache({ ttlMs: Number.NaN })).toThrow(RangeError);
+    expect(() => new ServiceFactCache({ ttlMs: -1 })).toThrow(InvalidArgumentError);
+    expect(() => new ServiceFactCache({ ttlMs: Number.NaN })).toThrow(InvalidArgumentError);
     await expect(
       run.guest1.checkPMC(run.destination, { factCache: {} as unknown as ServiceFactCache }),
-    ).rejects.toThrow(TypeError);
+    ).rejects.toThrow(InvalidArgumentError);
   });
 });
 

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, Domain, LibvirtError, constants, type MigrateParams } from '../../src/index.js';
+import {
+  Connection,
+  Domain,
+  InvalidArgumentError,
+  LibvirtError,
+  constants,
+  type MigrateParams,
+} from '../../src/index.js';
 import { native } from '../../src/binding/native.js';
 import { paramsToEntries, type ParamEntry } from '../../src/options/index.js';
 import { fixtureUri } from '../helpers/fixtures.js';
@@ -111,17 +118,17 @@ describe('typed migration parameters', () => {
     expect(e).toMatchObject({ code: 'VIR_ERR_NO_SUPPORT' }); // as with no parameters at all
   });
 
-  it('throws a TypeError naming an unknown key', () => {
+  it('throws an InvalidArgumentError naming an unknown key', () => {
     const params = { bandwidth: 10, bandwith: 10 } as unknown as MigrateParams;
-    expect(() => guest.migrateToURI3(null, params)).toThrow(TypeError);
+    expect(() => guest.migrateToURI3(null, params)).toThrow(InvalidArgumentError);
     expect(() => guest.migrateToURI3(null, params)).toThrow('unknown migration parameter: bandwith');
     expect(() => guest.migrateToURI3(null, { 'migrate.uri': 'x' } as unknown as MigrateParams)).toThrow(
       /unknown migration parameter: migrate\.uri/,
     );
   });
 
-  it('rejects through the async API too (async methods turn the TypeError into a rejection)', async () => {
-    await expect(guest.migrate3(b, { nope: 1 } as unknown as MigrateParams)).rejects.toThrow(TypeError);
+  it('rejects through the async API too (async methods turn the throw into a rejection)', async () => {
+    await expect(guest.migrate3(b, { nope: 1 } as unknown as MigrateParams)).rejects.toThrow(InvalidArgumentError);
   });
 
   it.each([

@@ -4,8 +4,7 @@
  * (evacuate: up to --max-parallel at once, each re-checked first). --plan-only
  * prints the plan; --plan runs a saved one; --return brings moved guests home.
  */
-import { InvalidArgumentError, type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
 import type { Connection } from '../../binding/connection.js';
 import { CliError } from '../../errors.js';
 import {
@@ -13,11 +12,12 @@ import {
   evacuate,
   MAX_PARALLEL,
   parseEvacuation,
-  returnPlans,
-  type EvacuationProgress,
+  type EvacuateOptions,
 } from '../../fleet/evacuate.js';
 import { planEvacuation } from '../../fleet/plan.js';
+import { returnPlans } from '../../fleet/return-trip.js';
 import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
+import { collect, wholeNumber } from '../arguments.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadExternalChecks, type ExternalCheckCliOptions } from '../external-checks.js';
 import { checkCandidateUris, describeOption, hideOptions, refuseOptions } from '../fleet-options.js';
@@ -26,8 +26,8 @@ import { readInputFile } from '../input-file.js';
 import { onInterrupt } from '../interrupt.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 import { lookupDomain, openConnection } from '../migration-run.js';
-import { percentDone, virshProgressLine } from '../progress-view.js';
-import { formatBytes, formatDuration, printable, styleFor, type Style } from '../style.js';
+import { evacuationProgressView } from '../progress-view.js';
+import { formatDuration, printable, styleFor, type Style } from '../style.js';
 
 /** A plan or report file: thousands of guests fit well under this. */
 export const MAX_PLAN_FILE_BYTES = 16 * 1024 * 1024;
@@ -54,19 +54,6 @@ const SINGLE_MIGRATION_ONLY = [...PER_DESTINATION, ...PER_GUEST, ...MIGRATE_ACTI
 
 /** RunOptions keys an execution takes besides a plan file's options (noBuiltins: always false here). */
 const EXECUTION_ONLY = new Set(['strict', 'sequential', 'noBuiltins']);
-
-function wholeNumber(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
-    return n;
-  };
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 /**
  * A plan or report file, read as hostile input: a regular file (a FIFO would
@@ -104,71 +91,6 @@ export function evacuationExitCode(reports: readonly Evacuation[]): ExitCode {
 /** A plan: 2 when some guest has nowhere to go. */
 export function planExitCode(plan: EvacuationPlan): ExitCode {
   return plan.guests.some((g) => g.destination === null) ? ExitCode.blocked : ExitCode.ok;
-}
-
-/** One bar per running migration on a terminal; `--verbose` lines elsewhere; nothing otherwise. */
-function progressDisplay(
-  stream: NodeJS.WriteStream,
-  verbose: boolean,
-): ((p: EvacuationProgress) => void) & { stop(): void } {
-  if (stream.isTTY) {
-    const multi = new cliProgress.MultiBar(
-      {
-        stream,
-        format: '{domain} |{bar}| {percentage}% | {processed} | {speed} | → {destination}',
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: false,
-        etaBuffer: 1,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    const bars = new Map<string, cliProgress.SingleBar>();
-    const show = (p: EvacuationProgress) => {
-      if (p.event === 'started') {
-        bars.get(p.domain)?.stop();
-        bars.set(
-          p.domain,
-          multi.create(100, 0, {
-            domain: printable(p.domain),
-            destination: printable(p.destination),
-            processed: '0 B',
-            speed: '',
-          }),
-        );
-      } else if (p.event === 'progress') {
-        bars.get(p.domain)?.update(percentDone(p.progress), {
-          processed: formatBytes(p.progress.dataProcessed),
-          speed: `${formatBytes(p.progress.memBps)}/s`,
-        });
-      } else {
-        const bar = bars.get(p.domain);
-        if (bar && p.guest.migration.succeeded) bar.update(100);
-        bar?.stop();
-      }
-    };
-    let stopped = false;
-    const stop = () => {
-      if (!stopped) multi.stop();
-      stopped = true;
-    };
-    return Object.assign(show, { stop });
-  }
-  const last = new Map<string, number>();
-  const line = (p: EvacuationProgress) => {
-    if (!verbose) return;
-    if (p.event === 'started') {
-      stream.write(`${printable(p.domain)}: migrating to ${printable(p.destination)}\n`);
-    } else if (p.event === 'progress') {
-      const percent = percentDone(p.progress);
-      if (last.get(p.domain) === percent) return;
-      last.set(p.domain, percent);
-      stream.write(`${printable(p.domain)}: ${virshProgressLine(percent)}\n`);
-    } else {
-      stream.write(`${printable(p.domain)}: ${printable(p.guest.reason)}\n`);
-    }
-  };
-  return Object.assign(line, { stop: () => undefined });
 }
 
 function guestLine(g: EvacuationGuest, style: Style, executed: boolean): string {
@@ -241,6 +163,56 @@ async function makePlan(
   });
 }
 
+/** --plan: a saved plan; -c, if given, must be its source. */
+function savedPlan(file: string, sourceUri: string | null): EvacuationPlan {
+  const plan = readEvacuationFile('--plan', file);
+  if (sourceUri !== null && sourceUri !== plan.source)
+    throw new CliError(`--plan: the plan evacuates ${plan.source}, not ${sourceUri} (-c)`);
+  return plan;
+}
+
+/** --return: the return trip of a finished evacuation's report; -c, if given, names home as the report does. */
+function returnTrip(file: string, sourceUri: string | null): EvacuationPlan[] {
+  const report = readEvacuationFile('--return', file);
+  if (sourceUri !== null && sourceUri !== report.source)
+    throw new CliError(`--return: the report evacuated ${report.source}, not ${sourceUri} (-c)`);
+  return returnPlans(report);
+}
+
+/**
+ * Executes `plans` one after the other (each up to its maxParallel at once),
+ * with progress on stderr; the planning connections (`opened`) serve the
+ * execution too. Stops starting plans once `signal` aborts.
+ */
+export async function executePlans(
+  plans: readonly EvacuationPlan[],
+  opened: Map<string, Connection>,
+  request: {
+    signal: AbortSignal;
+    verbose: boolean;
+    evacuate?: Omit<EvacuateOptions, 'signal' | 'onProgress' | 'connect'>;
+  },
+): Promise<EvacuationReport[]> {
+  const progress = evacuationProgressView(process.stderr, request.verbose);
+  const reports: EvacuationReport[] = [];
+  try {
+    for (const plan of plans) {
+      if (request.signal.aborted) break;
+      reports.push(
+        await evacuate(plan, {
+          ...request.evacuate,
+          signal: request.signal,
+          onProgress: progress,
+          connect: reusing(opened, plan),
+        }),
+      );
+    }
+  } finally {
+    progress.stop();
+  }
+  return reports;
+}
+
 async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command): Promise<void> {
   const sourceUri = cmd.optsWithGlobals<{ connect?: string }>().connect ?? null;
   const fromFile = opts.plan !== undefined ? '--plan' : opts.return !== undefined ? '--return' : null;
@@ -252,7 +224,7 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
     (flag) => `${flag} names one migration's particulars: evacuate moves many guests to several hosts`,
   );
   checkCandidateUris(sourceUri, destUris);
-  const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, undefined, true);
+  const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, { withChecks: true });
   if (fromFile) {
     if (destUris.length > 0) throw new CliError(`${fromFile} takes no destination URIs: the file names them`);
     if (opts.planOnly && fromFile === '--plan') throw new CliError('--plan-only and --plan: the plan is already made');
@@ -273,16 +245,9 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
   try {
     let plans: EvacuationPlan[];
     if (opts.plan !== undefined) {
-      const plan = readEvacuationFile('--plan', opts.plan);
-      if (sourceUri !== null && sourceUri !== plan.source)
-        throw new CliError(`--plan: the plan evacuates ${plan.source}, not ${sourceUri} (-c)`);
-      plans = [plan];
+      plans = [savedPlan(opts.plan, sourceUri)];
     } else if (opts.return !== undefined) {
-      const report = readEvacuationFile('--return', opts.return);
-      // The trip goes home: -c, if given, names home as the report does.
-      if (sourceUri !== null && sourceUri !== report.source)
-        throw new CliError(`--return: the report evacuated ${report.source}, not ${sourceUri} (-c)`);
-      plans = returnPlans(report);
+      plans = returnTrip(opts.return, sourceUri);
       if (plans.length === 0 && !opts.json) process.stdout.write('Return trip: no guest to bring home\n');
     } else {
       const plan = await makePlan(
@@ -318,26 +283,15 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
       return;
     }
 
-    const progress = progressDisplay(process.stderr, opts.verbose === true);
-    const reports: EvacuationReport[] = [];
-    try {
-      for (const plan of plans) {
-        if (interrupt.signal.aborted) break;
-        reports.push(
-          await evacuate(plan, {
-            maxParallel: opts.maxParallel ?? DEFAULT_MAX_PARALLEL,
-            signal: interrupt.signal,
-            onProgress: progress,
-            ...(opts.strict ? { strict: true } : {}),
-            // The planning connections serve the execution too.
-            connect: reusing(opened, plan),
-            run: { ...external, ...(run.sequential ? { sequential: true } : {}) },
-          }),
-        );
-      }
-    } finally {
-      progress.stop();
-    }
+    const reports = await executePlans(plans, opened, {
+      signal: interrupt.signal,
+      verbose: opts.verbose === true,
+      evacuate: {
+        maxParallel: opts.maxParallel ?? DEFAULT_MAX_PARALLEL,
+        ...(opts.strict ? { strict: true } : {}),
+        run: { ...external, ...(run.sequential ? { sequential: true } : {}) },
+      },
+    });
     if (interrupt.signal.aborted) for (const r of reports) r.cancelled = true;
     if (reports.length === 0 && opts.return === undefined)
       throw new CliError('interrupted before the first migration: nothing moved', ExitCode.interrupted);
@@ -364,19 +318,14 @@ export async function evacuateHost(
   request: { run: PlanOptions; signal: AbortSignal; verbose: boolean; color: boolean | undefined },
 ): Promise<ExitCode> {
   const opened = new Map<string, Connection>();
-  const progress = progressDisplay(process.stderr, request.verbose);
   try {
     const plan = await makePlan(sourceUri, destUris, { ...request.run, signal: request.signal }, opened);
-    const report = await evacuate(plan, {
-      signal: request.signal,
-      onProgress: progress,
-      connect: reusing(opened, plan),
-    });
-    progress.stop();
-    process.stdout.write(renderEvacuation(report, styleFor(process.stdout, request.color), true));
-    return evacuationExitCode([report]);
+    const reports = await executePlans([plan], opened, { signal: request.signal, verbose: request.verbose });
+    if (reports.length === 0)
+      throw new CliError('interrupted before the first migration: nothing moved', ExitCode.interrupted);
+    process.stdout.write(renderEvacuation(reports[0]!, styleFor(process.stdout, request.color), true));
+    return evacuationExitCode(reports);
   } finally {
-    progress.stop();
     await Promise.all([...opened.values()].map((c) => c.close().catch(() => undefined)));
   }
 }

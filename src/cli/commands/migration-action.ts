@@ -21,7 +21,10 @@ export function migrationAction(mode: 'migrate' | 'check', interruptMessage: str
     const { domain, desturi, migrateuri } = resolveMigrationArguments([domainArg, desturiArg, migrateuriArg], opts);
     // `check` always runs the checks; `migrate` only with --pmc.
     const withChecks = mode === 'check' || opts.pmc === true;
-    const run = { ...toRunOptions(opts, migrateuri, withChecks), ...(await loadExternalChecks(opts)) };
+    const run = {
+      ...toRunOptions(opts, { withChecks, migrateUriArg: migrateuri }),
+      ...(await loadExternalChecks(opts)),
+    };
     const interrupt = onInterrupt(interruptMessage);
     try {
       const { exitCode } = await runMigration({

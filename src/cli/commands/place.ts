@@ -4,7 +4,6 @@
  * (docs/fleet.md); nothing moves.
  */
 import type { Command } from 'commander';
-import '../../api.js'; // the checked dry run the placement runs
 import type { Connection } from '../../binding/connection.js';
 import { placeDomain } from '../../fleet/place.js';
 import type { Placement } from '../../fleet/types.js';
@@ -15,6 +14,7 @@ import { MIGRATE_ACTIONS, PER_DESTINATION } from '../../fleet/options.js';
 import { onInterrupt } from '../interrupt.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 import { lookupDomain, openConnection } from '../migration-run.js';
+import { checkLine, hostLabel } from '../report-view.js';
 import { printable, styleFor, type Style } from '../style.js';
 
 /** 0 when some candidate allows the guest, 2 when none does. */
@@ -32,16 +32,9 @@ export function renderPlacement(placement: Placement, style: Style): string {
   ];
   placement.candidates.forEach((c, i) => {
     const paint = c.verdict === 'allowed' ? style.green : c.verdict === 'blocked' ? style.red : style.yellow;
-    const host = c.hostname ? `${printable(c.hostname)} (${printable(c.uri)})` : printable(c.uri);
-    lines.push('', `${i + 1}. ${host}: ${paint(c.verdict)}, score ${c.score}`);
-    for (const check of c.checks) {
-      if (check.status !== 'fail' && check.status !== 'error') continue;
-      const label = check.status === 'fail' ? 'FAIL ' : 'ERROR';
-      const colour = check.severity === 'critical' ? style.red : style.yellow;
-      lines.push(
-        `   ${colour(label)}  ${check.severity.padEnd(8)}  ${printable(check.name)}  ${printable(check.message)}`,
-      );
-    }
+    lines.push('', `${i + 1}. ${hostLabel(c)}: ${paint(c.verdict)}, score ${c.score}`);
+    for (const check of c.checks)
+      if (check.status === 'fail' || check.status === 'error') lines.push(checkLine(check, style, { indent: '   ' }));
   });
   lines.push(
     '',
@@ -92,7 +85,7 @@ Examples:
         (flag) => `${flag} names one destination's particulars: give it to pmc check, one candidate at a time`,
       );
     checkCandidateUris(sourceUri, desturis);
-    const run = { ...toRunOptions(opts, undefined, true), ...(await loadExternalChecks(opts)) };
+    const run = { ...toRunOptions(opts, { withChecks: true }), ...(await loadExternalChecks(opts)) };
     const interrupt = onInterrupt('stopping the checks');
     const opened: Connection[] = [];
     try {
