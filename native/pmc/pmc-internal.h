@@ -101,4 +101,14 @@ void virPMCSlotFinalize(virPMCResult *slot, int status, const char *message);
  * check's reference must be dropped (by the caller, who holds its own). */
 bool virPMCSlotAfterRunLocked(virPMCResult *slot, int rc);
 
+/* The verdict of a report's outcomes (pmc-runner.c). */
+virPMCVerdict virPMCVerdictOf(const virPMCReport *report, unsigned int flags);
+
+/* With VIR_PMC_RUN_REHEARSE in opts->flags (pmc-rehearse.c): unless a check
+ * blocks already, rehearses the migration and appends its outcome
+ * ("migration.rehearsal"); a pass settles the "not verifiable:" warnings.
+ * Recomputes the verdict. -1 only when out of memory. */
+int virPMCReportRehearse(virPMCReportPtr report, virDomainPtr domain, virConnectPtr dconn,
+                         virTypedParameterPtr params, int nparams, unsigned int flags, const virPMCRunOptions *opts);
+
 #endif /* LIBVIRT_PMC_INTERNAL_H */

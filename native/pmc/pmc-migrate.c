@@ -207,6 +207,9 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
     }
     if (virPMCRunChecks(domain, dconn, list, opts, report) < 0)
         return -1;
+    if ((opts->flags & VIR_PMC_RUN_REHEARSE) && !report->cancelled &&
+        virPMCReportRehearse(report, domain, dconn, params, nparams, flags, opts) < 0)
+        return -1;
     if (report->verdict == VIR_PMC_VERDICT_BLOCKED || report->cancelled)
         return 0;
     if ((report->stateError = stateChange(domain, before, beforeReason, flags)))
