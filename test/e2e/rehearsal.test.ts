@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import type { Connection, Domain, Report } from '../../src/index.js';
+import { Connection, type Domain, type Report } from '../../src/index.js';
+import { labUp } from '../../src/lab/index.js';
 import { labLayout } from '../../src/lab/layout.js';
 import { labGuestXml, removeEverywhere, uniqueName, withLabGuest } from '../helpers/check-lab.js';
 import { parseReport, runPmc, startPmc } from '../helpers/cli.js';
@@ -118,7 +119,7 @@ describe('the rehearsal on the lab', () => {
   it('a copy-storage rehearsal deletes the volume Prepare created', async () => {
     await withLabGuest([hosts.h1, hosts.h2], 'reh-copy', { localDisk: true }, async (dom: Domain) => {
       const disk = /<source file='([^']+)'/.exec(await dom.getXMLDesc())![1]!;
-      expect(await hosts.h2.lookupStorageVolumeByPath(disk).catch(() => null)).toBeNull();
+      expect(await hosts.h2.lookupStorageVolByPath(disk).catch(() => null)).toBeNull();
       const report = await dom.checkPMC(hosts.h2, {
         live: true,
         copyStorageAll: true,
@@ -129,7 +130,7 @@ describe('the rehearsal on the lab', () => {
       const rehearsal = report.checks.find((c) => c.name === 'migration.rehearsal')!;
       expect(rehearsal.status, rehearsal.message).toBe('pass');
       expect(JSON.stringify(rehearsal.details)).toContain(`deleted the volume ${disk}`);
-      expect(await hosts.h2.lookupStorageVolumeByPath(disk).catch(() => null)).toBeNull();
+      expect(await hosts.h2.lookupStorageVolByPath(disk).catch(() => null)).toBeNull();
       await expectNothingLeftOnHost2(hosts.h2, dom.name);
     });
   });
@@ -140,7 +141,12 @@ describe('the rehearsal on the lab', () => {
     try {
       const dom = await hosts.h1.defineDomain(xml);
       // Defined only: the reason is read from Begin's XML before anything starts on the destination.
-      const report = await dom.checkPMC(hosts.h2, { offline: true, noBuiltins: true, rehearse: true });
+      const report = await dom.checkPMC(hosts.h2, {
+        offline: true,
+        persistent: true,
+        noBuiltins: true,
+        rehearse: true,
+      });
       const rehearsal = report.checks.find((c) => c.name === 'migration.rehearsal')!;
       expect(rehearsal).toMatchObject({ status: 'skipped' });
       expect(rehearsal.message).toMatch(/locked/);
@@ -165,7 +171,10 @@ describe('the rehearsal on the lab', () => {
         host2.migrationUri,
       ]);
       const report = parseReport<Report>(stdout);
-      expect(report.checks.find((c) => c.name === 'migration.rehearsal'), stderr).toMatchObject({ status: 'pass' });
+      expect(
+        report.checks.find((c) => c.name === 'migration.rehearsal'),
+        stderr,
+      ).toMatchObject({ status: 'pass' });
       expect(report.migration.succeeded, stderr).toBe(true);
       expect(code).toBe(0);
       expect(await whereRuns(lab, name)).toEqual(['host-2']);
@@ -175,54 +184,105 @@ describe('the rehearsal on the lab', () => {
 });
 
 /**
- * Faults: pmc killed in each phase. libvirt ties both jobs to the client's
- * connections (close callbacks), so the source's job ends and the incoming
- * QEMU is killed when pmc dies. The phase is reached by holding the daemon
- * that serves it with SIGSTOP, killing pmc, then letting the daemon go on.
+ * Faults, one test per phase: pmc, or the daemon serving the phase, is
+ * SIGKILLed there. The phase is seen from outside: the source's migration
+ * job (Begin started it, Confirm ends it) and the incoming domain on the
+ * destination (Prepare made it, Finish removes it). libvirt ties both halves
+ * to pmc's connections (close callbacks), and a restarted daemon recovers
+ * (ends) a rehearsal's job; afterwards the guest runs on its source alone and
+ * the destination has no incoming domain and no QEMU of it.
  */
-describe('the rehearsal survives a crash of pmc in each phase', () => {
-  const hosts = useLabHosts(lab);
-
-  async function killPmcDuring(phase: 'begin' | 'prepare', hostName: 'host-1' | 'host-2'): Promise<void> {
-    const name = uniqueName(`reh-kill-${phase}`);
-    await hosts.h1.createDomain(labGuestXml(name));
-    const daemon = await daemonPid(lab, hostName);
-    try {
-      const run = startPmc(checkArgs(name, ['--rehearse', '--skip-check', 'migration.convergence']));
-      // The checks ask both hosts too: stop the daemon once the rehearsal is the only thing left to ask.
-      await new Promise((r) => setTimeout(r, 1500));
-      process.kill(daemon, 'SIGSTOP');
-      await new Promise((r) => setTimeout(r, 500));
-      run.child.kill('SIGKILL');
-      await run.done;
-    } finally {
-      process.kill(daemon, 'SIGCONT');
+describe('the rehearsal survives a kill in each phase', () => {
+  const poll = async (what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
+    const end = Date.now() + timeoutMs;
+    while (!(await cond().catch(() => false))) {
+      if (Date.now() > end) throw new Error(`never reached: ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
     }
+  };
+
+  /** Starts `pmc check --rehearse` of a new guest and waits for `phase`, then does `fault`; checks the aftermath. */
+  async function faultIn(
+    phase: 'begin' | 'prepare',
+    fault: (pmc: ReturnType<typeof startPmc>) => Promise<void>,
+    killsDaemon: boolean,
+  ): Promise<void> {
+    const name = uniqueName(`reh-${phase}`);
+    const [h1, h2] = [await Connection.open(host1.uri), await Connection.open(host2.uri)];
     try {
-      // The daemons notice the closed connections; give their close callbacks a moment.
-      for (let i = 0; i < 50; i++) {
-        const left = await hosts.h2.lookupDomainByName(name).catch(() => null);
-        if (!left) break;
-        await new Promise((r) => setTimeout(r, 200));
+      const dom = await h1.createDomain(labGuestXml(name));
+      const pmc = startPmc(checkArgs(name, ['--rehearse']));
+      if (phase === 'begin') {
+        // Begin's job on the source; hold the destination daemon so that Prepare is not answered.
+        await poll('the source job of Begin', async () => (await dom.getJobInfo()).type !== 'none');
+      } else {
+        await poll('the incoming domain of Prepare', async () => (await h2.lookupDomainByName(name)) !== null);
       }
-      await expectNothingLeftOnHost2(hosts.h2, name);
-      await expectRunsOnlyOn(lab, name, 'host-1');
-      // The source's job ended: a real migration can start at once.
-      const dom = await hosts.h1.lookupDomainByName(name);
-      expect(await dom.getJobInfo().then((j) => j.type)).toBe('none');
+      await fault(pmc);
+      await pmc.done;
+      if (killsDaemon) {
+        const restarted = await labUp({ id: lab.id });
+        lab.hosts = restarted.hosts;
+      }
     } finally {
-      await removeEverywhere([hosts.h1, hosts.h2], name);
+      await h1.close().catch(() => undefined);
+      await h2.close().catch(() => undefined);
+    }
+    const [c1, c2] = [await Connection.open(host1.uri), await Connection.open(host2.uri)];
+    try {
+      // The daemons clean up as they notice the closed connections: give them a moment.
+      await poll(
+        'no incoming domain on host-2',
+        async () => (await c2.lookupDomainByName(name).catch(() => null)) === null,
+      );
+      await poll(
+        'the source job ended',
+        async () => (await (await c1.lookupDomainByName(name)).getJobInfo()).type === 'none',
+      );
+      await expectNothingLeftOnHost2(c2, name);
+      await expectRunsOnlyOn(lab, name, 'host-1');
+    } finally {
+      await removeEverywhere([c1, c2], name);
+      await c1.close();
+      await c2.close();
     }
   }
 
-  it('pmc SIGKILLed while the source daemon serves Begin', async () => {
-    await killPmcDuring('begin', 'host-1');
+  const stopped = async (hostName: string, body: () => Promise<void>) => {
+    const pid = await daemonPid(lab, hostName);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await body();
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  };
+
+  it('pmc SIGKILLed after Begin, Prepare unanswered', async () => {
+    await faultIn('begin', (pmc) => stopped('host-2', async () => void pmc.child.kill('SIGKILL')), false);
   });
 
-  it('pmc SIGKILLed while the destination daemon serves Prepare', async () => {
-    await killPmcDuring('prepare', 'host-2');
+  it('pmc SIGKILLed in Prepare, the incoming domain there', async () => {
+    await faultIn('prepare', async (pmc) => void pmc.child.kill('SIGKILL'), false);
+  });
+
+  it('the source daemon SIGKILLed after Begin', async () => {
+    await faultIn(
+      'begin',
+      async () => {
+        process.kill(await daemonPid(lab, 'host-1'), 'SIGKILL');
+      },
+      true,
+    );
+  });
+
+  it('the destination daemon SIGKILLed in Prepare', async () => {
+    await faultIn(
+      'prepare',
+      async () => {
+        process.kill(await daemonPid(lab, 'host-2'), 'SIGKILL');
+      },
+      true,
+    );
   });
 });
-
-void fwcfgGuestXml;
-void removeEverywhere;
