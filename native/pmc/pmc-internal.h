@@ -108,7 +108,7 @@ virPMCVerdict virPMCVerdictOf(const virPMCReport *report, unsigned int flags);
  * blocks already, rehearses the migration and appends its outcome
  * ("migration.rehearsal"); a pass settles the "not verifiable:" warnings.
  * Recomputes the verdict. -1 only when out of memory. */
-int virPMCReportRehearse(virPMCReportPtr report, virDomainPtr domain, virConnectPtr dconn,
-                         virTypedParameterPtr params, int nparams, unsigned int flags, const virPMCRunOptions *opts);
+int virPMCReportRehearse(virPMCReportPtr report, virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr params,
+                         int nparams, unsigned int flags, const virPMCRunOptions *opts);
 
 #endif /* LIBVIRT_PMC_INTERNAL_H */

@@ -89,7 +89,9 @@ attrValue(const char *tag, const char *end, const char *name)
             static const struct {
                 const char *entity;
                 char c;
-            } entities[] = { { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&apos;", '\'' }, { "&quot;", '"' } };
+            } entities[] = {
+                { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&apos;", '\'' }, { "&quot;", '"' }
+            };
             size_t i;
             bool done = false;
             for (i = 0; *v == '&' && i < sizeof(entities) / sizeof(entities[0]); i++) {
@@ -142,11 +144,11 @@ disturbance(const char *xml)
             what = "locked (<locked/>)";
         else if ((p = strstr(mb, "<hugepages")) && p < mbEnd)
             what = "backed by huge pages";
-        else if ((p = strstr(mb, "<allocation ")) && p < mbEnd && attrIs(p, tagEnd(p), "mode", "immediate"))
+        else if ((p = strstr(mb, "<allocation ")) && p < mbEnd && tagEnd(p) &&
+                 attrIs(p, tagEnd(p), "mode", "immediate"))
             what = "preallocated (<allocation mode='immediate'/>)";
         if (what)
-            return virPMCAsprintf("the guest's memory is %s: the destination QEMU would take all of it at once",
-                                  what);
+            return virPMCAsprintf("the guest's memory is %s: the destination QEMU would take all of it at once", what);
     }
     return NULL;
 }
@@ -191,7 +193,9 @@ diskVolumesOf(const char *xml, diskVolumes *d)
         diskVolume *grown;
         if (!e || !end || !(src = strstr(e, "<source ")) || src > end)
             continue;
-        if (attrIs(p, e, "type", "file")) {
+        if (!tagEnd(src)) {
+            continue;
+        } else if (attrIs(p, e, "type", "file")) {
             dv.path = attrValue(src, tagEnd(src), "file");
         } else if (attrIs(p, e, "type", "volume")) {
             dv.pool = attrValue(src, tagEnd(src), "pool");
@@ -271,8 +275,8 @@ deleteCreatedVolumes(virConnectPtr dconn, diskVolumes *d, char **note, char **er
             continue;
         if (virStorageVolDelete(vol, 0) == 0) {
             to = note;
-            joined = virPMCAsprintf("%s%sdeleted the volume %s that Prepare created", *to ? *to : "",
-                                    *to ? "; " : "", name);
+            joined =
+                virPMCAsprintf("%s%sdeleted the volume %s that Prepare created", *to ? *to : "", *to ? "; " : "", name);
         } else {
             virErrorPtr e = virGetLastError();
             to = err;
@@ -328,6 +332,26 @@ copyParams(virTypedParameterPtr params, int nparams, virTypedParameterPtr *out, 
 }
 
 /* ---- the handshake ---- */
+
+/* What libvirt's client library refuses before Begin (virDomainMigrate3,
+ * and virDomainMigrateUnmanagedCheckCompat for virDomainMigrateToURI3), in
+ * its words (VIR_ERR_INVALID_ARG, VIR_FROM_DOMAIN); NULL when it accepts. */
+static const char *
+clientArgumentError(unsigned int flags)
+{
+    const unsigned int copies = VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC;
+
+    if ((flags & copies) == copies)
+        return "Flags 'VIR_MIGRATE_NON_SHARED_DISK' and 'VIR_MIGRATE_NON_SHARED_INC' are mutually exclusive";
+    if ((flags & VIR_MIGRATE_PEER2PEER) && (flags & VIR_MIGRATE_TUNNELLED) && (flags & VIR_MIGRATE_PARALLEL))
+        return "Flags 'VIR_MIGRATE_TUNNELLED' and 'VIR_MIGRATE_PARALLEL' are mutually exclusive";
+    if ((flags & VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES) && !(flags & copies))
+        return "Flag 'VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC' is required by flag "
+               "'VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES'";
+    if (!(flags & VIR_MIGRATE_PEER2PEER) && (flags & VIR_MIGRATE_TUNNELLED))
+        return "cannot perform tunnelled migration without using peer2peer flag";
+    return NULL;
+}
 
 virPMCRehearsalPtr
 virPMCRehearsalNew(void)
@@ -398,6 +422,7 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
     virTypedParameterPtr prep = NULL, fin = NULL;
     int nprep = 0, nfin = 0, state, reason, rc;
     char *xml = NULL, *cookieBegin = NULL, *cookiePrepare = NULL, *cookieFinish = NULL, *uriOut = NULL, *why;
+    const char *argError;
     int lenBegin = 0, lenPrepare = 0, lenFinish = 0;
     unsigned int destFlags;
     diskVolumes volumes = { 0 };
@@ -428,6 +453,15 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
         r->message = virPMCAsprintf("this libvirt does not export %s (a private entry point), so the handshake "
                                     "cannot be rehearsed",
                                     handshake.missing);
+        return r->message ? 0 : (virPMCReportOOM(), -1);
+    }
+
+    if ((argError = clientArgumentError(migrateFlags))) {
+        r->status = VIR_PMC_STATUS_FAIL;
+        r->phase = VIR_PMC_REHEARSAL_PHASE_NONE;
+        r->message = virPMCStrdup(argError);
+        r->errorCode = VIR_ERR_INVALID_ARG;
+        r->errorDomain = VIR_FROM_DOMAIN;
         return r->message ? 0 : (virPMCReportOOM(), -1);
     }
 
@@ -470,8 +504,7 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
     if (copyParams(params, nparams, &prep, &nprep, VIR_MIGRATE_PARAM_DEST_XML, xml, NULL, NULL) < 0)
         goto oom;
     t0 = virPMCNowNs();
-    rc = handshake.prepare(dconn, prep, nprep, cookieBegin, lenBegin, &cookiePrepare, &lenPrepare, &uriOut,
-                           destFlags);
+    rc = handshake.prepare(dconn, prep, nprep, cookieBegin, lenBegin, &cookiePrepare, &lenPrepare, &uriOut, destFlags);
     r->phaseMs[VIR_PMC_REHEARSAL_PHASE_PREPARE] = msSince(t0);
     if (rc < 0) {
         failWithLibvirtError(r, VIR_PMC_REHEARSAL_PHASE_PREPARE);
@@ -503,8 +536,14 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
 confirm:
     t0 = virPMCNowNs();
     /* Finish's cookie (Prepare's, NULL, after a failed Prepare), as libvirt passes it. */
-    if (handshake.confirm(domain, fin ? fin : prep ? prep : params, fin ? nfin : prep ? nprep : nparams, cookieFinish,
-                          lenFinish, migrateFlags | protection, 1) < 0)
+    if (handshake.confirm(domain,
+                          fin    ? fin
+                          : prep ? prep
+                                 : params,
+                          fin    ? nfin
+                          : prep ? nprep
+                                 : nparams,
+                          cookieFinish, lenFinish, migrateFlags | protection, 1) < 0)
         appendCleanupError(r, "Confirm (the source's job may stay until its connection closes)");
     r->phaseMs[VIR_PMC_REHEARSAL_PHASE_CONFIRM] = msSince(t0);
     if (volumes.n)
@@ -592,7 +631,7 @@ jsonEscape(const char *s)
     return out;
 }
 
-static const char *const phaseNames[] = { "none", "begin", "prepare", "finish", "confirm" };
+static const char *const phaseNames[] = { "arguments", "begin", "prepare", "finish", "confirm" };
 
 /* The outcome's details: the phases' times, where it failed, what differs. */
 static char *
@@ -602,7 +641,8 @@ rehearsalDetails(const virPMCRehearsal *r, const char *settled)
     char *out = virPMCAsprintf(
         "{\"phasesMs\":{\"begin\":%.3f,\"prepare\":%.3f,\"finish\":%.3f,\"confirm\":%.3f}"
         "%s%s%s%s%s%s%s%s%s%s%s}",
-        r->phaseMs[1], r->phaseMs[2], r->phaseMs[3], r->phaseMs[4], r->status == VIR_PMC_STATUS_FAIL ? ",\"phase\":\"" : "",
+        r->phaseMs[1], r->phaseMs[2], r->phaseMs[3], r->phaseMs[4],
+        r->status == VIR_PMC_STATUS_FAIL ? ",\"phase\":\"" : "",
         r->status == VIR_PMC_STATUS_FAIL ? phaseNames[r->phase] : "", r->status == VIR_PMC_STATUS_FAIL ? "\"" : "",
         note ? ",\"note\":\"" : "", note ? note : "", note ? "\"" : "", cleanup ? ",\"cleanupError\":\"" : "",
         cleanup ? cleanup : "", cleanup ? "\"" : "", settled ? ",\"settled\":" : "", settled ? settled : "");
@@ -724,7 +764,8 @@ virDomainCheckPMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr l
         opts = &defaults;
     if (virPMCRunChecks(domain, dconn, list, opts, report) < 0)
         return -1;
-    if ((opts->flags & VIR_PMC_RUN_REHEARSE) && virPMCReportRehearse(report, domain, dconn, params, nparams, flags, opts) < 0)
+    if ((opts->flags & VIR_PMC_RUN_REHEARSE) &&
+        virPMCReportRehearse(report, domain, dconn, params, nparams, flags, opts) < 0)
         return -1;
     return 0;
 }

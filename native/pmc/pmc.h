@@ -291,7 +291,8 @@ void virPMCReportClear(virPMCReportPtr report);
  * that reason.
  */
 typedef enum {
-    VIR_PMC_REHEARSAL_PHASE_NONE = 0,
+    VIR_PMC_REHEARSAL_PHASE_NONE =
+        0, /* a FAIL here: refused before Begin by libvirt's client library's argument checks */
     VIR_PMC_REHEARSAL_PHASE_BEGIN = 1,
     VIR_PMC_REHEARSAL_PHASE_PREPARE = 2,
     VIR_PMC_REHEARSAL_PHASE_FINISH = 3,

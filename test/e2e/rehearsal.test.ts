@@ -7,7 +7,8 @@
  * volume left, and the guest runs on its source alone.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { Connection, type Domain, type Report } from '../../src/index.js';
@@ -106,6 +107,39 @@ describe('the rehearsal on the lab', () => {
       await removeEverywhere([hosts.h1, hosts.h2], name);
       removePrivateDir('host-1', name);
       removePrivateDir('host-2', name);
+    }
+  });
+
+  it('a passing rehearsal settles a "not verifiable" warning (a serial file outside every pool)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pmc-reh-'));
+    chmodSync(dir, 0o777);
+    const file = path.join(dir, 'serial.out');
+    writeFileSync(file, '');
+    chmodSync(file, 0o666);
+    const name = uniqueName('reh-settle');
+    try {
+      await hosts.h1.createDomain(
+        labGuestXml(name).replace(
+          "<serial type='null'/>",
+          `<serial type='file'><source path='${file}'/><target port='0'/></serial>`,
+        ),
+      );
+      const dom = await hosts.h1.lookupDomainByName(name);
+      const options = { live: true, migrateUri: host2.migrationUri, strict: true };
+      const plain = await dom.checkPMC(hosts.h2, options);
+      expect(plain.checks.find((c) => c.name === 'host.paths-verifiable')?.message).toMatch(/^not verifiable:/);
+      expect(plain.verdict).toBe('blocked');
+      const rehearsed = await dom.checkPMC(hosts.h2, { ...options, rehearse: true });
+      const settled = rehearsed.checks.find((c) => c.name === 'host.paths-verifiable')!;
+      expect(settled.status).toBe('pass');
+      expect(settled.message).toMatch(/^settled by migration\.rehearsal .*the check alone said: not verifiable:/);
+      const rehearsal = rehearsed.checks.find((c) => c.name === 'migration.rehearsal')!;
+      expect(rehearsal.status, rehearsal.message).toBe('pass');
+      expect(rehearsal.details).toMatchObject({ settled: ['host.paths-verifiable'] });
+      expect(rehearsed.verdict).not.toBe('blocked');
+    } finally {
+      await removeEverywhere([hosts.h1, hosts.h2], name);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

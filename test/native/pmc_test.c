@@ -973,7 +973,6 @@ testProgressFields(void)
     }
 }
 
-
 /* ---- the rehearsal (pmc-rehearse.c) ---- */
 
 static int
