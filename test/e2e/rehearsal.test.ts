@@ -292,6 +292,29 @@ describe('the rehearsal survives a kill in each phase', () => {
     }
   };
 
+  it('Ctrl-C in Prepare: the rehearsal still ends with Finish and Confirm, then pmc exits 130', async () => {
+    const name = uniqueName('reh-int');
+    const [h1, h2] = [await Connection.open(host1.uri), await Connection.open(host2.uri)];
+    try {
+      await h1.createDomain(labGuestXml(name));
+      const pmc = startPmc(checkArgs(name, ['--rehearse']));
+      await poll('the incoming domain of Prepare', async () => (await h2.lookupDomainByName(name)) !== null);
+      pmc.child.kill('SIGINT');
+      const { code, stdout, stderr } = await pmc.done;
+      expect(code, stderr).toBe(130);
+      const rehearsal = parseReport<Report>(stdout).checks.find((c) => c.name === 'migration.rehearsal')!;
+      const phases = (rehearsal.details as { phasesMs: Record<string, number> }).phasesMs;
+      expect(phases.finish, JSON.stringify(rehearsal)).toBeGreaterThan(0);
+      expect(phases.confirm).toBeGreaterThan(0);
+      await expectNothingLeftOnHost2(h2, name);
+      await expectRunsOnlyOn(lab, name, 'host-1');
+    } finally {
+      await removeEverywhere([h1, h2], name);
+      await h1.close();
+      await h2.close();
+    }
+  });
+
   it('pmc SIGKILLed after Begin, Prepare unanswered', async () => {
     await faultIn('begin', (pmc) => stopped('host-2', async () => void pmc.child.kill('SIGKILL')), false);
   });

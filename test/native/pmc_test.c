@@ -1039,6 +1039,25 @@ testRehearseRefusedAtBegin(void)
     }
 }
 
+/* What libvirt's client library refuses before Begin, in its words; Begin is never called. */
+static void
+testRehearseClientArguments(void)
+{
+    virPMCRehearsalPtr r = virPMCRehearsalNew();
+
+    EXPECT(virPMCRehearse(dom, dconn, NULL, 0, VIR_MIGRATE_LIVE | VIR_MIGRATE_TUNNELLED, 0, r) == 0);
+    EXPECT(r->status == VIR_PMC_STATUS_FAIL && r->phase == VIR_PMC_REHEARSAL_PHASE_NONE);
+    EXPECT(r->message && strcmp(r->message, "cannot perform tunnelled migration without using peer2peer flag") == 0);
+    EXPECT(r->errorCode == VIR_ERR_INVALID_ARG && r->errorDomain == VIR_FROM_DOMAIN);
+    EXPECT(r->phaseMs[VIR_PMC_REHEARSAL_PHASE_BEGIN] == 0);
+    EXPECT(virPMCRehearse(dom, dconn, NULL, 0, VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC, 0, r) == 0);
+    EXPECT(r->message && strstr(r->message, "are mutually exclusive"));
+    /* Peer-to-peer and tunnelled together pass the client's checks: Begin (the test driver) refuses. */
+    EXPECT(virPMCRehearse(dom, dconn, NULL, 0, VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED, 0, r) == 0);
+    EXPECT(r->phase == VIR_PMC_REHEARSAL_PHASE_BEGIN && r->note && strstr(r->note, "peer-to-peer"));
+    virPMCRehearsalFree(r);
+}
+
 /* A check that blocks already: nothing is rehearsed. */
 static void
 testRehearseNotAfterABlock(void)
@@ -1109,6 +1128,7 @@ main(void)
     DO_TEST("migrate: the domain stopped during the checks, stateError, not attempted", testMigrateDomainStopped);
     DO_TEST("rehearse: refused at Begin in libvirt's words, a critical failure", testRehearseRefusedAtBegin);
     DO_TEST("rehearse: not after a blocking check, not without the flag", testRehearseNotAfterABlock);
+    DO_TEST("rehearse: libvirt's client-side argument checks, before Begin", testRehearseClientArguments);
 
     virDomainFree(dom);
     virConnectClose(dconn);
