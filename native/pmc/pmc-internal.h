@@ -29,6 +29,8 @@ int virPMCCondInit(pthread_cond_t *cond);
 /* Wakes every thread waiting on `cond` under `lock`. */
 void virPMCCondWakeAll(pthread_mutex_t *lock, pthread_cond_t *cond);
 char *virPMCStrdup(const char *s);
+/* 0, or -1 (VIR_PMC_ERR_INVALID_ARG) for a negative count or a count without an array. */
+int virPMCCheckParams(virTypedParameterPtr params, int nparams);
 char *virPMCAsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Someone to wake when a cancel is triggered. `fn` runs on the triggering

@@ -182,11 +182,8 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
                                   : "the report");
         return -1;
     }
-    if (nparams < 0 || (nparams && !params)) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%d typed parameters%s", nparams,
-                          nparams < 0 ? " is not a count" : " but no array");
+    if (virPMCCheckParams(params, nparams) < 0)
         return -1;
-    }
     if (!opts)
         opts = &defaults;
     /* virDomainMigrate3 needs dconn; peer-to-peer needs a URI from somewhere. */

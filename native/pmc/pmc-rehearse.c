@@ -437,11 +437,8 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
                                    : "the rehearsal");
         return -1;
     }
-    if (nparams < 0 || (nparams && !params)) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%d typed parameters%s", nparams,
-                          nparams < 0 ? " is not a count" : " but no array");
+    if (virPMCCheckParams(params, nparams) < 0)
         return -1;
-    }
     free(r->message);
     free(r->note);
     free(r->cleanupError);
@@ -742,6 +739,9 @@ virPMCReportRehearse(virPMCReportPtr report, virDomainPtr domain, virConnectPtr 
     free(message);
     free(details);
     free(settled);
+    /* A cancel during the rehearsal waited for its Finish and Confirm; the run is cancelled all the same. */
+    if (virPMCCancelIsTriggered(opts->cancel))
+        report->cancelled = 1;
     report->verdict = virPMCVerdictOf(report, opts->flags);
     if (rc < 0)
         virPMCReportOOM();
@@ -755,11 +755,8 @@ virDomainCheckPMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr l
     static const virPMCRunOptions defaults;
 
     virPMCResetLastError();
-    if (nparams < 0 || (nparams && !params)) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%d typed parameters%s", nparams,
-                          nparams < 0 ? " is not a count" : " but no array");
+    if (virPMCCheckParams(params, nparams) < 0)
         return -1;
-    }
     if (!opts)
         opts = &defaults;
     if (virPMCRunChecks(domain, dconn, list, opts, report) < 0)
