@@ -186,6 +186,17 @@ describe('the rehearsal on the lab', () => {
       expect(rehearsal).toMatchObject({ status: 'skipped' });
       expect(rehearsal.message).toMatch(/locked/);
       expect(await hosts.h2.lookupDomainByName(name).catch(() => null)).toBeNull();
+      // Forced: rehearsed (an offline Prepare starts no QEMU, so nothing is locked even then).
+      const forced = await dom.checkPMC(hosts.h2, {
+        offline: true,
+        persistent: true,
+        noBuiltins: true,
+        rehearse: true,
+        rehearseForce: true,
+      });
+      const f = forced.checks.find((c) => c.name === 'migration.rehearsal')!;
+      expect(f.status, f.message).toBe('pass');
+      expect(await hosts.h2.lookupDomainByName(name).catch(() => null)).toBeNull();
     } finally {
       await removeEverywhere([hosts.h1, hosts.h2], name);
     }
