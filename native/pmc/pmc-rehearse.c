@@ -487,6 +487,16 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
         goto confirm;
     }
 
+    /* An offline Prepare defines the guest on the destination, and the lab's
+     * libvirt 9.0 left that definition after a cancelled Finish
+     * (test/e2e/rehearsal.test.ts): Begin's refusals only. */
+    if (migrateFlags & VIR_MIGRATE_OFFLINE) {
+        r->status = VIR_PMC_STATUS_SKIPPED;
+        r->message = virPMCStrdup("Begin accepted the offline migration; its Prepare is not rehearsed (a cancelled "
+                                  "offline Prepare leaves the guest's definition on the destination)");
+        goto confirm;
+    }
+
     /* As virDomainMigrateVersion3Full: a paused guest arrives paused, and
      * the destination does not take the source-only flags. */
     if (virDomainGetState(domain, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
