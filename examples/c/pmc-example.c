@@ -5,7 +5,7 @@
  * (checks.xml here); the list is run, then, unless --check-only, the guest
  * is migrated live if the verdict allows.
  *
- *   pmc-example [--check-only] [--migrate-uri URI] PLUGIN CHECK-FILE DOMAIN SRC-URI DST-URI
+ *   pmc-example [--check-only] [--rehearse] [--migrate-uri URI] PLUGIN CHECK-FILE DOMAIN SRC-URI DST-URI
  *
  * Prints one line per check, then "verdict: …" and, for a migration,
  * "migration: …". Exit status: 0 allowed (and migrated, unless
@@ -94,6 +94,9 @@ main(int argc, char **argv)
     for (; argi < argc && strncmp(argv[argi], "--", 2) == 0; argi++) {
         if (strcmp(argv[argi], "--check-only") == 0) {
             checkOnly = 1;
+        } else if (strcmp(argv[argi], "--rehearse") == 0) {
+            /* libvirt's own handshake, cancelled after Prepare (docs/rehearsal.md) */
+            opts.flags |= VIR_PMC_RUN_REHEARSE;
         } else if (strcmp(argv[argi], "--migrate-uri") == 0 && argi + 1 < argc) {
             migrateUri = argv[++argi];
         } else {
@@ -101,7 +104,8 @@ main(int argc, char **argv)
         }
     }
     if (argc - argi != 5) {
-        fprintf(stderr, "usage: %s [--check-only] [--migrate-uri URI] PLUGIN CHECK-FILE DOMAIN SRC-URI DST-URI\n",
+        fprintf(stderr,
+                "usage: %s [--check-only] [--rehearse] [--migrate-uri URI] PLUGIN CHECK-FILE DOMAIN SRC-URI DST-URI\n",
                 argv[0]);
         return 1;
     }
@@ -143,9 +147,14 @@ main(int argc, char **argv)
     }
 
     opts.timeoutMs = 10000;
+    if (migrateUri && virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI, migrateUri) < 0) {
+        ret = libvirtFailed("virTypedParamsAddString");
+        goto cleanup;
+    }
     if (checkOnly) {
-        if (virPMCRunChecks(dom, dst, list, &opts, &report) < 0) {
-            ret = pmcFailed("virPMCRunChecks");
+        /* The checks, and the rehearsal of this migration if asked for; nothing moves. */
+        if (virDomainCheckPMC(dom, dst, list, &opts, params, nparams, VIR_MIGRATE_LIVE, &report) < 0) {
+            ret = pmcFailed("virDomainCheckPMC");
             goto cleanup;
         }
         printReport(&report);
@@ -153,10 +162,6 @@ main(int argc, char **argv)
         goto cleanup;
     }
 
-    if (migrateUri && virTypedParamsAddString(&params, &nparams, &maxparams, VIR_MIGRATE_PARAM_URI, migrateUri) < 0) {
-        ret = libvirtFailed("virTypedParamsAddString");
-        goto cleanup;
-    }
     if (virDomainMigratePMC(dom, dst, list, &opts, params, nparams, VIR_MIGRATE_LIVE, &report) < 0) {
         if (report.count == 0) {
             ret = pmcFailed("virDomainMigratePMC");

@@ -123,7 +123,9 @@ class RunOperation : public Operation {
       // A failed migration is in the report; only a bad argument is an error here.
       if (rc < 0 && !report_.migrationAttempted) FailToStart();
     } else {
-      rc = virPMCRunChecks(dom_.get(), dconn_.get(), list->list_, &opts, &report_);
+      // virDomainCheckPMC runs the rehearsal when opts.flags asks for it.
+      rc = virDomainCheckPMC(dom_.get(), dconn_.get(), list->list_, &opts, params ? params->params() : nullptr,
+                             params ? params->count() : 0, migrateFlags, &report_);
       if (rc < 0) FailToStart();
     }
   }
@@ -196,6 +198,8 @@ Napi::Value RunPMC(const Napi::CallbackInfo& info) {
   op->migrate = options.Get("migrate").ToBoolean();
   if (options.Get("sequential").ToBoolean()) op->flags |= VIR_PMC_RUN_SEQUENTIAL;
   if (options.Get("strict").ToBoolean()) op->flags |= VIR_PMC_RUN_STRICT;
+  if (options.Get("rehearse").ToBoolean()) op->flags |= VIR_PMC_RUN_REHEARSE;
+  if (options.Get("rehearseForce").ToBoolean()) op->flags |= VIR_PMC_RUN_REHEARSE_FORCE;
   Napi::Value timeout = options.Get("timeoutMs");
   if (timeout.IsNumber()) op->timeoutMs = timeout.As<Napi::Number>().Uint32Value();
   Napi::Value interval = options.Get("progressIntervalMs");

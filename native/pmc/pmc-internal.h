@@ -37,6 +37,8 @@ int virPMCCondInit(pthread_cond_t *cond);
 /* Wakes every thread waiting on `cond` under `lock`. */
 void virPMCCondWakeAll(pthread_mutex_t *lock, pthread_cond_t *cond);
 char *virPMCStrdup(const char *s);
+/* 0, or -1 (VIR_PMC_ERR_INVALID_ARG) for a negative count or a count without an array. */
+int virPMCCheckParams(virTypedParameterPtr params, int nparams);
 char *virPMCAsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Someone to wake when a cancel is triggered. `fn` runs on the triggering
@@ -110,5 +112,15 @@ void virPMCSlotFinalize(virPMCResult *slot, int status, const char *message);
 /* With run->lock held, after check->run returned `rc`. Returns whether the
  * check's reference must be dropped (by the caller, who holds its own). */
 bool virPMCSlotAfterRunLocked(virPMCResult *slot, int rc);
+
+/* The verdict of a report's outcomes (pmc-runner.c). */
+virPMCVerdict virPMCVerdictOf(const virPMCReport *report, unsigned int flags);
+
+/* With VIR_PMC_RUN_REHEARSE in opts->flags (pmc-rehearse.c): unless a check
+ * blocks already, rehearses the migration and appends its outcome
+ * ("migration.rehearsal"); a pass settles the "not verifiable:" warnings.
+ * Recomputes the verdict. -1 only when out of memory. */
+int virPMCReportRehearse(virPMCReportPtr report, virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr params,
+                         int nparams, unsigned int flags, const virPMCRunOptions *opts);
 
 #endif /* LIBVIRT_PMC_INTERNAL_H */

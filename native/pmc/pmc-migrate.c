@@ -182,11 +182,8 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
                                   : "the report");
         return -1;
     }
-    if (nparams < 0 || (nparams && !params)) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%d typed parameters%s", nparams,
-                          nparams < 0 ? " is not a count" : " but no array");
+    if (virPMCCheckParams(params, nparams) < 0)
         return -1;
-    }
     if (!opts)
         opts = &defaults;
     /* virDomainMigrate3 needs dconn; peer-to-peer needs a URI from somewhere. */
@@ -206,6 +203,9 @@ virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr
         return 0;
     }
     if (virPMCRunChecks(domain, dconn, list, opts, report) < 0)
+        return -1;
+    if ((opts->flags & VIR_PMC_RUN_REHEARSE) && !report->cancelled &&
+        virPMCReportRehearse(report, domain, dconn, params, nparams, flags, opts) < 0)
         return -1;
     if (report->verdict == VIR_PMC_VERDICT_BLOCKED || report->cancelled)
         return 0;

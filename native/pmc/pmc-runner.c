@@ -329,8 +329,8 @@ runSequential(virPMCRun *run, virPMCCancelPtr cancel)
     }
 }
 
-static virPMCVerdict
-verdictOf(const virPMCReport *report, unsigned int flags)
+virPMCVerdict
+virPMCVerdictOf(const virPMCReport *report, unsigned int flags)
 {
     virPMCVerdict v = VIR_PMC_VERDICT_ALLOWED;
     size_t i;
@@ -449,7 +449,7 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
     virPMCRunUnref(run);
 
     report->cancelled = virPMCCancelIsTriggered(opts->cancel);
-    report->verdict = verdictOf(report, opts->flags);
+    report->verdict = virPMCVerdictOf(report, opts->flags);
     return 0;
 }
 

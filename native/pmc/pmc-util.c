@@ -78,3 +78,14 @@ virPMCAsprintf(const char *fmt, ...)
     va_end(ap);
     return r;
 }
+
+int
+virPMCCheckParams(virTypedParameterPtr params, int nparams)
+{
+    if (nparams < 0 || (nparams && !params)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%d typed parameters%s", nparams,
+                          nparams < 0 ? " is not a count" : " but no array");
+        return -1;
+    }
+    return 0;
+}

@@ -189,6 +189,12 @@ typedef void (*virPMCProgressFunc)(const virPMCProgress *progress, void *opaque)
 typedef enum {
     VIR_PMC_RUN_SEQUENTIAL = 1 << 0, /* list order; stop at the first critical failure (the RFC) */
     VIR_PMC_RUN_STRICT = 1 << 1,     /* failing warnings block too */
+    /* Since 1.1 (virDomainCheckPMC, virDomainMigratePMC): when no check
+     * blocks, rehearse libvirt's handshake (virPMCRehearse) and report it as
+     * the critical check "migration.rehearsal"; a passing rehearsal settles
+     * the warnings whose message starts with "not verifiable:". */
+    VIR_PMC_RUN_REHEARSE = 1 << 2,
+    VIR_PMC_RUN_REHEARSE_FORCE = 1 << 3, /* with REHEARSE: VIR_PMC_REHEARSE_FORCE */
 } virPMCRunFlags;
 
 typedef struct {
@@ -272,6 +278,75 @@ int virDomainMigratePMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckLis
                         virTypedParameterPtr params, int nparams, unsigned int flags, virPMCReportPtr report);
 
 void virPMCReportClear(virPMCReportPtr report);
+
+/*
+ * The rehearsal (since 1.1): libvirt's own migration handshake, v3 with
+ * typed parameters, as virDomainMigrate3 drives it, without its Perform
+ * phase: Begin on the source, Prepare on the destination (which starts the
+ * destination QEMU with -incoming: it opens every host path, binds its
+ * sockets and ports, loads firmware and TLS credentials, runs the
+ * destination's hooks), then Finish with cancelled=1 (the destination QEMU
+ * is killed) and Confirm with cancelled=1 (the source's job ends; the guest
+ * never paused). Nothing moves. docs/rehearsal.md lists what the destination
+ * sees.
+ *
+ * libvirt exports the four entry points under a private symbol version, so
+ * they are looked up at run time; without them the rehearsal is SKIPPED with
+ * that reason.
+ */
+typedef enum {
+    VIR_PMC_REHEARSAL_PHASE_NONE =
+        0, /* a FAIL here: refused before Begin by libvirt's client library's argument checks */
+    VIR_PMC_REHEARSAL_PHASE_BEGIN = 1,
+    VIR_PMC_REHEARSAL_PHASE_PREPARE = 2,
+    VIR_PMC_REHEARSAL_PHASE_FINISH = 3,
+    VIR_PMC_REHEARSAL_PHASE_CONFIRM = 4,
+} virPMCRehearsalPhase;
+
+typedef enum {
+    /* Rehearse guests it would disturb too: managed PCI host devices (Prepare
+     * detaches them from the destination's drivers), locked, preallocated or
+     * huge-page memory (the destination QEMU allocates it all at once). */
+    VIR_PMC_REHEARSE_FORCE = 1 << 0,
+} virPMCRehearseFlags;
+
+/* What virPMCRehearse fills in; clear it with virPMCRehearsalClear. Fields
+ * may be added at the end: read it through the pointer, allocate it with
+ * virPMCRehearsalNew. */
+typedef struct {
+    virPMCStatus status;        /* PASS, FAIL (libvirt refused), SKIPPED (not run: message says why) */
+    virPMCRehearsalPhase phase; /* FAIL: the phase libvirt refused in */
+    char *message;              /* FAIL: libvirt's error verbatim; SKIPPED: why; PASS: the phase timings */
+    int errorCode;              /* FAIL: virErrorNumber */
+    int errorDomain;            /* FAIL: virErrorDomain */
+    double phaseMs[5];          /* indexed by virPMCRehearsalPhase; 0 for a phase not run */
+    char *note;                 /* what differs from the migration, what was undone; or NULL */
+    char *cleanupError;         /* a cleanup step libvirt refused (Finish, Confirm, a volume), or NULL */
+} virPMCRehearsal;
+typedef virPMCRehearsal *virPMCRehearsalPtr;
+
+virPMCRehearsalPtr virPMCRehearsalNew(void);
+void virPMCRehearsalFree(virPMCRehearsalPtr rehearsal);
+
+/*
+ * Rehearses the migration of `domain` to `dconn` with the migration's own
+ * typed parameters and flags (those of virDomainMigrate3). Peer-to-peer and
+ * tunnelled flags are rehearsed as a client-driven handshake (the note says
+ * what differs). Volumes that Prepare created for a copy-storage migration
+ * and that did not exist before are deleted. Returns 0 with `rehearsal`
+ * filled (whatever its status), or -1 on a bad argument or no memory
+ * (virPMCGetLastError says which).
+ */
+int virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr params, int nparams,
+                   unsigned int migrateFlags, unsigned int flags, virPMCRehearsalPtr rehearsal);
+
+/*
+ * Since 1.1: virDomainMigratePMC without the migration. Runs the list, then,
+ * with VIR_PMC_RUN_REHEARSE in opts->flags, the rehearsal of the migration
+ * that `params` and `flags` describe. Returns 0 or -1 as virPMCRunChecks.
+ */
+int virDomainCheckPMC(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr list, const virPMCRunOptions *opts,
+                      virTypedParameterPtr params, int nparams, unsigned int flags, virPMCReportPtr report);
 
 const char *virPMCSeverityName(virPMCSeverity severity);
 /* The inverse: "critical", "warning" or "info" → its virPMCSeverity; -1

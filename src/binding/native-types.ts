@@ -357,6 +357,9 @@ export interface NativeRunOptions {
   migrate: boolean;
   sequential: boolean;
   strict: boolean;
+  /** VIR_PMC_RUN_REHEARSE, VIR_PMC_RUN_REHEARSE_FORCE. */
+  rehearse: boolean;
+  rehearseForce: boolean;
   timeoutMs: number;
   skip: string[];
   progressIntervalMs: number;

@@ -3,7 +3,7 @@ import { formatVersion, type Version } from '../binding/version.js';
 import type { DomainModel } from '../model/libvirt-xml.js';
 import type { CheckDefinition } from '../pmc/types.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { fail, notVerifiable, pass } from './util.js';
+import { fail, notVerifiableBeforePerform, pass } from './util.js';
 
 /**
  * The first libvirt whose qemuMigrationSrcIsAllowed lets a virtiofs filesystem
@@ -132,7 +132,8 @@ export const devicesVirtiofsVerifiable: CheckDefinition = {
     const version = await facts.source.libVersion();
     const unknown = virtiofs.filter((fs) => virtiofsVerdict(fs, version) === 'unknown');
     if (unknown.length) {
-      return notVerifiable(
+      return notVerifiableBeforePerform(
+        'asked at Perform',
         `whether the virtiofsd libvirt ${formatVersion(version)} starts for ${unknown.map(virtiofsName).join(', ')} can migrate (libvirt asks virtiofsd itself)`,
       );
     }

@@ -2,7 +2,7 @@
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
 import { replacementXmlProblem } from '../model/replacement-xml.js';
 import { domainModel } from '../pmc/parsed-facts.js';
-import { ACTIVE_STATES, copiesStorage, fail, notVerifiable, pass, skip } from './util.js';
+import { ACTIVE_STATES, copiesStorage, fail, notVerifiableBeforePerform, pass, skip } from './util.js';
 import { constants } from '../binding/native.js';
 import { decodeRawMigration } from '../options/index.js';
 import type { RunOptions } from '../pmc/run-options.js';
@@ -291,7 +291,8 @@ export const migrationConvergence: CheckDefinition = {
     const stillGuest = !options.live || state === 'paused' || state === 'pmsuspended';
     const bandwidthMiB = options.bandwidth ?? options.linkSpeed;
     if (!bandwidthMiB) {
-      return notVerifiable(
+      return notVerifiableBeforePerform(
+        'only while data flows',
         'how long pre-copy takes: no bandwidth limit and no linkSpeed given, so the forecast has no bandwidth to work with',
       );
     }
@@ -331,7 +332,8 @@ export const migrationConvergence: CheckDefinition = {
       );
     }
     if (low.converges) {
-      return notVerifiable(
+      return notVerifiableBeforePerform(
+        'only while data flows',
         `whether pre-copy converges: the sampled dirty rate (${dirtyMiB} MiB/s over ${DIRTY_RATE_WINDOW_S} s` +
           `${memoryMiB < MIN_SAMPLED_BLOCK_MIB ? `; QEMU does not sample guests under ${MIN_SAMPLED_BLOCK_MIB} MiB` : ''}) ` +
           `may be anything from ${range.low.toFixed(0)} to ${range.high.toFixed(0)} MiB/s: at the low end it converges in ~${low.seconds.toFixed(1)} s ` +

@@ -28,6 +28,16 @@ export function notVerifiable(what: string, details?: unknown): CheckOutcome {
 }
 
 /**
+ * notVerifiable for what a rehearsal (docs/rehearsal.md) cannot see either,
+ * because only the Perform phase shows it (`when`: "only while data flows").
+ * Its message starts "not verifiable (when):", so a passing rehearsal, which
+ * settles the "not verifiable:" warnings, leaves it as it is.
+ */
+export function notVerifiableBeforePerform(when: string, what: string, details?: unknown): CheckOutcome {
+  return fail(`not verifiable (${when}): ${what}`, details);
+}
+
+/**
  * A check an offline migration makes moot. libvirt moves only the definition:
  * qemuMigrationSrcIsAllowed and qemuMigrationSrcIsSafe skip their live rules,
  * qemuMigrationDstPrepareFresh starts no QEMU, and the Perform phase is left out.

@@ -439,6 +439,24 @@ export const migrationOptionTable = {
     help: 'how long pre-copy may take before the forecast calls it non-converging, in s',
     checkFiles: true,
   },
+  /** Rehearse libvirt's own handshake (Begin, Prepare, then cancelled) after the checks pass: the check `migration.rehearsal` (docs/rehearsal.md). */
+  rehearse: {
+    type: 'boolean',
+    action:
+      "rehearses libvirt's handshake (Begin3, Prepare3, Finish3 and Confirm3 cancelled) after the checks pass: the check migration.rehearsal",
+    cli: { flags: '--rehearse' },
+    help: "rehearse libvirt's own migration handshake on both hosts (nothing moves)",
+    checkFiles: true,
+  },
+  /** Rehearse guests a rehearsal would disturb too (managed PCI host devices, locked, preallocated or huge-page memory). */
+  rehearseForce: {
+    type: 'boolean',
+    action: 'the rehearsal runs for guests it would disturb (managed PCI host devices, locked or preallocated memory)',
+    cli: { flags: '--rehearse-force' },
+    help: 'rehearse even a guest with managed PCI devices or locked/preallocated memory',
+    needs: ['rehearse'],
+    checkFiles: true,
+  },
 } as const satisfies OptionTable;
 
 export type MigrationOptionTable = typeof migrationOptionTable;

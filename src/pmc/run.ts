@@ -103,6 +103,8 @@ export async function runPMC(
         migrate,
         sequential: options.sequential ?? false,
         strict: options.strict ?? false,
+        rehearse: options.rehearse ?? false,
+        rehearseForce: options.rehearseForce ?? false,
         timeoutMs,
         skip: options.skip ?? [],
         progressIntervalMs: options.progressIntervalMs ?? 500,

@@ -41,6 +41,7 @@ interface Row {
   real: 'succeeded' | 'failed';
   realError: string | null;
   kind: 'libvirt' | 'safety';
+  rehearsal: string;
 }
 const table: Row[] = [];
 
@@ -54,13 +55,34 @@ function criticalFailures(report: Report): string[] {
     .sort();
 }
 
+/**
+ * The rehearsal column (docs/rehearsal.md): libvirt's own Begin and Prepare,
+ * cancelled, with no built-in in the way. 'fail: <libvirt's words>', 'pass'
+ * or 'skipped: <why>'. It must agree with the real migration unless the row
+ * says why it cannot see the failure (`rehearsalBlind`).
+ */
+function rehearsalColumn(report: Report): string {
+  const r = report.checks.find((c) => c.name === 'migration.rehearsal');
+  if (!r) return 'missing';
+  return r.status === 'pass' ? 'pass' : `${r.status}: ${r.message}`;
+}
+
+/** Asserts that the rehearsal agrees with the real migration, or records why it cannot see it. */
+function expectRehearsalAgrees(label: string, rehearsal: string, realFailed: boolean, blind?: string): string {
+  if (blind) return `${rehearsal} (blind: ${blind})`;
+  expect(rehearsal, `${label}: the rehearsal should ${realFailed ? 'fail' : 'pass'} as the real migration did`).toMatch(
+    realFailed ? /^fail: / : /^pass$/,
+  );
+  return rehearsal;
+}
+
 describe('accuracy of the built-in checks against real migrations', () => {
   const hosts = useLabHosts(lab);
   afterAll(async () => {
-    console.log('\naccuracy table (case | verdict | blocked by | real migration)');
+    console.log('\naccuracy table (case | verdict | blocked by | real migration | rehearsal)');
     for (const r of table) {
       console.log(
-        `${r.kind === 'safety' ? '[safety] ' : ''}${r.case} | ${r.verdict} | ${r.blockedBy.join(', ') || '-'} | ${r.real}${r.realError ? ` (${r.realError})` : ''}`,
+        `${r.kind === 'safety' ? '[safety] ' : ''}${r.case} | ${r.verdict} | ${r.blockedBy.join(', ') || '-'} | ${r.real}${r.realError ? ` (${r.realError})` : ''} | ${r.rehearsal}`,
       );
     }
     const libvirtRows = table.filter((r) => r.kind === 'libvirt');
@@ -77,9 +99,22 @@ describe('accuracy of the built-in checks against real migrations', () => {
     dom: Domain,
     dest: Connection,
     options: RunOptions,
-    expected: { blockedBy?: string | string[]; kind?: 'libvirt' | 'safety'; inactive?: boolean },
+    expected: {
+      blockedBy?: string | string[];
+      kind?: 'libvirt' | 'safety';
+      inactive?: boolean;
+      rehearsalBlind?: string;
+    },
   ): Promise<Row> {
     const report = await dom.checkPMC(dest, options);
+    const rehearsal = rehearsalColumn(
+      await dom.checkPMC(dest, {
+        ...options,
+        migrateUri: options.migrateUri ?? migrateUri,
+        noBuiltins: true,
+        rehearse: true,
+      }),
+    );
     const blockedBy = criticalFailures(report);
     const migrateOptions = { ...options, migrateUri: options.migrateUri ?? migrateUri };
     const real = await dom.migratePMC(dest, { ...migrateOptions, noBuiltins: true });
@@ -106,8 +141,10 @@ describe('accuracy of the built-in checks against real migrations', () => {
       real: succeeded ? 'succeeded' : 'failed',
       realError,
       kind: expected.kind ?? 'libvirt',
+      rehearsal,
     };
     table.push(row);
+    row.rehearsal = expectRehearsalAgrees(name, rehearsal, !succeeded, expected.rehearsalBlind);
     if (expected.blockedBy) {
       // Exactly these, no others: an extra blocker would be a false alarm.
       expect(blockedBy, `${name}: ${JSON.stringify(report.checks.filter((c) => c.status !== 'pass'))}`).toEqual(
@@ -328,15 +365,24 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
   const layout = labLayout({ id: lab.id });
   /** A directory both hosts see and no pool holds, writable by both hosts' users (not sticky: fs.protected_regular). */
   let outside: string;
-  const rows: { case: string; verdict: string; blockedBy: string; warnings: string; real: string }[] = [];
+  const rows: {
+    case: string;
+    verdict: string;
+    blockedBy: string;
+    warnings: string;
+    real: string;
+    rehearsal: string;
+  }[] = [];
 
   afterAll(() => {
     if (outside) rmSync(outside, { recursive: true, force: true });
     console.log(
-      '\naccuracy table, pmc check --json vs virsh migrate (case | verdict | blocked by | failing warnings | real)',
+      '\naccuracy table, pmc check --json vs virsh migrate (case | verdict | blocked by | failing warnings | real | rehearsal)',
     );
     for (const r of rows)
-      console.log(`${r.case} | ${r.verdict} | ${r.blockedBy || '-'} | ${r.warnings || '-'} | ${r.real}`);
+      console.log(
+        `${r.case} | ${r.verdict} | ${r.blockedBy || '-'} | ${r.warnings || '-'} | ${r.real} | ${r.rehearsal}`,
+      );
     const agree = rows.filter((r) => (r.verdict === 'blocked') === r.real.startsWith('failed')).length;
     console.log(`agreement: ${agree}/${rows.length}`);
   });
@@ -366,11 +412,26 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
     label: string,
     name: string,
     args: string[],
-    expected: { blockedBy?: string[]; warnings?: string[]; realError?: RegExp },
+    expected: { blockedBy?: string[]; warnings?: string[]; realError?: RegExp; rehearsalBlind?: string },
   ): Promise<void> {
     const migrateUri = ['--migrateuri', h2.migrationUri];
     const checked = await runPmc(['-c', h1.uri, 'check', '--json', ...args, ...migrateUri, name, h2.uri]);
     const report = parseReport<Report>(checked.stdout);
+    // The rehearsal alone: every built-in skipped, so none keeps it from running.
+    const skipAll = report.checks.flatMap((c) => ['--skip-check', c.name]);
+    const rehearsed = await runPmc([
+      '-c',
+      h1.uri,
+      'check',
+      '--json',
+      '--rehearse',
+      ...skipAll,
+      ...args,
+      ...migrateUri,
+      name,
+      h2.uri,
+    ]);
+    const rehearsal = rehearsalColumn(parseReport<Report>(rehearsed.stdout));
     const blockedBy = criticalFailures(report);
     const warnings = report.checks
       .filter((c) => c.severity === 'warning' && c.status === 'fail')
@@ -388,6 +449,7 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
       blockedBy: blockedBy.join(', '),
       warnings: warnings.join(', '),
       real: real === null ? 'succeeded' : `failed (${real})`,
+      rehearsal: expectRehearsalAgrees(label, rehearsal, real !== null, expected.rehearsalBlind),
     });
     const detail = JSON.stringify(report.checks.filter((c) => c.status !== 'pass' && c.status !== 'skipped'));
     expect(blockedBy, `${label}: ${detail}`).toEqual([...(expected.blockedBy ?? [])].sort());
@@ -613,7 +675,7 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
       rmSync(image, { force: true });
       await virsh(h2.uri, 'pool-refresh', SHARED_POOL).catch(() => undefined);
     }
-  });
+  }, 300_000); // two guests, each checked, rehearsed and migrated; QEMU's LUKS key derivation makes the rehearsal of the second take 14 s on this loaded machine (110 s in all)
 
   // A direct-boot kernel (the dirtying guest's, idle once its RAM is filled): QEMU loads it when it starts,
   // on the destination too, before any migration data arrives.

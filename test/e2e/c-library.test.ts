@@ -92,6 +92,16 @@ describe('libvirt-pmc from C in the lab', () => {
     await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
   });
 
+  it('--check-only --rehearse: virDomainCheckPMC rehearses libvirt handshake, nothing moves', async () => {
+    const run = await runExample(['--check-only', '--rehearse', ...exampleArgs()]);
+    expect(run.output).toMatch(
+      /^pass +critical +migration\.rehearsal +builtin +libvirt's Begin and Prepare accepted the migration, then it was cancelled \(Begin \d+ ms, Prepare \d+ ms, Finish \d+ ms, Confirm \d+ ms\)$/m,
+    );
+    expect(run.output).toMatch(/^verdict: allowed$/m);
+    expect(run.status).toBe(0);
+    await expectRunsOnlyOn(lab, LAB_VM, 'host-1');
+  });
+
   it('passing checks: the guest migrates live to host 2 (exit 0), and comes back', async () => {
     const run = await runExample(exampleArgs());
     // The C check, the plugin's two, the check file's three, all passing on real hosts.

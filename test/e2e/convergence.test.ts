@@ -154,7 +154,7 @@ describe('the convergence forecast against real migrations of a dirtying guest',
       ctx.skip();
     }
     expect(entry.severity).toBe('warning');
-    expect(entry.message).toMatch(/^not verifiable: whether pre-copy converges/);
+    expect(entry.message).toMatch(/^not verifiable \(only while data flows\): whether pre-copy converges/);
     const { dirtyMiBPerSRange: range, ...input } = details as unknown as ConvergenceInput & {
       dirtyMiBPerSRange: { low: number; high: number };
     };

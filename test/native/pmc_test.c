@@ -1049,6 +1049,111 @@ testProgressFields(void)
     }
 }
 
+/* ---- the rehearsal (pmc-rehearse.c) ---- */
+
+static int
+runNotVerifiable(virDomainPtr d, virConnectPtr c, void *o, virPMCResultPtr r)
+{
+    virPMCResultSet(r, CHECK_FAIL, "not verifiable: what the destination has at /x", NULL);
+    return VIR_PMC_RUN_DONE;
+}
+
+static int
+checkRehearsed(virPMCCheck *c, size_t n, unsigned int runFlags, unsigned int flags, virPMCReport *rep)
+{
+    virPMCCheckListPtr list = listOf(c, n);
+    virPMCRunOptions opts = { 0 };
+    int ret;
+
+    opts.flags = runFlags;
+    ret = virDomainCheckPMC(dom, dconn, list, &opts, NULL, 0, flags, rep);
+    virPMCCheckListFree(list);
+    return ret;
+}
+
+static const virPMCOutcome *
+rehearsalOf(const virPMCReport *rep)
+{
+    return rep->count ? (strcmp(rep->outcomes[rep->count - 1].name, "migration.rehearsal") == 0
+                             ? &rep->outcomes[rep->count - 1]
+                             : NULL)
+                      : NULL;
+}
+
+/* The test driver has no migration: Begin is refused, in libvirt's words,
+ * and the refusal is a critical failure. */
+static void
+testRehearseRefusedAtBegin(void)
+{
+    virPMCCheck c[] = { CHECK("a.pass", VIR_PMC_SEVERITY_CRITICAL, runPass),
+                        CHECK("a.unseen", VIR_PMC_SEVERITY_WARNING, runNotVerifiable) };
+    virPMCReport rep;
+    const virPMCOutcome *o;
+
+    EXPECT(checkRehearsed(c, 2, VIR_PMC_RUN_REHEARSE | VIR_PMC_RUN_STRICT, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(rep.count == 3);
+    o = rehearsalOf(&rep);
+    EXPECT(o && o->status == VIR_PMC_STATUS_FAIL && o->severity == VIR_PMC_SEVERITY_CRITICAL);
+    EXPECT(o && o->message && strstr(o->message, "not supported"));
+    EXPECT(o && o->details && strstr(o->details, "\"phase\":\"begin\""));
+    /* Not settled: the rehearsal did not pass. */
+    EXPECT(rep.outcomes[1].status == VIR_PMC_STATUS_FAIL);
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
+    printf("  test driver says: %s\n", o && o->message ? o->message : "?");
+    virPMCReportClear(&rep);
+
+    /* A direct call says the same. */
+    {
+        virPMCRehearsalPtr r = virPMCRehearsalNew();
+        EXPECT(virPMCRehearse(dom, dconn, NULL, 0, VIR_MIGRATE_LIVE, 0, r) == 0);
+        EXPECT(r->status == VIR_PMC_STATUS_FAIL && r->phase == VIR_PMC_REHEARSAL_PHASE_BEGIN);
+        EXPECT(r->errorCode == VIR_ERR_NO_SUPPORT);
+        EXPECT(virPMCRehearse(NULL, dconn, NULL, 0, 0, 0, r) == -1);
+        EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "the domain is NULL"));
+        EXPECT(virPMCRehearse(dom, dconn, NULL, 2, 0, 0, r) == -1);
+        virPMCRehearsalFree(r);
+    }
+}
+
+/* What libvirt's client library refuses before Begin, in its words; Begin is never called. */
+static void
+testRehearseClientArguments(void)
+{
+    virPMCRehearsalPtr r = virPMCRehearsalNew();
+
+    EXPECT(virPMCRehearse(dom, dconn, NULL, 0, VIR_MIGRATE_LIVE | VIR_MIGRATE_TUNNELLED, 0, r) == 0);
+    EXPECT(r->status == VIR_PMC_STATUS_FAIL && r->phase == VIR_PMC_REHEARSAL_PHASE_NONE);
+    EXPECT(r->message && strcmp(r->message, "cannot perform tunnelled migration without using peer2peer flag") == 0);
+    EXPECT(r->errorCode == VIR_ERR_INVALID_ARG && r->errorDomain == VIR_FROM_DOMAIN);
+    EXPECT(r->phaseMs[VIR_PMC_REHEARSAL_PHASE_BEGIN] == 0);
+    EXPECT(virPMCRehearse(dom, dconn, NULL, 0, VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC, 0, r) == 0);
+    EXPECT(r->message && strstr(r->message, "are mutually exclusive"));
+    /* Peer-to-peer and tunnelled together pass the client's checks: Begin (the test driver) refuses. */
+    EXPECT(virPMCRehearse(dom, dconn, NULL, 0, VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_TUNNELLED, 0, r) == 0);
+    EXPECT(r->phase == VIR_PMC_REHEARSAL_PHASE_BEGIN && r->note && strstr(r->note, "peer-to-peer"));
+    virPMCRehearsalFree(r);
+}
+
+/* A check that blocks already: nothing is rehearsed. */
+static void
+testRehearseNotAfterABlock(void)
+{
+    virPMCCheck c[] = { CHECK("a.fail", VIR_PMC_SEVERITY_CRITICAL, runFail) };
+    virPMCReport rep;
+    const virPMCOutcome *o;
+
+    EXPECT(checkRehearsed(c, 1, VIR_PMC_RUN_REHEARSE, VIR_MIGRATE_LIVE, &rep) == 0);
+    o = rehearsalOf(&rep);
+    EXPECT(o && o->status == VIR_PMC_STATUS_SKIPPED && strstr(o->message, "a.fail blocks"));
+    EXPECT(rep.verdict == VIR_PMC_VERDICT_BLOCKED);
+    virPMCReportClear(&rep);
+
+    /* Without the flag: no rehearsal outcome at all. */
+    EXPECT(checkRehearsed(c, 1, 0, VIR_MIGRATE_LIVE, &rep) == 0);
+    EXPECT(rep.count == 1 && !rehearsalOf(&rep));
+    virPMCReportClear(&rep);
+}
+
 /* libvirt's habit (tests/testutils.h): one function a case, run by name. */
 #define DO_TEST(name, fn) testRun(name, fn)
 
@@ -1100,6 +1205,9 @@ main(void)
     DO_TEST("migrate: peer-to-peer, attempted and refused", testMigrateRefusedPeerToPeer);
     DO_TEST("migrate: cancelled by a check that passed, not attempted", testMigrateCancelledByCheck);
     DO_TEST("migrate: the domain stopped during the checks, stateError, not attempted", testMigrateDomainStopped);
+    DO_TEST("rehearse: refused at Begin in libvirt's words, a critical failure", testRehearseRefusedAtBegin);
+    DO_TEST("rehearse: not after a blocking check, not without the flag", testRehearseNotAfterABlock);
+    DO_TEST("rehearse: libvirt's client-side argument checks, before Begin", testRehearseClientArguments);
 
     virDomainFree(dom);
     virConnectClose(dconn);

@@ -236,7 +236,7 @@ describe('paused guests and unverifiable forecasts', () => {
     const g = await hosts.a.lookupDomainByName('guest1');
     const r = await runCheckDirect(migrationConvergence, g, hosts.b, { live: true });
     expect(r.status).toBe('fail');
-    expect(r.message).toMatch(/^not verifiable: how long pre-copy takes/);
+    expect(r.message).toMatch(/^not verifiable \(only while data flows\): how long pre-copy takes/);
     expect(r.facts.calls.get('domain.dirtyRate')).toBeUndefined();
     expect(migrationConvergence.severity).toBe('warning');
     const checks = [migrationConvergence];
