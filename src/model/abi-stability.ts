@@ -106,7 +106,7 @@ function fieldProblem(what: string, f: Field, src: XmlNode, dst: XmlNode): strin
   const s = f.get(src) ?? f.fallback;
   const d = f.get(dst) ?? f.fallback;
   if (s === undefined || d === undefined || s === d) return null;
-  return `Target ${what} ${f.label} ${d || '(none)'} does not match source ${s || '(none)'}`;
+  return `Target ${[what, f.label].filter(Boolean).join(' ')} ${d || '(none)'} does not match source ${s || '(none)'}`;
 }
 
 const KINDS: Array<[what: string, kind: Kind]> = [
@@ -119,7 +119,7 @@ const KINDS: Array<[what: string, kind: Kind]> = [
       fields: [
         { label: 'device', get: a('device'), fallback: 'disk' },
         { label: 'bus', get: at('target', 'bus') },
-        { label: 'target', get: at('target', 'dev') },
+        { label: '', get: at('target', 'dev') },
         { label: 'serial', get: text('serial'), fallback: '' },
         { label: 'wwn', get: text('wwn'), fallback: '' },
         { label: 'access mode (readonly)', get: has('readonly') },
@@ -263,7 +263,7 @@ const KINDS: Array<[what: string, kind: Kind]> = [
     { count: 'watchdog', xpath: 'devices/watchdog', address: true, fields: [{ label: 'model', get: a('model') }] },
   ],
   [
-    'memory balloon',
+    'balloon',
     {
       // Post-parse adds the default balloon when the XML has none.
       count: 'memory balloon',

@@ -395,6 +395,11 @@ export function parseCapabilities(xml: string): HostCapabilities {
   };
 }
 
+/** A storage volume's format as libvirt found it (`<target><format type>`: qcow2, raw, …), or null. */
+export function parseVolumeFormat(xml: string): string | null {
+  return str(XmlDocument.parse(xml), '/volume/target/format/@type');
+}
+
 /** The firmware images a host's domain capabilities list (`<os><loader><value>`): files that exist there. */
 export function parseDomainCapabilitiesLoaders(xml: string): string[] {
   const doc = XmlDocument.parse(xml);

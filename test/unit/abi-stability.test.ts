@@ -177,7 +177,7 @@ describe("libvirt's ABI stability rules for --xml", () => {
       (x) => x.replace(/<disk type='file' device='cdrom'>[\s\S]*?<\/disk>/, ''),
       /^Target domain disk count 1 does not match source 2$/,
     ],
-    ['disk target', (x) => x.replace("dev='vda'", "dev='vdb'"), /^Target disk target vdb does not match source vda$/],
+    ['disk target', (x) => x.replace("dev='vda'", "dev='vdb'"), /^Target disk vdb does not match source vda$/],
     [
       'disk bus',
       (x) => x.replace("bus='virtio'/><serial>", "bus='scsi'/><serial>"),
@@ -255,7 +255,7 @@ describe("libvirt's ABI stability rules for --xml", () => {
     [
       'memballoon model',
       (x) => x.replace("<memballoon model='virtio'>", "<memballoon model='none'>"),
-      /^Target memory balloon model none does not match source virtio$/,
+      /^Target balloon model none does not match source virtio$/,
     ],
     [
       'rng count',
