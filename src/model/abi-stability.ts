@@ -403,7 +403,8 @@ function vcpus(d: XmlNode): { max: number; online: boolean[]; order: number[] } 
 }
 
 /** A NUMA cell's `memory` attribute in KiB (its `unit` beside it; KiB by default). */
-const cellKiB = (c: XmlNode) => Number(c.attr('memory') ?? 0) * (UNIT_KIB[(c.attr('unit') ?? 'kib').toLowerCase()] ?? 1);
+const cellKiB = (c: XmlNode) =>
+  Number(c.attr('memory') ?? 0) * (UNIT_KIB[(c.attr('unit') ?? 'kib').toLowerCase()] ?? 1);
 
 const cellCpus = (c: XmlNode) => parseCpuSet(c.attr('cpus') ?? '').join(',');
 
