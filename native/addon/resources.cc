@@ -149,20 +149,30 @@ bool DescribePool(virStoragePoolPtr pool, Data& out) {
 bool DescribeVolume(virStorageVolPtr vol, Data& out) {
   virStorageVolInfo info;
   char* path = nullptr;
+  // Its XML says the format libvirt found (what QEMU must open it as, when a copy lands on it).
+  char* xml = nullptr;
   // Its pool is optional: a volume libvirt cannot place in one still is one.
   virStoragePoolPtr pool = nullptr;
   bool ok = AllAtOnce({
       [&]() { return virStorageVolGetInfo(vol, &info) == 0; },
       [&]() { return (path = virStorageVolGetPath(vol)) != nullptr; },
+      [&]() { return (xml = virStorageVolGetXMLDesc(vol, 0)) != nullptr; },
       [&]() { return (pool = virStoragePoolLookupByVolume(vol)), true; },
   });
   if (!ok) {
     free(path);
+    free(xml);
     if (pool) virStoragePoolFree(pool);
-    // Once more on this thread, so that libvirt's last error says why.
+    // Once more on this thread, each call's result tested before the next, so that
+    // libvirt's last error says why.
     if (virStorageVolGetInfo(vol, &info) < 0) return false;
     path = virStorageVolGetPath(vol);
     if (path == nullptr) return false;
+    xml = virStorageVolGetXMLDesc(vol, 0);
+    if (xml == nullptr) {
+      free(path);
+      return false;
+    }
     pool = virStoragePoolLookupByVolume(vol);
   }
   if (pool == nullptr) virResetLastError();
@@ -175,6 +185,7 @@ bool DescribeVolume(virStorageVolPtr vol, Data& out) {
   out.Set("type", Data::String(VolumeTypeName(info.type)));
   out.Set("capacity", Data::Number(static_cast<double>(info.capacity)));
   out.Set("allocation", Data::Number(static_cast<double>(info.allocation)));
+  out.Set("xml", Data::TakeString(xml));
   return true;
 }
 

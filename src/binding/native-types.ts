@@ -49,6 +49,8 @@ export interface StorageVolumeInfo {
   type: string;
   capacity: number;
   allocation: number;
+  /** virStorageVolGetXMLDesc: its `<target><format>` is the format libvirt found. */
+  xml: string;
 }
 
 export interface SecretInfo {

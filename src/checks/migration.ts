@@ -48,7 +48,7 @@ export function migrateUriProblem(uri: string): string | null {
 export function flagProblems(
   options: Readonly<MigrationOptions>,
   diskTargets: string[],
-  guest?: { uuid: string },
+  guest?: { uuid: string; xml?: string },
 ): string[] {
   const p: string[] = [];
   if (guest) {
@@ -56,7 +56,7 @@ export function flagProblems(
       ['destXml', options.destXml],
       ['persistentXml', options.persistentXml],
     ] as const) {
-      const problem = text === undefined ? null : replacementXmlProblem(text, what, guest);
+      const problem = text === undefined ? null : replacementXmlProblem(text, what, guest, what === 'destXml');
       if (problem) p.push(problem);
     }
   }
@@ -122,10 +122,12 @@ export const migrationFlags: CheckDefinition = {
   remedy: 'Change the options as the message says; each contradiction is one libvirt refuses before migrating.',
   async run({ facts, options }) {
     const model = await domainModel(facts);
+    // The --xml ABI rules compare with the guest's migratable XML (the one libvirt compares with).
+    const xml = options.destXml === undefined ? undefined : await facts.domain.migratableXml();
     const problems = flagProblems(
       options,
       model.disks.map((d) => d.target),
-      { uuid: facts.domain.domain.uuid },
+      { uuid: facts.domain.domain.uuid, ...(xml === undefined ? {} : { xml }) },
     );
     if (problems.length) return fail(`contradicting options: ${problems.join('; ')}`);
     return pass('the migration options are consistent');

@@ -40,6 +40,9 @@ async function destinationLoaders(facts: Facts): Promise<string[]> {
 
 async function judgePath(facts: Facts, entry: HostPathModel): Promise<PathVerdict> {
   const { path: p, need } = entry;
+  // A relative path (a wav audio file) is the destination QEMU's working directory's, not ours.
+  if (!path.isAbsolute(p))
+    return { entry, state: 'unknown', how: "relative to the destination QEMU's working directory" };
   if (entry.usedBy === 'os loader' && (await destinationLoaders(facts)).includes(path.resolve(p))) {
     return { entry, state: 'present', how: 'a firmware image of its domain capabilities' };
   }

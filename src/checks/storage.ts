@@ -1,11 +1,13 @@
 /**
  * Disks: libvirt's shared-storage rule (qemuMigrationSrcIsSafe), the target
- * pools of copied disks (qemuMigrationDstPrecreateDisk), cache modes, CD-ROMs.
+ * pools of copied disks (qemuMigrationDstPrecreateDisk) or the volumes they
+ * land on, cache modes, CD-ROMs.
  */
 import path from 'node:path';
 import type { Facts } from '../pmc/facts.js';
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
-import type { DiskModel } from '../model/libvirt-xml.js';
+import type { StorageVolumeInfo } from '../binding/native-types.js';
+import { parseVolumeFormat, type DiskModel } from '../model/libvirt-xml.js';
 import { destinationHas, poolByTargetPath } from './destination-paths.js';
 import { domainModel, poolsOf } from '../pmc/parsed-facts.js';
 import {
@@ -138,14 +140,38 @@ export const storageShared: CheckDefinition = {
   },
 };
 
+/**
+ * A copied disk onto a volume the destination already has: libvirt skips
+ * pre-creation (qemuMigrationDstPrecreateStorage: "already existing disks"),
+ * the destination QEMU opens the file as the disk's `<driver type>` ("Image is
+ * not in qcow2 format"), and QEMU's mirror into its NBD export needs the same
+ * virtual size ("Source and target image have different sizes"). The source's
+ * size is its volume's capacity: unknown outside a pool, and then not judged.
+ */
+export function existingTargetProblem(
+  disk: DiskModel,
+  existing: StorageVolumeInfo,
+  source: StorageVolumeInfo | null,
+): string | null {
+  const format = parseVolumeFormat(existing.xml);
+  if (disk.format && format && format !== disk.format) {
+    return `${existing.path} exists on the destination as ${format}, and QEMU opens it as the disk's ${disk.format} (QEMU: "Image is not in ${disk.format} format")`;
+  }
+  if (source && source.capacity !== existing.capacity) {
+    return `${existing.path} exists on the destination with ${existing.capacity} bytes, the source disk has ${source.capacity}: the copy needs the same size (QEMU: "Source and target image have different sizes")`;
+  }
+  return null;
+}
+
 export const storageCopyTarget: CheckDefinition = {
   name: 'storage.copy-target',
   severity: 'critical',
   description:
-    'With copy-storage, each copied disk has a destination pool at its directory with room for it (libvirt precreation; Nova disk_available_least).',
-  anchor: 'libvirt qemu_migration.c qemuMigrationDstPrecreateDisk "no storage pool with matching target path"',
+    'With copy-storage, each copied disk has a destination pool at its directory with room for it (libvirt precreation; Nova disk_available_least), or a volume already there of its format and size.',
+  anchor:
+    'libvirt qemu_migration.c qemuMigrationDstPrecreateDisk "no storage pool with matching target path"; qemuMigrationDstPrecreateStorage skips existing disks, QEMU then opens and mirrors into them ("Image is not in qcow2 format", "Source and target image have different sizes")',
   remedy:
-    "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there.",
+    "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there in the disk's format and of its virtual size (or delete a mismatching one so libvirt creates it).",
   offline: 'no storage is copied (libvirt refuses copy-storage with offline)',
   async run({ facts, options }) {
     // migration.flags refuses copy-storage with offline, as libvirt does.
@@ -172,8 +198,11 @@ export const storageCopyTarget: CheckDefinition = {
       }
       const file = disk.path;
       if (!file) continue;
-      if (await facts.destination.volumeByPath(file)) {
-        notes.push(`${disk.target}: ${file} already exists on the destination`);
+      const existing = await facts.destination.volumeByPath(file);
+      if (existing) {
+        const problem = existingTargetProblem(disk, existing, await facts.source.volumeByPath(file));
+        if (problem) problems.push(`${disk.target}: ${problem}`);
+        else notes.push(`${disk.target}: ${file} already exists on the destination, of the same size and format`);
         continue;
       }
       if (options.copyStorageInc) {

@@ -175,10 +175,10 @@ export const builtinListing: readonly CheckListing[] = [
   {
     "name": "storage.copy-target",
     "severity": "critical",
-    "description": "With copy-storage, each copied disk has a destination pool at its directory with room for it (libvirt precreation; Nova disk_available_least).",
+    "description": "With copy-storage, each copied disk has a destination pool at its directory with room for it (libvirt precreation; Nova disk_available_least), or a volume already there of its format and size.",
     "origin": "builtin",
-    "anchor": "libvirt qemu_migration.c qemuMigrationDstPrecreateDisk \"no storage pool with matching target path\"",
-    "remedy": "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there."
+    "anchor": "libvirt qemu_migration.c qemuMigrationDstPrecreateDisk \"no storage pool with matching target path\"; qemuMigrationDstPrecreateStorage skips existing disks, QEMU then opens and mirrors into them (\"Image is not in qcow2 format\", \"Source and target image have different sizes\")",
+    "remedy": "Define and start a pool on the destination whose target path is the disk's directory, with room for the disk, or pre-create the disk there in the disk's format and of its virtual size (or delete a mismatching one so libvirt creates it)."
   },
   {
     "name": "storage.cache",

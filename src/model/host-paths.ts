@@ -4,9 +4,13 @@
  * incoming migration. Read from libvirt's QEMU command-line builder
  * (qemu_command.c: qemuBuildChardevCommand, qemuBuildRNGBackendProps,
  * qemuBuildInputEvdevProps, qemuBuildTPMBackendStr, qemuBuildFSDevCmd,
- * qemuBuildMemoryBackendProps, qemuBuildDomainLoaderPflashCommandLine) and
- * qemu_process.c (qemuPrepareNVRAM, qemuProcessPrepareHostStorage). Disks are
- * the storage checks' (their startupPolicy decides what libvirt drops).
+ * qemuBuildMemoryBackendProps, qemuBuildDomainLoaderPflashCommandLine,
+ * qemuBuildSysinfoCommandLine, qemuBuildSmartcardCommandLine,
+ * qemuBuildAudioCommandLine, qemuBuildRomProps) and qemu_process.c
+ * (qemuPrepareNVRAM, qemuProcessPrepareHostStorage). Disks are the storage
+ * checks' (their startupPolicy decides what libvirt drops), host devices the
+ * device checks'. test/unit/host-paths-corpus.test.ts holds it to libvirt's
+ * own corpus of domain XMLs and the QEMU command lines built from them.
  */
 import type { XmlNode } from '../binding/xml.js';
 
@@ -38,18 +42,21 @@ function attr(node: XmlNode | null, name: string): string | null {
   return value === '' ? null : value;
 }
 
-/** A character device's host paths by its `type`: qemuBuildChardevCommand, and its `<log file>`. */
-function chardevPaths(dev: XmlNode, usedBy: string): HostPathModel[] {
+/**
+ * A character device's host paths by its `type` (qemuBuildChardevCommand), and
+ * its `<log file>`. `type` is the device's attribute, or the `<source>`'s for
+ * a TPM's external backend.
+ */
+function chardevPaths(dev: XmlNode, usedBy: string, type = dev.attr('type') ?? 'pty'): HostPathModel[] {
   const out: HostPathModel[] = [];
-  const type = dev.attr('type') ?? 'pty';
   const source = dev.node('source');
   const path = attr(source, 'path');
   // libvirt makes and labels its own per-domain channel directory (qemuProcessPrepareHostChannel...).
   if (path && !path.includes('/channel/target/domain-')) {
     if (type === 'file') out.push({ path, need: 'created', usedBy });
     else if (type === 'unix') {
-      // mode='bind' (the default for a channel without one is bind): QEMU creates and listens.
-      out.push({ path, need: attr(source, 'mode') === 'connect' ? 'socket' : 'created', usedBy });
+      // virDomainChrSourceDefParseUnix: mode defaults to connect; bind makes QEMU create and listen.
+      out.push({ path, need: attr(source, 'mode') === 'bind' ? 'created' : 'socket', usedBy });
     } else if (type === 'dev') out.push({ path, need: 'device', usedBy });
     else if (type === 'pipe') out.push({ path, need: 'device', usedBy: `${usedBy} (pipe)` });
   }
@@ -59,6 +66,84 @@ function chardevPaths(dev: XmlNode, usedBy: string): HostPathModel[] {
 }
 
 const CHARDEVS = ['serial', 'parallel', 'console', 'channel'] as const;
+
+/**
+ * Tables and blobs QEMU reads into the guest's firmware: the SLIC ACPI table
+ * (qemuBuildOSCommandLine, -acpitable) and fw_cfg files
+ * (qemuBuildSysinfoCommandLine, -fw_cfg name=…,file=…).
+ */
+function firmwareTablePaths(d: XmlNode): HostPathModel[] {
+  const out: HostPathModel[] = [];
+  for (const table of d.nodes('os/acpi/table')) {
+    const p = table.text.trim();
+    if (p) out.push({ path: p, need: 'exists', usedBy: `acpi table ${table.attr('type') ?? ''}`.trim() });
+  }
+  for (const entry of d.nodes("sysinfo[@type='fwcfg']/entry")) {
+    const p = attr(entry, 'file');
+    if (p) out.push({ path: p, need: 'exists', usedBy: `fw_cfg ${entry.attr('name') ?? ''}`.trim() });
+  }
+  return out;
+}
+
+/**
+ * Device frontends with a host path of their own: smartcards, USB redirection
+ * and an external TPM's chardev, audio backends, GL render nodes, option ROMs,
+ * an ethernet interface's script, virtiofsd. What qemu_command.c makes of each:
+ * qemuBuildSmartcardCommandLine (db=, default VIR_DOMAIN_SMARTCARD_DEFAULT_DATABASE),
+ * qemuBuildRedirdevCommandLine, qemuBuildTPMBackendStr (external: a chardev),
+ * qemuBuildAudioCommandLine (OSS dev, wav path; an ALSA dev is a PCM name),
+ * qemuBuildGraphics*CommandLine (rendernode=), qemuBuildRomProps (romfile=);
+ * qemuInterfaceEthernetConnect runs the script, qemuVirtioFSStart the binary.
+ * Host devices' ROMs are the device checks'.
+ */
+function frontendPaths(d: XmlNode): HostPathModel[] {
+  const out: HostPathModel[] = [];
+  d.nodes('devices/smartcard').forEach((card, i) => {
+    const mode = card.attr('mode');
+    if (mode === 'host-certificates') {
+      const db = card.node('database')?.text.trim() || '/etc/pki/nssdb';
+      out.push({ path: db, need: 'exists', usedBy: `smartcard ${i} database` });
+    } else if (mode === 'passthrough') out.push(...chardevPaths(card, `smartcard ${i}`));
+  });
+  d.nodes('devices/redirdev').forEach((r, i) => out.push(...chardevPaths(r, `redirdev ${i}`)));
+  d.nodes("devices/tpm/backend[@type='external']").forEach((b, i) => {
+    out.push(...chardevPaths(b, `tpm ${i} external`, b.node('source')?.attr('type') ?? 'unix'));
+  });
+  d.nodes('devices/audio').forEach((audio) => {
+    const id = `audio ${audio.attr('id') ?? ''}`.trim();
+    const type = audio.attr('type');
+    if (type === 'oss') {
+      for (const dir of ['input', 'output'] as const) {
+        const dev = attr(audio.node(dir), 'dev');
+        if (dev) out.push({ path: dev, need: 'device', usedBy: `${id} ${dir}` });
+      }
+    }
+    // Relative to the destination QEMU's working directory when not absolute.
+    const file = type === 'file' ? attr(audio, 'path') : null;
+    if (file) out.push({ path: file, need: 'created', usedBy: `${id} file` });
+  });
+  d.nodes('devices/graphics').forEach((g, i) => {
+    const node = attr(g.node('gl'), 'rendernode');
+    if (node) out.push({ path: node, need: 'device', usedBy: `graphics ${i} (${g.attr('type') ?? '?'}) rendernode` });
+    // The older spelling of <listen type='socket' socket=…/>.
+    const sock = attr(g, 'socket');
+    if (sock) out.push({ path: sock, need: 'created', usedBy: `graphics ${i} socket` });
+  });
+  for (const rom of d.nodes("devices/*[not(self::hostdev) and not(self::interface[@type='hostdev'])]/rom")) {
+    const p = attr(rom, 'file');
+    if (p) out.push({ path: p, need: 'exists', usedBy: `${rom.string('name(..)')} rom` });
+  }
+  d.nodes("devices/interface[@type='ethernet']/script").forEach((script, i) => {
+    const p = attr(script, 'path');
+    if (p) out.push({ path: p, need: 'exists', usedBy: `ethernet interface ${i} script` });
+  });
+  for (const fs of d.nodes('devices/filesystem[binary]')) {
+    const p = attr(fs.node('binary'), 'path');
+    if (p)
+      out.push({ path: p, need: 'exists', usedBy: `filesystem ${attr(fs.node('target'), 'dir') ?? '?'} virtiofsd` });
+  }
+  return out;
+}
 
 export function parseHostPaths(d: XmlNode): HostPathModel[] {
   const out: HostPathModel[] = [];
@@ -70,8 +155,11 @@ export function parseHostPaths(d: XmlNode): HostPathModel[] {
   const loader = text('os/loader');
   if (loader) out.push({ path: loader, need: 'exists', usedBy: 'os loader' });
   // qemuPrepareNVRAM: an existing NVRAM file is used as is; a missing one is copied from its template.
-  const nvram = text('os/nvram');
+  // libvirt 9.0 also writes it as <nvram type='file'><source file=…/></nvram> (type='block': dev).
+  const nvram = text('os/nvram') ?? attr(d.node('os/nvram/source'), 'file');
   if (nvram) out.push({ path: nvram, need: 'created', usedBy: 'os nvram' });
+  const nvramDev = attr(d.node("os/nvram[@type='block']/source"), 'dev');
+  if (nvramDev) out.push({ path: nvramDev, need: 'exists', usedBy: 'os nvram' });
   for (const what of ['kernel', 'initrd', 'dtb'] as const) {
     const p = text(`os/${what}`);
     if (p) out.push({ path: p, need: 'exists', usedBy: `os ${what}` });
@@ -140,6 +228,7 @@ export function parseHostPaths(d: XmlNode): HostPathModel[] {
     const p = attr(listen, 'socket');
     if (p) out.push({ path: p, need: 'created', usedBy: `graphics ${i} socket` });
   });
+  out.push(...firmwareTablePaths(d), ...frontendPaths(d));
   // A console mirroring serial 0 names the same path: one entry per path and need.
   const seen = new Set<string>();
   return out.filter((p) => {

@@ -27,7 +27,7 @@ function num(ctx: Ctx, xpath: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-const UNIT_KIB: Record<string, number> = {
+export const UNIT_KIB: Record<string, number> = {
   b: 1 / 1024,
   bytes: 1 / 1024,
   k: 1,
@@ -45,7 +45,7 @@ const UNIT_KIB: Record<string, number> = {
 };
 
 /** A libvirt scaled integer (`<memory unit='MiB'>1024</memory>`) in KiB; libvirt's default unit is KiB. */
-function kib(ctx: Ctx, xpath: string, defaultUnit = 'kib'): number | null {
+export function kib(ctx: Ctx, xpath: string, defaultUnit = 'kib'): number | null {
   const node = ctx.node(xpath);
   if (!node) return null;
   const value = Number(node.text.trim());
@@ -394,6 +394,11 @@ export function parseCapabilities(xml: string): HostCapabilities {
       })),
     })),
   };
+}
+
+/** A storage volume's format as libvirt found it (`<target><format type>`: qcow2, raw, …), or null. */
+export function parseVolumeFormat(xml: string): string | null {
+  return str(XmlDocument.parse(xml), '/volume/target/format/@type');
 }
 
 /** The firmware images a host's domain capabilities list (`<os><loader><value>`): files that exist there. */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Connection, constants, type Domain, type Report, type RunOptions } from '../../src/index.js';
-import { SHARED_POOL, buildDirtier, dirtierXml } from '../../src/lab/index.js';
+import { LOCAL_POOL, SHARED_POOL, buildDirtier, dirtierXml } from '../../src/lab/index.js';
 import { migrateFlags, migrateParamEntries } from '../../src/options/index.js';
 import {
   createPrivateImage,
@@ -330,6 +330,67 @@ describe('accuracy of the built-in checks against real migrations', () => {
       await judge('local disk, copy-storage-all', dom, hosts.h2, { live: true, copyStorageAll: true }, {});
     });
   });
+
+  // copy-storage onto a volume the destination already has: libvirt skips pre-creation
+  // (qemuMigrationDstPrecreateStorage) and the destination QEMU opens it as the disk's format;
+  // the NBD mirror then writes the source's whole virtual size into it.
+  const existingTargets: [string, string, string | undefined][] = [
+    [
+      'copied disk onto a smaller existing volume',
+      "<capacity unit='MiB'>8</capacity><target><format type='qcow2'/>",
+      'storage.copy-target',
+    ],
+    [
+      'copied disk onto a larger existing volume',
+      "<capacity unit='MiB'>32</capacity><target><format type='qcow2'/>",
+      'storage.copy-target',
+    ],
+    [
+      'copied disk onto an existing raw volume (the disk is qcow2)',
+      "<capacity unit='MiB'>16</capacity><target><format type='raw'/>",
+      'storage.copy-target',
+    ],
+    [
+      'copied disk onto an existing volume of its size and format',
+      "<capacity unit='MiB'>16</capacity><target><format type='qcow2'/>",
+      undefined,
+    ],
+  ];
+  for (const [label, volume, blocker] of existingTargets) {
+    it(`${label}: ${blocker ? `blocked by ${blocker}, and the copy fails` : 'allowed, and the copy succeeds'}`, async () => {
+      await withLabGuest([hosts.h1, hosts.h2], 'acc-exist', { localDisk: true }, async (dom, name) => {
+        await hosts.h2.createStorageVolume(
+          LOCAL_POOL,
+          `<volume><name>${name}.qcow2</name>${volume}<permissions><mode>0660</mode></permissions></target></volume>`,
+        );
+        await judge(label, dom, hosts.h2, { live: true, copyStorageAll: true }, blocker ? { blockedBy: blocker } : {});
+      });
+    });
+  }
+
+  // --xml: libvirt's ABI stability check (virDomainDefCheckABIStabilityFlags) at Begin.
+  const destXmlCases: [string, (xml: string) => string, string | undefined][] = [
+    [
+      '--xml with one more vCPU',
+      (x) => x.replace(/(<vcpu[^>]*>)(\d+)</, (_, t: string, n: string) => `${t}${Number(n) + 1}<`),
+      'migration.flags',
+    ],
+    [
+      '--xml with a balloon the guest has not',
+      (x) => x.replace("<memballoon model='none'/>", "<memballoon model='virtio'/>"),
+      'migration.flags',
+    ],
+    ['--xml without its device addresses', (x) => x.replace(/<address [^>]*\/>/g, ''), undefined],
+  ];
+  for (const [label, edit, blocker] of destXmlCases) {
+    it(`${label}: ${blocker ? `blocked by ${blocker}, and libvirt refuses` : 'allowed, and the real migration succeeds'}`, async () => {
+      await withLabGuest([hosts.h1, hosts.h2], 'acc-xml', {}, async (dom) => {
+        const destXml = edit(await dom.getXMLDesc(constants.VIR_DOMAIN_XML_MIGRATABLE!));
+        const row = await judge(label, dom, hosts.h2, { live: true, destXml }, blocker ? { blockedBy: blocker } : {});
+        if (blocker) expect(row.realError).toMatch(/does not match source/);
+      });
+    });
+  }
 
   it('[safety] undefine-source without persistent: persistence.safe blocks, libvirt allows', async () => {
     const name = uniqueName('acc-undefine');
@@ -716,6 +777,48 @@ describe('accuracy: pmc check --json against virsh migrate', () => {
       );
     } finally {
       rmSync(kernel, { force: true });
+      await execFileAsync('virsh', ['-c', h2.uri, 'pool-refresh', SHARED_POOL]).catch(() => undefined);
+    }
+  });
+
+  /** A lab guest with a fw_cfg blob read from `file` (qemuBuildSysinfoCommandLine: -fw_cfg name=…,file=…). */
+  const fwCfgGuest = (name: string, file: string) =>
+    labGuestXml(name).replace(
+      '<vcpu>1</vcpu>',
+      `<vcpu>1</vcpu><sysinfo type='fwcfg'><entry name='opt/org.libvirt-pmc/blob' file='${file}'/></sysinfo>`,
+    );
+
+  it('a fw_cfg blob only the source has: blocked by host.paths, and the destination QEMU cannot read it', async () => {
+    await withGuest(
+      'acc-fwcfg',
+      (name) => {
+        const hostDir = layout.hosts.find((x) => x.name === 'host-1')!.privateLocalDir;
+        const blob = path.join(sourceOnlyDir(name), 'blob.ign');
+        writeFileSync(path.join(hostDir, name, 'blob.ign'), '{"ignition":{}}\n', { mode: 0o644 });
+        return fwCfgGuest(name, blob);
+      },
+      (name) =>
+        judgeCli('fw_cfg blob only on the source', name, ['--live'], {
+          blockedBy: ['host.paths'],
+          realError: /blob\.ign/,
+        }),
+    );
+  });
+
+  it('a fw_cfg blob in the shared directory: allowed, and the real migration succeeds', async () => {
+    const name = uniqueName('acc-fwcfg-shared');
+    const blob = path.join(lab.sharedPath, `${name}.ign`);
+    writeFileSync(blob, '{"ignition":{}}\n', { mode: 0o644 });
+    chmodSync(blob, 0o644);
+    try {
+      await execFileAsync('virsh', ['-c', h2.uri, 'pool-refresh', SHARED_POOL]);
+      await withGuest(
+        'acc-fwcfg-shared',
+        (n) => fwCfgGuest(n, blob),
+        (n) => judgeCli('fw_cfg blob in a directory both have', n, ['--live'], {}),
+      );
+    } finally {
+      rmSync(blob, { force: true });
       await execFileAsync('virsh', ['-c', h2.uri, 'pool-refresh', SHARED_POOL]).catch(() => undefined);
     }
   });

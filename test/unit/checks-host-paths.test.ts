@@ -66,6 +66,54 @@ describe('host paths of a domain definition', () => {
     ]);
   });
 
+  it('names firmware tables, fw_cfg blobs, smartcards, redirection, audio, render nodes, ROMs and scripts', () => {
+    const xml = `<domain type='kvm'>
+  <name>paths</name>
+  <memory unit='MiB'>256</memory>
+  <sysinfo type='fwcfg'><entry name='opt/com.example/blob' file='/srv/fw/blob.ign'/><entry name='opt/x'>text</entry></sysinfo>
+  <os><type arch='x86_64' machine='q35'>hvm</type>
+    <loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>
+    <nvram type='file'><source file='/var/lib/libvirt/qemu/nvram/paths_VARS.fd'/></nvram>
+    <acpi><table type='slic'>/srv/acpi/slic.dat</table></acpi></os>
+  <devices>
+    <smartcard mode='host-certificates'><certificate>a</certificate><certificate>b</certificate><certificate>c</certificate><database>/srv/nssdb</database></smartcard>
+    <smartcard mode='host-certificates'><certificate>a</certificate><certificate>b</certificate><certificate>c</certificate></smartcard>
+    <smartcard mode='passthrough' type='unix'><source mode='connect' path='/run/card.sock'/></smartcard>
+    <redirdev bus='usb' type='unix'><source path='/run/redir.sock'/></redirdev>
+    <tpm model='tpm-crb'><backend type='external'><source type='unix' mode='connect' path='/run/swtpm.sock'/></backend></tpm>
+    <audio id='1' type='oss'><input dev='/dev/dsp0'/><output dev='/dev/dsp1'/></audio>
+    <audio id='2' type='alsa'><input dev='hw:0'/></audio>
+    <audio id='3' type='file' path='/var/log/vm/sound.wav'/>
+    <graphics type='egl-headless'><gl rendernode='/dev/dri/renderD128'/></graphics>
+    <graphics type='vnc' socket='/run/vm/vnc-old.sock'/>
+    <interface type='user'><rom file='/srv/roms/efi-virtio.rom'/></interface>
+    <interface type='ethernet'><script path='/etc/qemu-ifup'/></interface>
+    <hostdev mode='subsystem' type='pci'><source><address domain='0' bus='6' slot='18' function='6'/></source><rom file='/srv/roms/vf.rom'/></hostdev>
+    <filesystem type='mount'><driver type='virtiofs'/><binary path='/usr/libexec/virtiofsd'/><source dir='/srv/share'/><target dir='share'/></filesystem>
+  </devices>
+</domain>`;
+    expect(parseDomainXml(xml).hostPaths.map((p) => `${p.need} ${p.path} (${p.usedBy})`)).toEqual([
+      'exists /usr/share/OVMF/OVMF_CODE.fd (os loader)',
+      'created /var/lib/libvirt/qemu/nvram/paths_VARS.fd (os nvram)',
+      'exists /srv/share (filesystem share)',
+      'exists /srv/acpi/slic.dat (acpi table slic)',
+      'exists /srv/fw/blob.ign (fw_cfg opt/com.example/blob)',
+      'exists /srv/nssdb (smartcard 0 database)',
+      'exists /etc/pki/nssdb (smartcard 1 database)',
+      'socket /run/card.sock (smartcard 2)',
+      'socket /run/redir.sock (redirdev 0)',
+      'socket /run/swtpm.sock (tpm 0 external)',
+      'device /dev/dsp0 (audio 1 input)',
+      'device /dev/dsp1 (audio 1 output)',
+      'created /var/log/vm/sound.wav (audio 3 file)',
+      'device /dev/dri/renderD128 (graphics 0 (egl-headless) rendernode)',
+      'created /run/vm/vnc-old.sock (graphics 1 socket)',
+      'exists /srv/roms/efi-virtio.rom (interface rom)',
+      'exists /etc/qemu-ifup (ethernet interface 0 script)',
+      'exists /usr/libexec/virtiofsd (filesystem share virtiofsd)',
+    ]);
+  });
+
   it('reads a disk source startupPolicy (what libvirt may drop)', () => {
     const model = parseDomainXml(
       domain(

@@ -313,6 +313,45 @@ describe('built-in checks on the test driver', () => {
     });
   });
 
+  describe('storage.copy-target onto a volume the destination already has', () => {
+    const disk =
+      "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/pmc-a/images/guest2.qcow2'/><target dev='vda' bus='virtio'/></disk>";
+    /** A fresh host-c (its own test-driver state) with guest2.qcow2 made in its pool `images`. */
+    async function destinationWith(capacity: number, format: string): Promise<Connection> {
+      const dst = await open('host-c');
+      await dst.createStorageVolume(
+        'images',
+        `<volume><name>guest2.qcow2</name><capacity unit='bytes'>${capacity}</capacity><target><format type='${format}'/></target></volume>`,
+      );
+      return dst;
+    }
+    it.each<[string, (size: number) => [number, string], RegExp | null]>([
+      [
+        'fails for one of another size',
+        (size) => [size / 2, 'qcow2'],
+        /the copy needs the same size \(QEMU: "Source and target image have different sizes"\)/,
+      ],
+      [
+        'fails for one of another format',
+        (size) => [size, 'raw'],
+        /exists on the destination as raw, and QEMU opens it as the disk's qcow2/,
+      ],
+      ['passes for one of its size and format', (size) => [size, 'qcow2'], null],
+    ])('%s', async (_, volume, message) => {
+      const size = (await s.lookupStorageVolByPath('/var/lib/pmc-a/images/guest2.qcow2')).capacity;
+      const dst = await destinationWith(...volume(size));
+      const g = await startGuest(s, '', { devices: disk });
+      try {
+        const r = await runCheck(storageCopyTarget, g, dst, { live: true, copyStorageAll: true });
+        if (message) expect(r).toMatchObject({ status: 'fail', message: expect.stringMatching(message) });
+        else expect(r).toMatchObject({ status: 'pass', message: expect.stringMatching(/of the same size and format/) });
+      } finally {
+        await g.destroy();
+        await dst.close();
+      }
+    });
+  });
+
   describe('storage.cache', () => {
     const nfsDisk = (cache: string) =>
       `<disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='${cache}'/><source file='/var/lib/pmc-nfs/shared.qcow2'/><target dev='vda' bus='virtio'/></disk>`;

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Connection, XmlDocument } from '../../src/index.js';
+import { Connection, constants, XmlDocument } from '../../src/index.js';
 import { optionsXml } from '../../src/pmc/native-facts.js';
 import { parseReport, pmcOnHostA } from '../helpers/cli.js';
 import { fixtureUri } from '../helpers/fixtures.js';
@@ -108,10 +108,35 @@ describe('--xml and --persistent-xml', () => {
       message: expect.stringMatching(/destXml is for UUID 00000000-0000-4000-8000-000000000099, not this guest's/),
     });
 
-    const own = file('own.xml', `<domain type="test"><name>guest1</name><uuid>${GUEST1_UUID}</uuid></domain>`);
+    // The guest's own migratable XML (what `virsh dumpxml --migratable` gives): its ABI unchanged.
+    const conn = await Connection.open(hostA);
+    let ownXml: string;
+    try {
+      const dom = await conn.lookupDomainByName('guest1');
+      ownXml = await dom.getXMLDesc(constants.VIR_DOMAIN_XML_MIGRATABLE!);
+    } finally {
+      await conn.close();
+    }
+    expect(ownXml).toContain(GUEST1_UUID);
+    const own = file('own.xml', ownXml);
     const allowed = await pmcOnHostA(['check', '--json', '--xml', own, 'guest1', hostB]);
     const ownReport = parseReport<{ checks: { name: string; status: string }[] }>(allowed.stdout);
     expect(ownReport.checks.find((c) => c.name === 'migration.flags')?.status).toBe('pass');
+
+    // The same with one more vCPU: libvirt's ABI stability check refuses it at Begin.
+    const more = file(
+      'more.xml',
+      ownXml.replace(/(<vcpu[^>]*>)(\d+)</, (_, tag: string, n: string) => `${tag}${Number(n) + 1}<`),
+    );
+    const abi = parseReport<{ checks: { name: string; status: string; message: string }[] }>(
+      (await pmcOnHostA(['check', '--json', '--xml', more, 'guest1', hostB])).stdout,
+    );
+    expect(abi.checks.find((c) => c.name === 'migration.flags')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(
+        /destXml changes the guest's ABI \(libvirt: "Target domain vCPU max \d+ does not match source \d+"\)/,
+      ),
+    });
   });
 });
 
