@@ -55,7 +55,8 @@ export { nativeFactSpecs } from './pmc/native-facts.js';
 export { listChecks } from './api.js';
 export { placeDomain } from './fleet/place.js';
 export { planEvacuation } from './fleet/plan.js';
-export { DEFAULT_MAX_PARALLEL, evacuate, MAX_PARALLEL, parseEvacuation, returnPlans } from './fleet/evacuate.js';
+export { DEFAULT_MAX_PARALLEL, evacuate, MAX_PARALLEL, returnPlans } from './fleet/evacuate.js';
+export { parseEvacuation } from './fleet/plan-file.js';
 export type { EvacuateOptions, EvacuationProgress } from './fleet/evacuate.js';
 export type {
   CandidateAssessment,

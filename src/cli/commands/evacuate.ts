@@ -12,10 +12,10 @@ import {
   DEFAULT_MAX_PARALLEL,
   evacuate,
   MAX_PARALLEL,
-  parseEvacuation,
   returnPlans,
   type EvacuationProgress,
 } from '../../fleet/evacuate.js';
+import { parseEvacuation } from '../../fleet/plan-file.js';
 import { planEvacuation } from '../../fleet/plan.js';
 import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
 import { ExitCode } from '../exit-codes.js';

@@ -1,0 +1,195 @@
+/**
+ * Plans and reports read from files (`pmc evacuate --plan`, `--return`), as
+ * hostile input: their shape and version (docs/evacuate.schema.json), the
+ * options a plan may hold, and the hosts it may name.
+ */
+import { migrationOptionTable } from '../options/index.js';
+import { validateRunOptions, type RunOptions } from '../pmc/run-options.js';
+import type { MigrationOutcome, Verdict } from '../pmc/types.js';
+import { refusedFleetOption, unsafePlanUri } from './options.js';
+import type { DomainLocation, Evacuation, EvacuationGuest, SavedOptions } from './types.js';
+
+const VERDICTS: readonly string[] = ['allowed', 'allowed-with-warnings', 'blocked'];
+const LOCATIONS: readonly string[] = ['source', 'destination', 'unknown'];
+/** Names, URIs, reasons: generous, but bounded. */
+const MAX_TEXT = 64 * 1024;
+/** Guests of one host, candidates of one plan. */
+const MAX_ITEMS = 10_000;
+
+class Shape {
+  constructor(readonly path: string) {}
+  fail(what: string): never {
+    throw new TypeError(`invalid evacuation plan: ${this.path} ${what}`);
+  }
+  object(value: unknown): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail('must be an object');
+    return value as Record<string, unknown>;
+  }
+  string(value: unknown): string {
+    if (typeof value !== 'string' || value.length > MAX_TEXT)
+      this.fail(`must be a string of at most ${MAX_TEXT} characters`);
+    return value;
+  }
+  array(value: unknown): unknown[] {
+    if (!Array.isArray(value) || value.length > MAX_ITEMS) this.fail(`must be an array of at most ${MAX_ITEMS} items`);
+    return value;
+  }
+  number(value: unknown, integer = false): number {
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      (integer && !(Number.isSafeInteger(value) && value >= 0))
+    )
+      this.fail(integer ? 'must be a whole number' : 'must be a number');
+    return value;
+  }
+  boolean(value: unknown): boolean {
+    if (typeof value !== 'boolean') this.fail('must be true or false');
+    return value;
+  }
+  oneOf(value: unknown, choices: readonly string[]): string {
+    if (typeof value !== 'string' || !choices.includes(value)) this.fail(`must be one of ${choices.join(', ')}`);
+    return value;
+  }
+  at(key: string | number): Shape {
+    return new Shape(typeof key === 'number' ? `${this.path}[${key}]` : `${this.path}.${key}`);
+  }
+}
+
+function parseOutcome(value: unknown, at: Shape): MigrationOutcome {
+  const o = at.object(value);
+  let error: MigrationOutcome['error'] = null;
+  if (o.error !== null) {
+    const e = at.at('error').object(o.error);
+    error = {
+      code: at.at('error').at('code').string(e.code),
+      domain: at.at('error').at('domain').string(e.domain),
+      message: at.at('error').at('message').string(e.message),
+    };
+  }
+  return {
+    attempted: at.at('attempted').boolean(o.attempted),
+    succeeded: at.at('succeeded').boolean(o.succeeded),
+    durationMs: at.at('durationMs').number(o.durationMs),
+    error,
+  };
+}
+
+function parseGuest(value: unknown, at: Shape): EvacuationGuest {
+  const g = at.object(value);
+  const uuid = at.at('uuid').string(g.uuid);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid))
+    at.at('uuid').fail('must be a UUID');
+  return {
+    domain: at.at('domain').string(g.domain),
+    uuid,
+    offline: at.at('offline').boolean(g.offline),
+    memoryKiB: at.at('memoryKiB').number(g.memoryKiB, true),
+    vcpus: at.at('vcpus').number(g.vcpus, true),
+    destination: g.destination === null ? null : at.at('destination').string(g.destination),
+    verdict: at.at('verdict').oneOf(g.verdict, VERDICTS) as Verdict,
+    reason: at.at('reason').string(g.reason),
+    ranking: at
+      .at('ranking')
+      .array(g.ranking)
+      .map((r, i) => {
+        const rs = at.at('ranking').at(i);
+        const o = rs.object(r);
+        return {
+          uri: rs.at('uri').string(o.uri),
+          verdict: rs.at('verdict').oneOf(o.verdict, VERDICTS) as Verdict,
+          score: rs.at('score').number(o.score),
+        };
+      }),
+    migration: parseOutcome(g.migration, at.at('migration')),
+    domainLocation: at.at('domainLocation').oneOf(g.domainLocation, LOCATIONS) as DomainLocation,
+  };
+}
+
+/** What a plan's options may hold (SavedOptions): the option table's, and what decides a verdict. */
+const SAVED_OPTION_KEYS = new Set([
+  ...Object.keys(migrationOptionTable),
+  'strict',
+  'skip',
+  'timeoutMs',
+  'includeInactive',
+  'reserveMemoryMiB',
+]);
+
+function parseSavedOptions(options: Record<string, unknown>, at: Shape): SavedOptions {
+  for (const key of Object.keys(options))
+    if (!SAVED_OPTION_KEYS.has(key)) at.at(key).fail('is not an option of a plan');
+  const { includeInactive, reserveMemoryMiB, ...run } = options;
+  if (includeInactive !== undefined) at.at('includeInactive').boolean(includeInactive);
+  if (reserveMemoryMiB !== undefined) at.at('reserveMemoryMiB').number(reserveMemoryMiB, true);
+  if (run.strict !== undefined) at.at('strict').boolean(run.strict);
+  if (run.skip !== undefined)
+    at.at('skip')
+      .array(run.skip)
+      .forEach((s, i) => at.at('skip').at(i).string(s));
+  try {
+    validateRunOptions(run as RunOptions);
+  } catch (error) {
+    at.fail(`are invalid: ${(error as Error).message}`);
+  }
+  return { ...options } as SavedOptions;
+}
+
+/**
+ * Checks that `value` is an evacuation plan or report of version 1
+ * (docs/evacuate.schema.json) and returns a copy made of its known fields
+ * only; throws a TypeError naming the first wrong field. The options are
+ * checked where they are used (validateRunOptions, by migratePMC).
+ */
+export function parseEvacuation(value: unknown): Evacuation {
+  const at = new Shape('plan');
+  const o = at.object(value);
+  if (o.version !== 1) at.at('version').fail('must be 1 (a plan of another pmc version?)');
+  const options = at.at('options').object(o.options);
+  const result: Evacuation = {
+    version: 1,
+    source: at.at('source').string(o.source),
+    candidates: at
+      .at('candidates')
+      .array(o.candidates)
+      .map((c, i) => at.at('candidates').at(i).string(c)),
+    options: parseSavedOptions(options, at.at('options')),
+    guests: at
+      .at('guests')
+      .array(o.guests)
+      .map((g, i) => parseGuest(g, at.at('guests').at(i))),
+  };
+  if (o.cancelled !== undefined) result.cancelled = at.at('cancelled').boolean(o.cancelled);
+  const uuids = new Set<string>();
+  for (const [i, g] of result.guests.entries()) {
+    if (uuids.has(g.uuid.toLowerCase())) at.at('guests').at(i).fail('names a guest twice');
+    uuids.add(g.uuid.toLowerCase());
+  }
+  checkPlanHosts(result, at);
+  const refused = refusedFleetOption(result.options as Record<string, unknown>, result.candidates.length, 'many');
+  if (refused) at.at('options').at(refused.name).fail(refused.why);
+  return result;
+}
+
+/**
+ * The hosts a plan names are its source and its candidates, each a URI pmc
+ * may dial: a guest's destination and ranking name candidates only.
+ */
+function checkPlanHosts(plan: Evacuation, at: Shape): void {
+  const dialable = (uri: string, where: Shape) => {
+    const why = unsafePlanUri(uri);
+    if (why) where.fail(why);
+  };
+  dialable(plan.source, at.at('source'));
+  for (const [i, uri] of plan.candidates.entries()) {
+    dialable(uri, at.at('candidates').at(i));
+    if (uri === plan.source) at.at('candidates').at(i).fail('is the source: a host cannot take its own guests');
+  }
+  const candidates = new Set(plan.candidates);
+  for (const [i, g] of plan.guests.entries()) {
+    const guest = at.at('guests').at(i);
+    if (g.destination !== null && !candidates.has(g.destination)) guest.at('destination').fail('is not a candidate');
+    for (const [j, r] of g.ranking.entries())
+      if (!candidates.has(r.uri)) guest.at('ranking').at(j).at('uri').fail('is not a candidate');
+  }
+}
