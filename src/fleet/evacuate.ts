@@ -12,7 +12,7 @@ import { isLibvirtError } from '../errors.js';
 import type { RunOptions } from '../pmc/run-options.js';
 import type { MigrationOutcome, MigrationProgress, Report, Verdict } from '../pmc/types.js';
 import { guestRunOptions } from './plan.js';
-import { parseEvacuation } from './plan-file.js';
+import { parseCallerEvacuation } from './plan-file.js';
 import type { DomainLocation, EvacuationGuest, EvacuationPlan, EvacuationReport } from './types.js';
 
 /** The default number of migrations at once (issue 15; Nova's max_concurrent_live_migrations is 1). */
@@ -136,13 +136,13 @@ function optionsOf(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean
 }
 
 /**
- * Executes a plan (`planEvacuation`'s, or a saved one: `parseEvacuation` first).
+ * Executes a plan (`planEvacuation`'s, or a saved one: `parseEvacuation` first, the rule for files).
  * Resolves with the report: the plan's guests, each with its migration's
  * outcome and where it is now, asked of both hosts. Rejects only when the
  * source cannot be reached; a destination that cannot is that guest's error.
  */
 export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = {}): Promise<EvacuationReport> {
-  plan = parseEvacuation(plan);
+  plan = parseCallerEvacuation(plan);
   const maxParallel = options.maxParallel ?? DEFAULT_MAX_PARALLEL;
   if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > MAX_PARALLEL) {
     throw new RangeError(`maxParallel must be a whole number from 1 to ${MAX_PARALLEL}`);
@@ -267,7 +267,7 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
  * source (guests that moved and are there now, verified when the report was made).
  */
 export function returnPlans(report: EvacuationReport): EvacuationPlan[] {
-  report = parseEvacuation(report);
+  report = parseCallerEvacuation(report);
   const byHost = new Map<string, EvacuationGuest[]>();
   for (const g of report.guests) {
     if (!g.migration.succeeded || g.domainLocation !== 'destination' || g.destination === null) continue;

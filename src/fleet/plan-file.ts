@@ -6,7 +6,8 @@
 import { migrationOptionTable } from '../options/index.js';
 import { validateRunOptions, type RunOptions } from '../pmc/run-options.js';
 import type { MigrationOutcome, Verdict } from '../pmc/types.js';
-import { refusedFleetOption, unsafePlanUri } from './options.js';
+import { refusedFleetOption } from './options.js';
+import { refusedFileUri, runsLocalProgram } from './plan-uri.js';
 import type { DomainLocation, Evacuation, EvacuationGuest, SavedOptions } from './types.js';
 
 const VERDICTS: readonly string[] = ['allowed', 'allowed-with-warnings', 'blocked'];
@@ -135,13 +136,37 @@ function parseSavedOptions(options: Record<string, unknown>, at: Shape): SavedOp
   return { ...options } as SavedOptions;
 }
 
+export interface ParseEvacuationOptions {
+  /**
+   * Host URIs the caller vouches for (pmc: those typed on its command line):
+   * the plan may name them although the rule for URIs read from files
+   * (refusedFileUri) would refuse them, such as a `socket=` the operator chose.
+   */
+  vouched?: readonly string[];
+}
+
 /**
- * Checks that `value` is an evacuation plan or report of version 1
- * (docs/evacuate.schema.json) and returns a copy made of its known fields
- * only; throws a TypeError naming the first wrong field. The options are
- * checked where they are used (validateRunOptions, by migratePMC).
+ * Checks that `value`, read from a file, is an evacuation plan or report of
+ * version 1 (docs/evacuate.schema.json) and returns a copy made of its known
+ * fields only; throws a TypeError naming the first wrong field. Every host URI
+ * it names must pass the rule for URIs read from files (refusedFileUri) or be
+ * one of `options.vouched`. The options are checked where they are used
+ * (validateRunOptions, by migratePMC).
  */
-export function parseEvacuation(value: unknown): Evacuation {
+export function parseEvacuation(value: unknown, options: ParseEvacuationOptions = {}): Evacuation {
+  const vouched = new Set(options.vouched ?? []);
+  return parseWith(value, (uri) => (vouched.has(uri) ? runsLocalProgram(uri) : refusedFileUri(uri)));
+}
+
+/**
+ * A plan or report the caller made (`evacuate`, `returnPlans` take objects):
+ * the same shape, and no host URI with which libvirt would run a local program.
+ */
+export function parseCallerEvacuation(value: unknown): Evacuation {
+  return parseWith(value, runsLocalProgram);
+}
+
+function parseWith(value: unknown, refusedUri: (uri: string) => string | null): Evacuation {
   const at = new Shape('plan');
   const o = at.object(value);
   if (o.version !== 1) at.at('version').fail('must be 1 (a plan of another pmc version?)');
@@ -165,7 +190,7 @@ export function parseEvacuation(value: unknown): Evacuation {
     if (uuids.has(g.uuid.toLowerCase())) at.at('guests').at(i).fail('names a guest twice');
     uuids.add(g.uuid.toLowerCase());
   }
-  checkPlanHosts(result, at);
+  checkPlanHosts(result, at, refusedUri);
   const refused = refusedFleetOption(result.options as Record<string, unknown>, result.candidates.length, 'many');
   if (refused) at.at('options').at(refused.name).fail(refused.why);
   return result;
@@ -175,9 +200,9 @@ export function parseEvacuation(value: unknown): Evacuation {
  * The hosts a plan names are its source and its candidates, each a URI pmc
  * may dial: a guest's destination and ranking name candidates only.
  */
-function checkPlanHosts(plan: Evacuation, at: Shape): void {
+function checkPlanHosts(plan: Evacuation, at: Shape, refusedUri: (uri: string) => string | null): void {
   const dialable = (uri: string, where: Shape) => {
-    const why = unsafePlanUri(uri);
+    const why = refusedUri(uri);
     if (why) where.fail(why);
   };
   dialable(plan.source, at.at('source'));

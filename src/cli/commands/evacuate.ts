@@ -72,7 +72,7 @@ function collect(value: string, previous: string[] = []): string[] {
  * A plan or report file, read as hostile input: a regular file (a FIFO would
  * block), at most MAX_PLAN_FILE_BYTES, JSON, of the schema's shape and version.
  */
-export function readEvacuationFile(option: string, file: string): Evacuation {
+export function readEvacuationFile(option: string, file: string, vouched: readonly string[] = []): Evacuation {
   const text = readInputFile(option, file, MAX_PLAN_FILE_BYTES);
   let value: unknown;
   try {
@@ -81,7 +81,7 @@ export function readEvacuationFile(option: string, file: string): Evacuation {
     throw new CliError(`${option}: ${file} is not JSON (${(error as Error).message})`);
   }
   try {
-    return parseEvacuation(value);
+    return parseEvacuation(value, { vouched });
   } catch (error) {
     throw new CliError(`${option}: ${file}: ${(error as Error).message}`);
   }
@@ -254,7 +254,6 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
   checkCandidateUris(sourceUri, destUris);
   const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, undefined, true);
   if (fromFile) {
-    if (destUris.length > 0) throw new CliError(`${fromFile} takes no destination URIs: the file names them`);
     if (opts.planOnly && fromFile === '--plan') throw new CliError('--plan-only and --plan: the plan is already made');
     const planned = Object.keys(run).filter((k) => !EXECUTION_ONLY.has(k));
     if (planned.length > 0 || opts.domain || opts.includeInactive || opts.reserveMemory !== undefined) {
@@ -270,15 +269,17 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
   const style = styleFor(process.stdout, opts.color);
   const interrupt = onInterrupt("no new migration starts; running ones are aborted and libvirt's answers awaited");
   const opened = new Map<string, Connection>();
+  // A file may name URIs beyond the rule for files (a lab's socket=) only where the operator typed them too.
+  const typedUris = [...(sourceUri !== null ? [sourceUri] : []), ...destUris];
   try {
     let plans: EvacuationPlan[];
     if (opts.plan !== undefined) {
-      const plan = readEvacuationFile('--plan', opts.plan);
+      const plan = readEvacuationFile('--plan', opts.plan, typedUris);
       if (sourceUri !== null && sourceUri !== plan.source)
         throw new CliError(`--plan: the plan evacuates ${plan.source}, not ${sourceUri} (-c)`);
       plans = [plan];
     } else if (opts.return !== undefined) {
-      const report = readEvacuationFile('--return', opts.return);
+      const report = readEvacuationFile('--return', opts.return, typedUris);
       // The trip goes home: -c, if given, names home as the report does.
       if (sourceUri !== null && sourceUri !== report.source)
         throw new CliError(`--return: the report evacuated ${report.source}, not ${sourceUri} (-c)`);
@@ -392,7 +393,9 @@ export function registerEvacuate(program: Command): void {
         '(when that blocks it, the next candidate the plan allowed is tried). It takes the options of ' +
         "pmc migrate, which every migration uses, except those naming one guest's or one destination's " +
         'particulars (--migrateuri, --dname, --xml, …) and --timeout. Hosts are named by their URIs as ' +
-        'given, in the plan and the report; --plan and --return files name them.\n' +
+        'given, in the plan and the report; --plan and --return files name them, and may name a host ' +
+        'outside the rule for URIs read from files (a qemu URI without local paths or programs: ' +
+        'docs/security.md) only when it is typed here too (-c, <desturi...>).\n' +
         'Exit codes: 0 every guest moved, 2 some guest had no allowed destination (and nothing ' +
         'failed), 3 some migration failed, 130 interrupted, 1 other errors (the first of 130, 3, 2 wins).',
     )
