@@ -5,7 +5,7 @@
  * tries the next allowed candidate of its ranking. An abort starts nothing new
  * and aborts what runs; every guest's place is then asked of both hosts.
  */
-import '../api.js'; // attaches domain.migratePMC
+import { listChecks } from '../api.js'; // also attaches domain.migratePMC
 import { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { isLibvirtError } from '../errors.js';
@@ -129,6 +129,19 @@ export async function locateOnBoth(
   }
 }
 
+/**
+ * A plan that skips a check this execution does not have (the built-ins, and
+ * the checks, files and plugins of `run`) is refused before anything is
+ * dialled, rather than found wrong at every guest's re-check.
+ */
+function refuseUnknownSkips(plan: EvacuationPlan, run: EvacuateOptions['run'] = {}): void {
+  const { checks, checkFiles, plugins, noBuiltins } = run;
+  const known = new Set(listChecks({ checks, checkFiles, plugins, noBuiltins }).map((c) => c.name));
+  const unknown = (plan.options.skip ?? []).filter((name) => !known.has(name));
+  if (unknown.length > 0)
+    throw new TypeError(`the plan skips ${unknown.join(', ')}: no such check in this run (pmc checks lists them)`);
+}
+
 /** The migration options of one guest: the plan's, as the plan assessed them (offline for a shut-off guest). */
 function optionsOf(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean): RunOptions {
   const { includeInactive: _all, reserveMemoryMiB: _reserve, ...saved } = plan.options;
@@ -143,6 +156,7 @@ function optionsOf(plan: EvacuationPlan, guest: EvacuationGuest, strict: boolean
  */
 export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = {}): Promise<EvacuationReport> {
   plan = parseCallerEvacuation(plan);
+  refuseUnknownSkips(plan, options.run);
   const maxParallel = options.maxParallel ?? DEFAULT_MAX_PARALLEL;
   if (!Number.isInteger(maxParallel) || maxParallel < 1 || maxParallel > MAX_PARALLEL) {
     throw new RangeError(`maxParallel must be a whole number from 1 to ${MAX_PARALLEL}`);
@@ -189,6 +203,12 @@ export async function evacuate(plan: EvacuationPlan, options: EvacuateOptions = 
         }
         if (!dom) {
           guest.reason = 'no longer on the source';
+          guest.migration = notAttempted();
+          break;
+        }
+        // The plan names a guest twice over; both must agree, or the report would name one guest and move another.
+        if (dom.name !== guest.domain) {
+          guest.reason = `not moved: the source's guest ${guest.uuid} is named ${dom.name}, not ${guest.domain} as the plan says`;
           guest.migration = notAttempted();
           break;
         }

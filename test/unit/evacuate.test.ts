@@ -109,6 +109,31 @@ describe('pmc evacuate on the test driver', () => {
     expect(evacuationExitCode([report])).toBe(2);
   });
 
+  it("a plan's guest name must be its UUID's: a plan naming another guest moves nothing", async () => {
+    const plan = await planGuest1(hostC);
+    plan.guests[0]!.domain = 'innocent-vm';
+    const report = await evacuate(plan);
+    const guest = report.guests[0]!;
+    expect(guest.migration.attempted).toBe(false);
+    expect(guest.reason).toBe(
+      `not moved: the source's guest ${guest.uuid} is named guest1, not innocent-vm as the plan says`,
+    );
+    expect(guest.domainLocation).toBe('source');
+  });
+
+  it('a plan skipping a check this run does not have is refused before anything is dialled', async () => {
+    const plan = await planGuest1(hostC);
+    plan.options.skip = [...SKIP_TO_C, 'no.such.check'];
+    await expect(evacuate(plan, { connect: () => Promise.reject(new Error('dialled')) })).rejects.toThrow(
+      /the plan skips no\.such\.check: no such check in this run/,
+    );
+    const file = path.join(tmp.path, 'plan.json');
+    writeFileSync(file, JSON.stringify(plan));
+    const { code, stdout, stderr } = await runPmc(['-c', hostA, 'evacuate', '--plan', file, hostB, hostC]);
+    expect([code, stdout]).toEqual([1, '']);
+    expect(stderr).toMatch(/^pmc: error: .*the plan skips no\.such\.check/);
+  });
+
   it('an aborted evacuation starts nothing and says where every guest is', async () => {
     const controller = new AbortController();
     controller.abort();
