@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { CheckLoadError, CliError } from '../errors.js';
 import type { CheckFile } from '../pmc/check-file.js';
 import type { Plugin } from '../pmc/plugin.js';
+import { guardNativeExits } from './exit-guard.js';
 
 export interface ExternalCheckCliOptions {
   checksFile?: string[];
@@ -43,6 +44,7 @@ export async function loadExternalChecks(
     ]);
     const checkFiles = await Promise.all((opts.checksFile ?? []).map((file) => loadCheckFile(file)));
     const plugins: Plugin[] = [];
+    if (opts.plugin?.length) guardNativeExits(); // from a plugin's entry point on
     for (const file of opts.plugin ?? []) plugins.push(await loadPlugin(file));
     return {
       ...(checkFiles.length > 0 ? { checkFiles } : {}),
