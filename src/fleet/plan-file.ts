@@ -22,8 +22,12 @@ class Shape {
   fail(what: string): never {
     throw new TypeError(`invalid evacuation plan: ${this.path} ${what}`);
   }
-  object(value: unknown): Record<string, unknown> {
+  /** An object holding no key but `keys` (the schema's additionalProperties: false). */
+  object(value: unknown, keys?: readonly string[]): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail('must be an object');
+    if (keys)
+      for (const key of Object.keys(value))
+        if (!keys.includes(key)) this.at(key).fail(`is not a field here (the fields: ${keys.join(', ')})`);
     return value as Record<string, unknown>;
   }
   string(value: unknown): string {
@@ -35,13 +39,13 @@ class Shape {
     if (!Array.isArray(value) || value.length > MAX_ITEMS) this.fail(`must be an array of at most ${MAX_ITEMS} items`);
     return value;
   }
-  number(value: unknown, integer = false): number {
-    if (
-      typeof value !== 'number' ||
-      !Number.isFinite(value) ||
-      (integer && !(Number.isSafeInteger(value) && value >= 0))
-    )
-      this.fail(integer ? 'must be a whole number' : 'must be a number');
+  /** A finite number; 'whole': a safe integer of at least 0; 'non-negative': at least 0. */
+  number(value: unknown, kind: 'any' | 'whole' | 'non-negative' = 'any'): number {
+    const whole = kind === 'whole';
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      this.fail(whole ? 'must be a whole number' : 'must be a number');
+    if (whole && !(Number.isSafeInteger(value) && value >= 0)) this.fail('must be a whole number');
+    if (kind === 'non-negative' && value < 0) this.fail('must be at least 0');
     return value;
   }
   boolean(value: unknown): boolean {
@@ -58,10 +62,10 @@ class Shape {
 }
 
 function parseOutcome(value: unknown, at: Shape): MigrationOutcome {
-  const o = at.object(value);
+  const o = at.object(value, ['attempted', 'succeeded', 'durationMs', 'error']);
   let error: MigrationOutcome['error'] = null;
   if (o.error !== null) {
-    const e = at.at('error').object(o.error);
+    const e = at.at('error').object(o.error, ['code', 'domain', 'message']);
     error = {
       code: at.at('error').at('code').string(e.code),
       domain: at.at('error').at('domain').string(e.domain),
@@ -71,22 +75,25 @@ function parseOutcome(value: unknown, at: Shape): MigrationOutcome {
   return {
     attempted: at.at('attempted').boolean(o.attempted),
     succeeded: at.at('succeeded').boolean(o.succeeded),
-    durationMs: at.at('durationMs').number(o.durationMs),
+    durationMs: at.at('durationMs').number(o.durationMs, 'non-negative'),
     error,
   };
 }
 
 function parseGuest(value: unknown, at: Shape): EvacuationGuest {
-  const g = at.object(value);
+  const g = at.object(value, GUEST_FIELDS);
   const uuid = at.at('uuid').string(g.uuid);
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid))
-    at.at('uuid').fail('must be a UUID');
+  // Lower case, as libvirt prints it and the schema's pattern says.
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid))
+    at.at('uuid').fail('must be a UUID (lower case)');
+  const domain = at.at('domain').string(g.domain);
+  if (domain === '') at.at('domain').fail('is empty');
   return {
-    domain: at.at('domain').string(g.domain),
+    domain,
     uuid,
     offline: at.at('offline').boolean(g.offline),
-    memoryKiB: at.at('memoryKiB').number(g.memoryKiB, true),
-    vcpus: at.at('vcpus').number(g.vcpus, true),
+    memoryKiB: at.at('memoryKiB').number(g.memoryKiB, 'whole'),
+    vcpus: at.at('vcpus').number(g.vcpus, 'whole'),
     destination: g.destination === null ? null : at.at('destination').string(g.destination),
     verdict: at.at('verdict').oneOf(g.verdict, VERDICTS) as Verdict,
     reason: at.at('reason').string(g.reason),
@@ -95,7 +102,7 @@ function parseGuest(value: unknown, at: Shape): EvacuationGuest {
       .array(g.ranking)
       .map((r, i) => {
         const rs = at.at('ranking').at(i);
-        const o = rs.object(r);
+        const o = rs.object(r, ['uri', 'verdict', 'score']);
         return {
           uri: rs.at('uri').string(o.uri),
           verdict: rs.at('verdict').oneOf(o.verdict, VERDICTS) as Verdict,
@@ -106,6 +113,20 @@ function parseGuest(value: unknown, at: Shape): EvacuationGuest {
     domainLocation: at.at('domainLocation').oneOf(g.domainLocation, LOCATIONS) as DomainLocation,
   };
 }
+
+const GUEST_FIELDS = [
+  'domain',
+  'uuid',
+  'offline',
+  'memoryKiB',
+  'vcpus',
+  'destination',
+  'verdict',
+  'reason',
+  'ranking',
+  'migration',
+  'domainLocation',
+] as const;
 
 /** What a plan's options may hold (SavedOptions): the option table's, and what decides a verdict. */
 const SAVED_OPTION_KEYS = new Set([
@@ -122,7 +143,7 @@ function parseSavedOptions(options: Record<string, unknown>, at: Shape): SavedOp
     if (!SAVED_OPTION_KEYS.has(key)) at.at(key).fail('is not an option of a plan');
   const { includeInactive, reserveMemoryMiB, ...run } = options;
   if (includeInactive !== undefined) at.at('includeInactive').boolean(includeInactive);
-  if (reserveMemoryMiB !== undefined) at.at('reserveMemoryMiB').number(reserveMemoryMiB, true);
+  if (reserveMemoryMiB !== undefined) at.at('reserveMemoryMiB').number(reserveMemoryMiB, 'whole');
   if (run.strict !== undefined) at.at('strict').boolean(run.strict);
   if (run.skip !== undefined)
     at.at('skip')
@@ -168,7 +189,7 @@ export function parseCallerEvacuation(value: unknown): Evacuation {
 
 function parseWith(value: unknown, refusedUri: (uri: string) => string | null): Evacuation {
   const at = new Shape('plan');
-  const o = at.object(value);
+  const o = at.object(value, ['version', 'source', 'candidates', 'options', 'guests', 'cancelled']);
   if (o.version !== 1) at.at('version').fail('must be 1 (a plan of another pmc version?)');
   const options = at.at('options').object(o.options);
   const result: Evacuation = {
@@ -209,6 +230,7 @@ function checkPlanHosts(plan: Evacuation, at: Shape, refusedUri: (uri: string) =
   for (const [i, uri] of plan.candidates.entries()) {
     dialable(uri, at.at('candidates').at(i));
     if (uri === plan.source) at.at('candidates').at(i).fail('is the source: a host cannot take its own guests');
+    if (plan.candidates.indexOf(uri) !== i) at.at('candidates').at(i).fail('is given twice');
   }
   const candidates = new Set(plan.candidates);
   for (const [i, g] of plan.guests.entries()) {
