@@ -34,4 +34,19 @@ describe('lab layout', () => {
       expect(() => labLayout({ root })).toThrow(/invalid lab root/);
     expect(() => labLayout({ hosts: 0 })).toThrow(/1 to 8 hosts/);
   });
+
+  it("gives no two labs a user or group name in common: ids with '-' are refused (lab x-1's group was lab x's user's)", () => {
+    expect(() => labLayout({ id: 'x-1' })).toThrow(/invalid lab id "x-1": .*no '-'/);
+    const names = (id: string) => {
+      const lab = labLayout({ id, hosts: 8, root: '/r' });
+      return [lab.group, ...lab.hosts.map((h) => h.user)]; // each user's primary group has its name
+    };
+    const seen = new Map<string, string>();
+    for (const id of ['x', 'x1', 'x11', '1', '11', 'default', 'e2e', 'a', 'ab']) {
+      for (const name of names(id)) {
+        expect(seen.get(name) ?? id, `${name} of lab ${id}`).toBe(id);
+        seen.set(name, id);
+      }
+    }
+  });
 });
