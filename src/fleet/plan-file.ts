@@ -129,7 +129,7 @@ const GUEST_FIELDS = [
 ] as const;
 
 /** What a plan's options may hold (SavedOptions): the option table's, and what decides a verdict. */
-const SAVED_OPTION_KEYS = new Set([
+export const SAVED_OPTION_KEYS: ReadonlySet<string> = new Set([
   ...Object.keys(migrationOptionTable),
   'strict',
   'skip',
