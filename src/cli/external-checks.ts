@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { CheckLoadError, CliError } from '../errors.js';
 import type { CheckFile } from '../pmc/check-file.js';
 import type { Plugin } from '../pmc/plugin.js';
-import { guardNativeExits } from './exit-guard.js';
 
 export interface ExternalCheckCliOptions {
   checksFile?: string[];
@@ -44,7 +43,8 @@ export async function loadExternalChecks(
     ]);
     const checkFiles = await Promise.all((opts.checksFile ?? []).map((file) => loadCheckFile(file)));
     const plugins: Plugin[] = [];
-    if (opts.plugin?.length) guardNativeExits(); // from a plugin's entry point on
+    // From a plugin's entry point on (imported on use too: it loads the addon).
+    if (opts.plugin?.length) (await import('./exit-guard.js')).guardNativeExits();
     for (const file of opts.plugin ?? []) plugins.push(await loadPlugin(file));
     return {
       ...(checkFiles.length > 0 ? { checkFiles } : {}),
