@@ -11,6 +11,7 @@
 #include "connection.h"
 #include "constants.h"
 #include "domain.h"
+#include "exit_guard.h"
 #include "external_checks.h"
 #include "js_check_list.h"
 #include "js_run_pmc.h"
@@ -88,6 +89,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("packTypedParams", Napi::Function::New(env, PackTypedParamsJs, "packTypedParams"));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("setXmlErrorClass", Napi::Function::New(env, SetXmlErrorClass, "setXmlErrorClass"));
+  exports.Set("setExitGuard", Napi::Function::New(env, SetExitGuard, "setExitGuard"));
   unsigned long version = 0;
   virGetVersion(&version, nullptr, nullptr);
   exports.Set("libvirtVersion", Napi::Number::New(env, static_cast<double>(version)));

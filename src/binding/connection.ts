@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { PmcError } from '../errors.js';
 import { constants, native } from './native.js';
 import type {
   Credential,
@@ -161,6 +162,9 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
    * while the previous one is still there ("event callback already tracked").
    */
   private readonly eventCalls = new Map<DomainEventName, Promise<unknown>>();
+  /** The promises of `once` still waiting: they reject when the connection closes, by either side. */
+  private readonly waiting = new Set<(why: string) => void>();
+  private closed = false;
 
   /** `closeRelay`: the close listener the open registered already, to point at this connection. */
   private constructor(handle: NativeConnection, closeRelay?: CloseRelay) {
@@ -180,6 +184,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     // (its finalizer then closes the libvirt connection).
     if (closeRelay) closeRelay.target = new WeakRef(this);
     else handle.setCloseListener(weakEmitter(new WeakRef(this), 'close') as (reason: string) => void);
+    this.on('close', (reason) => this.settleWaiting(`libvirt closed it (${reason})`));
+  }
+
+  private settleWaiting(why: string): void {
+    this.closed = true;
+    for (const reject of [...this.waiting]) reject(why);
   }
 
   /** Opens `uri` (null or '' for libvirt's default) through virConnectOpenAuth. */
@@ -207,6 +217,7 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
    */
   close(): Promise<void> {
     this.registrations.clear();
+    this.settleWaiting('closed by its owner');
     return this.native.close();
   }
 
@@ -224,7 +235,10 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     await Promise.all(this.registrations.values());
   }
 
-  /** The callback form of EventEmitter's `once`, or, given options (or nothing), a promise of the next event. */
+  /**
+   * The callback form of EventEmitter's `once`, or, given options (or nothing), a promise of the next event,
+   * which rejects (ERR_PMC_CONNECTION_CLOSED) when the connection closes first.
+   */
   override once<K extends keyof ConnectionEvents>(event: K, listener: (...args: ConnectionEvents[K]) => void): this;
   override once<K extends keyof ConnectionEvents>(
     event: K,
@@ -238,6 +252,17 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     const { signal, filter } = arg ?? {};
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      const onClosed = (why: string): void => {
+        done();
+        reject(new PmcError(`the connection closed before a ${event} event came: ${why}`, 'ERR_PMC_CONNECTION_CLOSED'));
+      };
+      if (this.closed && event !== 'close')
+        return reject(
+          new PmcError(
+            `the connection closed before a ${event} event came: it was closed already`,
+            'ERR_PMC_CONNECTION_CLOSED',
+          ),
+        );
       const listener = (value: ConnectionEvents[K][0]): void => {
         if (filter && !filter(value)) return;
         done();
@@ -249,9 +274,12 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
       };
       const done = (): void => {
         this.off(event, listener as never);
+        this.waiting.delete(onClosed);
         signal?.removeEventListener('abort', onAbort);
       };
       this.on(event, listener as never);
+      // A close event settles a once('close') by itself (its listener runs first).
+      if (event !== 'close') this.waiting.add(onClosed);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

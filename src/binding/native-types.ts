@@ -412,6 +412,8 @@ export interface NativeAddon {
   XmlDocument: new (text: string, name: string, maxBytes: number) => NativeXmlDocument;
   XPathExpression: new (source: string) => NativeXPathExpression;
   setXmlErrorClass(cls: new (message: string, fields: never) => Error): void;
+  /** Armed with a message: an exit() that JS did not make ends the process with status 1 after printing it. */
+  setExitGuard(message: string | null): void;
   CheckList: new () => NativeCheckList;
   Cancel: new () => NativeCancel;
   /** Throws an Error with code, file, line, column, check (a CheckLoadError's fields). */

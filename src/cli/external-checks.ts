@@ -39,6 +39,8 @@ export async function loadExternalChecks(
     ]);
     const checkFiles = await Promise.all((opts.checksFile ?? []).map((file) => loadCheckFile(file)));
     const plugins: Plugin[] = [];
+    // From a plugin's entry point on (imported on use too: it loads the addon).
+    if (opts.plugin?.length) (await import('./exit-guard.js')).guardNativeExits();
     for (const file of opts.plugin ?? []) plugins.push(await loadPlugin(file));
     return {
       ...(checkFiles.length > 0 ? { checkFiles } : {}),

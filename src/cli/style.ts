@@ -36,16 +36,21 @@ export function styleFor(stream: NodeJS.WriteStream, flag: boolean | undefined):
 
 /**
  * Text from outside (check messages, plugin output, libvirt errors, host and
- * domain names) made safe for a terminal: C0/C1 control characters and DEL are
- * shown as escapes, so a message cannot move the cursor, recolour the screen
- * or forge extra report lines.
+ * domain names) made safe for a terminal: C0/C1 control characters and DEL,
+ * and Unicode's format characters (bidirectional overrides such as U+202E,
+ * zero-width ones), line and paragraph separators (U+2028, U+2029), spaces
+ * other than U+0020 and lone surrogates are shown as escapes, so a message
+ * cannot move the cursor, recolour the screen, forge extra report lines or
+ * show text other than it holds.
  */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]|(?! )\p{Zs}/gu, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\t') return '\\t';
     if (c === '\r') return '\\r';
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    const code = c.codePointAt(0)!;
+    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+    return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
   });
 }
 

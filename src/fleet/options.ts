@@ -1,6 +1,6 @@
 /**
  * What fleet work (placement, planning, evacuation) refuses of a single
- * migration's options, and which host URIs a plan file may name. One guest
+ * migration's options. One guest
  * is checked against several hosts, or many guests are moved: an option that
  * names one destination's or one guest's particulars would apply to all of
  * them, and could send a guest to a host no check looked at. The API, the
@@ -63,19 +63,4 @@ export function refusedFleetOption(
 export function validateFleetOptions(options: Readonly<MigrationOptions>, scope: FleetScope): void {
   const refused = refusedFleetOption(options as Readonly<Record<string, unknown>>, scope);
   if (refused) throw new InvalidArgumentError(`${refused.name} ${refused.why}`);
-}
-
-/**
- * Why a host URI read from a plan file may not be dialled, or null. libvirt
- * runs a local program for an `ext` transport and for ssh's `command`
- * parameter: a plan file must not be able to choose one.
- */
-export function unsafePlanUri(uri: string): string | null {
-  if (uri === '') return 'is empty (libvirt would pick its default URI)';
-  const scheme = /^([a-z0-9+.-]+):/i.exec(uri)?.[1]?.toLowerCase();
-  if (!scheme) return 'is not a libvirt URI';
-  if (scheme.split('+').slice(1).includes('ext')) return 'uses the ext transport, which runs a local program';
-  const query = uri.includes('?') ? new URLSearchParams(uri.slice(uri.indexOf('?') + 1)) : null;
-  if (query?.has('command')) return 'sets command=, which runs a local program';
-  return null;
 }

@@ -2,7 +2,7 @@
  * The return trip after maintenance: the guests an evacuation moved go home,
  * one plan per host they went to, each executed like any plan (evacuate).
  */
-import { parseEvacuation } from './evacuate.js';
+import { parseCallerEvacuation } from './plan-file.js';
 import type { EvacuationGuest, EvacuationPlan, EvacuationReport } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { EvacuationGuest, EvacuationPlan, EvacuationReport } from './types.
  * source (guests that moved and are there now, verified when the report was made).
  */
 export function returnPlans(report: EvacuationReport): EvacuationPlan[] {
-  report = parseEvacuation(report);
+  report = parseCallerEvacuation(report);
   const byHost = new Map<string, EvacuationGuest[]>();
   for (const g of report.guests) {
     if (!g.migration.succeeded || g.domainLocation !== 'destination' || g.destination === null) continue;

@@ -11,6 +11,7 @@ import { Connection } from '../binding/connection.js';
 import { clientPkiDir, ensureLabCerts } from './certs.js';
 import { ensurePostcopyEmulator, postcopyEmulatorPath, removePostcopyEmulator } from './emulator.js';
 import { ensureGuests, ensureIdleGuests, idleGuestName, LAB_VM, LAB_VM_DISK } from './guests.js';
+import { notLabHost } from './identity.js';
 import {
   LAB_MIGRATION_ADDRESS,
   LAB_TLS_ADDRESS,
@@ -444,8 +445,12 @@ export async function labDown(options: LabOptions = {}): Promise<void> {
           try {
             const conn = await openWithin(host.uri, 5000);
             try {
-              const domains = await conn.listAllDomains();
-              await Promise.all(domains.map(async (d) => (await d.isActive()) && d.destroy()));
+              // A link the lab user planted may lead to another lab's daemon: never destroy its guests
+              // (this host's own are then killed by stopDaemon, by their pid files).
+              if ((await notLabHost(conn, host)) === null) {
+                const domains = await conn.listAllDomains();
+                await Promise.all(domains.map(async (d) => (await d.isActive()) && d.destroy()));
+              }
             } finally {
               await conn.close();
             }

@@ -97,11 +97,10 @@ export interface LabLayout {
 
 export function resolveOptions(options: LabOptions = {}): Required<LabOptions> {
   const id = options.id ?? process.env.PMC_LAB_ID ?? DEFAULT_LAB_ID;
-  // The id becomes part of user names (at most 32 characters) and paths.
-  if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(id)) {
-    throw new Error(
-      `invalid lab id "${id}": use 1-16 characters among a-z, 0-9 and -, starting with a letter or digit`,
-    );
+  // The id becomes part of user and group names (at most 32 characters) and paths. No '-': lab
+  // "x-1"'s group pmc-x-1 would be the primary group of lab "x"'s user pmc-x-1, and so on.
+  if (!/^[a-z0-9]{1,16}$/.test(id)) {
+    throw new Error(`invalid lab id "${id}": use 1-16 characters among a-z and 0-9 (no '-': names would collide)`);
   }
   const hosts = options.hosts ?? 2;
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) {

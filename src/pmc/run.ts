@@ -5,7 +5,8 @@
  * the list to the native runner on a thread of its own, and shapes the
  * report (docs/architecture.md, "runPMC").
  */
-import type { Connection } from '../binding/connection.js';
+import { Connection } from '../binding/connection.js';
+import { invalidArgument } from '../errors.js';
 import type { Domain } from '../binding/domain.js';
 import { native } from '../binding/native.js';
 import type { NativeRunReport } from '../binding/native-types.js';
@@ -57,6 +58,8 @@ export async function runPMC(
   mode: RunMode,
 ): Promise<Report & { migratedDomain?: Domain }> {
   const { migrate, builtins, shared } = mode;
+  // Before anything starts: nothing may run (and reject unobserved) on a destination that is none.
+  if (!(destination instanceof Connection)) throw invalidArgument('dest', 'a Connection', destination);
   // Raw bits and parameters become named options first, so that validation
   // and every check see them; named options given too win.
   const raw = decodeRawMigration(given.rawMigrateFlags ?? 0, given.rawMigrateParams ?? {}, native.constants);
@@ -73,8 +76,9 @@ export async function runPMC(
   const cancelled = options.signal?.aborted ?? false;
   if (!cancelled && !options.noBuiltins && builtins.length > 0) {
     // The built-ins' facts in waves, into the cache the checks read; not awaited:
-    // a check waits only for what it reads, and reports its failures.
-    void prefetchFacts(facts, options);
+    // a check waits only for what it reads, and reports its failures (so the
+    // prefetch's own rejection, were there one, must not go unobserved).
+    prefetchFacts(facts, options).catch(() => undefined);
   }
   if (factNames.size > 0) {
     // Cached in `facts`: the JS checks of this run read the same fetches.

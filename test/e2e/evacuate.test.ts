@@ -42,6 +42,8 @@ const SLOW = 'evac-slow';
 const SLOW_VOLUME = 'evac-slow.img';
 const SLOW_MIB = 8;
 const uri = (name: string) => host(lab, name).uri;
+/** The lab's URIs name local sockets, beyond the rule for URIs read from files: typed with --plan and --return, they are vouched for. */
+const candidates = ['host-2', 'host-3'].map(uri);
 const hostNameOf = (u: string | null) => lab.hosts.find((h) => h.uri === u)?.name;
 
 async function withHosts<T>(fn: (conns: Connection[]) => Promise<T>): Promise<T> {
@@ -201,7 +203,15 @@ describe('pmc evacuate on the three-host lab', () => {
     console.log(`[e2e] evacuation of 4 guests: ${Math.round(ms)} ms, at most ${peak} migrations at once`);
 
     // The return trip, in the same test: the setup file brings lab-vm home before each test.
-    const back = await runPmc(['evacuate', '--return', saved('report.json'), '--json']);
+    const back = await runPmc([
+      '-c',
+      uri('host-1'),
+      'evacuate',
+      '--return',
+      saved('report.json'),
+      '--json',
+      ...candidates,
+    ]);
     const reports = reportOf<EvacuationReport[]>(back);
     expect(back.code).toBe(0);
     const guests = reports.flatMap((r) => r.guests);
@@ -235,7 +245,7 @@ describe('pmc evacuate on the three-host lab', () => {
     for (const name of EXTRA) await expectRunsOnlyOn(lab, name, 'host-1'); // planning moved nothing
     writeFileSync(saved('plan.json'), planned.stdout);
 
-    const run = await runPmc(['evacuate', '--plan', saved('plan.json'), '--json']);
+    const run = await runPmc(['-c', uri('host-1'), 'evacuate', '--plan', saved('plan.json'), '--json', ...candidates]);
     expect(run.code).toBe(0);
     const report = reportOf(run);
     writeFileSync(saved('plan-report.json'), run.stdout);
@@ -245,7 +255,9 @@ describe('pmc evacuate on the three-host lab', () => {
       expect(g.reason).not.toMatch(/re-check blocked/);
       await expectRunsOnlyOn(lab, g.domain, hostNameOf(plannedTo)!);
     }
-    expect((await runPmc(['evacuate', '--return', saved('plan-report.json')])).code).toBe(0);
+    expect(
+      (await runPmc(['-c', uri('host-1'), 'evacuate', '--return', saved('plan-report.json'), ...candidates])).code,
+    ).toBe(0);
     for (const name of EXTRA) await expectRunsOnlyOn(lab, name, 'host-1');
   });
 

@@ -21,6 +21,7 @@ export const FIXTURE_PLUGINS = [
   'no-entry',
   'hangs',
   'trailing-dot',
+  'exits',
 ] as const;
 
 export function fixturePluginPath(name: (typeof FIXTURE_PLUGINS)[number]): string {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Connection, constants, XmlDocument } from '../../src/index.js';
 import { optionsXml } from '../../src/pmc/native-facts.js';
-import { parseReport, pmcOnHostA } from '../helpers/cli.js';
+import { parseReport, pmcOnHostA, runPmc } from '../helpers/cli.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
 const hostA = fixtureUri('host-a');
@@ -79,6 +79,21 @@ describe('--xml and --persistent-xml', () => {
     const started = performance.now();
     await expectRefused(['--xml', fifo, 'guest1', hostB], /--xml: .*fifo\.xml is not a regular file/);
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('reads at most the limit plus one 64 KiB block, whatever st_size says: /proc/self/pagemap fails cleanly and fast', async () => {
+    // pagemap claims 0 bytes and holds 8 per page of the address space (terabytes): a read to EOF never ends.
+    const started = performance.now();
+    await expectRefused(['--xml', '/proc/self/pagemap', 'guest1', hostB], /--xml: .* is larger than 16777216 bytes/);
+    for (const option of ['--plan', '--return']) {
+      const { code, stdout, stderr, signal } = await runPmc(['evacuate', option, '/proc/self/pagemap']);
+      expect([code, signal, stdout]).toEqual([1, null, '']);
+      expect(stderr).toMatch(new RegExp(`^pmc: error: ${option}: /proc/self/pagemap is larger than 16777216 bytes\n$`));
+    }
+    expect(performance.now() - started).toBeLessThan(30_000);
+    // A /proc file of st_size 0 and a few lines is read whole (then found not to be JSON).
+    const status = await runPmc(['evacuate', '--plan', '/proc/self/status']);
+    expect(status.stderr).toMatch(/--plan: \/proc\/self\/status is not JSON/);
   });
 
   it('refuses a file that is not a domain definition, or carries a DTD', async () => {

@@ -121,4 +121,14 @@ describe('pmc output', () => {
     );
     expect(printable('a\tb\r\n\u0000')).toBe('a\\tb\\r\\n\\x00');
   });
+
+  it('escapes Unicode format and separator characters like control characters', () => {
+    // U+202E turns the rest of a line around ("allowed" shown for "dewolla"); U+2028 ends a line in some terminals.
+    expect(printable('vm\u202edewolla')).toBe('vm\\u202edewolla');
+    expect(printable('a\u2028b\u2029c\u0085d')).toBe('a\\u2028b\\u2029c\\x85d');
+    expect(printable('zero\u200bwidth\u200d\ufeff\u2066\u00ad')).toBe('zero\\u200bwidth\\u200d\\ufeff\\u2066\\xad');
+    expect(printable('nb\u00a0sp\u3000\u{e0001}')).toBe('nb\\xa0sp\\u3000\\u{e0001}');
+    expect(printable('lone \ud800 surrogate')).toBe('lone \\ud800 surrogate');
+    expect(printable('plain words, one space')).toBe('plain words, one space');
+  });
 });

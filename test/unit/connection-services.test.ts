@@ -148,6 +148,21 @@ describe('domain events on the test driver', () => {
     expect(conn.listenerCount('jobCompleted')).toBe(0);
   });
 
+  it('once() rejects when its connection closes first, and on a closed one at once', async () => {
+    const conn = await Connection.open('test:///default');
+    const pending = expect(conn.once('lifecycle')).rejects.toMatchObject({
+      code: 'ERR_PMC_CONNECTION_CLOSED',
+      message: 'the connection closed before a lifecycle event came: closed by its owner',
+    });
+    const filtered = expect(
+      conn.once('jobCompleted', { filter: () => true, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({ code: 'ERR_PMC_CONNECTION_CLOSED' });
+    await conn.close();
+    await Promise.all([pending, filtered]);
+    expect(conn.listenerCount('lifecycle') + conn.listenerCount('jobCompleted')).toBe(0);
+    await expect(conn.once('migrationIteration')).rejects.toThrow(/closed before .* it was closed already/);
+  });
+
   it('frees every registration after 300 on/off cycles and on close', async () => {
     const conn = await Connection.open('test:///default');
     const before = native.liveDomainEventListeners();

@@ -206,3 +206,29 @@ describe('layering of the Domain class', () => {
     });
   });
 });
+
+describe('checkPMC and migratePMC with a destination that is no Connection', () => {
+  it('reject, and the process lives on: nothing they started rejects unobserved', () => {
+    // A fresh process: an unhandled rejection would end it (Node's default), which vitest's own handler would hide.
+    const script = `
+      const { Connection } = await import('./dist/index.js');
+      const conn = await Connection.open('test:///default');
+      const dom = await conn.lookupDomainByName('test');
+      const results = [];
+      for (const dest of [{}, null, 'test:///default', { native: {} }]) {
+        for (const call of ['checkPMC', 'migratePMC'])
+          results.push(await dom[call](dest, {}).then(() => 'resolved', (e) => e.constructor.name + ': ' + e.code + ': ' + e.message.split(',')[0]));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await conn.close();
+      console.log(JSON.stringify(results));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(JSON.parse(out)).toEqual(
+      Array(8).fill('InvalidArgumentError: ERR_PMC_INVALID_ARG: dest must be a Connection'),
+    );
+  });
+});

@@ -11,11 +11,12 @@
  * PMC_FUZZ_RUNS sets the number of cases per property (CI: the default, a few
  * seconds; `PMC_FUZZ_RUNS=500 npx vitest run test/unit/fuzz.test.ts` for longer).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { refusedFileUri } from '../../src/fleet/plan-uri.js';
 import { runPmc, type PmcResult } from '../helpers/cli.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 
@@ -226,6 +227,82 @@ describe('fuzz: check files', () => {
           const result = await runBounded(args);
           expectDocumentedEnd(args, result);
           expect([0, 1]).toContain(result.code);
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    },
+    RUNS * CASE_TIMEOUT_MS,
+  );
+});
+
+/**
+ * Host URIs as a hostile plan file writes them: libvirt reads parameter names
+ * without case, splits at `;` as well as `&`, and percent-decodes names and
+ * values (virURIParseParams), so `command=` hides as `CoMmAnD=`, `%63ommand=`
+ * or behind `a=b;`.
+ */
+const hexCase = fc.boolean().map((upper) => (hex: string) => (upper ? hex.toUpperCase() : hex.toLowerCase()));
+const disguisedLetter = (letter: string) =>
+  fc.tuple(fc.boolean(), fc.boolean(), hexCase).map(([upper, encoded, hcase]) => {
+    const c = upper ? letter.toUpperCase() : letter;
+    return encoded ? `%${hcase(c.charCodeAt(0).toString(16))}` : c;
+  });
+const disguisedCommand = fc.tuple(...[...'command'].map(disguisedLetter)).map((letters) => letters.join(''));
+const otherParam = fc.oneof(
+  fc.constantFrom('no_tty=1', 'a=b', 'sshauth=agent', '=x', '', 'flag', 'socket=/tmp/s', 'name=%71emu:///system'),
+  fc.string({ maxLength: 6 }).map((v) => `x=${encodeURIComponent(v)}`),
+);
+const hostileUri = (script: string) =>
+  fc
+    .tuple(
+      fc.constantFrom('qemu+ssh', 'QEMU+SSH', 'qemu+libssh2', 'qemu+Ssh'),
+      fc.array(otherParam, { maxLength: 3 }),
+      disguisedCommand,
+      fc.array(otherParam, { maxLength: 2 }),
+      fc.array(fc.constantFrom('&', ';'), { minLength: 6, maxLength: 6 }),
+    )
+    .map(([scheme, before, command, after, seps]) => {
+      const parts = [...before, `${command}=${encodeURIComponent(script)}`, ...after];
+      const query = parts.reduce((q, part, i) => (i === 0 ? part : `${q}${seps[i % seps.length]}${part}`), '');
+      return `${scheme}://localhost/system?${query}`;
+    });
+
+describe('fuzz: host URIs in plan files', () => {
+  const script = path.join(dir, 'ran.sh');
+  const mark = path.join(dir, 'ran');
+  writeFileSync(script, `#!/bin/sh\ntouch '${mark}'\nexit 1\n`);
+  chmodSync(script, 0o755);
+
+  it('the rule for files refuses every disguise of command= (in process, many cases)', () => {
+    fc.assert(
+      fc.property(hostileUri(script), (uri) => {
+        expect(refusedFileUri(uri), uri).not.toBeNull();
+      }),
+      { numRuns: RUNS * 40, seed: SEED },
+    );
+  });
+
+  it(
+    'pmc evacuate --plan with such a source or candidate: refused in one line (exit 1), the program never runs',
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(hostileUri(script), fc.boolean(), async (uri, asSource) => {
+          const safe = 'qemu+tcp://127.0.0.1:1/system';
+          const file = path.join(dir, `plan-${n++}.json`);
+          const plan = {
+            version: 1,
+            source: asSource ? uri : safe,
+            candidates: [asSource ? 'qemu+tcp://127.0.0.2:1/system' : uri],
+            options: {},
+            guests: [],
+          };
+          writeFileSync(file, JSON.stringify(plan));
+          const args = ['evacuate', '--plan', file];
+          const result = await runBounded(args);
+          expectDocumentedEnd(args, result);
+          expect(result.code, uri).toBe(1);
+          expect(existsSync(mark), uri).toBe(false);
         }),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );

@@ -18,6 +18,34 @@ const asRoot = process.getuid?.() === 0;
 
 const loadError = (file: string): Promise<CheckLoadError> => loadRejection(loadPlugin(file), file);
 
+describe('a plugin that calls exit(0) during a run (issue 19)', () => {
+  it('makes pmc exit 1 with a message, never 0 ("allowed")', async () => {
+    for (const json of [[], ['--json']]) {
+      const { code, signal, stderr } = await runPmc([
+        '-c',
+        fixtureUri('host-a'),
+        'check',
+        ...json,
+        '--plugin',
+        fixturePluginPath('exits'),
+        'guest1',
+        fixtureUri('host-b'),
+      ]);
+      expect([code, signal]).toEqual([1, null]);
+      expect(stderr).toMatch(/pmc: error: native code \(a plugin\) ended the process during the run/);
+    }
+  });
+
+  it("pmc's own exits keep their codes with a plugin loaded (2: blocked; 1: an error)", async () => {
+    const run = (args: string[]) =>
+      runPmc(['-c', fixtureUri('host-a'), 'check', '--plugin', fixturePluginPath('behaviours'), ...args]);
+    expect((await run(['guest1', fixtureUri('host-b')])).code).toBe(2);
+    const missing = await run(['no-such-guest', fixtureUri('host-b')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).not.toMatch(/native code/);
+  });
+});
+
 describe('a plugin check that never returns (item 3)', () => {
   const hosts = useRunHosts();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labLayout } from '../../src/lab/layout.js';
+import { labLayout, MAX_HOSTS } from '../../src/lab/layout.js';
 
 describe('lab layout', () => {
   it('gives every host its own user, hostname, host UUID, tree and ports', () => {
@@ -44,5 +44,20 @@ describe('lab layout', () => {
       expect(() => labLayout({ root })).toThrow(/invalid lab root/);
     expect(() => labLayout({ hosts: 0 })).toThrow(/1 to 10 hosts/);
     expect(() => labLayout({ hosts: 11 })).toThrow(/1 to 10 hosts/);
+  });
+
+  it("gives no two labs a user or group name in common: ids with '-' are refused (lab x-1's group was lab x's user's)", () => {
+    expect(() => labLayout({ id: 'x-1' })).toThrow(/invalid lab id "x-1": .*no '-'/);
+    const names = (id: string) => {
+      const lab = labLayout({ id, hosts: MAX_HOSTS, root: '/r' });
+      return [lab.group, ...lab.hosts.map((h) => h.user)]; // each user's primary group has its name
+    };
+    const seen = new Map<string, string>();
+    for (const id of ['x', 'x1', 'x11', '1', '11', 'default', 'e2e', 'a', 'ab']) {
+      for (const name of names(id)) {
+        expect(seen.get(name) ?? id, `${name} of lab ${id}`).toBe(id);
+        seen.set(name, id);
+      }
+    }
   });
 });

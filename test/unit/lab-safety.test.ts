@@ -170,3 +170,22 @@ describe('pmc lab status', () => {
     }
   });
 });
+
+describe("the daemon behind a lab host's socket (issue 19 item 6)", () => {
+  it('is taken for the host only when its hostname and host UUID are the host’s', async () => {
+    const { Connection } = await import('../../src/index.js');
+    const { notLabHost } = await import('../../src/lab/identity.js');
+    const conn = await Connection.open('test:///default');
+    try {
+      const host = { hostname: 'pmc-lab-1-wa', hostUUID: '0f2b1c3e-0000-5000-8000-000000000001' };
+      // Another daemon (here the test driver) answers with another name: lab down destroys nothing there.
+      expect(await notLabHost(conn, host)).toMatch(/^it answers as host .*, not pmc-lab-1-wa$/);
+      const itsName = await conn.getHostname();
+      expect(await notLabHost(conn, { ...host, hostname: itsName })).toBe(
+        `its host UUID is not given, not ${host.hostUUID}`,
+      );
+    } finally {
+      await conn.close();
+    }
+  });
+});

@@ -18,10 +18,12 @@ import { runPmc } from '../helpers/cli.js';
 import { fixturePath, fixtureUri } from '../helpers/fixtures.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
-const schema = JSON.parse(
-  readFileSync(path.join(import.meta.dirname, '../../docs/place.schema.json'), 'utf8'),
-) as object;
-const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+const readSchema = (name: string) =>
+  JSON.parse(readFileSync(path.join(import.meta.dirname, '../../docs', name), 'utf8')) as object;
+// place.schema.json takes its check from report.schema.json ($ref): one definition, two documents.
+const validate = new Ajv({ allErrors: true, strict: true })
+  .addSchema(readSchema('report.schema.json'))
+  .compile(readSchema('place.schema.json'));
 
 function parsePlacement(stdout: string): Placement {
   const placement = JSON.parse(stdout) as unknown;
@@ -235,5 +237,23 @@ describe('pmc place on the test driver', () => {
     expect(stdout).toMatch(/--strict +failing warnings block too/);
     expect(stdout).toMatch(/--json +print the placement as JSON\s+\(docs\/place\.schema\.json\)/);
     expect(stdout).not.toMatch(/^ +--(timeout|timeout-suspend|verbose) /m);
+  });
+});
+
+describe('docs/place.schema.json', () => {
+  it('takes its check definition from report.schema.json through $ref, and so refuses what that refuses', () => {
+    const place = readSchema('place.schema.json') as { definitions: Record<string, unknown> };
+    expect(Object.keys(place.definitions)).not.toContain('check');
+    expect(JSON.stringify(place)).toContain('"$ref":"report.schema.json#/definitions/check"');
+    const check = { name: 'a.b', severity: 'critical', status: 'pass', message: '', durationMs: 1, origin: 'builtin' };
+    const placement = (c: object) => ({
+      version: 1,
+      domain: 'vm',
+      best: null,
+      candidates: [{ uri: 'qemu:///system', hostname: 'h', verdict: 'blocked', score: 0, checks: [c] }],
+    });
+    expect(validate(placement(check)), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(placement({ ...check, origin: 'elsewhere' }))).toBe(false);
+    expect(validate(placement({ ...check, extra: 1 }))).toBe(false);
   });
 });

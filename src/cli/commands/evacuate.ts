@@ -7,13 +7,8 @@
 import type { Command } from 'commander';
 import type { Connection } from '../../binding/connection.js';
 import { CliError } from '../../errors.js';
-import {
-  DEFAULT_MAX_PARALLEL,
-  evacuate,
-  MAX_PARALLEL,
-  parseEvacuation,
-  type EvacuateOptions,
-} from '../../fleet/evacuate.js';
+import { DEFAULT_MAX_PARALLEL, evacuate, MAX_PARALLEL, type EvacuateOptions } from '../../fleet/evacuate.js';
+import { parseEvacuation } from '../../fleet/plan-file.js';
 import { planEvacuation } from '../../fleet/plan.js';
 import { returnPlans } from '../../fleet/return-trip.js';
 import type { Evacuation, EvacuationGuest, EvacuationPlan, EvacuationReport, PlanOptions } from '../../fleet/types.js';
@@ -59,7 +54,7 @@ const EXECUTION_ONLY = new Set(['strict', 'sequential', 'noBuiltins']);
  * A plan or report file, read as hostile input: a regular file (a FIFO would
  * block), at most MAX_PLAN_FILE_BYTES, JSON, of the schema's shape and version.
  */
-export function readEvacuationFile(option: string, file: string): Evacuation {
+export function readEvacuationFile(option: string, file: string, vouched: readonly string[] = []): Evacuation {
   const text = readInputFile(option, file, MAX_PLAN_FILE_BYTES);
   let value: unknown;
   try {
@@ -68,7 +63,7 @@ export function readEvacuationFile(option: string, file: string): Evacuation {
     throw new CliError(`${option}: ${file} is not JSON (${(error as Error).message})`);
   }
   try {
-    return parseEvacuation(value);
+    return parseEvacuation(value, { vouched });
   } catch (error) {
     throw new CliError(`${option}: ${file}: ${(error as Error).message}`);
   }
@@ -163,17 +158,17 @@ async function makePlan(
   });
 }
 
-/** --plan: a saved plan; -c, if given, must be its source. */
-function savedPlan(file: string, sourceUri: string | null): EvacuationPlan {
-  const plan = readEvacuationFile('--plan', file);
+/** --plan: a saved plan; -c, if given, must be its source; `vouched`: the URIs the operator typed. */
+function savedPlan(file: string, sourceUri: string | null, vouched: readonly string[]): EvacuationPlan {
+  const plan = readEvacuationFile('--plan', file, vouched);
   if (sourceUri !== null && sourceUri !== plan.source)
     throw new CliError(`--plan: the plan evacuates ${plan.source}, not ${sourceUri} (-c)`);
   return plan;
 }
 
 /** --return: the return trip of a finished evacuation's report; -c, if given, names home as the report does. */
-function returnTrip(file: string, sourceUri: string | null): EvacuationPlan[] {
-  const report = readEvacuationFile('--return', file);
+function returnTrip(file: string, sourceUri: string | null, vouched: readonly string[]): EvacuationPlan[] {
+  const report = readEvacuationFile('--return', file, vouched);
   if (sourceUri !== null && sourceUri !== report.source)
     throw new CliError(`--return: the report evacuated ${report.source}, not ${sourceUri} (-c)`);
   return returnPlans(report);
@@ -226,7 +221,6 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
   checkCandidateUris(sourceUri, destUris);
   const run = toRunOptions({ ...opts, domain: undefined } as MigrationCliOptions, { withChecks: true });
   if (fromFile) {
-    if (destUris.length > 0) throw new CliError(`${fromFile} takes no destination URIs: the file names them`);
     if (opts.planOnly && fromFile === '--plan') throw new CliError('--plan-only and --plan: the plan is already made');
     const planned = Object.keys(run).filter((k) => !EXECUTION_ONLY.has(k));
     if (planned.length > 0 || opts.domain || opts.includeInactive || opts.reserveMemory !== undefined) {
@@ -242,12 +236,14 @@ async function action(destUris: string[], opts: EvacuateCliOptions, cmd: Command
   const style = styleFor(process.stdout, opts.color);
   const interrupt = onInterrupt("no new migration starts; running ones are aborted and libvirt's answers awaited");
   const opened = new Map<string, Connection>();
+  // A file may name URIs beyond the rule for files (a lab's socket=) only where the operator typed them too.
+  const typedUris = [...(sourceUri !== null ? [sourceUri] : []), ...destUris];
   try {
     let plans: EvacuationPlan[];
     if (opts.plan !== undefined) {
-      plans = [savedPlan(opts.plan, sourceUri)];
+      plans = [savedPlan(opts.plan, sourceUri, typedUris)];
     } else if (opts.return !== undefined) {
-      plans = returnTrip(opts.return, sourceUri);
+      plans = returnTrip(opts.return, sourceUri, typedUris);
       if (plans.length === 0 && !opts.json) process.stdout.write('Return trip: no guest to bring home\n');
     } else {
       const plan = await makePlan(
@@ -341,7 +337,9 @@ export function registerEvacuate(program: Command): void {
         '(when that blocks it, the next candidate the plan allowed is tried). It takes the options of ' +
         "pmc migrate, which every migration uses, except those naming one guest's or one destination's " +
         'particulars (--migrateuri, --dname, --xml, …) and --timeout. Hosts are named by their URIs as ' +
-        'given, in the plan and the report; --plan and --return files name them.\n' +
+        'given, in the plan and the report; --plan and --return files name them, and may name a host ' +
+        'outside the rule for URIs read from files (a qemu URI without local paths or programs: ' +
+        'docs/security.md) only when it is typed here too (-c, <desturi...>).\n' +
         'Exit codes: 0 every guest moved, 2 some guest had no allowed destination (and nothing ' +
         'failed), 3 some migration failed, 130 interrupted, 1 other errors (the first of 130, 3, 2 wins).',
     )
