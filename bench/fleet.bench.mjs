@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 const ROUNDS = Number(process.argv[2] ?? 3);
 const RTTS = (process.argv[3] ?? '0,10').split(',').map(Number);
 const GUESTS = [1, 4, 8];
-const id = process.env.PMC_LAB_ID ?? 'fleet-bench';
+const id = process.env.PMC_LAB_ID ?? 'fleetbench';
 const OPTIONS = { live: true };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const extraNames = Array.from({ length: Math.max(...GUESTS) - 1 }, (_, i) => `fleet-vm-${i + 1}`);

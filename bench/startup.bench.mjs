@@ -2,7 +2,7 @@
 // and `pmc checks --json`; and, as root, the whole `pmc check` process of the
 // lab's guest against its peer, bench/peer-check.py (libvirt-python asking the
 // same libvirt questions one after another), on a two-host lab at RTT 0 (its
-// own, PMC_LAB_ID default `startup-bench`, brought up and down unless it was
+// own, PMC_LAB_ID default `startupbench`, brought up and down unless it was
 // up already). All interleaved round by round (so that the load of a shared
 // machine falls on all alike). Prints the medians of wall time and of the CPU
 // time (user + system) each run used, as ratios to `node -e 0` and to the
@@ -60,7 +60,7 @@ let labWasUp = true;
 const withLab = process.getuid?.() === 0 && existsSync(PYTHON);
 if (withLab) {
   const { labStatus, labUp, LAB_VM } = await import('../dist/lab/index.js');
-  const id = process.env.PMC_LAB_ID ?? 'startup-bench';
+  const id = process.env.PMC_LAB_ID ?? 'startupbench';
   labWasUp = (await labStatus({ id })) !== null;
   lab = await labUp({ id, hosts: 2, rtt: 0 });
   const [src, dst] = lab.hosts.map((h) => h.uri);

@@ -16,8 +16,8 @@ import { runPmc } from '../helpers/cli.js';
  */
 function demoLabId(runLabId: string): string {
   const block = (id: string) => labLayout({ id }).hosts[0]!.libvirtPorts.min;
-  const base = runLabId.slice(0, 11);
-  const id = ['-demo', '-dm', '-d', '-dd'].map((suffix) => base + suffix).find((c) => block(c) !== block(runLabId));
+  const base = runLabId.slice(0, 12);
+  const id = ['demo', 'dm', 'd', 'dd'].map((suffix) => base + suffix).find((c) => block(c) !== block(runLabId));
   if (!id) throw new Error(`no demo lab id beside ${runLabId} with a port block of its own`);
   return id;
 }

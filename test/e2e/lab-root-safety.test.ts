@@ -72,7 +72,7 @@ describe('lab up as root over the lab users’ trees', () => {
 
   it('opens a restarted daemon’s log in a root-owned directory, never through a link in the user’s tree', async () => {
     // A one-host lab of its own: restarting a daemon of the shared lab would change a pid other files hold.
-    const id = `${lab.id.slice(0, 12)}-log`;
+    const id = `${lab.id.slice(0, 13)}log`;
     const first = await labUp({ id, hosts: 1 });
     try {
       const [h] = labLayout({ id, hosts: 1 }).hosts;

@@ -28,7 +28,7 @@ function answering(username: string, password: string, asked: string[] = []): Op
 }
 
 describe('lab with SASL on its TLS listeners', () => {
-  const id = `${inject('lab').id}-sasl`;
+  const id = `${inject('lab').id}sasl`;
   let lab: LabInfo;
   beforeAll(async () => {
     lab = await labUp({ id, sasl: true });

@@ -44,7 +44,7 @@ async function hostnameRoundTrips(lab: LabInfo): Promise<number[]> {
 
 describe('lab with an RTT', () => {
   // A lab of its own: the last test takes it down, and other files share the run's lab.
-  const id = `${inject('lab').id}-wan`;
+  const id = `${inject('lab').id}wan`;
   afterAll(async () => {
     await labDown({ id });
   });
