@@ -11,6 +11,7 @@
 #include "connection.h"
 #include "constants.h"
 #include "domain.h"
+#include "js_gate.h"
 #include "external_checks.h"
 #include "js_check_list.h"
 #include "js_run_pmc.h"
@@ -80,6 +81,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Cancel", cancel);
   exports.Set("runPMC", Napi::Function::New(env, RunPMC, "runPMC"));
   exports.Set("loadCheckFile", Napi::Function::New(env, LoadCheckFileJs, "loadCheckFile"));
+  exports.Set("runCheckFileOnDomain", Napi::Function::New(env, RunCheckFileOnDomainJs, "runCheckFileOnDomain"));
   exports.Set("loadPlugin", Napi::Function::New(env, LoadPluginJs, "loadPlugin"));
   exports.Set("factSpecs", Napi::Function::New(env, FactSpecsJs, "factSpecs"));
   exports.Set("constants", Constants(env));
