@@ -32,19 +32,21 @@ cmake --build "$build/cmake" -j 2 >>"$log" 2>&1 || { cat "$log"; fail "build fai
 cmake --install "$build/cmake" --prefix "$prefix" >>"$log" 2>&1 || { cat "$log"; fail "install failed"; }
 
 libdir=$prefix/lib
+version=$(sed -n 's/^set(PMC_LIB_VERSION \([0-9.]*\))$/\1/p' CMakeLists.txt)
 for f in include/libvirt-pmc/pmc.h include/libvirt-pmc/pmc-plugin.h include/libvirt-pmc/pmc-external.h \
-  lib/libvirt-pmc.so.1.0.0 lib/libvirt-pmc.a lib/pkgconfig/libvirt-pmc.pc; do
+  include/libvirt-pmc/pmc-gate.h lib/libvirt-pmc.so.$version lib/libvirt-pmc.a lib/pkgconfig/libvirt-pmc.pc; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
-[ "$(readlink "$libdir/libvirt-pmc.so.1")" = libvirt-pmc.so.1.0.0 ] || fail "libvirt-pmc.so.1 is not a link to libvirt-pmc.so.1.0.0"
+[ "$(readlink "$libdir/libvirt-pmc.so.1")" = "libvirt-pmc.so.$version" ] || fail "libvirt-pmc.so.1 is not a link to libvirt-pmc.so.$version"
 [ "$(readlink "$libdir/libvirt-pmc.so")" = libvirt-pmc.so.1 ] || fail "libvirt-pmc.so is not a link to libvirt-pmc.so.1"
-soname=$(objdump -p "$libdir/libvirt-pmc.so.1.0.0" | awk '$1 == "SONAME" { print $2 }')
+soname=$(objdump -p "$libdir/libvirt-pmc.so.$version" | awk '$1 == "SONAME" { print $2 }')
 [ "$soname" = libvirt-pmc.so.1 ] || fail "SONAME is '$soname', not libvirt-pmc.so.1"
 
-step "exports: exactly the functions of native/lib/libvirt-pmc.syms, at VIR_PMC_1.0.0"
-want=$(sed -n 's/^ *\(vir[A-Za-z0-9_]*\);$/\1@@VIR_PMC_1.0.0/p' native/lib/libvirt-pmc.syms | sort)
-have=$(nm -D --defined-only "$libdir/libvirt-pmc.so.1.0.0" | awk '$2 == "T" { print $3 }' | sort)
-others=$(nm -D --defined-only "$libdir/libvirt-pmc.so.1.0.0" | awk '$2 != "T" && $3 != "VIR_PMC_1.0.0" { print $3 }')
+step "exports: exactly the functions of native/lib/libvirt-pmc.syms, each at its version node"
+# Each function at the node that lists it (`VIR_PMC_1.1.0 {` … `}`).
+want=$(awk '/^VIR_PMC_[0-9.]* *\{/ { node = $1 } /^ *vir[A-Za-z0-9_]*;$/ { sub(/;$/, "", $1); print $1 "@@" node }' native/lib/libvirt-pmc.syms | sort)
+have=$(nm -D --defined-only "$libdir/libvirt-pmc.so.$version" | awk '$2 == "T" { print $3 }' | sort)
+others=$(nm -D --defined-only "$libdir/libvirt-pmc.so.$version" | awk '$2 != "T" && $3 !~ /^VIR_PMC_[0-9.]*$/ { print $3 }')
 [ "$want" = "$have" ] || { diff <(echo "$want") <(echo "$have") >&2 || true; fail "exported functions differ from libvirt-pmc.syms"; }
 [ -z "$others" ] || fail "exports more than functions: $others"
 echo "  $(echo "$have" | wc -l) functions"
