@@ -251,6 +251,8 @@ export interface DaemonView {
   seesGate: boolean;
   /** It started after a qemu hook existed in its view, so it runs the gate; null: it started before (reload it). */
   active: boolean | null;
+  /** Where the gate journals when this daemon runs it (its user's default, or the policy's). */
+  journalDir: string | null;
 }
 
 export interface GateStatus {
@@ -258,7 +260,7 @@ export interface GateStatus {
   script: string;
   installed: boolean;
   policy: GatePolicy | null;
-  /** Where the gate journals for a daemon of this user (the policy's, else the default). */
+  /** Where the gate journals for a daemon of this user (the policy's, else the default; see `daemons` for theirs). */
   journalDir: string;
   /** Other qemu hooks libvirt runs besides the gate. */
   otherHooks: string[];
@@ -280,7 +282,22 @@ function startedAtMs(pid: number): number | null {
 }
 
 /** The daemons on this machine, and whether each sees and runs the gate at `script`. */
-function daemonViews(script: string): DaemonView[] {
+/** The daemon's user and HOME (what libvirt passes its hooks), for its default journal. */
+function daemonJournalDir(pid: number): string | null {
+  try {
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    const env = Object.fromEntries(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ) as NodeJS.ProcessEnv;
+    return defaultJournalDir(uid, { HOME: env.HOME });
+  } catch {
+    return null;
+  }
+}
+
+function daemonViews(script: string, policy: GatePolicy | null): DaemonView[] {
   const ours = lstatOrNull(script);
   const out: DaemonView[] = [];
   for (const e of readdirSync('/proc')) {
@@ -303,7 +320,8 @@ function daemonViews(script: string): DaemonView[] {
       const firstHook = Math.min(...qemuHooks(view).map((h) => lstatSync(h).ctimeMs));
       active = started !== null && started > firstHook ? true : null;
     }
-    out.push({ pid, command, seesGate, active });
+    const journalDir = seesGate ? (policy?.journalDir ?? daemonJournalDir(pid)) : null;
+    out.push({ pid, command, seesGate, active, journalDir });
   }
   return out;
 }
@@ -324,6 +342,6 @@ export function gateStatus(hooksDir = DEFAULT_HOOKS_DIR): GateStatus {
     policy,
     journalDir: policy?.journalDir ?? defaultJournalDir(),
     otherHooks: qemuHooks(dir).filter((h) => h !== script),
-    daemons: daemonViews(script),
+    daemons: daemonViews(script, policy),
   };
 }

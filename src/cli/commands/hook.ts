@@ -113,7 +113,8 @@ export function hookCommand(): Command {
       if (status.otherHooks.length) console.log(`  other qemu hooks: ${status.otherHooks.join(', ')}`);
       for (const d of status.daemons.filter((v) => v.seesGate)) {
         console.log(
-          `  ${d.command} pid ${d.pid}: ${d.active ? 'runs the gate' : 'started before any qemu hook existed: runs it only if reloaded since (SIGHUP)'}`,
+          `  ${d.command} pid ${d.pid}: ${d.active ? 'runs the gate' : 'started before any qemu hook existed: runs it only if reloaded since (SIGHUP)'}` +
+            (d.journalDir ? `; journal ${d.journalDir}` : ''),
         );
       }
       if (status.installed && !status.daemons.some((d) => d.seesGate)) console.log('  no running daemon sees it');
@@ -124,7 +125,9 @@ export function hookCommand(): Command {
     .option('--journal <dir>', 'the journal directory (default: the installed policy\'s, else this user\'s default)')
     .option('--json', 'print the entries as JSON lines')
     .action(async (flags: { hooksDir: string; journal?: string; json?: boolean }) => {
-      const dir = flags.journal ?? gateStatus(flags.hooksDir).journalDir;
+      const status = gateStatus(flags.hooksDir);
+      // The journal of the daemon that runs this gate (a session daemon's user), else this user's.
+      const dir = flags.journal ?? status.daemons.find((d) => d.seesGate)?.journalDir ?? status.journalDir;
       const entries = readJournal(dir);
       if (flags.json) {
         for (const e of entries) console.log(JSON.stringify(e));
