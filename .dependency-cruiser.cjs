@@ -39,7 +39,20 @@ module.exports = {
     pointsDown(
       'libvirt-names-imports-nothing',
       ['libvirt-names.ts'],
-      ['errors.ts', 'binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
+      [
+        'errors.ts',
+        'binding',
+        'options',
+        'model',
+        'pmc',
+        'checks',
+        'lab',
+        'cli',
+        'api.ts',
+        'fleet',
+        'index.ts',
+        'gate',
+      ],
       'src/libvirt-names.ts is generated data (scripts/gen-native-names.mjs).',
     ),
     pointsDown(

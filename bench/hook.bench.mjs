@@ -64,7 +64,10 @@ try {
   const proc = [];
   for (let i = 0; i < 20; i++) {
     const started = performance.now();
-    const r = spawnSync(script, [LAB_VM, 'migrate', 'begin', '-'], { input: xml, env: { HOME: '/tmp/pmc-hook-bench' } });
+    const r = spawnSync(script, [LAB_VM, 'migrate', 'begin', '-'], {
+      input: xml,
+      env: { HOME: '/tmp/pmc-hook-bench' },
+    });
     proc.push(performance.now() - started);
     if (r.status !== 0) throw new Error(`the gate refused: ${r.stderr}`);
   }

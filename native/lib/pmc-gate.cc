@@ -77,7 +77,7 @@ extern "C" int virPMCGateCheckXML(const char* gate, const char* xml, unsigned in
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, p.err[1], 2);
   // libvirt's arguments for the beginning of an incoming migration; the gate reads the name from the XML.
-  char* argv[] = {const_cast<char*>(gate), const_cast<char*>("-"), const_cast<char*>("migrate"),
+  char* argv[] = {const_cast<char*>(gate),    const_cast<char*>("-"), const_cast<char*>("migrate"),
                   const_cast<char*>("begin"), const_cast<char*>("-"), nullptr};
   pid_t pid = -1;
   int rc = posix_spawn(&pid, gate, &actions, nullptr, argv, environ);

@@ -14,7 +14,8 @@ export function chosenLabHosts(lab: LabInfo, spec: string | true): LabHostInfo[]
   return spec.split(',').map((part) => {
     const name = /^\d+$/.test(part.trim()) ? `host-${part.trim()}` : part.trim();
     const found = lab.hosts.find((h) => h.name === name);
-    if (!found) throw new Error(`--hook: the lab has no host "${part}" (it has ${lab.hosts.map((h) => h.name).join(', ')})`);
+    if (!found)
+      throw new Error(`--hook: the lab has no host "${part}" (it has ${lab.hosts.map((h) => h.name).join(', ')})`);
     return found;
   });
 }

@@ -145,7 +145,8 @@ function hugePageFindings(domain: XmlNode, host: string): HugePageFinding {
   const out: HugePageFinding = { critical: [], warning: [], checked: 0 };
   const hugepages = domain.node('memoryBacking/hugepages');
   if (!hugepages) return out;
-  const memory = Number(domain.node('memory')?.text.trim() ?? 0) * (kib(1, domain.node('memory')?.attr('unit') ?? null) ?? 1);
+  const memory =
+    Number(domain.node('memory')?.text.trim() ?? 0) * (kib(1, domain.node('memory')?.attr('unit') ?? null) ?? 1);
   const pages = hugepages.nodes('page');
   const sizes = pages.length
     ? pages.map((p) => kib(Number(p.attr('size') ?? NaN), p.attr('unit')))
@@ -187,7 +188,11 @@ function hugePageFindings(domain: XmlNode, host: string): HugePageFinding {
  * alone; their checks run on a thread of their own (a runaway expression never
  * holds the caller's deadline).
  */
-export async function decideIncoming(doc: XmlDocument, host: string, checkFiles: readonly CheckFile[] = []): Promise<GateDecision> {
+export async function decideIncoming(
+  doc: XmlDocument,
+  host: string,
+  checkFiles: readonly CheckFile[] = [],
+): Promise<GateDecision> {
   const domain = doc.root;
   if (!domain || domain.name !== 'domain') throw new Error('the hook input is not a <domain> definition');
   const decision: GateDecision = {
@@ -211,7 +216,8 @@ export async function decideIncoming(doc: XmlDocument, host: string, checkFiles:
   const pages = hugePageFindings(domain, host);
   decision.checked += pages.checked;
   for (const m of pages.critical) critical('gate.hugepages', m);
-  for (const m of pages.warning) decision.problems.push({ check: 'gate.hugepages-free', severity: 'warning', message: m });
+  for (const m of pages.warning)
+    decision.problems.push({ check: 'gate.hugepages-free', severity: 'warning', message: m });
   const xml = doc.xml;
   for (const file of checkFiles) {
     const outcomes = await native.runCheckFileOnDomain(file.native.handle, xml);
@@ -221,7 +227,8 @@ export async function decideIncoming(doc: XmlDocument, host: string, checkFiles:
       decision.problems.push({
         check: o.name,
         severity: o.severity,
-        message: o.status === 'error' ? `${o.name} (${file.path}) could not decide: ${o.message}` : `${o.name}: ${o.message}`,
+        message:
+          o.status === 'error' ? `${o.name} (${file.path}) could not decide: ${o.message}` : `${o.name}: ${o.message}`,
         ...(o.status === 'error' ? { error: true } : {}),
       });
     }

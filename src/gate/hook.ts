@@ -22,7 +22,10 @@ export interface HookResult {
 
 /** Control characters and Unicode separators escaped: the lines end up in another host's terminal. */
 function oneLine(text: string): string {
-  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Reads standard input up to `limit` bytes; rejects past it. */
@@ -68,7 +71,10 @@ export async function runGate(
   const host = hostname();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the gate did not decide within ${policy.timeoutMs} ms`)), policy.timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`the gate did not decide within ${policy.timeoutMs} ms`)),
+      policy.timeoutMs,
+    );
   });
   let decision: GateDecision | null = null;
   let failure: string | null = null;
@@ -87,7 +93,9 @@ export async function runGate(
     const refusing = decision ? refusingProblems(decision.problems, policy) : [];
     for (const p of refusing) lines.push(`pmc-gate on ${host}: ${p.message}`);
     if (!refusing.length && gateError) {
-      lines.push(`pmc-gate on ${host}: the gate failed (${gateError}) and refuses on error (pmc hook install --on-error refuse)`);
+      lines.push(
+        `pmc-gate on ${host}: the gate failed (${gateError}) and refuses on error (pmc hook install --on-error refuse)`,
+      );
     }
   }
   const entry: JournalEntry = {

@@ -43,7 +43,9 @@ function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     try {
-      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'libvirt-pmc') {
+      if (
+        (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'libvirt-pmc'
+      ) {
         return dir;
       }
     } catch {
@@ -108,7 +110,9 @@ function checkDir(dir: string): void {
   if (st.isSymbolicLink()) throw new Error(`${dir} is a symbolic link: refusing to install through it`);
   if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
   if (isRoot() && (st.uid !== 0 || (st.mode & 0o022) !== 0)) {
-    throw new Error(`${dir} is not root's alone (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): fix it first`);
+    throw new Error(
+      `${dir} is not root's alone (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): fix it first`,
+    );
   }
 }
 
@@ -152,7 +156,9 @@ function checkCheckFileModes(file: string): void {
   if (!st.isFile()) throw new Error(`${file} is not a regular file`);
   const me = process.getuid?.() ?? st.uid;
   if ((st.uid !== 0 && st.uid !== me) || (st.mode & 0o022) !== 0) {
-    throw new Error(`${file} may be changed by others (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): the gate refuses it`);
+    throw new Error(
+      `${file} may be changed by others (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): the gate refuses it`,
+    );
   }
 }
 

@@ -82,7 +82,11 @@ export function appendJournal(dir: string, entry: JournalEntry): string | null {
   try {
     const d = journalDir(dir);
     const file = path.join(d, JOURNAL_FILE);
-    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    );
     let size: number;
     try {
       if (!fstatSync(fd).isFile()) throw new Error(`${file} is not a regular file`);

@@ -118,7 +118,7 @@ describe('the gate in libvirt’s hook, with plain virsh migrate', () => {
     expect(journal().slice(before)).toMatchObject([{ guest: 'gate-log-ok', verdict: 'allowed', failing: [] }]);
   });
 
-  it("a site check file refuses guests with the device it names and lets the others in", async () => {
+  it('a site check file refuses guests with the device it names and lets the others in', async () => {
     mkdirSync(privateDirOf('host-2'), { recursive: true });
     chownSync(privateDirOf('host-2'), h2.uid, -1);
     const site = path.join(CHECKS_DIR, 'no-watchdog.xml');
@@ -147,9 +147,13 @@ describe('the gate in libvirt’s hook, with plain virsh migrate', () => {
     mkdirSync(privateDirOf('host-2'), { recursive: true });
     chownSync(privateDirOf('host-2'), h2.uid, -1);
     const site = path.join(CHECKS_DIR, 'breaks.xml');
-    writeFileSync(site, `<?xml version="1.0"?><checks><check name="site.ok" severity="critical"><assert test="true()"/></check></checks>`, {
-      mode: 0o644,
-    });
+    writeFileSync(
+      site,
+      `<?xml version="1.0"?><checks><check name="site.ok" severity="critical"><assert test="true()"/></check></checks>`,
+      {
+        mode: 0o644,
+      },
+    );
     await install({ checkFiles: [site], onError: 'allow' });
     writeFileSync(site, '<checks><check name="site.ok"'); // the operator breaks it after the install
     await startOnHost1('gate-broken-allow');
@@ -160,7 +164,10 @@ describe('the gate in libvirt’s hook, with plain virsh migrate', () => {
     expect(entry!.gateError).toContain(site);
     await expectRunsOnlyOn(lab, 'gate-broken-allow', 'host-2');
 
-    writeFileSync(site, `<?xml version="1.0"?><checks><check name="site.ok" severity="critical"><assert test="true()"/></check></checks>`);
+    writeFileSync(
+      site,
+      `<?xml version="1.0"?><checks><check name="site.ok" severity="critical"><assert test="true()"/></check></checks>`,
+    );
     await install({ checkFiles: [site], onError: 'refuse' });
     writeFileSync(site, '<checks><check name="site.ok"');
     await startOnHost1('gate-broken-refuse');

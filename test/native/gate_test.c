@@ -10,7 +10,9 @@
 #include "pmc-gate.h"
 #include "pmc.h"
 
-int main(int argc, char **argv) {
+int
+main(int argc, char **argv)
+{
     if (argc < 3) {
         fprintf(stderr, "usage: gate_test GATE FILE [TIMEOUT_MS]\n");
         return 2;

@@ -12,8 +12,21 @@ import { describe, expect, it } from 'vitest';
 import { XmlDocument } from '../../src/binding/xml.js';
 import { decideIncoming, gateCheckFileProblem } from '../../src/gate/decide.js';
 import { runGate } from '../../src/gate/hook.js';
-import { gateStatus, hookScript, installGate, policyOfScript, uninstallGate, GATE_ENTRY } from '../../src/gate/install.js';
-import { appendJournal, JOURNAL_FILE, JOURNAL_MAX_BYTES, readJournal, type JournalEntry } from '../../src/gate/journal.js';
+import {
+  gateStatus,
+  hookScript,
+  installGate,
+  policyOfScript,
+  uninstallGate,
+  GATE_ENTRY,
+} from '../../src/gate/install.js';
+import {
+  appendJournal,
+  JOURNAL_FILE,
+  JOURNAL_MAX_BYTES,
+  readJournal,
+  type JournalEntry,
+} from '../../src/gate/journal.js';
 import { DEFAULT_POLICY, defaultJournalDir, type GatePolicy } from '../../src/gate/policy.js';
 import { loadCheckFile } from '../../src/pmc/check-file.js';
 import { useTempDirPerTest } from '../helpers/temp-dir.js';
@@ -105,14 +118,21 @@ describe('the gate decides from the definition and this host’s files', () => {
       `<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev>`,
     );
     expect(await problems(withHostdev, [site])).toEqual([
-      { check: 'site.no-hostdev', severity: 'critical', message: expect.stringContaining('no guest with a host device') },
+      {
+        check: 'site.no-hostdev',
+        severity: 'critical',
+        message: expect.stringContaining('no guest with a host device'),
+      },
     ]);
     expect(await problems(domainXml(''), [site])).toEqual([]);
   });
 
   it('a check file that reads another fact than $domain is refused for the gate', async () => {
     const file = path.join(tmp.path, 'caps.xml');
-    writeFileSync(file, SITE_NO_HOSTDEV.replace('count($domain/domain/devices/hostdev) = 0', 'count($dstCaps//cpu) > 0'));
+    writeFileSync(
+      file,
+      SITE_NO_HOSTDEV.replace('count($domain/domain/devices/hostdev) = 0', 'count($dstCaps//cpu) > 0'),
+    );
     expect(gateCheckFileProblem(await loadCheckFile(file))).toContain('$dstCaps');
   });
 });
@@ -133,14 +153,19 @@ describe('the verdict, the policy and the journal', () => {
   });
 
   it('warnings pass unless strict', async () => {
-    const pages = domainXml('', `<memoryBacking><hugepages><page size='1048576' unit='KiB'/></hugepages></memoryBacking>`)
-      .replace("<memory unit='MiB'>64</memory>", "<memory unit='GiB'>1024</memory>");
+    const pages = domainXml(
+      '',
+      `<memoryBacking><hugepages><page size='1048576' unit='KiB'/></hugepages></memoryBacking>`,
+    ).replace("<memory unit='MiB'>64</memory>", "<memory unit='GiB'>1024</memory>");
     expect((await runGate('gvm', Promise.resolve(pages), policy())).exitCode).toBe(0);
     expect((await runGate('gvm', Promise.resolve(pages), policy({ strict: true }))).exitCode).toBe(1);
   });
 
   it('a gate that fails itself follows onError, and says so in the journal', async () => {
-    for (const [onError, code] of [['allow', 0], ['refuse', 1]] as const) {
+    for (const [onError, code] of [
+      ['allow', 0],
+      ['refuse', 1],
+    ] as const) {
       const r = await runGate('gvm', Promise.resolve('<domain><name>x'), policy({ onError }));
       expect(r.exitCode).toBe(code);
       expect(r.entry.gateError).toMatch(/./);
@@ -247,7 +272,10 @@ describe('install, uninstall, status', () => {
     // node missing: the gate failed itself, and onError (allow) decides
     expect(spawnSync('sh', ['-c', script, 'qemu', 'gvm', 'migrate', 'begin', '-'], { input: '' }).status).toBe(0);
     const refusing = hookScript({ ...p, onError: 'refuse' }, '/nonexistent/node');
-    const r = spawnSync('sh', ['-c', refusing, 'qemu', 'gvm', 'migrate', 'begin', '-'], { input: '', encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', refusing, 'qemu', 'gvm', 'migrate', 'begin', '-'], {
+      input: '',
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('failed itself');
   });

@@ -19,7 +19,11 @@ function collect(value: string, previous: string[] = []): string[] {
 
 function policyOptions(cmd: Command): Command {
   return cmd
-    .option('--checks-file <file>', 'an XML check file run against the incoming definition ($domain only); repeatable', collect)
+    .option(
+      '--checks-file <file>',
+      'an XML check file run against the incoming definition ($domain only); repeatable',
+      collect,
+    )
     .option('--strict', 'failing warnings refuse too')
     .addOption(
       new Option('--on-error <what>', 'when the gate fails itself (a bad check file, an internal error, its timeout)')
@@ -27,7 +31,10 @@ function policyOptions(cmd: Command): Command {
         .default('allow'),
     )
     .option('--timeout <ms>', 'the gate answers within this many ms', String(DEFAULT_GATE_TIMEOUT_MS))
-    .option('--journal <dir>', 'where the gate journals (default: /var/log/libvirt-pmc as root, else $XDG_STATE_HOME/libvirt-pmc)');
+    .option(
+      '--journal <dir>',
+      'where the gate journals (default: /var/log/libvirt-pmc as root, else $XDG_STATE_HOME/libvirt-pmc)',
+    );
 }
 
 export function policyFromFlags(flags: PolicyFlags): Partial<GatePolicy> {
@@ -45,7 +52,11 @@ export function policyFromFlags(flags: PolicyFlags): Partial<GatePolicy> {
 }
 
 function hooksDirOption(cmd: Command): Command {
-  return cmd.option('--hooks-dir <dir>', "libvirt's hook directory (the gate goes into its qemu.d/)", DEFAULT_HOOKS_DIR);
+  return cmd.option(
+    '--hooks-dir <dir>',
+    "libvirt's hook directory (the gate goes into its qemu.d/)",
+    DEFAULT_HOOKS_DIR,
+  );
 }
 
 /** Median and 99th percentile of the gate's own time, over the entries. */
@@ -122,7 +133,7 @@ export function hookCommand(): Command {
 
   hooksDirOption(hook.command('log'))
     .description("the gate's decisions, oldest first, with the median and 99th percentile of its own time")
-    .option('--journal <dir>', 'the journal directory (default: the installed policy\'s, else this user\'s default)')
+    .option('--journal <dir>', "the journal directory (default: the installed policy's, else this user's default)")
     .option('--json', 'print the entries as JSON lines')
     .action(async (flags: { hooksDir: string; journal?: string; json?: boolean }) => {
       const status = gateStatus(flags.hooksDir);
@@ -144,7 +155,7 @@ export function hookCommand(): Command {
 
   policyOptions(hook.command('run'))
     .description(
-      "decide for a definition on standard input as the installed gate would (virsh dumpxml --migratable GUEST | pmc hook run GUEST); " +
+      'decide for a definition on standard input as the installed gate would (virsh dumpxml --migratable GUEST | pmc hook run GUEST); ' +
         'exit 0: allowed, 1: refused; journals only with --journal',
     )
     .argument('<guest>', 'the guest name (libvirt passes it to the hook)')

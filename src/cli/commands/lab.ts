@@ -98,7 +98,8 @@ export function labCommand(): Command {
           );
         }
         if (info.postcopyEmulator) console.log(`  post-copy emulator: ${info.postcopyEmulator}`);
-        for (const host of gated) console.log(`  gate on ${host.name}: ${host.hooksDir}/qemu.d, journal ${host.journalDir}`);
+        for (const host of gated)
+          console.log(`  gate on ${host.name}: ${host.hooksDir}/qemu.d, journal ${host.journalDir}`);
       },
     );
 
