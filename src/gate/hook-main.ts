@@ -3,9 +3,8 @@
  * run by the script `pmc hook install` writes into `qemu.d/` (docs/hook.md).
  * It loads only the gate (no CLI, no runner): it runs on every incoming migration.
  */
-import { runGate } from './hook.js';
+import { readInput, runGate } from './hook.js';
 import { DEFAULT_POLICY, parsePolicy, type GatePolicy } from './policy.js';
-import { readInput } from './hook.js';
 
 async function main(): Promise<number> {
   const [policyText = '', guest = '', operation = '', subOperation = ''] = process.argv.slice(2);
@@ -22,7 +21,8 @@ async function main(): Promise<number> {
   const input = policyError ? Promise.reject(new Error(policyError)) : readInput(process.stdin);
   input.catch(() => undefined);
   const result = await runGate(guest, input, policy);
-  for (const line of result.lines) process.stderr.write(`${line}\n`);
+  // No newline after the last line: libvirt puts standard error verbatim at the end of its message.
+  if (result.lines.length) process.stderr.write(result.lines.join('\n'));
   return result.exitCode;
 }
 
