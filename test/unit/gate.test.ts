@@ -102,6 +102,30 @@ describe('the gate decides from the definition and this host’s files', () => {
     expect((await problems(iface('../lo')))[0]!.message).toContain('not an interface name');
   });
 
+  it('a bridge of that name lets the guest in (a bridge made in a network namespace of its own)', () => {
+    // Its own network and mount namespaces, with sysfs mounted again: /sys/class/net shows the new bridge
+    // there and nowhere else; the gate runs as `pmc hook run` does.
+    const cli = path.join(root, 'dist', 'cli', 'main.js');
+    const gate = (br: string) =>
+      spawnSync(
+        'unshare',
+        [
+          '--net',
+          '--mount',
+          'sh',
+          '-c',
+          `mount -t sysfs sysfs /sys && ip link add ${br} type bridge && exec "$@"`,
+          'sh',
+        ].concat([process.execPath, cli, 'hook', 'run', 'gvm']),
+        { input: domainXml("<interface type='bridge'><source bridge='brgate0'/></interface>"), encoding: 'utf8' },
+      );
+    expect(gate('brgate0')).toMatchObject({ status: 0, stderr: '' });
+    expect(gate('brother0')).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('bridge brgate0 does not exist'),
+    });
+  });
+
   it('huge pages: a size the host lacks refuses; one it has passes (free pages are a warning)', async () => {
     const pages = (size: string) =>
       domainXml('', `<memoryBacking><hugepages><page size='${size}' unit='KiB'/></hugepages></memoryBacking>`);
