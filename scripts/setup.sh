@@ -56,7 +56,7 @@ stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   step "npm ci (packages, the TypeScript; the first native build takes about a minute)" npm ci --no-audit --no-fund
 else
-  step "compiling the TypeScript" npx tsc -p tsconfig.build.json
+  step "compiling the TypeScript, bundling the pmc command" npm run --silent build:ts
 fi
 
 # The checkout runs its own build (build/Release), never a prebuild: compile

@@ -46,6 +46,8 @@ export type {
 export type { RunOptions } from './pmc/run-options.js';
 export { Facts, HostFacts, DomainFacts } from './pmc/facts.js';
 export type { SharedFacts } from './pmc/facts.js';
+export { ServiceFactCache } from './pmc/service-facts.js';
+export type { ServiceFactCacheOptions } from './pmc/service-facts.js';
 export type { SecretRef } from './model/libvirt-xml.js';
 export { builtinChecks } from './checks/index.js';
 export { CheckFile, CHECK_FILE_SCHEMA, DEFAULT_MAX_CHECK_FILE_BYTES, loadCheckFile } from './pmc/check-file.js';

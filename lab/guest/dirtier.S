@@ -10,7 +10,7 @@
  *      RAM, paced by the PIT at TICK_HZ: after n ticks it has dirtied
  *      n * rate / TICK_HZ pages, whatever the CPU speed.
  * The rate is `rate=<KiB/s>` on the kernel command line (<cmdline>); 0 or
- * none: it fills RAM and then only sleeps.
+ * none: it fills RAM and then halts with interrupts off (no PIT ticks to wake it).
  *
  * Built by the lab (src/lab/guests.ts, buildDirtier): as --32 dirtier.S -o dirtier.o && ld -m elf_i386 -T dirtier.ld dirtier.o -o dirtier.elf
  */
@@ -62,6 +62,14 @@ _start:
         add     $4, %edi
         jmp     2b
 3:
+        /* Rate 0: nothing to dirty, ever. Halt with interrupts off: the vCPU never wakes again, so an
+           idle guest costs its host (one of a hundred in the lab's --idle-guests) next to nothing. */
+        cmpl    $0, rate_kib
+        jne     6f
+        cli
+7:      hlt
+        jmp     7b
+6:
         call    setup_interrupts
         sti
 

@@ -21,7 +21,13 @@
 
 namespace pmc {
 
+struct CloseListener {
+  Napi::ThreadSafeFunction tsfn;
+};
+
 namespace {
+
+void OnConnectionClosed(virConnectPtr, int reason, void* opaque);
 
 // Keeps the connection's JS object alive until a queued call has settled.
 using ObjectHold = std::shared_ptr<Napi::ObjectReference>;
@@ -159,9 +165,17 @@ struct OpenSpec {
 
 class OpenOperation : public Operation {
  public:
-  OpenOperation(Napi::Env env, OpenSpec spec) : Operation(env), spec_(std::move(spec)) {}
+  OpenOperation(Napi::Env env, OpenSpec spec, CloseListener* closeListener)
+      : Operation(env), spec_(std::move(spec)), closeListener_(closeListener) {}
   ~OpenOperation() override {
-    if (conn_ != nullptr) virConnectClose(conn_);
+    if (conn_ != nullptr) {
+      if (registered_ && virConnectUnregisterCloseCallback(conn_, OnConnectionClosed) < 0) virResetLastError();
+      virConnectClose(conn_);
+    }
+    if (closeListener_ != nullptr) {
+      closeListener_->tsfn.Release();
+      delete closeListener_;
+    }
   }
 
  protected:
@@ -183,17 +197,34 @@ class OpenOperation : public Operation {
       Fail("could not set the keepalive");
       virConnectClose(conn_);
       conn_ = nullptr;
+      return;
+    }
+    // Registering the close callback is a call to a remote daemon: here, not
+    // on the JS thread (setCloseListener), and not a round trip of its own.
+    if (closeListener_ != nullptr) {
+      if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, closeListener_, nullptr) < 0) {
+        Fail("could not register the close callback");
+        virConnectClose(conn_);
+        conn_ = nullptr;
+        return;
+      }
+      registered_ = true;
     }
   }
 
   Napi::Value OnOK(Napi::Env env) override {
     virConnectPtr conn = conn_;
     conn_ = nullptr;
-    return AddonData::Get(env)->connectionClass.New({Napi::External<virConnect>::New(env, conn)});
+    Napi::Object wrapped = AddonData::Get(env)->connectionClass.New({Napi::External<virConnect>::New(env, conn)});
+    if (closeListener_ != nullptr) Connection::Unwrap(wrapped)->AdoptCloseListener(closeListener_);
+    closeListener_ = nullptr;
+    return wrapped;
   }
 
  private:
   OpenSpec spec_;
+  CloseListener* closeListener_;
+  bool registered_ = false;
   virConnectPtr conn_ = nullptr;
 };
 
@@ -303,9 +334,16 @@ Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
   if (!EnsureEventLoop()) throw Napi::Error::New(env, "could not register libvirt's event loop");
 
   OpenSpec spec{uri, readonly, auth, keepaliveGiven, keepaliveInterval, keepaliveCount};
+  // Optional: onClose(reason), registered as the close callback while opening.
+  CloseListener* closeListener = nullptr;
+  if (options.Get("onClose").IsFunction()) {
+    closeListener = new CloseListener{
+        Napi::ThreadSafeFunction::New(env, options.Get("onClose").As<Napi::Function>(), "pmc.close", 0, 1)};
+    closeListener->tsfn.Unref(env);  // a listener must not keep the process alive
+  }
   // A callback that waits for JS must not hold one of the call pool's threads.
   Operation::Thread thread = auth ? Operation::Thread::Dedicated : Operation::Thread::Pool;
-  return Operation::Queue(std::make_unique<OpenOperation>(env, std::move(spec)), thread);
+  return Operation::Queue(std::make_unique<OpenOperation>(env, std::move(spec), closeListener), thread);
 }
 
 Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
@@ -315,12 +353,20 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
     deferred.Resolve(env.Undefined());
     return deferred.Promise();
   }
-  DropCloseListener();
   virConnectPtr conn = conn_;
   conn_ = nullptr;  // from now on, new calls reject; calls in flight hold their own reference
   std::set<int> ids;
   ids.swap(eventIds_);
-  return Call(env, "could not close the connection", [conn, ids](Data&) {
+  // Unregistering the close callback is a call to a remote daemon too: on the
+  // worker, before the listener it may still call is released.
+  CloseListener* listener = closeListener_;
+  closeListener_ = nullptr;
+  return Call(env, "could not close the connection", [conn, ids, listener](Data&) {
+    if (listener != nullptr) {
+      if (virConnectUnregisterCloseCallback(conn, OnConnectionClosed) < 0) virResetLastError();
+      listener->tsfn.Release();
+      delete listener;
+    }
     DeregisterAllDomainEvents(conn, ids);
     virConnectClose(conn);
     return true;
@@ -330,10 +376,6 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
 Napi::Value Connection::IsOpenMethod(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), conn_ != nullptr);
 }
-
-struct CloseListener {
-  Napi::ThreadSafeFunction tsfn;
-};
 
 namespace {
 
@@ -363,6 +405,11 @@ void Connection::DropCloseListener() {
   closeListener_->tsfn.Release();
   delete closeListener_;
   closeListener_ = nullptr;
+}
+
+void Connection::AdoptCloseListener(CloseListener* listener) {
+  DropCloseListener();
+  closeListener_ = listener;
 }
 
 Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {

@@ -88,12 +88,19 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // Wraps domains returned by a call, each keeping this connection alive.
   Napi::Value WrapDomains(Napi::Env env, DomainSlot& slot, bool single);
 
-  // Unregisters the close callback (if any) and releases its listener. On the
-  // JS thread; no I/O. libvirt does not always call a free callback (drivers
+  // Unregisters the close callback (if any) and releases its listener, on the
+  // JS thread: only where nothing else can (teardown, a listener replaced);
+  // for a remote daemon it is a call, so Close() does it on a worker. libvirt
+  // does not always call a free callback (drivers
   // without close callbacks, like the test driver, accept the registration and
   // forget it), so the connection owns the listener, not libvirt.
   void DropCloseListener();
 
+ public:
+  // Takes the close listener an open registered on its own thread (OpenOperation).
+  void AdoptCloseListener(struct CloseListener* listener);
+
+ private:
   virConnectPtr conn_ = nullptr;
   struct CloseListener* closeListener_ = nullptr;
   // The domain event registrations (callback IDs) made on this connection. JS thread only.

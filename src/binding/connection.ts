@@ -67,6 +67,18 @@ function isDomainEvent(name: string | symbol): name is DomainEventName {
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
+ * The close listener an open registers on its own thread, before the
+ * Connection exists: it emits on the connection once one points it there
+ * (weakly, as weakEmitter below, so that it keeps no Connection alive).
+ */
+class CloseRelay {
+  target: WeakRef<Connection> | undefined;
+  readonly emit = (reason: string): void => {
+    (this.target?.deref() as EventEmitter | undefined)?.emit('close', reason);
+  };
+}
+
+/**
  * A listener for the native side that emits on the connection while it lives.
  * Made here, outside the class: a closure made in a method shares that
  * method's scope, which holds `this` as soon as any closure there uses it, and
@@ -151,7 +163,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
    */
   private readonly eventCalls = new Map<DomainEventName, Promise<unknown>>();
 
-  private constructor(handle: NativeConnection) {
+  /** `closeRelay`: the close listener the open registered already, to point at this connection. */
+  private constructor(handle: NativeConnection, closeRelay?: CloseRelay) {
     super();
     this.native = handle;
     // libvirt is asked for a domain event while it has listeners here: the
@@ -166,21 +179,25 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
     // The native side keeps the listener alive for as long as the connection
     // is open; a weak reference lets a dropped Connection still be collected
     // (its finalizer then closes the libvirt connection).
-    handle.setCloseListener(weakEmitter(new WeakRef(this), 'close') as (reason: string) => void);
+    if (closeRelay) closeRelay.target = new WeakRef(this);
+    else handle.setCloseListener(weakEmitter(new WeakRef(this), 'close') as (reason: string) => void);
   }
 
   /** Opens `uri` (null or '' for libvirt's default) through virConnectOpenAuth. */
   static async open(uri: string | null, options: OpenOptions = {}): Promise<Connection> {
-    return Connection.fromNative(
-      await native.Connection.open(uri, options.readonly ?? false, nativeOpenOptions(options)),
-    );
+    const closeRelay = new CloseRelay();
+    const handle = await native.Connection.open(uri, options.readonly ?? false, {
+      ...nativeOpenOptions(options),
+      onClose: closeRelay.emit,
+    });
+    return Connection.fromNative(handle, closeRelay);
   }
 
   /** Wraps a native connection the addon returned (a domain's, say). */
-  static fromNative(handle: NativeConnection): Connection {
+  static fromNative(handle: NativeConnection, closeRelay?: CloseRelay): Connection {
     const known = wrappers.get(handle);
     if (known) return known;
-    const wrapped = new Connection(handle);
+    const wrapped = new Connection(handle, closeRelay);
     wrappers.set(handle, wrapped);
     return wrapped;
   }

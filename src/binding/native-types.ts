@@ -188,6 +188,8 @@ export interface NativeOpenOptions {
   authTimeoutMs?: number;
   keepaliveInterval?: number;
   keepaliveCount?: number;
+  /** The close listener, registered on the thread that opens (no round trip of its own, none on the JS thread). */
+  onClose?: (reason: string) => void;
 }
 
 export interface NativeConnectionClass {

@@ -70,12 +70,33 @@ function wrapValue(value: NativeXPathValue): XPathValue {
 
 type Expression = string | XPathExpression;
 
+/**
+ * Expressions given as strings, compiled once per process: the built-ins'
+ * models and check files ask the same few hundred expressions on every run,
+ * and compiling one costs as much as evaluating it. Bounded (cleared when
+ * full) so that a caller making endless distinct strings cannot grow it.
+ * Used on the JS thread only (libxml2 writes into a compiled expression while
+ * it evaluates it; one thread at a time is safe).
+ */
+const compiledStrings = new Map<string, NativeXPathExpression>();
+const MAX_COMPILED_STRINGS = 1024;
+
+function compiledOf(source: string): NativeXPathExpression {
+  let compiled = compiledStrings.get(source);
+  if (!compiled) {
+    compiled = new native.XPathExpression(source);
+    if (compiledStrings.size >= MAX_COMPILED_STRINGS) compiledStrings.clear();
+    compiledStrings.set(source, compiled);
+  }
+  return compiled;
+}
+
 /** What documents and nodes share: evaluation with themselves as the context node. */
 abstract class XPathContext {
   protected abstract readonly evaluator: NativeXPathEvaluator;
 
   private run(expression: Expression, variables: XPathVariables | undefined, want: NativeXPathWant): NativeXPathValue {
-    const source = typeof expression === 'string' ? expression : expression.native;
+    const source = typeof expression === 'string' ? compiledOf(expression) : expression.native;
     return this.evaluator.evaluate(source, toNativeVariables(variables), want);
   }
 

@@ -160,6 +160,41 @@ function mtimeOrNull(file: string): number | null {
   }
 }
 
+/** The name of the lab's `n`th idle guest (1-based): `idle-1`, `idle-2`, … */
+export function idleGuestName(n: number): string {
+  return `idle-${n}`;
+}
+
+/**
+ * An idle guest's RAM: the dirtying kernel with rate 0 fills it once, then halts
+ * for good. QEMU's multiboot loader puts the kernel at 1 MiB, so 2 MiB is the
+ * least it runs in: with 1 MiB QEMU starts, but the guest never reaches the
+ * kernel and spins (docs/lab.md, "Many guests").
+ */
+export const IDLE_GUEST_MIB = 2;
+
+/**
+ * Makes `count` idle guests (idleGuestName(1…count), transient) run: one found
+ * running on some host (an evacuation may have moved it) stays there; one found
+ * nowhere is started on host 1. Lists every host once, then starts the missing
+ * guests a few at a time (each start is a QEMU process to spawn).
+ */
+export async function ensureIdleGuests(conns: Connection[], lab: Pick<LabLayout, 'dir'>, count: number): Promise<void> {
+  if (count === 0) return;
+  const kernel = buildDirtier(lab);
+  const running = new Set<string>();
+  for (const conn of conns) for (const dom of await conn.listAllDomains()) running.add(dom.name);
+  const missing = Array.from({ length: count }, (_, i) => idleGuestName(i + 1)).filter((name) => !running.has(name));
+  const STARTS_AT_ONCE = 4;
+  for (let i = 0; i < missing.length; i += STARTS_AT_ONCE) {
+    await Promise.all(
+      missing
+        .slice(i, i + STARTS_AT_ONCE)
+        .map((name) => conns[0]!.createDomain(dirtierXml({ name, memoryMiB: IDLE_GUEST_MIB, rateKiB: 0 }, kernel))),
+    );
+  }
+}
+
 /** Builds the kernel if needed, then defines and starts a dirtying guest on `conn`. */
 export async function startDirtier(
   conn: Connection,

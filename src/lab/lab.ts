@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Connection } from '../binding/connection.js';
 import { clientPkiDir, ensureLabCerts } from './certs.js';
 import { ensurePostcopyEmulator, postcopyEmulatorPath, removePostcopyEmulator } from './emulator.js';
-import { ensureGuests, LAB_VM, LAB_VM_DISK } from './guests.js';
+import { ensureGuests, ensureIdleGuests, idleGuestName, LAB_VM, LAB_VM_DISK } from './guests.js';
 import {
   LAB_MIGRATION_ADDRESS,
   LAB_TLS_ADDRESS,
@@ -47,7 +47,15 @@ export interface LabUpOptions extends LabOptions {
    * Omitted: what the lab has (none for a new lab); false removes it.
    */
   postcopy?: boolean;
+  /**
+   * How many small idle guests (`idle-1`, …; IDLE_GUEST_MIB each, transient) run besides lab-vm and
+   * lab-vm-disk, started on host 1 (docs/lab.md, "Many guests"). Omitted: what the lab has (none for a new lab).
+   */
+  idleGuests?: number;
 }
+
+/** At most this many idle guests: each is a QEMU process on this machine. */
+export const MAX_IDLE_GUESTS = 200;
 
 /** One lab host, as callers (tests, benchmarks, the demo) use it. */
 export interface LabHostInfo {
@@ -112,6 +120,8 @@ interface LabState {
   sasl?: boolean;
   /** The post-copy emulator is there (absent: no). */
   postcopy?: boolean;
+  /** Idle guests the lab keeps running (absent: none). */
+  idleGuests?: number;
   hosts: {
     name: string;
     uid: number;
@@ -223,7 +233,7 @@ function labInfo(lab: LabLayout, state: LabState): LabInfo {
     hosts: lab.hosts.map((h, i) =>
       hostInfo(lab, h, state.hosts[i]?.uid ?? -1, state.hosts[i]?.daemon ?? null, state.rtt ?? 0),
     ),
-    guests: [LAB_VM, LAB_VM_DISK],
+    guests: [LAB_VM, LAB_VM_DISK, ...Array.from({ length: state.idleGuests ?? 0 }, (_, i) => idleGuestName(i + 1))],
     rtt: state.rtt ?? 0,
     sasl: state.sasl ? labSaslCredentials(lab) : null,
     postcopyEmulator: state.postcopy ? postcopyEmulatorPath(lab) : null,
@@ -280,6 +290,10 @@ function processesOf(uids: Set<number>): number[] {
 export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
   checkPrerequisites();
   if (options.rtt !== undefined) checkRtt(options.rtt);
+  const { idleGuests } = options;
+  if (idleGuests !== undefined && !(Number.isInteger(idleGuests) && idleGuests >= 0 && idleGuests <= MAX_IDLE_GUESTS)) {
+    throw new Error(`invalid idle guest count ${idleGuests}: use 0 to ${MAX_IDLE_GUESTS}`);
+  }
   claimLabDir(options); // before anything reads or writes there
   const previous = layoutOf(options);
   const lab = previous.state ? previous.lab : labLayout(options);
@@ -349,6 +363,9 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
     const ready = conns as Connection[];
     await Promise.all(ready.map((conn) => ensurePools(conn, lab)));
     await ensureGuests(ready, lab);
+    state.idleGuests = idleGuests ?? state.idleGuests ?? 0;
+    writeState(lab, state);
+    await ensureIdleGuests(ready, lab, state.idleGuests);
     return labInfo(lab, state);
   } catch (error) {
     await closeAll(conns);

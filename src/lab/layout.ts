@@ -17,7 +17,7 @@ export interface LabOptions {
 
 export const DEFAULT_LAB_ID = 'default';
 export const DEFAULT_LAB_ROOT = '/var/lib/pmc-lab';
-export const MAX_HOSTS = 8;
+export const MAX_HOSTS = 10;
 /**
  * Where the lab's incoming migrations (and NBD) listen, and where sources connect: a loopback
  * address, so nothing listens beyond this machine. Not 127.0.0.1: libvirt refuses 127.0.0.1 and
@@ -35,8 +35,12 @@ export const LAB_TLS_ADDRESS = '127.0.0.1';
  */
 const PORTS_PER_HOST = 17;
 const FIRST_PORT = 49152;
-/** Port blocks a lab id can hash to (each holds MAX_HOSTS hosts). */
-const PORT_SLOTS = 100;
+/**
+ * Port blocks a lab id can hash to (each holds MAX_HOSTS hosts): as many as fit below 65536, so the
+ * last block's last port is still a port. The default lab has the first block, so its ports do not
+ * depend on MAX_HOSTS.
+ */
+const PORT_SLOTS = Math.floor((65536 - FIRST_PORT) / (MAX_HOSTS * PORTS_PER_HOST));
 
 export interface HostLayout {
   index: number;

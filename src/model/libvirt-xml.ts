@@ -411,17 +411,19 @@ export interface PoolModel {
   sourceFormat: string | null;
 }
 
-/** A storage pool as libvirt lists it, with the fields of its XML the checks read. */
-export function parsePool(pool: StoragePoolInfo): PoolModel {
-  const doc = XmlDocument.parse(pool.xml);
+/** The fields of a pool's XML the checks read. */
+export function parsePoolXml(xml: string): Pick<PoolModel, 'type' | 'targetPath' | 'sourceFormat'> {
+  const doc = XmlDocument.parse(xml);
   return {
-    name: pool.name,
     type: doc.string('string(/pool/@type)'),
-    active: pool.active,
     targetPath: str(doc, '/pool/target/path'),
-    available: pool.available,
     sourceFormat: str(doc, '/pool/source/format/@type'),
   };
+}
+
+/** A storage pool as libvirt lists it, with the fields of its XML the checks read. */
+export function parsePool(pool: StoragePoolInfo, fromXml = parsePoolXml(pool.xml)): PoolModel {
+  return { name: pool.name, active: pool.active, available: pool.available, ...fromXml };
 }
 
 /**

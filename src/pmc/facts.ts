@@ -26,6 +26,7 @@ import type { Version } from '../binding/version.js';
 import { nullWhen } from '../errors.js';
 import type { LibvirtConstantName } from '../libvirt-names.js';
 import type { SecretRef } from '../model/libvirt-xml.js';
+import type { ServiceFactCache } from './service-facts.js';
 
 /** The usage type libvirt files a secret under, by the type a domain's XML names. */
 const SECRET_USAGE_TYPE: Record<string, LibvirtConstantName> = {
@@ -43,8 +44,14 @@ export class FactCache {
   readonly calls = new Map<string, number>();
   /** Every libvirt query made, by full key (`volumeByPath:/var/…`), in order. */
   readonly queries: string[] = [];
+  /** How old each fact this run used was when the run first asked it, in ms, by full key (0: asked by this run). */
+  readonly agesMs = new Map<string, number>();
 
-  constructor(private readonly prefix: string) {}
+  /** `kept`: a service's facts of this connection that outlive the run (src/pmc/service-facts.ts). */
+  constructor(
+    private readonly prefix: string,
+    private readonly kept?: { cache: ServiceFactCache; connection: Connection },
+  ) {}
 
   /** A value computed from facts (parsed XML, …): memoized, but not a libvirt call, so not counted. */
   derive<T>(key: string, compute: () => Promise<T>): Promise<T> {
@@ -60,13 +67,27 @@ export class FactCache {
   get<T>(key: string, fetch: () => Promise<T>): Promise<T> {
     let value = this.values.get(key) as Promise<T> | undefined;
     if (!value) {
-      const name = `${this.prefix}.${key.split(':')[0]}`;
-      this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
-      this.queries.push(`${this.prefix}.${key}`);
-      value = fetch();
+      let ageMs = 0;
+      if (this.kept) {
+        const answer = this.kept.cache.get(this.kept.connection, key, () => this.count(key, fetch));
+        value = answer.value;
+        ageMs = Math.round(answer.ageMs);
+      } else {
+        value = this.count(key, fetch);
+      }
+      // A key holding XML (a CPU comparison) is named up to it.
+      this.agesMs.set(`${this.prefix}.${key.split('<')[0]}`, ageMs);
       this.values.set(key, value);
     }
     return value;
+  }
+
+  /** Asks libvirt, counting the call. */
+  private count<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    const name = `${this.prefix}.${key.split(':')[0]}`;
+    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
+    this.queries.push(`${this.prefix}.${key}`);
+    return fetch();
   }
 }
 
@@ -75,11 +96,13 @@ const noDomain = nullWhen('VIR_ERR_NO_DOMAIN');
 export class HostFacts {
   readonly cache: FactCache;
 
+  /** `kept`: a service's facts that outlive the run (RunOptions.factCache). */
   constructor(
     readonly connection: Connection,
     side: 'source' | 'destination',
+    kept?: ServiceFactCache,
   ) {
-    this.cache = new FactCache(side);
+    this.cache = new FactCache(side, kept && { cache: kept, connection });
   }
 
   hostname(): Promise<string> {
@@ -262,11 +285,29 @@ export class Facts {
   readonly destination: HostFacts;
   readonly domain: DomainFacts;
 
-  /** `shared`: facts other runs fetch too (placement and planning run many at once), used as they are. */
-  constructor(domain: Domain, source: Connection, destination: Connection, shared: SharedFacts = {}) {
-    this.source = shared.source ?? new HostFacts(source, 'source');
-    this.destination = shared.destination ?? new HostFacts(destination, 'destination');
+  /**
+   * `shared`: facts other runs fetch too (placement and planning run many at
+   * once), used as they are. `kept`: a service's host facts that outlive runs.
+   */
+  constructor(
+    domain: Domain,
+    source: Connection,
+    destination: Connection,
+    shared: SharedFacts = {},
+    kept?: ServiceFactCache,
+  ) {
+    this.source = shared.source ?? new HostFacts(source, 'source', kept);
+    this.destination = shared.destination ?? new HostFacts(destination, 'destination', kept);
     this.domain = shared.domain ?? new DomainFacts(domain);
+  }
+
+  /** How old each fact of this run was when first asked (ms, 0: asked by this run), by full key. */
+  get agesMs(): Record<string, number> {
+    return Object.fromEntries([
+      ...this.source.cache.agesMs,
+      ...this.destination.cache.agesMs,
+      ...this.domain.cache.agesMs,
+    ]);
   }
 
   /** Every libvirt query this run made, by full key (`destination.volumeByPath:/var/…`). */

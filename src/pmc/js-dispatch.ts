@@ -9,6 +9,25 @@ import type { Entry } from './check-list.js';
 import { fromThrown, fromValue, offlineSkipMessage, type NormalizedOutcome } from './outcome.js';
 import type { CheckContext } from './types.js';
 
+/** How long one turn of the loop may spend starting checks (of every run) before yielding to other work. */
+const SLICE_MS = 2;
+
+/**
+ * When this turn of the loop began starting checks: shared by every run, since
+ * the runner's hand-overs of many runs can arrive in one turn (one
+ * thread-safe function drains all its calls at once).
+ */
+let turnStart: number | undefined;
+
+function turnBudgetLeft(): boolean {
+  const now = performance.now();
+  if (turnStart === undefined) {
+    turnStart = now;
+    setImmediate(() => (turnStart = undefined));
+  }
+  return now - turnStart < SLICE_MS;
+}
+
 /** virPMCStatus (native/pmc/pmc.h). */
 const STATUS_CODE = { pass: 0, fail: 1, error: 2, skipped: 3 } as const;
 
@@ -62,6 +81,27 @@ export interface JsDispatcher {
 
 export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: JsDispatchOptions): JsDispatcher {
   const settle = batcher(list);
+  /** Checks handed over and not started yet, in order. */
+  const queued: number[] = [];
+  let pumpScheduled = false;
+  // Checks start one after another while the turn's budget lasts; the rest
+  // start on a later turn of the loop, so that the checks of many batches and
+  // runs never hold the JS thread (a service's other requests) for long.
+  const pump = (): void => {
+    while (queued.length > 0) {
+      if (!turnBudgetLeft()) {
+        if (!pumpScheduled) {
+          pumpScheduled = true;
+          setImmediate(() => {
+            pumpScheduled = false;
+            pump();
+          });
+        }
+        return;
+      }
+      runCheck(queued.shift()!);
+    }
+  };
   /** The checks not finished yet, by index: each one's abandon. */
   const unfinished = new Map<number, () => void>();
 
@@ -136,9 +176,12 @@ export function jsDispatcher({ entries, list, context, runSignal, timeoutMs }: J
 
   return {
     dispatch(indices) {
-      for (const index of indices) runCheck(index);
+      queued.push(...indices);
+      pump();
     },
     abandonUnfinished() {
+      // Those not started yet are decided already (timed out, cancelled): they never start.
+      queued.length = 0;
       for (const abandon of [...unfinished.values()]) abandon();
     },
   };

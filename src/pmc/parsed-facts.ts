@@ -8,6 +8,7 @@ import {
   parseCapabilities,
   parseDomainXml,
   parsePool,
+  parsePoolXml,
   type DiskModel,
   type DomainModel,
   type HostCapabilities,
@@ -16,16 +17,42 @@ import {
 } from '../model/libvirt-xml.js';
 import type { Facts, HostFacts } from './facts.js';
 
+/**
+ * A model parsed once per distinct document, process-wide: a host answers the
+ * same capabilities, pool and domain XML run after run, and parsing them again
+ * was most of a run's time on the JS thread (bench/service.bench.mjs). Keyed
+ * by the text itself, so a changed document is parsed anew; at most `size`
+ * documents per parser, the oldest dropped first. Models are read-only: every
+ * run that parsed the same text shares one.
+ */
+function parsedByText<T>(parse: (xml: string) => T, size = 64): (xml: string) => T {
+  const models = new Map<string, T>();
+  return (xml) => {
+    let model = models.get(xml);
+    if (model === undefined) {
+      model = parse(xml);
+      if (models.size >= size) models.delete(models.keys().next().value!);
+      models.set(xml, model);
+    }
+    return model;
+  };
+}
+
+const domainModelOf = parsedByText(parseDomainXml);
+const capabilitiesModelOf = parsedByText(parseCapabilities, 16);
+const poolXmlOf = parsedByText(parsePoolXml, 256);
+
 export function domainModel(facts: Facts): Promise<DomainModel> {
-  return facts.domain.cache.derive('model', async () => parseDomainXml(await facts.domain.migratableXml()));
+  return facts.domain.cache.derive('model', async () => domainModelOf(await facts.domain.migratableXml()));
 }
 
 export function capabilitiesOf(host: HostFacts): Promise<HostCapabilities> {
-  return host.cache.derive('capabilities', async () => parseCapabilities(await host.capabilities()));
+  return host.cache.derive('capabilities', async () => capabilitiesModelOf(await host.capabilities()));
 }
 
 export function poolsOf(host: HostFacts): Promise<PoolModel[]> {
-  return host.cache.derive('pools', async () => (await host.pools()).map(parsePool));
+  // The XML's fields are shared; the listing's own (name, state, room) are this call's.
+  return host.cache.derive('pools', async () => (await host.pools()).map((p) => parsePool(p, poolXmlOf(p.xml))));
 }
 
 /**

@@ -34,6 +34,8 @@ function settled(p: Promise<unknown> | undefined): Promise<unknown> {
 /** Wave 1, per host: what depends only on the connection. */
 function hostWave(host: HostFacts, isDestination: boolean): Promise<unknown>[] {
   const facts: Promise<unknown>[] = [
+    // The pools first: listing, then describing each, is two round trips.
+    poolsOf(host),
     host.hostname(),
     host.uri(),
     host.type(),
@@ -41,7 +43,6 @@ function hostWave(host: HostFacts, isDestination: boolean): Promise<unknown>[] {
     host.hypervisorVersion(),
     host.libVersion(),
     capabilitiesOf(host),
-    poolsOf(host),
   ];
   // Only the destination's room and networks are checked.
   if (isDestination) facts.push(host.nodeInfo(), host.freeMemory(), host.networks());
@@ -98,18 +99,21 @@ async function xmlWave(
 export async function prefetchFacts(facts: Facts, options: RunOptions): Promise<void> {
   const { source, destination, domain } = facts;
   const name = options.destName ?? domain.domain.name;
-  const wave1 = [
-    ...hostWave(source, false),
-    ...hostWave(destination, true),
-    domain.state(),
-    domain.isPersistent(),
-    domain.snapshotCount(),
-    // domain.name-free; a guest found asks whether it runs at once (its wave 2).
-    destination.domainByName(name),
-    destination.domainByUUID(domain.domain.uuid),
-  ];
+  // The XML first: wave 2 waits for it, and libvirt's daemon serves only a
+  // few calls of one client at once (max_client_requests, 5 by default), so a
+  // call queued behind the host facts would arrive a round trip late.
   const wave2 = domainModel(facts)
     .then(async (model) => Promise.all((await xmlWave(facts, model, options)).map(settled)))
     .catch(() => undefined);
+  const wave1 = [
+    domain.state(),
+    // domain.name-free; a guest found asks whether it runs at once (its wave 2).
+    destination.domainByName(name),
+    destination.domainByUUID(domain.domain.uuid),
+    ...hostWave(source, false),
+    ...hostWave(destination, true),
+    domain.isPersistent(),
+    domain.snapshotCount(),
+  ];
   await Promise.all([...wave1.map(settled), wave2]);
 }

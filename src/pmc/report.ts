@@ -49,7 +49,7 @@ export async function shapeReport(
     known(facts.source.hostname()),
     known(facts.destination.uri()),
     known(facts.destination.hostname()),
-    locateGuest(domain, destination, nativeReport),
+    locateGuest(domain, destination, nativeReport, facts),
   ]);
 
   const report: Report & { migratedDomain?: Domain } = {
@@ -61,6 +61,7 @@ export async function shapeReport(
     verdict: nativeReport.verdict,
     migration: nativeReport.migration,
     domainLocation,
+    factAgesMs: facts.agesMs,
   };
   if (nativeReport.cancelled) report.cancelled = true;
   if (nativeReport.stateError) report.stateError = nativeReport.stateError;

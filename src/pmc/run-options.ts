@@ -2,6 +2,7 @@
 import { validateMigrationOptions } from '../options/index.js';
 import type { CheckFile } from './check-file.js';
 import type { Plugin } from './plugin.js';
+import { ServiceFactCache } from './service-facts.js';
 import type { CheckDefinition, MigrationOptions, MigrationProgress } from './types.js';
 
 /** The longest per-check timeout: the JS checks' timers hold at most 2^31 - 1 ms. */
@@ -26,6 +27,12 @@ export interface RunOptions extends MigrationOptions {
   /** Per-check timeout in ms (default 30000). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * For services: host facts kept across runs (per connection, for its TTL;
+   * docs/security.md, "The service fact cache"). Without it every run asks
+   * libvirt afresh. The report's `factAgesMs` says how old each fact was.
+   */
+  factCache?: ServiceFactCache;
   onProgress?: (progress: MigrationProgress) => void;
   /** Progress polling interval in ms (default 500). */
   progressIntervalMs?: number;
@@ -69,5 +76,8 @@ export function validateRunOptions(options: RunOptions): void {
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new TypeError('signal must be an AbortSignal');
+  }
+  if (options.factCache !== undefined && !(options.factCache instanceof ServiceFactCache)) {
+    throw new TypeError('factCache must be a ServiceFactCache');
   }
 }

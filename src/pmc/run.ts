@@ -56,7 +56,7 @@ export async function runPMC(
   validateRunOptions(options);
   const entries = collectChecks(builtins, options);
   const source = domain.connection;
-  const facts = new Facts(domain, source, destination, shared);
+  const facts = new Facts(domain, source, destination, shared, options.factCache);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
 
   const list = nativeCheckList(entries);

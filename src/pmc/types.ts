@@ -102,6 +102,13 @@ export interface Report {
   domainLocation: 'source' | 'destination' | 'unknown';
   /** The run was cancelled (AbortSignal, Ctrl-C). */
   cancelled?: boolean;
+  /**
+   * How old each libvirt fact the run used was when the run first asked for
+   * it, in ms, by fact (`destination.capabilities`, `domain.state`, …): 0 for
+   * one asked by this run, more for one kept by a service's fact cache
+   * (RunOptions.factCache). Absent from reports of versions before it.
+   */
+  factAgesMs?: Record<string, number>;
   /** The domain changed while the checks ran, so it was not migrated. */
   stateError?: string;
 }

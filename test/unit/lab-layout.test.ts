@@ -26,12 +26,23 @@ describe('lab layout', () => {
     expect(one.hosts.at(-1)!.migrationPort).toBeLessThan(65536);
   });
 
+  it("fits every lab id's ten hosts below port 65536 and keeps the default lab's ports", () => {
+    const def = labLayout({ id: 'default', hosts: 10, root: '/r' });
+    expect(def.hosts.map((h) => h.libvirtPorts.min)).toEqual(Array.from({ length: 10 }, (_, i) => 49152 + i * 17));
+    for (let n = 0; n < 2000; n++) {
+      const lab = labLayout({ id: `lab${n}`, hosts: 10, root: '/r' });
+      expect(lab.hosts.at(-1)!.tlsPort).toBeLessThan(65536);
+      expect(lab.hosts[0]!.libvirtPorts.min).toBeGreaterThan(def.hosts.at(-1)!.tlsPort); // never the default lab's block
+    }
+  });
+
   it('rejects ids that cannot be user names or escape the root, roots that are relative or hold .., and impossible host counts', () => {
     expect(() => labLayout({ id: 'Has Space' })).toThrow(/invalid lab id/);
     expect(() => labLayout({ id: 'a'.repeat(17) })).toThrow(/invalid lab id/);
     for (const id of ['..', '../etc', 'a/b', '/etc']) expect(() => labLayout({ id })).toThrow(/invalid lab id/);
     for (const root of ['relative', '/srv/../etc', '/srv/labs/..'])
       expect(() => labLayout({ root })).toThrow(/invalid lab root/);
-    expect(() => labLayout({ hosts: 0 })).toThrow(/1 to 8 hosts/);
+    expect(() => labLayout({ hosts: 0 })).toThrow(/1 to 10 hosts/);
+    expect(() => labLayout({ hosts: 11 })).toThrow(/1 to 10 hosts/);
   });
 });

@@ -1,6 +1,6 @@
 /** `pmc lab up|status|down`: the two-host QEMU lab on this machine (see docs/lab.md). */
 import { Command, Option } from 'commander';
-import { labDown, labStatus, labUp, type LabUpOptions } from '../../lab/index.js';
+import { IDLE_GUEST_MIB, labDown, labStatus, labUp, type LabUpOptions } from '../../lab/index.js';
 import { chosenLabHosts, installLabGates } from '../lab-gate.js';
 
 /** `pmc lab status` exit codes (its own: not those of migrate/check). */
@@ -23,7 +23,7 @@ function commonOptions(cmd: Command): Command {
 }
 
 function labOptions(
-  flags: CommonFlags & { hosts?: string; rtt?: string; sasl?: boolean; postcopy?: boolean },
+  flags: CommonFlags & { hosts?: string; rtt?: string; sasl?: boolean; postcopy?: boolean; idleGuests?: string },
 ): LabUpOptions {
   return {
     id: flags.id,
@@ -32,6 +32,7 @@ function labOptions(
     ...(flags.rtt !== undefined ? { rtt: Number(flags.rtt) } : {}),
     ...(flags.sasl !== undefined ? { sasl: flags.sasl } : {}),
     ...(flags.postcopy !== undefined ? { postcopy: flags.postcopy } : {}),
+    ...(flags.idleGuests !== undefined ? { idleGuests: Number(flags.idleGuests) } : {}),
   };
 }
 
@@ -60,6 +61,11 @@ export function labCommand(): Command {
     )
     .option('--no-postcopy', 'remove that QEMU copy')
     .option(
+      '--idle-guests <n>',
+      `also run n small idle guests (idle-1, …; ${IDLE_GUEST_MIB} MiB each) on host 1, for planning and evacuating ` +
+        'at scale; default: what the lab has (0 for a new lab)',
+    )
+    .option(
       '--hook [hosts]',
       "install pmc's gate (pmc hook install, default policy) on these hosts only (host-2,host-3 or 2,3; default: all); docs/hook.md",
     )
@@ -71,6 +77,7 @@ export function labCommand(): Command {
           rtt?: string;
           sasl?: boolean;
           postcopy?: boolean;
+          idleGuests?: string;
           json?: boolean;
           hook?: string | true;
         },
@@ -91,7 +98,9 @@ export function labCommand(): Command {
           console.log(`  ${host.name}  ${host.hostname}  ${host.hostUUID}  ${host.uri}`);
           console.log(`  ${' '.repeat(host.name.length)}  TLS: ${host.tlsUri}`);
         }
-        console.log(`  guests on host-1: ${info.guests.join(', ')}`);
+        const idle = info.guests.filter((g) => g.startsWith('idle-')).length;
+        const named = info.guests.slice(0, info.guests.length - idle).join(', ');
+        console.log(`  guests on host-1: ${named}${idle ? `, and ${idle} idle guests (idle-1 … idle-${idle})` : ''}`);
         if (info.sasl) {
           console.log(
             `  SASL on the TLS URIs: user ${info.sasl.username}, password in ${info.dir}/pki/client/sasl-password`,
