@@ -5,6 +5,12 @@
   #   pmc      native/addon the Node-API addon (build/Release/pmc.node)
   # The C/C++ test programs of test/native are built by CMakeLists.txt with
   # -DPMC_BUILD_TESTS=ON (the unit tests' global setup), never by an install.
+  # PMC_WERROR=1 in the environment (CI sets it) makes every warning an
+  # error. Never by default: a compiler newer than ours, with new warnings,
+  # must not break a user's install from source.
+  "target_defaults": {
+    "cflags": ["<!@(node -p \"process.env.PMC_WERROR === '1' ? '-Werror' : ''\")"]
+  },
   "targets": [
     {
       "target_name": "pmc_c",

@@ -56,8 +56,26 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig
 case "$(pkg-config --cflags --libs libvirt-pmc)" in *"$root"*) fail "pkg-config points into the checkout" ;; esac
 out=$root/$build/example
 mkdir -p "$out"
+
+step "headers: <libvirt-pmc/…> with pkg-config --cflags alone, as <libvirt/libvirt.h>; the short names stay off the path"
+# shellcheck disable=SC2046 # pkg-config's flags are words
+for header in pmc.h pmc-plugin.h pmc-external.h; do
+  printf '#include <libvirt-pmc/%s>\nint main(void) { return 0; }\n' "$header" >"$out/include-$header.c"
+  cc -std=c99 -Wall -Wextra -Werror -fsyntax-only $(pkg-config --cflags libvirt-pmc) "$out/include-$header.c" ||
+    fail "#include <libvirt-pmc/$header> does not compile with pkg-config --cflags libvirt-pmc"
+  printf '#include <%s>\nint main(void) { return 0; }\n' "$header" >"$out/include-short-$header.c"
+  ! cc -fsyntax-only $(pkg-config --cflags libvirt-pmc) "$out/include-short-$header.c" 2>/dev/null ||
+    fail "#include <$header> compiles: pkg-config's -I points inside libvirt-pmc/"
+done
+printf '#include <libvirt-pmc/pmc-external.h>\nint main(void) { return 0; }\n' >"$out/include-c++.cc"
+c++ -Wall -Wextra -Werror -fsyntax-only $(pkg-config --cflags libvirt-pmc) "$out/include-c++.cc" ||
+  fail "#include <libvirt-pmc/pmc-external.h> does not compile as C++"
 chmod 755 "$root/$build" "$out" # a plugin loaded as root must sit where only root can write
-make -s -f examples/c/Makefile OUT="$out" >>"$log" 2>&1 || { cat "$log"; fail "the example does not build"; }
+# PMC_WERROR=1 (CI): the example and the plugin without a warning too.
+werror=()
+[ "${PMC_WERROR:-}" = 1 ] && werror=(-Werror)
+make -s -f examples/c/Makefile OUT="$out" CFLAGS="-O2 -Wall -Wextra ${werror[*]}" >>"$log" 2>&1 ||
+  { cat "$log"; fail "the example does not build"; }
 cp examples/c/checks.xml "$out/checks.xml"
 # The shared library from the prefix, not from the build tree.
 # (ldd's output captured first: `ldd | grep -q` under pipefail fails when grep
@@ -66,7 +84,7 @@ linked=$(LD_LIBRARY_PATH=$libdir ldd "$out/pmc-example")
 grep -q "libvirt-pmc.so.1 => $libdir/" <<<"$linked" ||
   fail "the example does not load libvirt-pmc from $libdir"
 # And the static one: the same program with libvirt-pmc.a linked in.
-cc -O2 -o "$out/pmc-example-static" examples/c/pmc-example.c $(pkg-config --cflags libvirt-pmc) \
+cc -O2 -Wall -Wextra "${werror[@]}" -o "$out/pmc-example-static" examples/c/pmc-example.c $(pkg-config --cflags libvirt-pmc) \
   -Wl,-Bstatic -lvirt-pmc -Wl,-Bdynamic -L"$libdir" $(pkg-config --libs-only-other --libs-only-l --static libvirt-pmc | sed 's/-lvirt-pmc//') ||
   fail "the example does not link statically"
 

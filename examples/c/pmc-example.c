@@ -17,7 +17,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include <pmc-external.h>
+#include <libvirt-pmc/pmc-external.h>
 
 /* The C check: the guest runs (an offline guest is not migrated live). */
 static int

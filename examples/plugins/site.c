@@ -17,7 +17,7 @@
 
 #include <libvirt/virterror.h>
 
-#include "pmc-plugin.h"
+#include <libvirt-pmc/pmc-plugin.h>
 
 /* pmc's functions, handed over at init (the plugin cannot link to them). */
 static const virPMCPluginHost *host;

@@ -39,6 +39,7 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // Before closing: a registration holds a reference to its connection, so
   // one left registered would keep the connection open. May do I/O.
   static void DeregisterAllDomainEvents(virConnectPtr conn, const std::set<int>& ids);
+  // Host facts (connection_host.cc).
   Napi::Value IsAlive(const Napi::CallbackInfo& info);
   Napi::Value GetHostname(const Napi::CallbackInfo& info);
   Napi::Value GetURI(const Napi::CallbackInfo& info);
@@ -53,12 +54,14 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value GetCellsFreeMemory(const Napi::CallbackInfo& info);
   Napi::Value CompareHypervisorCPU(const Napi::CallbackInfo& info);
   Napi::Value BaselineHypervisorCPU(const Napi::CallbackInfo& info);
+  // Domains (connection_domains.cc).
   Napi::Value LookupDomainByName(const Napi::CallbackInfo& info);
   Napi::Value LookupDomainByUUID(const Napi::CallbackInfo& info);
   Napi::Value LookupDomainByID(const Napi::CallbackInfo& info);
   Napi::Value ListAllDomains(const Napi::CallbackInfo& info);
   Napi::Value DefineDomain(const Napi::CallbackInfo& info);
   Napi::Value CreateDomain(const Napi::CallbackInfo& info);
+  // Networks, storage, secrets (connection_resources.cc).
   Napi::Value LookupNetworkByName(const Napi::CallbackInfo& info);
   Napi::Value ListAllNetworks(const Napi::CallbackInfo& info);
   Napi::Value LookupStorageVolByPath(const Napi::CallbackInfo& info);
@@ -106,6 +109,13 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // The domain event registrations (callback IDs) made on this connection. JS thread only.
   std::set<int> eventIds_;
 };
+
+// For the Connection's call methods (connection_host.cc, connection_domains.cc,
+// connection_resources.cc): `conn`, a reference for the queued call, or a
+// rejection when the connection is closed.
+#define PMC_REQUIRE_OPEN(env) \
+  ConnHandle conn = Retain(); \
+  if (!conn) return RejectClosedConnection(env, "the connection is closed");
 
 // liveDomainEventListeners(): registrations libvirt has not freed yet (leak tests).
 Napi::Value LiveDomainEventListeners(const Napi::CallbackInfo& info);

@@ -1,170 +1,18 @@
 #include "check_file.h"
 
-#include <libxml/relaxng.h>
 #include <libxml/tree.h>
 
 #include <cctype>
 #include <set>
 
+#include "check_file_nodes.h"
+#include "check_file_schema.h"
 #include "load_error.h"
 #include "xml_failure.h"
 
 namespace pmc::checks {
 
 namespace {
-
-std::string Str(const xmlChar* s) { return s != nullptr ? reinterpret_cast<const char*>(s) : ""; }
-
-std::string Attr(xmlNodePtr node, const char* name) {
-  xmlChar* value = xmlGetProp(node, BAD_CAST name);
-  std::string out = Str(value);
-  xmlFree(value);
-  return out;
-}
-
-std::string Content(xmlNodePtr node) {
-  xmlChar* value = xmlNodeGetContent(node);
-  std::string out = Str(value);
-  xmlFree(value);
-  return out;
-}
-
-// Runs of white space become one space; none at either end.
-std::string Collapse(const std::string& s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return out;
-}
-
-// An attribute the schema types as a token (an enumerated <value>): RELAX NG
-// compares it with its white space collapsed, so " warning" is valid and must
-// mean warning here too.
-std::string TokenAttr(xmlNodePtr node, const char* name) { return Collapse(Attr(node, name)); }
-
-bool IsElement(xmlNodePtr node, const char* name) {
-  return node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, BAD_CAST name);
-}
-
-// ---- the schema: parsed once per process from the text TS hands over ----
-
-std::mutex g_schemaMutex;
-std::string g_schemaText;
-xmlRelaxNGPtr g_schema = nullptr;
-
-struct SchemaErrors {
-  bool has = false;
-  int line = 0;
-  std::string message;
-  std::string element;
-};
-
-void OnSchemaError(void* ctx, xmlErrorPtr error) {
-  auto* errors = static_cast<SchemaErrors*>(ctx);
-  if (error == nullptr) return;
-  std::string m = Str(BAD_CAST error->message);
-  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-  // libxml2 reports the innermost cause first, then each enclosing element's
-  // "failed to validate": keep the first, add the others for context.
-  if (errors->has) {
-    if (errors->message.find(m) == std::string::npos && errors->message.size() < 400) errors->message += "; " + m;
-    return;
-  }
-  errors->has = true;
-  // The node's line first: error->line stops at 65535, xml::LineOf does not
-  // (the document is parsed with XML_PARSE_BIG_LINES).
-  errors->line = error->node != nullptr ? static_cast<int>(xml::LineOf(static_cast<xmlNodePtr>(error->node))) : 0;
-  if (errors->line <= 0) errors->line = error->line;
-  errors->message = m;
-}
-
-bool IsAreaWhat(const std::string& name) {
-  size_t dot = name.find('.');
-  if (dot == 0 || dot == std::string::npos || name.back() == '.' || name.find("..") != std::string::npos) return false;
-  for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
-  }
-  return true;
-}
-
-// libxml2's RELAX NG messages rarely say what is missing ("Element check
-// failed to validate attributes"): name the usual mistakes ourselves.
-bool Explain(const xml::Doc& doc, int* line, std::string* why) {
-  xmlNodePtr root = xmlDocGetRootElement(doc.get());
-  auto found = [&](xmlNodePtr node, std::string what) {
-    *line = static_cast<int>(xml::LineOf(node));
-    *why = std::move(what);
-    return true;
-  };
-  if (!IsElement(root, "checks"))
-    return found(root, "the root element must be <checks>, not <" + Str(root->name) + ">");
-  for (xmlNodePtr node = root->children; node != nullptr; node = node->next) {
-    if (node->type != XML_ELEMENT_NODE) continue;
-    if (!IsElement(node, "check"))
-      return found(node, "<checks> holds only <check> elements, not <" + Str(node->name) + ">");
-    std::string name = Attr(node, "name");
-    if (!xmlHasProp(node, BAD_CAST "name")) return found(node, "a <check> needs name=\"area.what\"");
-    if (!IsAreaWhat(name)) return found(node, "the check name '" + name + "' is not of the form area.what");
-    std::string severity = TokenAttr(node, "severity");
-    if (virPMCSeverityFromName(severity.c_str()) < 0) {
-      return found(node, "check " + name + ": severity must be critical, warning or info" +
-                             (xmlHasProp(node, BAD_CAST "severity") ? ", not '" + severity + "'" : " (it has none)"));
-    }
-    bool hasAssert = false;
-    for (xmlNodePtr child = node->children; child != nullptr; child = child->next) {
-      if (child->type != XML_ELEMENT_NODE) continue;
-      if (IsElement(child, "assert")) {
-        hasAssert = true;
-        if (Attr(child, "test").empty()) return found(child, "check " + name + ": an <assert> needs a test=\"xpath\"");
-      } else if (!IsElement(child, "description")) {
-        return found(child, "check " + name + ": unexpected <" + Str(child->name) +
-                                "> (a check holds <description> and <assert>)");
-      }
-    }
-    if (!hasAssert) return found(node, "check " + name + " has no <assert test=\"…\">");
-  }
-  return false;
-}
-
-// Validates under the lock: a validation context is per call, but the parsed
-// schema is shared, and loads are rare.
-void Validate(const xml::Doc& doc, const std::string& path, std::string_view schema) {
-  std::lock_guard<std::mutex> lock(g_schemaMutex);
-  if (g_schema == nullptr || g_schemaText != schema) {
-    xml::LibxmlErrorCapture capture;
-    xmlRelaxNGParserCtxtPtr pctxt = xmlRelaxNGNewMemParserCtxt(schema.data(), static_cast<int>(schema.size()));
-    xmlRelaxNGPtr parsed = pctxt != nullptr ? xmlRelaxNGParse(pctxt) : nullptr;
-    if (pctxt != nullptr) xmlRelaxNGFreeParserCtxt(pctxt);
-    if (parsed == nullptr) {
-      throw LoadError(kFileSchema, path, 0, 0, "", "the check-file schema itself does not load: " + capture.Message());
-    }
-    if (g_schema != nullptr) xmlRelaxNGFree(g_schema);
-    g_schema = parsed;
-    g_schemaText = std::string(schema);
-  }
-  SchemaErrors errors;
-  xmlRelaxNGValidCtxtPtr vctxt = xmlRelaxNGNewValidCtxt(g_schema);
-  if (vctxt == nullptr) throw LoadError(kFileSchema, path, 0, 0, "", "out of memory");
-  xmlRelaxNGSetValidStructuredErrors(vctxt, OnSchemaError, &errors);
-  xml::LibxmlErrorCapture capture;  // anything else libxml2 says stays off stderr
-  int rc = xmlRelaxNGValidateDoc(vctxt, doc.get());
-  xmlRelaxNGFreeValidCtxt(vctxt);
-  if (rc != 0) {
-    int line = errors.line;
-    std::string why = errors.has ? errors.message : "the document does not match the schema";
-    std::string plain;
-    if (Explain(doc, &line, &plain)) why = plain + " (" + why + ")";
-    throw LoadError(kFileSchema, path, line, 1, "", "does not match schemas/checks.rng: " + why);
-  }
-}
 
 // ---- where an expression sits in the file, for error messages ----
 
@@ -369,28 +217,6 @@ class Loader {
   Source source_;
 };
 
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::shared_ptr<const CheckFile> LoadCheckFile(std::string_view text, const std::string& path, std::string_view schema,
@@ -404,7 +230,7 @@ std::shared_ptr<const CheckFile> LoadCheckFile(std::string_view text, const std:
                                                                : kFileParse;
     throw LoadError(LoadError::Preformatted{}, code, path, e.line, e.column, e.what());
   }
-  Validate(doc, path, schema);
+  ValidateCheckFile(doc, path, schema);
 
   auto file = std::make_shared<CheckFile>();
   file->path = path;
@@ -424,81 +250,6 @@ std::shared_ptr<const CheckFile> LoadCheckFile(std::string_view text, const std:
     file->checks.push_back(std::move(check));
   }
   return file;
-}
-
-std::unique_ptr<CompiledAsserts> XmlCheck::TakeCompiled() {
-  {
-    std::lock_guard<std::mutex> lock(idleMutex_);
-    if (!idle_.empty()) {
-      std::unique_ptr<CompiledAsserts> compiled = std::move(idle_.back());
-      idle_.pop_back();
-      return compiled;
-    }
-  }
-  // Recompiled from the sources the load compiled: cannot fail.
-  auto compiled = std::make_unique<CompiledAsserts>(asserts);
-  for (XmlAssert& a : *compiled) {
-    a.test = xml::CompiledXPath::Compile(a.test->Source());
-    for (MessagePart& part : a.message) {
-      if (part.expression) part.expression = xml::CompiledXPath::Compile(part.expression->Source());
-    }
-  }
-  return compiled;
-}
-
-void XmlCheck::GiveBack(std::unique_ptr<CompiledAsserts> compiled) {
-  constexpr size_t kMaxIdle = 8;  // about the runner's workers; more are freed
-  std::lock_guard<std::mutex> lock(idleMutex_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(compiled));
-}
-
-CheckOutcome RunXmlCheck(XmlCheck& check, const RunFacts& facts) {
-  CheckOutcome out;
-  try {
-    std::vector<xml::XPathVariable> variables(check.variables.size());
-    std::string error;
-    for (size_t i = 0; i < check.variables.size(); i++) {
-      if (!facts.Variable(check.variables[i], &variables[i], &error)) {
-        out.message = error;
-        return out;
-      }
-    }
-    // "domain" is first: its document is the context node.
-    const xml::Doc& context = variables[0].node.doc;
-    std::unique_ptr<CompiledAsserts> compiled = check.TakeCompiled();
-    std::vector<std::string> failed;
-    std::string failedDetails;
-    for (const XmlAssert& a : *compiled) {
-      xml::XPathResult holds = xml::Evaluate(*a.test, context, nullptr, variables, xml::Want::Boolean);
-      if (holds.boolean) continue;
-      std::string message;
-      for (const MessagePart& part : a.message) {
-        message += part.expression
-                       ? xml::Evaluate(*part.expression, context, nullptr, variables, xml::Want::String).string
-                       : part.literal;
-      }
-      message = Collapse(message);
-      failed.push_back(message.empty() ? "assertion failed: " + xml::QuoteExpression(a.test->Source()) : message);
-      failedDetails += std::string(failedDetails.empty() ? "" : ",") + "{\"line\":" + std::to_string(a.line) +
-                       ",\"test\":" + JsonString(a.test->Source()) + "}";
-    }
-    // Not on a throw: a copy whose evaluation failed midway is simply freed.
-    check.GiveBack(std::move(compiled));
-    if (failed.empty()) {
-      out.status = VIR_PMC_STATUS_PASS;
-      out.message = check.asserts.size() == 1 ? "the assertion holds"
-                                              : "all " + std::to_string(check.asserts.size()) + " assertions hold";
-      return out;
-    }
-    out.status = VIR_PMC_STATUS_FAIL;
-    for (size_t i = 0; i < failed.size(); i++) out.message += (i ? "; " : "") + failed[i];
-    out.details = "{\"file\":" + JsonString(check.file) + ",\"line\":" + std::to_string(check.line) + ",\"failed\":[" +
-                  failedDetails + "]}";
-  } catch (const std::exception& e) {
-    out.status = VIR_PMC_STATUS_ERROR;
-    out.message = e.what();
-  }
-  return out;
 }
 
 }  // namespace pmc::checks

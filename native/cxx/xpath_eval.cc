@@ -2,6 +2,7 @@
 
 #include <libxml/xpathInternals.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "xml_failure.h"
@@ -14,6 +15,15 @@ XmlFailure XPathFailure(const std::string& expression, const LibxmlErrorCapture&
   std::string message = capture.Message().empty() ? fallback : capture.Message();
   if (capture.HasError() && capture.Offset() > 0) message += " at character " + std::to_string(capture.Offset());
   XmlFailure failure(kXPathError, message + " in XPath: " + QuoteExpression(expression));
+  failure.expression = expression;
+  return failure;
+}
+
+XmlFailure OpLimitFailure(const std::string& expression) {
+  XmlFailure failure(kXPathError, "stopped after " + std::to_string(kXPathOpLimit) +
+                                      " XPath steps (a runaway expression: it walks the document again for "
+                                      "every node?) in XPath: " +
+                                      QuoteExpression(expression));
   failure.expression = expression;
   return failure;
 }
@@ -94,14 +104,20 @@ std::shared_ptr<const CompiledXPath> CompiledXPath::Compile(const std::string& e
 CompiledXPath::~CompiledXPath() { xmlXPathFreeCompExpr(comp_); }
 
 XPathResult Evaluate(const CompiledXPath& expression, const Doc& doc, xmlNodePtr context,
-                     const std::vector<XPathVariable>& variables, Want want) {
+                     const std::vector<XPathVariable>& variables, Want want, XPathBudget* budget) {
+  unsigned long limit = budget != nullptr ? std::min(budget->opsLeft, kXPathOpLimit) : kXPathOpLimit;
+  if (limit == 0) throw OpLimitFailure(expression.Source());
   LibxmlErrorCapture capture;
   std::unique_ptr<xmlXPathContext, ContextFree> ctx(xmlXPathNewContext(doc.get()));
   if (!ctx) throw XPathFailure(expression.Source(), capture, "out of memory");
   ctx->node = context != nullptr ? context : reinterpret_cast<xmlNodePtr>(doc.get());
+  ctx->opLimit = limit;
   xmlXPathRegisterVariableLookup(ctx.get(), LookupVariable, const_cast<std::vector<XPathVariable>*>(&variables));
 
   std::unique_ptr<xmlXPathObject, ObjectFree> obj(xmlXPathCompiledEval(expression.Get(), ctx.get()));
+  if (budget != nullptr) budget->opsLeft -= std::min(ctx->opCount, budget->opsLeft);
+  // libxml2 sets opCount to opLimit when the limit stops it.
+  if (!obj && ctx->opCount >= limit) throw OpLimitFailure(expression.Source());
   if (!obj) throw XPathFailure(expression.Source(), capture, "XPath evaluation failed");
 
   XPathResult result;

@@ -74,9 +74,23 @@ struct XPathResult {
 // number() or boolean() of it.
 enum class Want { Any, String, Number, Boolean };
 
+// libxml2's operation limit (xmlXPathContext.opLimit) for one evaluation: an
+// expression that walks a document again for every node (nested
+// count(//node()[…]): n^k steps) stops with kXPathError after this many steps
+// rather than holding its thread for hours, past any timeout. About a second
+// of one core; a real check over a domain's XML takes a few thousand.
+constexpr unsigned long kXPathOpLimit = 10000000;
+
+// What several evaluations spend together (the asserts and messages of one
+// check run), so that a check of many runaway asserts is bounded too.
+struct XPathBudget {
+  unsigned long opsLeft = kXPathOpLimit;
+};
+
 // `context` is the context node (the document node when null). Throws
-// XmlFailure (kXPathError) with libxml2's message and the expression.
+// XmlFailure (kXPathError) with libxml2's message and the expression, also
+// when the evaluation needs more than `budget` (or kXPathOpLimit) steps.
 XPathResult Evaluate(const CompiledXPath& expression, const Doc& doc, xmlNodePtr context,
-                     const std::vector<XPathVariable>& variables, Want want = Want::Any);
+                     const std::vector<XPathVariable>& variables, Want want = Want::Any, XPathBudget* budget = nullptr);
 
 }  // namespace pmc::xml

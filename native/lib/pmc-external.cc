@@ -40,10 +40,13 @@ struct ListExtension {
   std::mutex mutex;
   std::deque<virPMCCheck> checks;  // the structs the list points at: stable addresses
   std::deque<std::string> origins;
-  std::set<std::string> facts;                      // what the loaded checks read
-  std::vector<uintptr_t> ids;                       // their entries in the registry
-  std::shared_ptr<const checks::RunFacts> current;  // the latest run's facts
+  std::set<std::string> facts;  // what the loaded checks read
+  std::vector<uintptr_t> ids;   // their entries in the registry
 };
+
+// A run's facts: what the list's prepare hook hands the run
+// (virPMCResultRunData), freed with the run.
+using RunFactsHolder = std::shared_ptr<const checks::RunFacts>;
 
 // A loaded check's references. A worker copies them under the registry's
 // lock, by id (the check's opaque), so a check whose list was freed after an
@@ -68,9 +71,10 @@ bool Lookup(void* opaque, CheckRef* out) {
   return true;
 }
 
-std::shared_ptr<const checks::RunFacts> CurrentFacts(ListExtension& list) {
-  std::lock_guard<std::mutex> lock(list.mutex);
-  return list.current;
+// The facts of the run `result` belongs to, or null.
+const checks::RunFacts* FactsOfRun(virPMCResultPtr result) {
+  auto* holder = static_cast<RunFactsHolder*>(virPMCResultRunData(result));
+  return holder != nullptr ? holder->get() : nullptr;
 }
 
 int ListGone(virPMCResultPtr result) {
@@ -81,8 +85,8 @@ int ListGone(virPMCResultPtr result) {
 int RunXml(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {
   CheckRef ref;
   if (!Lookup(opaque, &ref)) return ListGone(result);
-  std::shared_ptr<const checks::RunFacts> facts = CurrentFacts(*ref.list);
-  if (!facts) {
+  const checks::RunFacts* facts = FactsOfRun(result);
+  if (facts == nullptr) {
     virPMCResultSet(result, VIR_PMC_STATUS_ERROR, "the run's facts were not fetched", nullptr);
     return VIR_PMC_RUN_DONE;
   }
@@ -96,8 +100,7 @@ int RunXml(virDomainPtr, virConnectPtr, void* opaque, virPMCResultPtr result) {
 int RunPlugin(virDomainPtr domain, virConnectPtr dconn, void* opaque, virPMCResultPtr result) {
   CheckRef ref;
   if (!Lookup(opaque, &ref)) return ListGone(result);
-  std::shared_ptr<const checks::RunFacts> facts = CurrentFacts(*ref.list);
-  checks::PluginFactsScope scope(facts.get());
+  checks::PluginFactsScope scope(FactsOfRun(result));
   return ref.check->run(domain, dconn, ref.check->opaque, result);
 }
 
@@ -222,7 +225,9 @@ std::shared_ptr<const checks::RunFacts> FetchFacts(const std::set<std::string>& 
 
 // ---- the list's hooks ----
 
-void Prepare(void* opaque, virDomainPtr domain, virConnectPtr dconn) {
+// Fetches this run's facts; null (the checks then say the facts were not
+// fetched) only when out of memory.
+void* Prepare(void* opaque, virDomainPtr domain, virConnectPtr dconn) {
   auto& list = *static_cast<std::shared_ptr<ListExtension>*>(opaque);
   xml::InitLibxml();  // a plugin's $dstDomCaps parses the domain's XML
   std::set<std::string> wanted;
@@ -230,15 +235,14 @@ void Prepare(void* opaque, virDomainPtr domain, virConnectPtr dconn) {
     std::lock_guard<std::mutex> lock(list->mutex);
     wanted = list->facts;
   }
-  std::shared_ptr<const checks::RunFacts> facts;
   try {
-    facts = FetchFacts(wanted, domain, dconn);
+    return new RunFactsHolder(FetchFacts(wanted, domain, dconn));
   } catch (...) {
-    facts = nullptr;  // out of memory: the checks say the facts were not fetched
+    return nullptr;
   }
-  std::lock_guard<std::mutex> lock(list->mutex);
-  list->current = facts;
 }
+
+void ReleaseRun(void* runData) { delete static_cast<RunFactsHolder*>(runData); }
 
 void FreeExtension(void* opaque) {
   auto* holder = static_cast<std::shared_ptr<ListExtension>*>(opaque);
@@ -249,7 +253,7 @@ void FreeExtension(void* opaque) {
   delete holder;  // the last owner unless an abandoned worker still runs a check
 }
 
-const virPMCCheckListHooks kHooks = {Prepare, FreeExtension};
+const virPMCCheckListHooks kHooks = {Prepare, ReleaseRun, FreeExtension};
 
 // The list's extension, made on first use.
 std::shared_ptr<ListExtension> ExtensionOf(virPMCCheckListPtr list) {

@@ -9,7 +9,9 @@
  * live until virPMCCheckListFree. Before each run of the list
  * (virPMCRunChecks, virDomainMigratePMC), the library fetches the facts the
  * loaded checks read ($domain, $dstCaps, … and a plugin's host->fact), once
- * per run, on the calling thread, from the run's `domain` and `dconn`: the
+ * per run and for that run alone (runs of one list from several threads at
+ * once each read their own), on the calling thread, from the run's `domain`
+ * and `dconn`: the
  * domain's migratable XML, both hosts' capabilities, the destination's domain
  * capabilities, node info, hostnames and free memory. `$options` is not
  * available to C callers: a check that reads it ends in ERROR, saying so.

@@ -19,10 +19,15 @@ void virPMCReportError(virPMCErrorNumber code, const char *fmt, ...) __attribute
  * What a list from virPMCCheckListNew can carry besides its checks: the
  * checks it loaded itself (plugins, check files) and the facts they read.
  * `prepare` runs at the start of every virPMCRunChecks of the list, on the
- * calling thread, before any check; `free` at virPMCCheckListFree.
+ * calling thread, before any check, and returns that run's own data (its
+ * facts; NULL is fine), which the run's checks read with virPMCResultRunData:
+ * two runs of one list at once never see each other's. `releaseRun` frees it
+ * when the run's memory goes (after its last check returned, an abandoned
+ * one included; on any thread); `free` runs at virPMCCheckListFree.
  */
 typedef struct {
-    void (*prepare)(void *opaque, virDomainPtr domain, virConnectPtr dconn);
+    void *(*prepare)(void *opaque, virDomainPtr domain, virConnectPtr dconn);
+    void (*releaseRun)(void *runData);
     void (*free)(void *opaque);
 } virPMCCheckListHooks;
 
@@ -30,8 +35,14 @@ typedef struct {
 int virPMCCheckListSetHooks(virPMCCheckListPtr list, const virPMCCheckListHooks *hooks, void *opaque);
 /* The opaque given to virPMCCheckListSetHooks, or NULL. */
 void *virPMCCheckListHookData(virPMCCheckListPtr list);
-/* Calls the list's prepare hook, if it has one; any list, static ones too. */
-void virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn);
+/* Calls the list's prepare hook, if it has one; any list, static ones too.
+ * Returns the run's data and sets *release to what frees it (NULL both
+ * without hooks). */
+void *virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn,
+                             void (**release)(void *runData));
+/* From inside a check's run (any thread): the data its run's prepare hook
+ * returned, or NULL. */
+void *virPMCResultRunData(virPMCResultPtr result);
 
 /*
  * The fields of virPMCProgress, one table: the virDomainGetJobStats parameter

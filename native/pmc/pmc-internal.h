@@ -21,6 +21,14 @@
 /* VIR_PMC_ERR_LIBVIRT, "<what>: <libvirt's message>"; libvirt's error stays set. */
 void virPMCReportLibvirtError(const char *what);
 
+/* virPMCCheckListAdd's rules for one check (name, run, severity, flags);
+ * false with the reason reported. `position` in the list, for the message,
+ * or SIZE_MAX for a check being added. */
+bool virPMCCheckValid(virPMCCheckPtr check, size_t position);
+/* Every check valid and every name once; -1 with the reason reported. Any
+ * list, static ones too. */
+int virPMCCheckListValidate(virPMCCheckListPtr list);
+
 uint64_t virPMCNowNs(void);
 /* A monotonic time in ns as a timespec for pthread_cond_timedwait
  * on a condition variable made by virPMCCondInit. */
@@ -85,6 +93,8 @@ struct _virPMCRun {
     size_t *queue; /* blocking checks waiting for a worker */
     size_t qhead, qtail;
     size_t liveWorkers, busyWorkers, maxWorkers;
+    void *runData; /* the list's prepare hook made it for this run (virPMCResultRunData) */
+    void (*releaseRunData)(void *runData);
     bool closing;
     bool cancelled; /* the cancel fired: a result that arrives after it is late, decided "cancelled" */
 };

@@ -1,10 +1,14 @@
 /*
  * pmc-list.c: the RFC's check list. The public struct is the first member of
  * a private one that adds a name index, so that adding 10,000 checks (JS
- * checks are added one by one) stays linear rather than quadratic.
+ * checks are added one by one) stays linear rather than quadratic. A static
+ * list in the RFC's style has no private part: the lists virPMCCheckListNew
+ * made are kept in a set, and only those are ever cast to the private struct.
  */
+#define _XOPEN_SOURCE 700 /* tsearch */
 #include "pmc-internal.h"
 
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +20,29 @@ typedef struct {
     virPMCCheckPtr *indexedArray; /* ... this array; the fields are public, so
                                      a caller may have changed them: then rebuild */
 } virPMCCheckListPriv;
+
+/* The lists made by virPMCCheckListNew and not yet freed (a tsearch tree). */
+static pthread_mutex_t ownedLock = PTHREAD_MUTEX_INITIALIZER;
+static void *ownedLists;
+
+static int
+comparePointers(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Whether `list` has a private part (came from virPMCCheckListNew). */
+static bool
+isOwned(virPMCCheckListPtr list)
+{
+    bool owned;
+
+    pthread_mutex_lock(&ownedLock);
+    owned = tfind(list, &ownedLists, comparePointers) != NULL;
+    pthread_mutex_unlock(&ownedLock);
+    return owned;
+}
 
 static size_t
 hashName(const char *s)
@@ -86,6 +113,15 @@ virPMCCheckListNew(void)
         return NULL;
     }
     p->pub.capacity = 8;
+    pthread_mutex_lock(&ownedLock);
+    if (!tsearch(&p->pub, &ownedLists, comparePointers)) {
+        pthread_mutex_unlock(&ownedLock);
+        free(p->pub.check);
+        free(p);
+        virPMCReportOOM();
+        return NULL;
+    }
+    pthread_mutex_unlock(&ownedLock);
     return &p->pub;
 }
 
@@ -95,9 +131,9 @@ virPMCCheckListFind(virPMCCheckListPtr list, const char *name)
     virPMCCheckListPriv *p = (virPMCCheckListPriv *)list;
     size_t mask, i;
 
-    if (!list || !name)
+    if (!list || !name || !list->check)
         return NULL;
-    if (indexFresh(p) < 0) {
+    if (!isOwned(list) || indexFresh(p) < 0) {
         for (i = 0; i < list->count; i++) {
             if (list->check[i] && list->check[i]->name && strcmp(list->check[i]->name, name) == 0)
                 return list->check[i];
@@ -113,6 +149,75 @@ virPMCCheckListFind(virPMCCheckListPtr list, const char *name)
     return NULL;
 }
 
+bool
+virPMCCheckValid(virPMCCheckPtr check, size_t position)
+{
+    if (!check) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %zu of the list is NULL", position);
+        return false;
+    }
+    if (!check->name || !check->name[0]) {
+        if (position == SIZE_MAX)
+            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "a check needs a name");
+        else
+            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "a check needs a name (check %zu of the list)", position);
+        return false;
+    }
+    if (!check->run) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has no run function", check->name);
+        return false;
+    }
+    if ((int)check->severity < VIR_PMC_SEVERITY_CRITICAL || (int)check->severity > VIR_PMC_SEVERITY_INFO) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has severity %d, not critical, warning or info",
+                          check->name, (int)check->severity);
+        return false;
+    }
+    if (check->flags & ~(unsigned int)VIR_PMC_CHECK_BLOCKING) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has unknown flags 0x%x", check->name,
+                          check->flags & ~(unsigned int)VIR_PMC_CHECK_BLOCKING);
+        return false;
+    }
+    return true;
+}
+
+int
+virPMCCheckListValidate(virPMCCheckListPtr list)
+{
+    size_t *seen, size = 16, mask, i;
+
+    if (list->count && !list->check) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the check list counts %zu checks but has no array", list->count);
+        return -1;
+    }
+    for (i = 0; i < list->count; i++) {
+        if (!virPMCCheckValid(list->check[i], i))
+            return -1;
+    }
+    /* Duplicate names, through a table of its own: the list's index may be
+     * stale, and a static list has none. */
+    while (size < list->count * 2)
+        size *= 2;
+    if (!(seen = calloc(size, sizeof(*seen)))) {
+        virPMCReportOOM();
+        return -1;
+    }
+    mask = size - 1;
+    for (i = 0; i < list->count; i++) {
+        const char *name = list->check[i]->name;
+        size_t h;
+        for (h = hashName(name) & mask; seen[h]; h = (h + 1) & mask) {
+            if (strcmp(list->check[seen[h] - 1]->name, name) == 0) {
+                free(seen);
+                virPMCReportError(VIR_PMC_ERR_DUPLICATE_CHECK, "duplicate check name %s", name);
+                return -1;
+            }
+        }
+        seen[h] = i + 1;
+    }
+    free(seen);
+    return 0;
+}
+
 int
 virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check)
 {
@@ -123,24 +228,13 @@ virPMCCheckListAdd(virPMCCheckListPtr list, virPMCCheckPtr check)
         virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL", !list ? "the check list" : "the check");
         return -1;
     }
-    if (!check->name || !check->name[0]) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "a check needs a name");
+    if (!isOwned(list)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG,
+                          "the check list was not made by virPMCCheckListNew: a static list cannot grow");
         return -1;
     }
-    if (!check->run) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has no run function", check->name);
+    if (!virPMCCheckValid(check, SIZE_MAX))
         return -1;
-    }
-    if ((int)check->severity < VIR_PMC_SEVERITY_CRITICAL || check->severity > VIR_PMC_SEVERITY_INFO) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has severity %d, not critical, warning or info",
-                          check->name, (int)check->severity);
-        return -1;
-    }
-    if (check->flags & ~(unsigned int)VIR_PMC_CHECK_BLOCKING) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has unknown flags 0x%x", check->name,
-                          check->flags & ~(unsigned int)VIR_PMC_CHECK_BLOCKING);
-        return -1;
-    }
     if (virPMCCheckListFind(list, check->name)) {
         virPMCReportError(VIR_PMC_ERR_DUPLICATE_CHECK, "duplicate check name %s", check->name);
         return -1;
@@ -203,6 +297,10 @@ virPMCCheckListSetHooks(virPMCCheckListPtr list, const virPMCCheckListHooks *hoo
 {
     virPMCHookedList *h;
 
+    if (!isOwned(list)) {
+        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the check list was not made by virPMCCheckListNew");
+        return -1;
+    }
     pthread_mutex_lock(&hookedLock);
     if (hookedFindLocked(list)) {
         pthread_mutex_unlock(&hookedLock);
@@ -236,8 +334,9 @@ virPMCCheckListHookData(virPMCCheckListPtr list)
     return opaque;
 }
 
-void
-virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn)
+void *
+virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectPtr dconn,
+                       void (**release)(void *runData))
 {
     virPMCHookedList *h;
     virPMCCheckListHooks hooks = { 0 };
@@ -249,9 +348,9 @@ virPMCCheckListPrepare(virPMCCheckListPtr list, virDomainPtr domain, virConnectP
         opaque = h->opaque;
     }
     pthread_mutex_unlock(&hookedLock);
+    *release = hooks.releaseRun;
     /* Outside the lock: it calls libvirt. */
-    if (hooks.prepare)
-        hooks.prepare(opaque, domain, dconn);
+    return hooks.prepare ? hooks.prepare(opaque, domain, dconn) : NULL;
 }
 
 void
@@ -262,6 +361,13 @@ virPMCCheckListFree(virPMCCheckListPtr list)
 
     if (!list)
         return;
+    /* A static list is the caller's: nothing of it is ours to free. */
+    pthread_mutex_lock(&ownedLock);
+    if (!tdelete(list, &ownedLists, comparePointers)) {
+        pthread_mutex_unlock(&ownedLock);
+        return;
+    }
+    pthread_mutex_unlock(&ownedLock);
     pthread_mutex_lock(&hookedLock);
     for (link = &hooked; *link; link = &(*link)->next) {
         if ((*link)->list == list) {

@@ -71,6 +71,8 @@ virPMCRunUnref(virPMCRun *run)
 
     if (atomic_fetch_sub(&run->refs, 1) != 1)
         return;
+    if (run->releaseRunData)
+        run->releaseRunData(run->runData);
     for (i = 0; i < run->nslots; i++) {
         free(run->slots[i].message);
         free(run->slots[i].details);
@@ -81,6 +83,12 @@ virPMCRunUnref(virPMCRun *run)
     free(run->queue);
     free(run->slots);
     free(run);
+}
+
+void *
+virPMCResultRunData(virPMCResultPtr result)
+{
+    return result ? result->run->runData : NULL;
 }
 
 void

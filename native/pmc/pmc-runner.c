@@ -276,7 +276,10 @@ runParallel(virPMCRun *run, virPMCCancelPtr cancel)
 
     for (i = 0; i < run->nslots && !virPMCCancelIsTriggered(cancel); i++) {
         virPMCResult *slot = &run->slots[i];
-        if (!slot->final && !slot->blocking)
+        /* `blocking` first: a worker may be finalizing a blocking slot right
+         * now, under the lock; nobody but this thread touches a non-blocking
+         * slot that has not started. */
+        if (!slot->blocking && !slot->final)
             startInline(run, slot);
     }
 
@@ -354,6 +357,8 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
     static const virPMCRunOptions defaults;
     virPMCCancelListener listener;
     virPMCRun *run;
+    void *runData;
+    void (*releaseRunData)(void *runData) = NULL;
     size_t i;
 
     virPMCResetLastError();
@@ -361,22 +366,10 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
         virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "%s is NULL", !list ? "the check list" : "the report");
         return -1;
     }
-    if (list->count && !list->check) {
-        virPMCReportError(VIR_PMC_ERR_INVALID_ARG, "the check list counts %zu checks but has no array", list->count);
+    /* A static list was never checked by virPMCCheckListAdd, and the fields
+     * of any list are public: the same rules, before anything runs. */
+    if (virPMCCheckListValidate(list) < 0)
         return -1;
-    }
-    for (i = 0; i < list->count; i++) {
-        virPMCCheckPtr c = list->check[i];
-        if (!c || !c->name) {
-            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %zu of the list is %s", i,
-                              !c ? "NULL" : "without a name");
-            return -1;
-        }
-        if (!c->run) {
-            virPMCReportError(VIR_PMC_ERR_INVALID_CHECK, "check %s has no run function", c->name);
-            return -1;
-        }
-    }
     if (!opts)
         opts = &defaults;
     if (opts->nskip && !opts->skip) {
@@ -392,11 +385,17 @@ virPMCRunChecks(virDomainPtr domain, virConnectPtr dconn, virPMCCheckListPtr lis
                           VIR_TYPED_PARAM_FIELD_LENGTH, opts->extra[0].field);
         return -1;
     }
-    /* Before the run: a list with loaded checks fetches the facts they read. */
-    virPMCCheckListPrepare(list, domain, dconn);
+    /* Before the run: a list with loaded checks fetches the facts they
+     * read, for this run alone. */
+    runData = virPMCCheckListPrepare(list, domain, dconn, &releaseRunData);
     memset(report, 0, sizeof(*report));
-    if (!(run = virPMCRunNew(domain, dconn, list, opts->timeoutMs)))
+    if (!(run = virPMCRunNew(domain, dconn, list, opts->timeoutMs))) {
+        if (releaseRunData)
+            releaseRunData(runData);
         return -1;
+    }
+    run->runData = runData;
+    run->releaseRunData = releaseRunData;
     if (list->count && !(report->outcomes = calloc(list->count, sizeof(*report->outcomes)))) {
         virPMCRunUnref(run);
         virPMCReportOOM();

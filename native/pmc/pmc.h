@@ -131,8 +131,10 @@ struct _virPMCCheck {
 
 /* The RFC's check list: `count` checks, `check` NULL-terminated. The list
  * stores pointers; the checks (and their strings) must outlive every run.
- * A static list in the RFC's style can be run; virPMCCheckListAdd and
- * virPMCCheckListFree need a list from virPMCCheckListNew. */
+ * A static list in the RFC's style can be run and searched: virPMCRunChecks
+ * applies virPMCCheckListAdd's rules to every list first. virPMCCheckListAdd
+ * refuses a static list (VIR_PMC_ERR_INVALID_ARG), virPMCCheckListFree
+ * leaves it alone: growing and freeing need a list from virPMCCheckListNew. */
 typedef struct _virPMCCheckList virPMCCheckList;
 typedef virPMCCheckList *virPMCCheckListPtr;
 struct _virPMCCheckList {
@@ -243,7 +245,9 @@ typedef virPMCReport *virPMCReportPtr;
 
 /* Runs the list and fills `report` (outcomes and verdict); the report is
  * overwritten, so clear an earlier one first. `domain` and `dconn` may be
- * NULL for checks that need neither. Returns 0, or -1 on a bad argument, no
+ * NULL for checks that need neither. Returns 0, or -1 on a bad argument, a
+ * list virPMCCheckListAdd would have refused (an invalid check:
+ * VIR_PMC_ERR_INVALID_CHECK; a name twice: VIR_PMC_ERR_DUPLICATE_CHECK), no
  * memory or no mutex (the report then says nothing; virPMCGetLastError says
  * why). A BLOCKING check's worker that hangs past its
  * timeout is abandoned and holds references to `domain` and `dconn` until

@@ -14,6 +14,7 @@ import { ExitCode } from './exit-codes.js';
 import { createProgressView } from './progress-view.js';
 import { renderReport, reportJson } from './report-view.js';
 import { styleFor } from './style.js';
+import { terminalAuth } from './terminal-auth.js';
 
 export interface MigrationRequest {
   /** `check` is the dry run (domain.checkPMC). */
@@ -46,9 +47,14 @@ export interface MigrationResult {
 
 export async function openConnection(uri: string | null, role: string): Promise<Connection> {
   try {
-    return await Connection.open(uri);
+    // Credentials are asked on a terminal only (src/cli/terminal-auth.ts); otherwise never.
+    const auth = terminalAuth();
+    return await Connection.open(uri, auth ? { auth } : {});
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    let reason = error instanceof Error ? error.message : String(error);
+    if (isLibvirtError(error, 'VIR_ERR_AUTH_FAILED') && !terminalAuth()) {
+      reason += ' (the host asks for credentials: pmc asks for them only when stdin and stderr are a terminal)';
+    }
     const where = uri ?? process.env.LIBVIRT_DEFAULT_URI ?? "libvirt's default URI";
     throw new CliError(`cannot connect to the ${role} ${where}: ${reason}`, ExitCode.error, { cause: error });
   }

@@ -4,11 +4,13 @@
  * `Connection.open`'s auth callback. A lab of its own: SASL is fixed when a lab
  * is created, and the other files share the run's lab without it.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Connection, type OpenOptions } from '../../src/index.js';
 import { LAB_VM, labDown, labUp, type LabInfo } from '../../src/lab/index.js';
+import { runPmc } from '../helpers/cli.js';
 import { expectRunsOnlyOn } from '../helpers/lab.js';
 
 /** An auth callback answering the user name and `password`, recording what libvirt asked. */
@@ -81,6 +83,39 @@ describe('lab with SASL on its TLS listeners', () => {
       await Promise.all([src.close(), dst.close()]);
     }
     await expectRunsOnlyOn(lab, LAB_VM, h1.name);
+  });
+
+  // Issue 19 item 11: libvirt's console prompts (virConnectAuthPtrDefault) wrote
+  // "Please enter your authentication name:" to stdout and read stdin.
+  it('pmc check --json with no terminal prints no prompt and fails with an auth error', async () => {
+    const [h1, h2] = lab.hosts as [LabInfo['hosts'][0], LabInfo['hosts'][0]];
+    const { code, stdout, stderr } = await runPmc(['-c', h1.tlsUri, 'check', '--json', LAB_VM, h2.tlsUri]);
+    expect(code).toBe(1);
+    expect(stdout).not.toMatch(/Please enter/);
+    expect(JSON.parse(stdout)).toMatchObject({ error: { message: expect.stringMatching(/authentication failed/) } });
+    expect(stderr).toMatch(/authentication failed: .*pmc asks for them only when stdin and stderr are a terminal/);
+  });
+
+  it('Connection.open without an auth callback refuses at once, also with stdin an open pipe', async () => {
+    const h = lab.hosts[0]!;
+    // A child whose stdin is a pipe nobody writes to or closes: a prompt would read it for ever.
+    const program = `import('${path.resolve('dist/index.js')}').then(({ Connection }) =>
+      Connection.open(process.argv[1]).then(
+        () => console.log('opened'),
+        (e) => console.log(e.code),
+      ))`;
+    const child = spawn(process.execPath, ['-e', program, h.tlsUri], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    try {
+      expect(await exited).toBe(0);
+    } finally {
+      clearTimeout(timer);
+      child.stdin.end();
+    }
+    expect(stdout).toBe('VIR_ERR_AUTH_FAILED\n');
   });
 
   it('keeps SASL fixed: up without it is refused until the lab is taken down', async () => {

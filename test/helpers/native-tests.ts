@@ -1,8 +1,9 @@
 /**
  * Builds the C/C++ test programs of test/native (pmc_test, xpath_threads,
- * native_check_refs_threads) into build-tests/, which git ignores: plain cmake
- * on CMakeLists.txt with PMC_BUILD_TESTS=ON, linking the same static libraries
- * (pmc_c, pmc_cxx) as the addon. Not part of a package install. Used as vitest
+ * native_check_refs_threads, check_list_threads) into build-tests/, which git
+ * ignores: plain cmake on CMakeLists.txt with PMC_BUILD_TESTS=ON, linking the
+ * same static libraries (pmc_c, pmc_cxx) as the addon, or (check_list_threads)
+ * the C library's. Not part of a package install. Used as vitest
  * globalSetup; cmake rebuilds only what changed. `buildSanitizedNativeTests`
  * builds the same programs with a sanitizer into their own directory
  * (build-tests-tsan/, also ignored), for test/unit/native-tsan.test.ts only.
@@ -14,7 +15,12 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const nativeTestsBuildDir = path.join(root, 'build-tests');
 
-export const nativeTestPrograms = ['pmc_test', 'xpath_threads', 'native_check_refs_threads'] as const;
+export const nativeTestPrograms = [
+  'pmc_test',
+  'xpath_threads',
+  'native_check_refs_threads',
+  'check_list_threads',
+] as const;
 export type NativeTestProgram = (typeof nativeTestPrograms)[number];
 export type Sanitizer = 'thread';
 

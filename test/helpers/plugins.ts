@@ -38,7 +38,13 @@ function newer(source: string, output: string): boolean {
 export function buildPlugins(): void {
   const headers = path.join(root, 'native', 'pmc');
   const site = path.join(pluginBuildDir, 'site');
-  execFileSync('cmake', ['-S', path.join(root, 'examples', 'plugins'), '-B', site], { stdio: 'ignore' });
+  // The include directory named, not left to the cache: a build directory
+  // configured before it moved would keep the old one.
+  execFileSync(
+    'cmake',
+    ['-S', path.join(root, 'examples', 'plugins'), '-B', site, `-DPMC_INCLUDE_DIR=${path.join(root, 'include')}`],
+    { stdio: 'ignore' },
+  );
   execFileSync('cmake', ['--build', site, '-j', '2'], { stdio: ['ignore', 'ignore', 'inherit'] });
 
   mkdirSync(path.join(pluginBuildDir, 'fixtures'), { recursive: true });

@@ -520,6 +520,82 @@ testRunStaticList(void)
     virPMCReportClear(&rep);
 }
 
+/* Issue 19 item 8: a static list has no private part; finding in it must
+ * not write past it (guard words right behind it catch the write). */
+static void
+testStaticListFind(void)
+{
+    virPMCCheck chk1 = CHECK("rfc.one", VIR_PMC_SEVERITY_CRITICAL, runPass);
+    virPMCCheck chk2 = CHECK("rfc.two", VIR_PMC_SEVERITY_CRITICAL, runPass);
+    virPMCCheck extra = CHECK("rfc.three", VIR_PMC_SEVERITY_CRITICAL, runPass);
+    virPMCCheck *arr[] = { &chk1, &chk2, NULL };
+    struct {
+        virPMCCheckList list;
+        size_t guard[8];
+    } s = { { .count = 2, .check = arr }, { 1, 2, 3, 4, 5, 6, 7, 8 } };
+    size_t i;
+
+    EXPECT(virPMCCheckListFind(&s.list, "rfc.two") == &chk2);
+    EXPECT(virPMCCheckListFind(&s.list, "rfc.one") == &chk1);
+    EXPECT(virPMCCheckListFind(&s.list, "nope") == NULL);
+    for (i = 0; i < 8; i++)
+        EXPECT(s.guard[i] == i + 1);
+    /* Adding needs room the caller's array does not have: refused, with a reason. */
+    EXPECT(virPMCCheckListAdd(&s.list, &extra) == -1);
+    EXPECT(lastErrorIs(VIR_PMC_ERR_INVALID_ARG, "virPMCCheckListNew"));
+    EXPECT(s.list.count == 2 && arr[2] == NULL);
+    for (i = 0; i < 8; i++)
+        EXPECT(s.guard[i] == i + 1);
+    virPMCCheckListFree(&s.list); /* not ours: left alone */
+    EXPECT(s.list.count == 2 && s.list.check == arr);
+}
+
+/* Issue 19 item 8: what virPMCCheckListAdd refuses, virPMCRunChecks refuses
+ * in a static list too, and no check of it runs. */
+static atomic_int staticRuns;
+static int
+runCounted(virDomainPtr d, virConnectPtr c, void *o, virPMCResultPtr r)
+{
+    atomic_fetch_add(&staticRuns, 1);
+    virPMCResultSet(r, CHECK_FAIL, "ran", NULL);
+    return VIR_PMC_RUN_DONE;
+}
+
+static void
+testStaticListValidated(void)
+{
+    struct {
+        virPMCCheck bad;
+        int code;
+        const char *reason;
+    } cases[] = {
+        { CHECK("s.sev", (virPMCSeverity)7, runCounted), VIR_PMC_ERR_INVALID_CHECK, "check s.sev has severity 7" },
+        { CHECK("s.neg", (virPMCSeverity)-1, runCounted), VIR_PMC_ERR_INVALID_CHECK, "check s.neg has severity -1" },
+        { CHECK("s.flags", VIR_PMC_SEVERITY_CRITICAL, runCounted), VIR_PMC_ERR_INVALID_CHECK,
+          "check s.flags has unknown flags 0x80" },
+        { CHECK("", VIR_PMC_SEVERITY_CRITICAL, runCounted), VIR_PMC_ERR_INVALID_CHECK,
+          "a check needs a name (check 1 of the list)" },
+        { CHECK("s.ok", VIR_PMC_SEVERITY_CRITICAL, runCounted), VIR_PMC_ERR_DUPLICATE_CHECK,
+          "duplicate check name s.ok" },
+    };
+    virPMCCheck ok = CHECK("s.ok", VIR_PMC_SEVERITY_CRITICAL, runCounted);
+    size_t i;
+
+    cases[2].bad.flags = 0x80;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        virPMCReport rep;
+        virPMCCheck *arr[] = { &ok, &cases[i].bad, NULL };
+        virPMCCheckList list = { .count = 2, .check = arr };
+
+        memset(&rep, 0, sizeof(rep));
+        atomic_store(&staticRuns, 0);
+        EXPECT(virPMCRunChecks(dom, dconn, &list, NULL, &rep) == -1);
+        EXPECT(lastErrorIs(cases[i].code, cases[i].reason));
+        EXPECT(atomic_load(&staticRuns) == 0);
+        EXPECT(rep.count == 0 && rep.outcomes == NULL);
+    }
+}
+
 static void
 testRunStatuses(void)
 {
@@ -1002,6 +1078,9 @@ main(void)
     DO_TEST("error: a bad argument names it (VIR_PMC_ERR_INVALID_ARG)", testErrorInvalidArg);
     DO_TEST("error: per thread, cleared by the next call and by virPMCResetLastError", testErrorPerThread);
     DO_TEST("run: a static RFC-style list", testRunStaticList);
+    DO_TEST("static list: find writes nothing past it, add and free refuse it", testStaticListFind);
+    DO_TEST("static list: the run refuses what add refuses (severity, flags, names), runs nothing",
+            testStaticListValidated);
     DO_TEST("run: pass, fail, error, DONE with nothing set, status and return out of range", testRunStatuses);
     DO_TEST("run: PENDING, completed later from another thread", testRunPending);
     DO_TEST("run: timeout of a hung BLOCKING check and of a PENDING one", testRunTimeouts);

@@ -10,6 +10,6 @@ import { include_dir as includeDir } from 'libvirt-pmc/include';
 const require = createRequire(import.meta.url);
 assert.equal(require('libvirt-pmc').LibvirtError, LibvirtError);
 assert.equal(require('libvirt-pmc').Connection, Connection);
-assert.ok(existsSync(path.join(includeDir, 'pmc-plugin.h')));
+assert.ok(existsSync(path.join(includeDir, 'libvirt-pmc', 'pmc-plugin.h')));
 assert.ok(existsSync(new URL(import.meta.resolve('libvirt-pmc/report.schema.json'))));
 console.log('package: import() then require(): one module');

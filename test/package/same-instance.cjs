@@ -39,7 +39,7 @@ function loadedAddons() {
   assert.ok(!fs.existsSync(path.join(pkg, 'build')), 'the install compiled (build/ exists)');
 
   const { include_dir: includeDir } = require('libvirt-pmc/include');
-  for (const header of ['pmc.h', 'pmc-plugin.h'])
+  for (const header of ['libvirt-pmc/pmc.h', 'libvirt-pmc/pmc-plugin.h'])
     assert.ok(fs.existsSync(path.join(includeDir, header)), `${header} not in ${includeDir}`);
   const schema = JSON.parse(fs.readFileSync(require.resolve('libvirt-pmc/report.schema.json'), 'utf8'));
   assert.equal(typeof schema.properties, 'object');

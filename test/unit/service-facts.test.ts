@@ -133,6 +133,7 @@ describe('the JS thread while checks run', () => {
   const busyChecks: CheckDefinition[] = Array.from({ length: 20 }, (_, i) => ({
     name: `busy.${i}`,
     severity: 'warning',
+    description: 'Holds the JS thread for 1 ms.',
     run: () => {
       const end = performance.now() + 1;
       while (performance.now() < end);
