@@ -11,13 +11,13 @@ import { parseEvacuation } from '../../src/index.js';
 import { migrationOptionTable, scopedOptions } from '../../src/options/index.js';
 import { PER_DESTINATION } from '../../src/fleet/options.js';
 import { runPmc } from '../helpers/cli.js';
-import { fixtureUri } from '../helpers/fixtures.js';
 import { useTempDirPerTest } from '../helpers/temp-dir.js';
 
 const onePlan = (options: Record<string, unknown>) => ({
   version: 1,
-  source: fixtureUri('host-a'),
-  candidates: [fixtureUri('host-b')],
+  // URIs a file may name (src/fleet/plan-uri.ts); nothing is dialled.
+  source: 'qemu+tcp://host-a.invalid/system',
+  candidates: ['qemu+tcp://host-b.invalid/system'],
   options,
   guests: [],
 });
