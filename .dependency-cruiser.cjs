@@ -3,6 +3,7 @@
 //   libvirt-names.ts → errors.ts → options/ → binding/ → model/ → pmc/ → checks/ → api.ts → fleet/ → index.ts → cli/
 //   (options/ is data: the migration option table, which the binding packs from; it imports only errors.ts)
 //   lab/ sits beside the framework: it uses errors and binding only; the CLI uses it.
+//   gate/ (the hook) sits above pmc/ beside checks/: the model, check files, the binding.
 // `npm run lint:deps` fails on any import that points up, on any runtime
 // import cycle, and on any cycle (type-only ones too) that crosses a layer.
 
@@ -38,49 +39,62 @@ module.exports = {
     pointsDown(
       'libvirt-names-imports-nothing',
       ['libvirt-names.ts'],
-      ['errors.ts', 'binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      [
+        'errors.ts',
+        'binding',
+        'options',
+        'model',
+        'pmc',
+        'checks',
+        'lab',
+        'cli',
+        'api.ts',
+        'fleet',
+        'index.ts',
+        'gate',
+      ],
       'src/libvirt-names.ts is generated data (scripts/gen-native-names.mjs).',
     ),
     pointsDown(
       'errors-imports-nothing',
       ['errors.ts'],
-      ['binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      ['binding', 'options', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
       'src/errors.ts is the lowest layer above the generated names.',
     ),
     pointsDown(
       'options-points-down',
       ['options'],
-      ['binding', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      ['binding', 'model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
       'The migration option table is data and derivations from it (their argument errors from src/errors.ts); every layer may use it.',
     ),
     pointsDown(
       'binding-points-down',
       ['binding'],
-      ['model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      ['model', 'pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
       'The binding knows libvirt and libxml2, nothing of the framework (checkPMC/migratePMC are attached by src/api.ts).',
     ),
     pointsDown(
       'model-points-down',
       ['model'],
-      ['pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      ['pmc', 'checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
       'The XML model parses; the run memoizes it (src/pmc/parsed-facts.ts).',
     ),
     pointsDown(
       'pmc-points-down',
       ['pmc'],
-      ['checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      ['checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
       'The framework takes the built-in checks as an argument; src/api.ts binds them.',
     ),
     pointsDown(
       'checks-point-down',
       ['checks'],
-      ['lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      ['lab', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
       'A built-in check uses the model, the framework types and the binding.',
     ),
     pointsDown(
       'lab-uses-the-binding-only',
       ['lab'],
-      ['model', 'pmc', 'checks', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      ['model', 'pmc', 'checks', 'cli', 'api.ts', 'fleet', 'index.ts', 'gate'],
       'The lab sits beside the framework.',
     ),
     pointsDown(
@@ -94,6 +108,12 @@ module.exports = {
       ['fleet'],
       ['lab', 'cli', 'index.ts'],
       'Placement and evacuation use the checked migration (src/api.ts) and everything below it.',
+    ),
+    pointsDown(
+      'gate-points-down',
+      ['gate'],
+      ['checks', 'lab', 'cli', 'api.ts', 'fleet', 'index.ts'],
+      "The destination gate (libvirt's hook) decides from the definition, the host's files and check files: no built-ins, no runner.",
     ),
     pointsDown('index-is-not-the-cli', ['index.ts'], ['cli'], 'The package entry point does not load the command.'),
     {

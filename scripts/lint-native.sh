@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=(--dry-run -Werror)
 [ "${1:-}" = "--fix" ] && mode=(-i)
-# native/lib/pmc-external.h is a public C header: libvirt's style, like pmc.h.
-mapfile -t cxx < <(git ls-files 'native/*.cc' 'native/*.h' 'test/native/*.cc' | grep -v -e '^native/pmc/' -e '^native/lib/pmc-external.h$')
-mapfile -t c < <(git ls-files 'native/pmc/*.c' 'native/pmc/*.h' 'native/lib/pmc-external.h' 'test/native/*.c' 'test/fixtures/plugins/*.c' 'examples/*.c' 'bench/*.c')
+# native/lib/pmc-external.h and pmc-gate.h are public C headers: libvirt's style, like pmc.h.
+mapfile -t cxx < <(git ls-files 'native/*.cc' 'native/*.h' 'test/native/*.cc' | grep -v -e '^native/pmc/' -e '^native/lib/pmc-external.h$' -e '^native/lib/pmc-gate.h$')
+mapfile -t c < <(git ls-files 'native/pmc/*.c' 'native/pmc/*.h' 'native/lib/pmc-external.h' 'native/lib/pmc-gate.h' 'test/native/*.c' 'test/fixtures/plugins/*.c' 'examples/*.c' 'bench/*.c')
 clang-format "${mode[@]}" "${cxx[@]}"
 clang-format "${mode[@]}" --style=file:native/pmc/.clang-format "${c[@]}"

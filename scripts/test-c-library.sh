@@ -34,7 +34,7 @@ cmake --install "$build/cmake" --prefix "$prefix" >>"$log" 2>&1 || { cat "$log";
 libdir=$prefix/lib
 version=$(sed -n 's/^set(PMC_LIB_VERSION \([0-9.]*\))$/\1/p' CMakeLists.txt)
 for f in include/libvirt-pmc/pmc.h include/libvirt-pmc/pmc-plugin.h include/libvirt-pmc/pmc-external.h \
-  lib/libvirt-pmc.so.$version lib/libvirt-pmc.a lib/pkgconfig/libvirt-pmc.pc; do
+  include/libvirt-pmc/pmc-gate.h lib/libvirt-pmc.so.$version lib/libvirt-pmc.a lib/pkgconfig/libvirt-pmc.pc; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
 [ "$(readlink "$libdir/libvirt-pmc.so.1")" = "libvirt-pmc.so.$version" ] || fail "libvirt-pmc.so.1 is not a link to libvirt-pmc.so.$version"

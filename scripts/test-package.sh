@@ -93,6 +93,16 @@ help=$(cd "$app" && npx --no -- pmc place --help) || fail "pmc place --help"
 grep -q '^Usage: pmc place \[options\] <domain> <desturi...>' <<<"$help" || fail "pmc place --help printed no usage"
 grep -q 'Exit codes: 0 some candidate allows it' <<<"$help" || fail "pmc place --help names no exit codes"
 
+say "the destination gate from the installed package, run as libvirt runs it"
+(cd "$app" && npx --no -- pmc hook install --hooks-dir "$tmp/hooks" --journal "$tmp/gate-journal" >/dev/null) ||
+  fail "pmc hook install"
+gate_xml="<domain><name>pkg</name><devices><serial type='pty'><log file='$tmp/none/x.log'/></serial></devices></domain>"
+status=0
+gate_err=$("$tmp/hooks/qemu.d/pmc-gate" pkg migrate begin - <<<"$gate_xml" 2>&1 >/dev/null) || status=$?
+[ "$status" -eq 1 ] || fail "the installed gate exited $status, not 1 (refused)"
+grep -q "serial 0 log: directory $tmp/none" <<<"$gate_err" || fail "the installed gate said: $gate_err"
+(cd "$app" && npx --no -- pmc hook log --journal "$tmp/gate-journal") | grep -q '^1 decision' || fail "pmc hook log"
+
 if [ "$source_build" -eq 1 ]; then
   src_app="$tmp/app-source"
   fresh "$src_app"

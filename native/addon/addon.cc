@@ -14,6 +14,7 @@
 #include "exit_guard.h"
 #include "external_checks.h"
 #include "js_check_list.h"
+#include "js_gate.h"
 #include "js_run_pmc.h"
 #include "js_xml_document.h"
 #include "js_xml_node.h"
@@ -81,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Cancel", cancel);
   exports.Set("runPMC", Napi::Function::New(env, RunPMC, "runPMC"));
   exports.Set("loadCheckFile", Napi::Function::New(env, LoadCheckFileJs, "loadCheckFile"));
+  exports.Set("runCheckFileOnDomain", Napi::Function::New(env, RunCheckFileOnDomainJs, "runCheckFileOnDomain"));
   exports.Set("loadPlugin", Napi::Function::New(env, LoadPluginJs, "loadPlugin"));
   exports.Set("factSpecs", Napi::Function::New(env, FactSpecsJs, "factSpecs"));
   exports.Set("constants", Constants(env));

@@ -334,6 +334,13 @@ export interface NativeCheckFileInfo {
   }[];
 }
 
+export interface NativeGateCheckOutcome {
+  name: string;
+  severity: 'critical' | 'warning' | 'info';
+  status: 'pass' | 'fail' | 'error';
+  message: string;
+}
+
 export interface NativePluginInfo {
   handle: NativeHandle<'plugin'>;
   path: string;
@@ -418,6 +425,8 @@ export interface NativeAddon {
   Cancel: new () => NativeCancel;
   /** Throws an Error with code, file, line, column, check (a CheckLoadError's fields). */
   loadCheckFile(text: string, path: string, schema: string, maxBytes: number): NativeCheckFileInfo;
+  /** Every check of a loaded file against one domain XML alone (`$domain`), on a thread of its own (the gate's). */
+  runCheckFileOnDomain(file: NativeHandle<'checkFile'>, domainXml: string): Promise<NativeGateCheckOutcome[]>;
   loadPlugin(absolutePath: string): NativePluginInfo;
   factSpecs(): NativeFactSpec[];
   runPMC(

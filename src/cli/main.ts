@@ -20,6 +20,10 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   evacuate: async () => (await import('./commands/evacuate.js')).registerEvacuate,
   checks: async () => (await import('./commands/checks.js')).registerChecks,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
+  hook: async () => {
+    const { hookCommand } = await import('./commands/hook.js');
+    return (program) => program.addCommand(hookCommand());
+  },
   lab: async () => {
     const { labCommand } = await import('./commands/lab.js');
     return (program) => program.addCommand(labCommand());

@@ -9,8 +9,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '../binding/connection.js';
 import { hostCertPaths, type CertPaths } from './certs.js';
-import { LAB_MIGRATION_ADDRESS, LAB_TLS_ADDRESS, type HostLayout, type LabLayout } from './layout.js';
-import { ensureOwnedDir, openAppendNoFollow, readUserFile } from './root-fs.js';
+import {
+  LAB_MIGRATION_ADDRESS,
+  LAB_TLS_ADDRESS,
+  LIBVIRT_HOOKS_DIR,
+  type HostLayout,
+  type LabLayout,
+} from './layout.js';
+import { checkRootOwnedPath, ensureOwnedDir, openAppendNoFollow, readUserFile } from './root-fs.js';
 import { isRunning, processRef, stopProcess, uidOf, type ProcessRef } from './processes.js';
 import type { Account } from './users.js';
 
@@ -121,6 +127,10 @@ function writeHostsFile(host: HostLayout): void {
 export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Account, sasl: boolean): string {
   ensureOwnedDir(lab.dir, path.basename(host.dir), account.uid, account.gid);
   ensureOwnedDir(lab.privateDir, path.basename(host.privateLocalDir), account.uid, account.gid);
+  // Root's, like /etc/libvirt/hooks: its user runs what is there but cannot change it.
+  ensureOwnedDir(lab.privateDir, path.basename(host.hooksDir), 0, 0, 0o755);
+  // The mount point on the machine (an empty directory if libvirt's package did not make it).
+  checkRootOwnedPath(LIBVIRT_HOOKS_DIR, true);
   writeHostsFile(host);
   const certs = hostCertPaths(lab, host);
   const [setpriv, ...args] = [
@@ -157,7 +167,11 @@ export function startDaemon(
   saslConfDir: string | null,
 ): ProcessRef {
   const log = openAppendNoFollow(host.logFile); // in the root-owned logs/: no link to follow
-  const script = 'hostname "$1" && mount --bind "$2" "$3" && mount --bind "$4" /etc/hosts && shift 4 && exec "$@"';
+  // libvirt's hook directory is fixed at its build (virhook.c's LIBVIRT_HOOK_DIR), for session daemons too:
+  // each host sees its own at that path, so a gate installed there guards that host alone.
+  const script =
+    'hostname "$1" && mount --bind "$2" "$3" && mount --bind "$4" /etc/hosts && ' +
+    `mount --bind "$5" ${LIBVIRT_HOOKS_DIR} && shift 5 && exec "$@"`;
   const child = spawn(
     'unshare',
     [
@@ -174,6 +188,7 @@ export function startDaemon(
       host.privateLocalDir,
       localPath,
       host.hostsFile,
+      host.hooksDir,
       ...asUser(account),
       'libvirtd',
       '--listen', // the TLS listener of its libvirtd.conf

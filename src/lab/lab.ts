@@ -79,6 +79,10 @@ export interface LabHostInfo {
   /** libvirtd's pid. */
   pid: number;
   logFile: string;
+  /** What the daemon sees at /etc/libvirt/hooks (root's): `pmc hook install --hooks-dir` gates this host alone. */
+  hooksDir: string;
+  /** Where a gate installed on this host journals (its user's state directory; `pmc hook log --journal`). */
+  journalDir: string;
   /** A port reserved for migrations *to* this host whose URI the caller names. */
   migrationPort: number;
   /** `tcp://<LAB_MIGRATION_ADDRESS>:<migrationPort>`, for VIR_MIGRATE_PARAM_URI (optional: without one libvirt picks a port itself). */
@@ -213,6 +217,8 @@ function hostInfo(lab: LabLayout, host: HostLayout, uid: number, daemon: Process
     uid,
     pid: daemon?.pid ?? 0,
     logFile: host.logFile,
+    hooksDir: host.hooksDir,
+    journalDir: host.journalDir,
     migrationPort: host.migrationPort,
     migrationUri: `tcp://${LAB_MIGRATION_ADDRESS}:${host.migrationPort}`,
     libvirtPorts: host.libvirtPorts,

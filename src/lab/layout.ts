@@ -25,6 +25,8 @@ export const MAX_HOSTS = 10;
  * destination would send the source to itself), but all of 127.0.0.0/8 is loopback on Linux.
  */
 export const LAB_MIGRATION_ADDRESS = '127.0.0.2';
+/** libvirt's hook directory (virhook.c's LIBVIRT_HOOK_DIR: fixed at build time, for session daemons too). */
+export const LIBVIRT_HOOKS_DIR = '/etc/libvirt/hooks';
 /** Where each host's libvirtd listens for TLS (`tlsPort`): loopback only. */
 export const LAB_TLS_ADDRESS = '127.0.0.1';
 /**
@@ -60,6 +62,14 @@ export interface HostLayout {
    * its hostname resolves there, so libvirt never asks DNS for it.
    */
   hostsFile: string;
+  /**
+   * What the daemon sees at /etc/libvirt/hooks (bind-mounted in its mount namespace; libvirt's hook
+   * directory is fixed at build time, for session daemons too), `<lab>/private/host-N.hooks`: root's,
+   * so `pmc hook install --hooks-dir` gates this host alone.
+   */
+  hooksDir: string;
+  /** Where the host's gate journals (the hook runs as the host's user: its `$HOME/.local/state`). */
+  journalDir: string;
   /** libvirtd's stdout and stderr, `<lab>/logs/host-N.log`: opened by root, outside the user's tree. */
   logFile: string;
   socket: string;
@@ -167,6 +177,8 @@ export function labLayout(options: LabOptions = {}): LabLayout {
         dataDir: path.join(hostDir, 'data'),
         privateLocalDir: path.join(privateDir, `host-${index}`),
         hostsFile: path.join(privateDir, `host-${index}.hosts`),
+        hooksDir: path.join(privateDir, `host-${index}.hooks`),
+        journalDir: path.join(hostDir, '.local', 'state', 'libvirt-pmc'),
         logFile: path.join(logDir, `host-${index}.log`),
         socket,
         uri: `qemu:///session?socket=${socket}`,

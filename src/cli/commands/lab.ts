@@ -1,6 +1,7 @@
 /** `pmc lab up|status|down`: the two-host QEMU lab on this machine (see docs/lab.md). */
 import { Command, Option } from 'commander';
 import { IDLE_GUEST_MIB, labDown, labStatus, labUp, type LabUpOptions } from '../../lab/index.js';
+import { chosenLabHosts, installLabGates } from '../lab-gate.js';
 
 /** `pmc lab status` exit codes (its own: not those of migrate/check). */
 const LAB_NOT_UP = 1;
@@ -64,6 +65,10 @@ export function labCommand(): Command {
       `also run n small idle guests (idle-1, …; ${IDLE_GUEST_MIB} MiB each) on host 1, for planning and evacuating ` +
         'at scale; default: what the lab has (0 for a new lab)',
     )
+    .option(
+      '--hook [hosts]',
+      "install pmc's gate (pmc hook install, default policy) on these hosts only (host-2,host-3 or 2,3; default: all); docs/hook.md",
+    )
     .option('--json', 'print the hosts as JSON (name, URI, hostname, host UUID, …; with --sasl the credentials)')
     .action(
       async (
@@ -74,10 +79,13 @@ export function labCommand(): Command {
           postcopy?: boolean;
           idleGuests?: string;
           json?: boolean;
+          hook?: string | true;
         },
       ) => {
         const started = performance.now();
         const info = await labUp(labOptions(flags));
+        const gated = flags.hook === undefined ? [] : chosenLabHosts(info, flags.hook);
+        await installLabGates(gated);
         if (flags.json) {
           console.log(JSON.stringify(info, null, 2));
           return;
@@ -99,6 +107,8 @@ export function labCommand(): Command {
           );
         }
         if (info.postcopyEmulator) console.log(`  post-copy emulator: ${info.postcopyEmulator}`);
+        for (const host of gated)
+          console.log(`  gate on ${host.name}: ${host.hooksDir}/qemu.d, journal ${host.journalDir}`);
       },
     );
 
