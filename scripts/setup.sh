@@ -61,11 +61,15 @@ fi
 
 # The checkout runs its own build (build/Release), never a prebuild: compile
 # what is missing or older than its sources.
+# binding.gyp globs the sources, so a source file added or removed since the
+# Makefile was written needs a full rebuild (node-gyp build would miss it).
 addon=build/Release/pmc.node
+sources=$(find native -name '*.c' -o -name '*.cc' | sort)
 if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
-  if [ -f build/Makefile ] && [ ! binding.gyp -nt build/Makefile ]; then
+  if [ -f build/Makefile ] && [ ! binding.gyp -nt build/Makefile ] && [ "$sources" = "$(cat build/sources.list 2>/dev/null)" ]; then
     step "compiling the native addon (changed files)" npx node-gyp build -j 2
   else
     step "compiling the native addon (about a minute)" npx node-gyp rebuild -j 2
   fi
+  printf '%s\n' "$sources" >build/sources.list
 fi

@@ -58,7 +58,7 @@ export { listChecks } from './api.js';
 export { placeDomain } from './fleet/place.js';
 export { planEvacuation } from './fleet/plan.js';
 export { DEFAULT_MAX_PARALLEL, evacuate, MAX_PARALLEL } from './fleet/evacuate.js';
-export { parseEvacuation } from './fleet/plan-file.js';
+export { parseEvacuation, type ParseEvacuationOptions } from './fleet/plan-file.js';
 export { returnPlans } from './fleet/return-trip.js';
 export type { EvacuateOptions, EvacuationProgress } from './fleet/evacuate.js';
 export type {

@@ -7,6 +7,7 @@
 import { installGate, type InstallResult } from '../gate/install.js';
 import type { GatePolicy } from '../gate/policy.js';
 import type { LabHostInfo, LabInfo } from '../lab/index.js';
+import { CliError } from '../errors.js';
 
 /** The hosts `spec` names: `true` (all), or a comma list of names (`host-2`) or numbers (`2`). */
 export function chosenLabHosts(lab: LabInfo, spec: string | true): LabHostInfo[] {
@@ -15,7 +16,7 @@ export function chosenLabHosts(lab: LabInfo, spec: string | true): LabHostInfo[]
     const name = /^\d+$/.test(part.trim()) ? `host-${part.trim()}` : part.trim();
     const found = lab.hosts.find((h) => h.name === name);
     if (!found)
-      throw new Error(`--hook: the lab has no host "${part}" (it has ${lab.hosts.map((h) => h.name).join(', ')})`);
+      throw new CliError(`--hook: the lab has no host "${part}" (it has ${lab.hosts.map((h) => h.name).join(', ')})`);
     return found;
   });
 }

@@ -12,6 +12,7 @@ import { native } from '../binding/native.js';
 import type { XmlDocument, XmlNode } from '../binding/xml.js';
 import { parseHostPaths, type HostPathModel } from '../model/host-paths.js';
 import type { CheckFile } from '../pmc/check-file.js';
+import { PmcError } from '../errors.js';
 
 export type GateSeverity = 'critical' | 'warning' | 'info';
 
@@ -194,7 +195,8 @@ export async function decideIncoming(
   checkFiles: readonly CheckFile[] = [],
 ): Promise<GateDecision> {
   const domain = doc.root;
-  if (!domain || domain.name !== 'domain') throw new Error('the hook input is not a <domain> definition');
+  if (!domain || domain.name !== 'domain')
+    throw new PmcError('the hook input is not a <domain> definition', 'ERR_PMC_GATE');
   const decision: GateDecision = {
     guest: domain.node('name')?.text.trim() ?? '',
     uuid: domain.node('uuid')?.text.trim() ?? '',

@@ -11,6 +11,7 @@ import { XmlDocument } from '../binding/xml.js';
 import { decideIncoming, gateCheckFileProblem, type GateDecision } from './decide.js';
 import { appendJournal, type JournalEntry } from './journal.js';
 import { defaultJournalDir, gateVerdict, MAX_HOOK_INPUT_BYTES, refusingProblems, type GatePolicy } from './policy.js';
+import { PmcError } from '../errors.js';
 
 export interface HookResult {
   /** 0: let the migration in; 1: refuse it. */
@@ -35,7 +36,8 @@ export async function readInput(stream: NodeJS.ReadableStream, limit = MAX_HOOK_
   for await (const chunk of stream) {
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     size += b.length;
-    if (size > limit) throw new Error(`the definition on standard input is larger than ${limit} bytes`);
+    if (size > limit)
+      throw new PmcError(`the definition on standard input is larger than ${limit} bytes`, 'ERR_PMC_GATE');
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -49,7 +51,7 @@ async function decide(input: string, policy: GatePolicy, host: string): Promise<
     for (const f of policy.checkFiles) {
       const file = await loadCheckFile(f);
       const problem = gateCheckFileProblem(file);
-      if (problem) throw new Error(problem);
+      if (problem) throw new PmcError(problem, 'ERR_PMC_GATE');
       files.push(file);
     }
   }

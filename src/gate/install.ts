@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gateCheckFileProblem } from './decide.js';
 import { defaultJournalDir, parsePolicy, type GatePolicy } from './policy.js';
+import { PmcError } from '../errors.js';
 
 /** libvirt's hook directory (virhook.c's LIBVIRT_HOOK_DIR; the same for session daemons). */
 export const DEFAULT_HOOKS_DIR = '/etc/libvirt/hooks';
@@ -52,7 +53,7 @@ function packageRoot(): string {
       // not here
     }
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the libvirt-pmc package this gate belongs to');
+    if (up === dir) throw new PmcError('cannot find the libvirt-pmc package this gate belongs to', 'ERR_PMC_GATE');
     dir = up;
   }
 }
@@ -107,11 +108,13 @@ function lstatOrNull(p: string): Stats | null {
 /** A directory the hook lives in: real (no symlink), and as root, root's and writable by root alone. */
 function checkDir(dir: string): void {
   const st = lstatSync(dir);
-  if (st.isSymbolicLink()) throw new Error(`${dir} is a symbolic link: refusing to install through it`);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+  if (st.isSymbolicLink())
+    throw new PmcError(`${dir} is a symbolic link: refusing to install through it`, 'ERR_PMC_GATE');
+  if (!st.isDirectory()) throw new PmcError(`${dir} is not a directory`, 'ERR_PMC_GATE');
   if (isRoot() && (st.uid !== 0 || (st.mode & 0o022) !== 0)) {
-    throw new Error(
+    throw new PmcError(
       `${dir} is not root's alone (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): fix it first`,
+      'ERR_PMC_GATE',
     );
   }
 }
@@ -153,11 +156,12 @@ function qemuHooks(hooksDir: string): string[] {
 /** A check file the gate may run as root: a regular file, root's (or the installer's), written by its owner alone. */
 function checkCheckFileModes(file: string): void {
   const st = lstatSync(file);
-  if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+  if (!st.isFile()) throw new PmcError(`${file} is not a regular file`, 'ERR_PMC_GATE');
   const me = process.getuid?.() ?? st.uid;
   if ((st.uid !== 0 && st.uid !== me) || (st.mode & 0o022) !== 0) {
-    throw new Error(
+    throw new PmcError(
       `${file} may be changed by others (owner ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}): the gate refuses it`,
+      'ERR_PMC_GATE',
     );
   }
 }
@@ -202,7 +206,7 @@ async function checkPolicyFiles(policy: GatePolicy): Promise<void> {
   for (const f of policy.checkFiles) {
     checkCheckFileModes(f);
     const problem = gateCheckFileProblem(await loadCheckFile(f));
-    if (problem) throw new Error(problem);
+    if (problem) throw new PmcError(problem, 'ERR_PMC_GATE');
   }
 }
 
@@ -218,7 +222,8 @@ export async function installGate(options: InstallOptions = {}): Promise<Install
   });
   await checkPolicyFiles(policy);
   const entry = hookMainPath();
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: build the package first (npm run build)`);
+  if (!existsSync(entry))
+    throw new PmcError(`${entry} is missing: build the package first (npm run build)`, 'ERR_PMC_GATE');
   const createdDirs: string[] = [];
   const hadHooks = lstatOrNull(hooksDir) ? qemuHooks(hooksDir).length > 0 : false;
   for (const dir of [hooksDir, path.join(hooksDir, 'qemu.d')]) if (ensureDir(dir)) createdDirs.push(dir);
@@ -227,9 +232,11 @@ export async function installGate(options: InstallOptions = {}): Promise<Install
   const existing = lstatOrNull(script);
   let changed = true;
   if (existing) {
-    if (!existing.isFile()) throw new Error(`${script} exists and is not a regular file: refusing to replace it`);
+    if (!existing.isFile())
+      throw new PmcError(`${script} exists and is not a regular file: refusing to replace it`, 'ERR_PMC_GATE');
     const current = readFileSync(script, 'utf8');
-    if (!policyOfScript(current)) throw new Error(`${script} exists and is not pmc's gate: refusing to replace it`);
+    if (!policyOfScript(current))
+      throw new PmcError(`${script} exists and is not pmc's gate: refusing to replace it`, 'ERR_PMC_GATE');
     changed = current !== text || (existing.mode & 0o7777) !== 0o755;
   }
   if (changed) writeAtomic(script, text, 0o755);
@@ -244,7 +251,7 @@ export function uninstallGate(hooksDir = DEFAULT_HOOKS_DIR): { script: string; r
   if (!st) return { script, removed: false };
   checkDir(path.dirname(script));
   if (!st.isFile() || !policyOfScript(readFileSync(script, 'utf8'))) {
-    throw new Error(`${script} is not pmc's gate: refusing to remove it`);
+    throw new PmcError(`${script} is not pmc's gate: refusing to remove it`, 'ERR_PMC_GATE');
   }
   unlinkSync(script);
   return { script, removed: true };

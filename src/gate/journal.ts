@@ -19,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { PmcError } from '../errors.js';
 
 export const JOURNAL_FILE = 'gate.jsonl';
 export const JOURNAL_MAX_BYTES = 1024 * 1024;
@@ -44,8 +45,8 @@ export interface JournalEntry {
 function journalDir(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
-  if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
-  if (st.uid !== (process.getuid?.() ?? st.uid)) throw new Error(`${dir} belongs to another user`);
+  if (!st.isDirectory()) throw new PmcError(`${dir} is not a directory`, 'ERR_PMC_GATE');
+  if (st.uid !== (process.getuid?.() ?? st.uid)) throw new PmcError(`${dir} belongs to another user`, 'ERR_PMC_GATE');
   return dir;
 }
 
@@ -89,7 +90,7 @@ export function appendJournal(dir: string, entry: JournalEntry): string | null {
     );
     let size: number;
     try {
-      if (!fstatSync(fd).isFile()) throw new Error(`${file} is not a regular file`);
+      if (!fstatSync(fd).isFile()) throw new PmcError(`${file} is not a regular file`, 'ERR_PMC_GATE');
       writeSync(fd, `${JSON.stringify(entry)}\n`);
       size = fstatSync(fd).size;
     } finally {

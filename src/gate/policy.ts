@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { GateDecision, GateProblem } from './decide.js';
+import { invalidArgument } from '../errors.js';
 
 export type OnError = 'allow' | 'refuse';
 
@@ -66,18 +67,20 @@ export function gateVerdict(decision: GateDecision | null, failure: string | nul
 export function parsePolicy(value: unknown): GatePolicy {
   const v = value as Partial<Record<keyof GatePolicy, unknown>> | null;
   const known = new Set(Object.keys(DEFAULT_POLICY));
-  if (!v || typeof v !== 'object' || Object.keys(v).some((k) => !known.has(k))) throw new Error('not a gate policy');
+  if (!v || typeof v !== 'object' || Object.keys(v).some((k) => !known.has(k)))
+    throw invalidArgument('policy', 'a gate policy', value);
   const files = v.checkFiles;
   if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && path.isAbsolute(f))) {
-    throw new Error('checkFiles must be absolute paths');
+    throw invalidArgument('checkFiles', 'absolute paths', files);
   }
-  if (typeof v.strict !== 'boolean') throw new Error('strict must be true or false');
-  if (v.onError !== 'allow' && v.onError !== 'refuse') throw new Error('onError must be allow or refuse');
+  if (typeof v.strict !== 'boolean') throw invalidArgument('strict', 'true or false', v.strict);
+  if (v.onError !== 'allow' && v.onError !== 'refuse') throw invalidArgument('onError', 'allow or refuse', v.onError);
   const t = v.timeoutMs;
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 100 || t > 600_000) {
-    throw new Error('timeoutMs must be a whole number of ms from 100 to 600000');
+    throw invalidArgument('timeoutMs', 'a whole number of ms from 100 to 600000', t);
   }
   const j = v.journalDir;
-  if (j !== null && (typeof j !== 'string' || !path.isAbsolute(j))) throw new Error('journalDir must be absolute');
+  if (j !== null && (typeof j !== 'string' || !path.isAbsolute(j)))
+    throw invalidArgument('journalDir', 'an absolute path', j);
   return { checkFiles: files as string[], strict: v.strict, onError: v.onError, timeoutMs: t, journalDir: j ?? null };
 }

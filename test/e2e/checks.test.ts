@@ -12,7 +12,7 @@ import { memoryAvailable } from '../../src/checks/memory.js';
 import { migrationConvergence } from '../../src/checks/migration.js';
 import { platformSupported } from '../../src/checks/platform.js';
 import { secretsPresent } from '../../src/checks/secrets.js';
-import { Connection } from '../../src/index.js';
+import { Connection, constants } from '../../src/index.js';
 import { LAB_VM_DISK } from '../../src/lab/index.js';
 import { runCheck } from '../helpers/checks.js';
 import { labGuestXml, removeEverywhere, startBlockCopy, uniqueName, withLabGuest } from '../helpers/check-lab.js';
@@ -174,6 +174,13 @@ describe('built-in checks on the lab', () => {
       expect(slow.status, slow.message).toBe('fail');
       expect(slow.message).toMatch(/will not converge/);
       expect(slow.details).toMatchObject({ bandwidthMiBPerS: 1 });
+      // The rate the forecast used is the one libvirt measured for this run (its last measurement, over 1 s).
+      const measured = await dom.getDirtyRate();
+      expect(measured['dirtyrate.calc_status']).toBe(constants.VIR_DOMAIN_DIRTYRATE_MEASURED);
+      expect(measured['dirtyrate.calc_period']).toBe(1);
+      expect((slow.details as { dirtyMiBPerS: number }).dirtyMiBPerS).toBe(
+        Number(measured['dirtyrate.megabytes_per_second']),
+      );
       // An idle guest at 1 GiB/s converges at once.
       const fast = await runCheck(migrationConvergence, dom, h2, { live: true, linkSpeed: 1024 });
       expect(fast.status, fast.message).toBe('pass');
