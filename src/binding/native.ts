@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { LibvirtError, XmlError } from '../errors.js';
+import { LibvirtError, PmcError, XmlError } from '../errors.js';
+import { unsafeForRoot } from './root-trust.js';
 import type { NativeAddon } from './native-types.js';
 
 const require = createRequire(import.meta.url);
@@ -64,9 +65,15 @@ function explain(candidates: string[], cause: unknown): Error {
 
 function load(): NativeAddon {
   const candidates = addonCandidates();
+  const fromEnvAsRoot = process.env.PMC_ADDON && process.geteuid?.() === 0 ? candidates[0] : undefined;
   let lastError: unknown = new Error('none of these files exists');
   for (const candidate of candidates) {
     if (!existsSync(candidate)) continue;
+    // PMC_ADDON reaches root through an environment sudo may keep: the plugin rule, vetted before loading.
+    const why = candidate === fromEnvAsRoot ? unsafeForRoot(candidate) : '';
+    if (why) {
+      throw new PmcError(`libvirt-pmc: refused to load PMC_ADDON=${candidate} as root: ${why}`, 'ERR_PMC_ADDON_UNSAFE');
+    }
     try {
       const addon = require(candidate) as NativeAddon;
       addon.setErrorClass(LibvirtError);

@@ -307,6 +307,17 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
       `lab "${lab.id}" runs ${previous.state.sasl ? 'with' : 'without'} SASL: take it down before changing that`,
     );
   }
+  // Growing or shrinking a running lab would renumber nothing but leave certificates, /etc/hosts files and
+  // guests made for the old count: the count is fixed when the lab is created, as SASL is.
+  if (previous.state && options.hosts !== undefined && previous.state.hosts.length > 0) {
+    const running = previous.state.hosts.length;
+    if (options.hosts !== running) {
+      throw new Error(
+        `lab "${lab.id}" has ${running} host${running === 1 ? '' : 's'}, not ${options.hosts}: ` +
+          `take it down first (pmc lab down --id ${lab.id}), then pmc lab up --id ${lab.id} --hosts ${options.hosts}`,
+      );
+    }
+  }
   state.sasl = sasl;
   const conns: (Connection | undefined)[] = [];
   try {

@@ -11,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -135,6 +136,22 @@ describe.runIf(isRoot)('the lab as root', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(existsSync(path.join(dir, LAB_MARKER))).toBe(false);
     expect(existsSync(path.join(dir, 'keep'))).toBe(true);
+  });
+
+  it('up refuses another host count for a running lab, naming its count and lab down, and leaves it whole', async () => {
+    const dir = realLab(rootDir.path, 'grow');
+    const state =
+      '{"id":"grow","hosts":[{"name":"host-1","uid":4000000,"gid":4000000,"daemon":null},' +
+      '{"name":"host-2","uid":4000001,"gid":4000001,"daemon":null}]}\n';
+    writeFileSync(path.join(dir, 'lab.json'), state);
+    // Settled either way, so that a regression (an up that goes ahead) is still taken down.
+    const outcome = await labUp({ id: 'grow', root: rootDir.path, hosts: 3 }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    if (outcome === null) await labDown({ id: 'grow', root: rootDir.path });
+    expect(String(outcome)).toMatch(/lab "grow" has 2 hosts, not 3: take it down first \(pmc lab down --id grow\)/);
+    expect(readFileSync(path.join(dir, 'lab.json'), 'utf8')).toBe(state);
   });
 
   // pmc runs as nobody here, from this checkout: only where nobody can read it

@@ -44,7 +44,7 @@ export function labCommand(): Command {
 
   commonOptions(lab.command('up'))
     .description('start the lab, or complete it (idempotent); returns once every daemon answers and the guests run')
-    .option('--hosts <n>', 'number of hosts', '2')
+    .option('--hosts <n>', 'number of hosts (2 for a new lab; fixed when the lab is created)')
     .option(
       '--rtt <ms>',
       "round-trip time between clients and each daemon, through a delaying proxy per host (libvirt's RPC only, " +
@@ -73,7 +73,7 @@ export function labCommand(): Command {
     .action(
       async (
         flags: CommonFlags & {
-          hosts: string;
+          hosts?: string;
           rtt?: string;
           sasl?: boolean;
           postcopy?: boolean;
