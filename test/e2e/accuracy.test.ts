@@ -363,7 +363,18 @@ describe('accuracy of the built-in checks against real migrations', () => {
           LOCAL_POOL,
           `<volume><name>${name}.qcow2</name>${volume}<permissions><mode>0660</mode></permissions></target></volume>`,
         );
-        await judge(label, dom, hosts.h2, { live: true, copyStorageAll: true }, blocker ? { blockedBy: blocker } : {});
+        // A size that is not the source's fails only when the NBD mirror starts (Perform): Prepare opens the volume.
+        const sizeOnly = label.includes('smaller') || label.includes('larger');
+        await judge(
+          label,
+          dom,
+          hosts.h2,
+          { live: true, copyStorageAll: true },
+          {
+            ...(blocker ? { blockedBy: blocker } : {}),
+            ...(sizeOnly ? { rehearsalBlind: 'the sizes are compared when drive-mirror starts, at Perform' } : {}),
+          },
+        );
       });
     });
   }

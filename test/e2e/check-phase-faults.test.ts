@@ -58,7 +58,8 @@ describe('faults during the check phase', () => {
       expect(report.checks.find((c) => c.name === gated.check.name)).toMatchObject({ status: 'error' });
       expect(report.verdict).toBe('blocked');
       expect(report.migration.attempted).toBe(false);
-      expect(report.domainLocation).toBe('source');
+      // A host that cannot be asked makes the answer unknown (src/pmc/locate-guest.ts), never a guess.
+      expect(report.domainLocation).toBe('unknown');
       expect(report.destination.hostname).toBe('');
     } finally {
       await dest.close();
