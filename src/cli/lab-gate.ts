@@ -30,8 +30,17 @@ export async function installLabGates(
   for (const host of hosts) {
     const result = await installGate({ ...policy, hooksDir: host.hooksDir });
     // A daemon that found no qemu hook when it started looks again on SIGHUP (virHookCall's reload).
-    if (result.daemonMustReload && host.pid > 0) process.kill(host.pid, 'SIGHUP');
+    if (result.daemonMustReload && host.pid > 0) reload(host.pid);
     results.push(result);
   }
   return results;
+}
+
+/** SIGHUP to a lab daemon; one that is gone (ESRCH) finds the hook when it starts again, so there is nothing to do. */
+function reload(pid: number): void {
+  try {
+    process.kill(pid, 'SIGHUP');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }

@@ -16,7 +16,7 @@ import { uninstallGate } from '../../src/gate/install.js';
 import { readJournal, type JournalEntry } from '../../src/gate/journal.js';
 import type { GatePolicy } from '../../src/gate/policy.js';
 import { guestXml } from '../../src/lab/index.js';
-import { expectRunsOnlyOn, host, whereRuns } from '../helpers/lab.js';
+import { daemonPid, expectRunsOnlyOn, host, whereRuns } from '../helpers/lab.js';
 
 const run = promisify(execFile);
 const lab = inject('lab');
@@ -54,7 +54,8 @@ function journal(): JournalEntry[] {
 }
 
 async function install(policy: Partial<GatePolicy> = {}): Promise<void> {
-  await installLabGates([h2], policy);
+  // The daemon's pid now: an earlier e2e file may have killed and restarted host-2's daemon.
+  await installLabGates([{ ...h2, pid: await daemonPid(lab, 'host-2') }], policy);
 }
 
 describe('the gate in libvirt’s hook, with plain virsh migrate', () => {
