@@ -7,7 +7,7 @@
  * nothing is left on host-2 and the guest runs on host-1 alone.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Report } from '../../src/index.js';
@@ -17,6 +17,7 @@ import { uninstallGate } from '../../src/gate/install.js';
 import { readJournal } from '../../src/gate/journal.js';
 import { labGuestXml, removeEverywhere, uniqueName } from '../helpers/check-lab.js';
 import { parseReport, runPmc } from '../helpers/cli.js';
+import { NO_WATCHDOG_REFUSAL, WATCHDOG_DEVICE, writeNoWatchdogCheck } from '../helpers/gate-lab.js';
 import { daemonPid, expectRunsOnlyOn, host, useLabHosts } from '../helpers/lab.js';
 import { expectNothingLeftOnHost2, rehearsalCheckArgs } from '../helpers/rehearsal-lab.js';
 
@@ -116,24 +117,13 @@ describe('the rehearsal against a destination gated by pmc hook', () => {
   it("sees a site check file only the gate has: pmc's checks allow the guest, the rehearsal does not", async () => {
     setPrivateLogDir('host-2', true);
     const site = path.join(CHECKS_DIR, 'no-watchdog.xml');
-    writeFileSync(
-      site,
-      `<?xml version="1.0"?>
-<checks>
-  <check name="site.no-watchdog" severity="critical">
-    <assert test="count($domain/domain/devices/watchdog) = 0">guests with a watchdog device stay off this host</assert>
-  </check>
-</checks>`,
-      { mode: 0o644 },
-    );
+    writeNoWatchdogCheck(site);
     await installGateOnHost2([site]);
     try {
-      const watchdog = (name: string) => loggedGuestXml(name, "<watchdog model='i6300esb' action='none'/>");
+      const watchdog = (name: string) => loggedGuestXml(name, WATCHDOG_DEVICE);
       const plain = await rehearse('reh-gate-site', watchdog);
       expect(plain.rehearsal).toMatchObject({ status: 'fail', details: { phase: 'prepare' } });
-      expect(plain.rehearsal.message).toContain(
-        `pmc-gate on ${h2.hostname}: site.no-watchdog: guests with a watchdog device stay off this host`,
-      );
+      expect(plain.rehearsal.message).toContain(`pmc-gate on ${h2.hostname}: ${NO_WATCHDOG_REFUSAL}`);
       // Every other check passed or warned: the refusal is the rehearsal's alone.
       const others = plain.report.checks.filter((c) => c.name !== 'migration.rehearsal');
       expect(others.filter((c) => c.severity === 'critical' && c.status === 'fail')).toEqual([]);
