@@ -11,9 +11,10 @@
  *   let go, and pmc's Confirm call is seen queued by its libvirt client
  *   library (its debug log) and then waiting, unread, in the daemon's socket.
  *
- * Afterwards (a killed daemon restarted with labUp) the guest runs on host-1
- * alone, not paused, its migration job ended, and host-2 has neither its
- * domain nor its QEMU.
+ * The daemon idle in a phase (the source in Finish, the destination in
+ * Confirm) is killed there too. Afterwards (a killed daemon restarted with
+ * labUp) the guest runs on host-1 alone, not paused, its migration job
+ * ended, and host-2 has neither its domain nor its QEMU.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -164,6 +165,10 @@ describe('the rehearsal survives a kill in Finish and in Confirm', () => {
     expectPassWithFailedStep(await killIn('finish', 'host-2'), 'Finish');
   }, 180_000);
 
+  it('the source daemon SIGKILLed in Finish (idle there: Confirm then finds it gone)', async () => {
+    expectPassWithFailedStep(await killIn('finish', 'host-1'), 'Confirm');
+  }, 180_000);
+
   it('pmc SIGKILLed in Confirm', async () => {
     const result = await killIn('confirm', 'pmc');
     expect(result.signal).toBe('SIGKILL');
@@ -171,5 +176,12 @@ describe('the rehearsal survives a kill in Finish and in Confirm', () => {
 
   it('the source daemon SIGKILLed in Confirm', async () => {
     expectPassWithFailedStep(await killIn('confirm', 'host-1'), 'Confirm');
+  }, 180_000);
+
+  it('the destination daemon SIGKILLed in Confirm (idle there: Finish has ended)', async () => {
+    const result = await killIn('confirm', 'host-2');
+    const rehearsal = parseReport<Report>(result.stdout).checks.find((c) => c.name === 'migration.rehearsal');
+    expect(rehearsal, result.stderr).toMatchObject({ status: 'pass' });
+    expect(rehearsal!.details).not.toHaveProperty('cleanupError');
   }, 180_000);
 });
