@@ -11,6 +11,7 @@
  * `decidableInJs`; the checks run through the same dispatcher
  * (./js-dispatch.ts) as in a native run.
  */
+import { setMaxListeners } from 'node:events';
 import type { NativeCheckOutcome, NativeRunReport } from '../binding/native-types.js';
 import type { Entry } from './check-list.js';
 import { jsDispatcher, STATUS_CODE, type JsDispatchOptions } from './js-dispatch.js';
@@ -32,14 +33,21 @@ export function decidableInJs(entries: readonly Entry[], options: RunOptions, mi
   return !migrate && !options.sequential && !options.rehearse && entries.every((e) => e.kind === 'js');
 }
 
-export interface JsRunOptions extends Omit<JsDispatchOptions, 'list'> {
+export interface JsRunOptions extends Omit<JsDispatchOptions, 'list' | 'runSignal'> {
+  /** The caller's signal, if any: there is no native runner to stop, so it is the run's. */
+  signal: AbortSignal | undefined;
   skip: readonly string[];
   strict: boolean;
 }
 
+/** The run signal of runs without a caller's: never aborted, so nobody listens to it. */
+const NEVER_ABORTED = new AbortController().signal;
+setMaxListeners(0, NEVER_ABORTED);
+
 /** Runs `entries` (JS checks only: decidableInJs) and decides them as the native runner would. */
 export function runJsChecks(run: JsRunOptions): Promise<NativeRunReport> {
-  const { entries, runSignal, timeoutMs, skip, strict } = run;
+  const { entries, signal, timeoutMs, skip, strict } = run;
+  const runSignal = signal ?? NEVER_ABORTED;
   const started = performance.now();
   const outcomes: NativeCheckOutcome[] = entries.map((e) => ({
     name: e.name,
@@ -73,7 +81,7 @@ export function runJsChecks(run: JsRunOptions): Promise<NativeRunReport> {
       if (ended) return;
       ended = true;
       clearTimeout(timer);
-      runSignal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       js.abandonUnfinished();
       const cancelled = runSignal.aborted;
       resolve({
@@ -85,7 +93,10 @@ export function runJsChecks(run: JsRunOptions): Promise<NativeRunReport> {
       });
     };
     const js = jsDispatcher({
-      ...run,
+      entries,
+      context: run.context,
+      runSignal,
+      timeoutMs,
       list: {
         completeBatch(indices, statuses, messages, details) {
           if (outstanding === 0) return; // decided without them (timed out, cancelled)
@@ -108,7 +119,7 @@ export function runJsChecks(run: JsRunOptions): Promise<NativeRunReport> {
     // Cancelled before it starts: nothing runs, every check is cancelled (the native runner's rule).
     if (runSignal.aborted) return decideRest('cancelled');
     if (outstanding === 0) return end();
-    runSignal.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     js.dispatch(entries.flatMap((_, i) => (decided[i] ? [] : [i])));
   });
 }

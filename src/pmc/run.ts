@@ -5,7 +5,6 @@
  * the list to the native runner on a thread of its own, and shapes the
  * report (docs/architecture.md, "runPMC").
  */
-import { setMaxListeners } from 'node:events';
 import { Connection } from '../binding/connection.js';
 import { invalidArgument } from '../errors.js';
 import type { Domain } from '../binding/domain.js';
@@ -24,10 +23,6 @@ import { bridgeSignal } from './signal-bridge.js';
 import type { CheckDefinition, Report } from './types.js';
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
-
-/** The run signal of runs decided in JS without a caller's signal: never aborted; many runs listen at once. */
-const NEVER_ABORTED = new AbortController().signal;
-setMaxListeners(0, NEVER_ABORTED);
 
 /** A throwing progress listener must not break the migration. */
 function guardProgress(onProgress: RunOptions['onProgress']): RunOptions['onProgress'] {
@@ -88,11 +83,9 @@ export async function runPMC(
   }
   const context = { domain, source, destination, options, facts };
   if ((mode.decideInJs ?? false) && decidableInJs(entries, options, migrate)) {
-    // No native runner to stop: the caller's signal is the run's.
-    const runSignal = options.signal ?? NEVER_ABORTED;
     const skip = options.skip ?? [];
     const strict = options.strict ?? false;
-    const report = await runJsChecks({ entries, context, runSignal, timeoutMs, skip, strict });
+    const report = await runJsChecks({ entries, context, signal: options.signal, timeoutMs, skip, strict });
     return shapeReport(report, entries, domain, destination, facts);
   }
 
