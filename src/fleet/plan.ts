@@ -104,9 +104,16 @@ async function guestsToMove(
   options: PlanOptions,
 ): Promise<{ domain: Domain; facts: DomainFacts; offline: boolean }[]> {
   const named = options.domains !== undefined;
+  const listed = await source.listAllDomains();
+  // Named guests from that one listing; a name it lacks is looked up, so that libvirt says why.
+  const byName = new Map(listed.map((d) => [d.name, d]));
   const domains = named
-    ? await Promise.all([...new Set(options.domains)].map((name) => source.lookupDomainByName(name)))
-    : await source.listAllDomains();
+    ? await Promise.all(
+        [...new Set(options.domains)].map((name) =>
+          byName.get(name) ? Promise.resolve(byName.get(name)!) : source.lookupDomainByName(name),
+        ),
+      )
+    : listed;
   const guests = await Promise.all(
     domains.map(async (domain) => {
       const facts = new DomainFacts(domain);
