@@ -3,8 +3,11 @@
 // over, in rounds of 200 one after another and 200 with 20 in flight. Per
 // round: the event loop's delay (monitorEventLoopDelay, 1 ms resolution,
 // reset per round: p99 and max), the JS thread's busy time per check
-// (event-loop utilization's active time, and process.cpuUsage of the whole
-// process for comparison), checks per second, RSS at the round's end. Then
+// (event-loop utilization's active time, which on a loaded machine also counts
+// the time the thread waits for a core; the CPU time the JS thread itself used,
+// from /proc/self/task/<pid>/schedstat; and process.cpuUsage of the whole
+// process, libvirt's event loop and the call pool's threads included, for
+// comparison), checks per second, RSS at the round's end. Then
 // RSS over a long stretch of checks (20 in flight), sampled every 500.
 //
 // Each build given is run in a child process of its own, interleaved round
@@ -19,6 +22,7 @@
 // `bench`), brought up if needed (`pmc lab up --id ID`, RTT as the lab has
 // it), and leaves it up.
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,6 +31,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ROUND = 200;
 const IN_FLIGHT = 20;
 const OPTIONS = { live: true, copyStorageAll: true };
+
+/** CPU time (ns) the JS thread (the process's main thread: its tid is the pid) has used so far. */
+const jsThreadCpuNs = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
 
 /** One child: one build, one kind of round (or the long stretch); prints one JSON line. */
 async function child(build, kind, count, srcUri, dstUri) {
@@ -53,6 +60,7 @@ async function child(build, kind, count, srcUri, dstUri) {
   h.reset();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
+  const js0 = jsThreadCpuNs();
   const t0 = performance.now();
   let next = 0;
   let done = 0;
@@ -68,6 +76,7 @@ async function child(build, kind, count, srcUri, dstUri) {
   const wall = performance.now() - t0;
   const elu = performance.eventLoopUtilization(elu0);
   const cpu = process.cpuUsage(cpu0);
+  const jsCpu = jsThreadCpuNs() - js0;
   h.disable();
   await Promise.all([src.close(), dst.close()]);
   console.log(
@@ -75,6 +84,7 @@ async function child(build, kind, count, srcUri, dstUri) {
       p99: h.percentile(99) / 1e6,
       max: h.max / 1e6,
       busyPerCheck: elu.active / count,
+      jsCpuPerCheck: jsCpu / 1e6 / count,
       cpuPerCheck: (cpu.user + cpu.system) / 1000 / count,
       perSecond: count / (wall / 1000),
       rss: process.memoryUsage().rss,
@@ -146,9 +156,9 @@ console.log(
   `\n${ROUNDS} interleaved rounds of ${ROUND} checks per build and kind (lab ${id}, RTT ${lab.rtt ?? 0} ms); ranges over the rounds\n`,
 );
 console.log(
-  '| build | kind | loop delay p99 | loop delay max | JS busy per check | CPU per check (process) | checks/s | RSS after round |',
+  '| build | kind | loop delay p99 | loop delay max | JS busy per check (ELU) | JS thread CPU per check | CPU per check (process) | checks/s | RSS after round |',
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const dist of DISTS) {
   for (const kind of ['sequential', 'concurrent']) {
     const rs = results.get(dist)[kind];
@@ -161,6 +171,9 @@ for (const dist of DISTS) {
         0,
       )} ms | ${range(
         rs.map((x) => x.busyPerCheck),
+        2,
+      )} ms | ${range(
+        rs.map((x) => x.jsCpuPerCheck),
         2,
       )} ms | ${range(
         rs.map((x) => x.cpuPerCheck),

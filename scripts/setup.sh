@@ -26,7 +26,7 @@ APT_PACKAGES=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   qemu-system-x86 qemu-utils
   util-linux mount hostname procps iproute2 passwd openssl sasl2-bin
-  libcap2-bin
+  libcap2-bin tini
 )
 
 as_root() {

@@ -1,14 +1,17 @@
 // Per-environment state (the addon is context-aware: each worker thread has
-// its own): class constructors, the JS error classes, and the open connections
-// that the cleanup hook closes when the environment goes away.
+// its own): class constructors, the JS error classes, the open connections
+// that the cleanup hook closes when the environment goes away, and the queue
+// its calls report back through.
 #pragma once
 
 #include <napi.h>
 
+#include <memory>
 #include <set>
 
 namespace pmc {
 
+class Completions;
 class Connection;
 
 struct AddonData {
@@ -23,6 +26,8 @@ struct AddonData {
   Napi::FunctionReference checkListClass;
   Napi::FunctionReference cancelClass;
   std::set<Connection*> connections;
+  // Where this environment's calls report back from their threads (operation.cc), made at the first call.
+  std::shared_ptr<Completions> completions;
 
   static AddonData* Get(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 };

@@ -63,6 +63,11 @@ class GuardedTsfn {
     if (link_) tsfn_.Unref(env);
   }
 
+  // Keeps the process alive again while the function lives. On the JS thread.
+  void Ref(Napi::Env env) {
+    if (link_) tsfn_.Ref(env);
+  }
+
   // Releases this thread's hold; a no-op after the environment is gone.
   void Release() {
     if (!link_) return;

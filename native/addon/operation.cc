@@ -8,7 +8,9 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <vector>
 
+#include "addon_data.h"
 #include "guarded_tsfn.h"
 
 namespace pmc {
@@ -93,6 +95,80 @@ class CallPool {
 
 }  // namespace
 
+// The operations of one environment that finished on their threads and wait
+// for the JS thread to settle them. One thread-safe function per environment,
+// not one per call: a call used to create and close one (a uv async handle and
+// its references) and be settled in a callback of its own; now the calls that
+// finish while the JS thread is busy are settled in one callback. Shared with
+// the operations in flight: a terminated worker's environment goes away while
+// its calls still run, and they must still find the (dead) queue.
+class Completions {
+ public:
+  static std::shared_ptr<Completions> Of(Napi::Env env) {
+    AddonData* data = AddonData::Get(env);
+    if (!data->completions) {
+      auto completions = std::make_shared<Completions>();
+      completions->tsfn_ = GuardedTsfn::New(env, Napi::Function(), "pmc.operation");
+      completions->tsfn_.Unref(env);  // referenced only while a call is in flight (Started)
+      data->completions = completions;
+    }
+    return data->completions;
+  }
+
+  // On the JS thread: one more operation in flight; the loop stays alive while any is.
+  void Started(Napi::Env env) {
+    if (inFlight_++ == 0) tsfn_.Ref(env);
+  }
+
+  // On the operation's thread, after it ran: queues it for the JS thread. When
+  // the environment is gone, it and every other operation still queued are
+  // abandoned (their JS handles dropped without touching the environment).
+  void Finished(Operation* op) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.push_back(op);
+      if (drainQueued_) return;  // the JS thread settles it with the others
+      drainQueued_ = true;
+    }
+    if (tsfn_.NonBlockingCall(this, [](Napi::Env env, Napi::Function, Completions* self) { self->Drain(env); }) ==
+        napi_ok)
+      return;
+    std::vector<Operation*> orphans;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      orphans.swap(done_);
+      drainQueued_ = false;
+    }
+    for (Operation* orphan : orphans) {
+      orphan->Abandon();
+      delete orphan;
+    }
+  }
+
+ private:
+  // On the JS thread: settles every operation queued so far.
+  void Drain(Napi::Env env) {
+    std::vector<Operation*> settling;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      settling.swap(done_);
+      drainQueued_ = false;
+    }
+    for (Operation* op : settling) {
+      op->Settle(env);
+      delete op;
+    }
+    inFlight_ -= static_cast<int>(settling.size());
+    if (inFlight_ == 0) tsfn_.Unref(env);
+  }
+
+  GuardedTsfn tsfn_;
+  std::mutex mutex_;
+  std::vector<Operation*> done_;
+  bool drainQueued_ = false;
+  int inFlight_ = 0;  // JS thread only
+};
+
 Operation::Operation(Napi::Env env) : deferred_(Napi::Promise::Deferred::New(env)) {
   // Capturing the stack now is what lets a rejection point at the caller.
   stack_ = Napi::Persistent(Napi::Error::New(env, "").Value());
@@ -130,20 +206,15 @@ void Operation::Settle(Napi::Env env) {
 void Operation::Abandon() { stack_.SuppressDestruct(); }
 
 void Operation::Start(std::function<void(std::function<void()>)> post) {
-  // Reports back through a thread-safe function guarded against the
-  // environment going away first (a worker terminated during a call).
-  GuardedTsfn tsfn = GuardedTsfn::New(deferred_.Env(), Napi::Function(), "pmc.operation");
-  post([this, tsfn]() mutable {
+  // Reports back through its environment's completion queue, which knows
+  // when that environment went away first (a worker terminated during a call).
+  completions_ = Completions::Of(deferred_.Env());
+  completions_->Started(deferred_.Env());
+  post([this]() {
     Run();
-    napi_status status = tsfn.BlockingCall(this, [](Napi::Env env, Napi::Function, Operation* self) {
-      self->Settle(env);
-      delete self;
-    });
-    tsfn.Release();
-    if (status != napi_ok) {
-      Abandon();
-      delete this;
-    }
+    // The JS thread may settle and delete this operation as soon as it is queued.
+    std::shared_ptr<Completions> completions = completions_;
+    completions->Finished(this);
   });
 }
 

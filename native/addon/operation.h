@@ -14,6 +14,8 @@
 
 namespace pmc {
 
+class Completions;
+
 class Operation {
  public:
   // Pool: short calls (RPCs: I/O waits, not CPU work), on the addon's own
@@ -60,6 +62,10 @@ class Operation {
   LibvirtErrorInfo error_;
   Napi::Promise::Deferred deferred_;
   Napi::ObjectReference stack_;
+  // Where it reports back; shared, since its thread may finish after the environment is gone.
+  std::shared_ptr<Completions> completions_;
+
+  friend class Completions;
 };
 
 // An Operation made of two lambdas, for the many one-call methods:

@@ -156,16 +156,23 @@ export function prepareHostTree(lab: LabLayout, host: HostLayout, account: Accou
 }
 
 /**
- * Starts libvirtd for `host`. The pid we get is libvirtd's: unshare (without
- * --fork), sh and setpriv each exec the next.
+ * Starts libvirtd for `host` under `tini -s`, a child subreaper: libvirt
+ * daemonizes each QEMU (a double fork), so an exited QEMU is reaped by the
+ * nearest subreaper, else by PID 1. On a real host that is systemd, which reaps
+ * at once; a container's init may take a second or two, and libvirt's stop path
+ * (virProcessKillPainfully) waits for the pid to vanish, so every destroy,
+ * cancelled incoming migration and migration's Confirm would pay that second.
+ * unshare (without --fork), sh and setpriv each exec the next; the pid returned
+ * is libvirtd's (tini's one child), so signals and kills reach the daemon
+ * itself, and tini exits with it.
  */
-export function startDaemon(
+export async function startDaemon(
   host: HostLayout,
   account: Account,
   daemonConf: string,
   localPath: string,
   saslConfDir: string | null,
-): ProcessRef {
+): Promise<ProcessRef> {
   const log = openAppendNoFollow(host.logFile); // in the root-owned logs/: no link to follow
   // libvirt's hook directory is fixed at its build (virhook.c's LIBVIRT_HOOK_DIR), for session daemons too:
   // each host sees its own at that path, so a gate installed there guards that host alone.
@@ -189,6 +196,9 @@ export function startDaemon(
       localPath,
       host.hostsFile,
       host.hooksDir,
+      'tini',
+      '-s',
+      '--',
       ...asUser(account),
       'libvirtd',
       '--listen', // the TLS listener of its libvirtd.conf
@@ -215,9 +225,38 @@ export function startDaemon(
   closeSync(log);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start libvirtd for ${host.name} (see ${host.logFile})`);
-  const ref = processRef(child.pid);
-  if (!ref) throw new Error(`libvirtd for ${host.name} exited at once (see ${host.logFile})`);
-  return ref;
+  const reaper = processRef(child.pid);
+  if (!reaper) throw new Error(`libvirtd for ${host.name} exited at once (see ${host.logFile})`);
+  return daemonUnder(reaper, host);
+}
+
+/** The one child tini forks for libvirtd, once the sh before it has exec'd tini (its hostname and mounts run first). */
+async function daemonUnder(reaper: ProcessRef, host: HostLayout): Promise<ProcessRef> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (!isRunning(reaper)) throw new Error(`libvirtd for ${host.name} exited at once (see ${host.logFile})`);
+    const daemon = commOf(reaper.pid) === 'tini' ? childrenOf(reaper.pid)[0] : undefined;
+    const ref = daemon === undefined ? null : processRef(daemon);
+    if (ref) return ref;
+    if (Date.now() > deadline) throw new Error(`tini started no libvirtd for ${host.name} (see ${host.logFile})`);
+    await sleep(5);
+  }
+}
+
+function commOf(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function logTail(host: HostLayout): string {

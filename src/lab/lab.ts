@@ -148,6 +148,7 @@ export interface LabStatus extends Omit<LabInfo, 'hosts'> {
 
 const REQUIRED_COMMANDS = [
   'unshare',
+  'tini',
   'setpriv',
   'libvirtd',
   'qemu-system-x86_64',
@@ -180,7 +181,7 @@ function checkPrerequisites(): void {
   });
   if (missing.length > 0) {
     throw new Error(
-      `the lab needs ${missing.join(', ')}. On Debian/Ubuntu: apt-get install util-linux libvirt-daemon ` +
+      `the lab needs ${missing.join(', ')}. On Debian/Ubuntu: apt-get install util-linux tini libvirt-daemon ` +
         'libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils passwd mount hostname openssl ' +
         '(or run scripts/setup.sh)',
     );
@@ -347,7 +348,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabInfo> {
         const daemonConf = prepareHostTree(lab, host, account, sasl);
         let daemon = state.hosts[i]?.daemon ?? null;
         if (!daemon || !isRunning(daemon)) {
-          daemon = startDaemon(host, account, daemonConf, lab.localPath, sasl ? saslConfDir(lab, host) : null);
+          daemon = await startDaemon(host, account, daemonConf, lab.localPath, sasl ? saslConfDir(lab, host) : null);
         }
         let proxy = state.hosts[i]?.proxy ?? null;
         state.hosts[i] = { name: host.name, uid: account.uid, gid: account.gid, daemon, proxy, tlsPort: host.tlsPort };

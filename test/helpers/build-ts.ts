@@ -1,7 +1,7 @@
 /**
  * vitest globalSetup: the CLI tests run the real command (node dist/cli/main.js),
  * so compile the TypeScript once before them, and bundle the command as the
- * package ships it (scripts/bundle-cli.mjs). The addon is built by setup.sh / npm ci.
+ * package ships it (scripts/bundle.mjs). The addon is built by setup.sh / npm ci.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -17,5 +17,5 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle-cli.mjs')], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { cwd: root, stdio: 'inherit' });
 }

@@ -21,7 +21,7 @@ const NO_ADDON = { PMC_ADDON: '/nonexistent/pmc.node' };
 const run = (args: string[]) => startPmc(args, NO_ADDON).done;
 
 /**
- * The modules of dist/ that `pmc …args` runs. The command is one bundle (scripts/bundle-cli.mjs): esbuild
+ * The modules of dist/ that `pmc …args` runs. The command is one bundle (scripts/bundle.mjs): esbuild
  * wraps each module it bundles in a function named by its path (`"dist/checks/cpu.js"() {…}`), run when
  * the module is first imported, so V8's function coverage of the bundle says which modules ran.
  */
