@@ -11,25 +11,38 @@ import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../src/checks/index.js';
 import { Connection, type CheckDefinition, type Domain } from '../../src/index.js';
 import { collectChecks } from '../../src/pmc/check-list.js';
+import { DomainFacts, HostFacts, type SharedFacts } from '../../src/pmc/facts.js';
 import { decidableInJs } from '../../src/pmc/js-runner.js';
 import type { RunOptions } from '../../src/pmc/run-options.js';
 import { runPMC } from '../../src/pmc/run.js';
 import type { Report } from '../../src/pmc/types.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 
-type Run = (domain: Domain, destination: Connection, options: RunOptions) => Promise<Report>;
-const natively: Run = (d, dst, o) => runPMC(d, dst, o, { migrate: false, builtins: builtinChecks });
-const inJs: Run = (d, dst, o) => runPMC(d, dst, o, { migrate: false, builtins: builtinChecks, decideInJs: true });
+type Run = (domain: Domain, destination: Connection, options: RunOptions, shared?: SharedFacts) => Promise<Report>;
+const natively: Run = (d, dst, o, shared) => runPMC(d, dst, o, { migrate: false, builtins: builtinChecks, shared });
+const inJs: Run = (d, dst, o, shared) =>
+  runPMC(d, dst, o, { migrate: false, builtins: builtinChecks, shared, decideInJs: true });
 
 /** A report without what differs from run to run: the checks' durations. */
 function comparable(report: Report) {
   return { ...report, checks: report.checks.map(({ durationMs: _ms, ...rest }) => rest) };
 }
 
-/** The same dry run through both runners (one after the other: a check may count its calls). */
+/**
+ * The same dry run through both runners, on the same facts, every one settled
+ * before either: what is compared is the runners, not the order in which
+ * libvirt answered (domain.job awaits two calls that both fail on the test
+ * driver, and the first to fail names the error).
+ */
 async function both(domain: Domain, destination: Connection, options: RunOptions) {
-  const native = await natively(domain, destination, options);
-  const js = await inJs(domain, destination, options);
+  const shared: SharedFacts = {
+    source: new HostFacts(domain.connection, 'source'),
+    destination: new HostFacts(destination, 'destination'),
+    domain: new DomainFacts(domain),
+  };
+  await natively(domain, destination, options, shared); // asks every fact
+  const native = await natively(domain, destination, options, shared);
+  const js = await inJs(domain, destination, options, shared);
   return { native, js };
 }
 
@@ -116,7 +129,7 @@ describe('a dry run decided in JS gives the native runner’s report', () => {
     expect(comparable(js)).toEqual(comparable(native));
     expect(js.checks[0]).toMatchObject({ status: 'error', message: 'timed out after 100 ms' });
     expect(js.verdict).toBe('blocked');
-    expect(aborted).toEqual([true, true]);
+    expect(aborted).toEqual([true, true, true]); // each run's hang (both() runs the native runner twice)
   });
 
   it('cancelled before it starts, and while a check hangs', async () => {
