@@ -404,6 +404,16 @@ appendCleanupError(virPMCRehearsalPtr r, const char *step)
     }
 }
 
+/* After Finish returned no domain: true when its error is not the cancel's
+ * own answer (VIR_ERR_MIGRATE_FINISH_OK, or none from an older daemon), so
+ * Finish did not run to its end: its daemon died, the connection broke. */
+static bool
+finishBrokeOff(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e && e->code != VIR_ERR_OK && e->code != VIR_ERR_MIGRATE_FINISH_OK;
+}
+
 static void
 appendNote(virPMCRehearsalPtr r, const char *what)
 {
@@ -527,7 +537,11 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
             goto oom;
     }
     t0 = virPMCNowNs();
-    ddom = handshake.finish(dconn, fin, nfin, cookiePrepare, lenPrepare, &cookieFinish, &lenFinish, destFlags, 1);
+    /* Prepare's cookie would go to Perform; Finish gets Perform's, and a failed
+     * Perform hands over none (qemuMigrationSrcRun formats it on success only).
+     * Given Prepare's own cookie, Finish would refuse it ("Attempt to migrate
+     * guest to the same host") before cancelling. */
+    ddom = handshake.finish(dconn, fin, nfin, NULL, 0, &cookieFinish, &lenFinish, destFlags, 1);
     r->phaseMs[VIR_PMC_REHEARSAL_PHASE_FINISH] = msSince(t0);
     if (ddom) {
         /* libvirt logs "finish step ignored that migration was cancelled"; this
@@ -537,12 +551,15 @@ virPMCRehearse(virDomainPtr domain, virConnectPtr dconn, virTypedParameterPtr pa
         else
             appendNote(r, "Finish ignored the cancel; the domain it started was destroyed");
         virDomainFree(ddom);
+    } else if (finishBrokeOff()) {
+        appendCleanupError(r, "Finish (the destination's daemon removes the incoming domain when it notices, at the "
+                              "latest when it restarts)");
     }
     virResetLastError(); /* a cancelled Finish reports that it cancelled */
 
 confirm:
     t0 = virPMCNowNs();
-    /* Finish's cookie (Prepare's, NULL, after a failed Prepare), as libvirt passes it. */
+    /* Finish's cookie (NULL after a failed Prepare), as libvirt passes it. */
     if (handshake.confirm(domain,
                           fin    ? fin
                           : prep ? prep
@@ -551,16 +568,19 @@ confirm:
                           : prep ? nprep
                                  : nparams,
                           cookieFinish, lenFinish, migrateFlags | protection, 1) < 0)
-        appendCleanupError(r, "Confirm (the source's job may stay until its connection closes)");
+        appendCleanupError(r, "Confirm (the source's daemon ends the job when this connection closes, or when it "
+                              "restarts)");
     r->phaseMs[VIR_PMC_REHEARSAL_PHASE_CONFIRM] = msSince(t0);
     if (volumes.n)
         deleteCreatedVolumes(dconn, &volumes, &r->note, &r->cleanupError);
 
 done:
     if (r->status == VIR_PMC_STATUS_PASS && !r->message)
-        r->message = virPMCAsprintf("libvirt's Begin and Prepare accepted the migration, then it was cancelled "
-                                    "(Begin %.0f ms, Prepare %.0f ms, Finish %.0f ms, Confirm %.0f ms)",
-                                    r->phaseMs[1], r->phaseMs[2], r->phaseMs[3], r->phaseMs[4]);
+        r->message =
+            virPMCAsprintf("libvirt's Begin and Prepare accepted the migration, then it was cancelled "
+                           "(Begin %.0f ms, Prepare %.0f ms, Finish %.0f ms, Confirm %.0f ms)%s%s",
+                           r->phaseMs[1], r->phaseMs[2], r->phaseMs[3], r->phaseMs[4],
+                           r->cleanupError ? "; a cleanup step failed: " : "", r->cleanupError ? r->cleanupError : "");
     diskVolumesFree(&volumes);
     virTypedParamsFree(prep, nprep);
     virTypedParamsFree(fin, nfin);

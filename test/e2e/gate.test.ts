@@ -16,6 +16,7 @@ import { uninstallGate } from '../../src/gate/install.js';
 import { readJournal, type JournalEntry } from '../../src/gate/journal.js';
 import type { GatePolicy } from '../../src/gate/policy.js';
 import { guestXml } from '../../src/lab/index.js';
+import { writeNoWatchdogCheck } from '../helpers/gate-lab.js';
 import { daemonPid, expectRunsOnlyOn, host, whereRuns } from '../helpers/lab.js';
 
 const run = promisify(execFile);
@@ -123,16 +124,7 @@ describe('the gate in libvirt’s hook, with plain virsh migrate', () => {
     mkdirSync(privateDirOf('host-2'), { recursive: true });
     chownSync(privateDirOf('host-2'), h2.uid, -1);
     const site = path.join(CHECKS_DIR, 'no-watchdog.xml');
-    writeFileSync(
-      site,
-      `<?xml version="1.0"?>
-<checks>
-  <check name="site.no-watchdog" severity="critical">
-    <assert test="count($domain/domain/devices/watchdog) = 0">guests with a watchdog device stay off this host</assert>
-  </check>
-</checks>`,
-      { mode: 0o644 },
-    );
+    writeNoWatchdogCheck(site);
     await install({ checkFiles: [site] });
     await startOnHost1('gate-watchdog', "<watchdog model='i6300esb' action='none'/>");
     await startOnHost1('gate-plain');

@@ -6,7 +6,6 @@
  * have the file. Afterwards the destination has no domain, no QEMU and no
  * volume left, and the guest runs on its source alone.
  */
-import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,12 @@ import { labLayout } from '../../src/lab/layout.js';
 import { labGuestXml, removeEverywhere, uniqueName, withLabGuest } from '../helpers/check-lab.js';
 import { parseReport, runPmc, startPmc } from '../helpers/cli.js';
 import { daemonPid, expectRunsOnlyOn, host, useLabHosts, whereRuns } from '../helpers/lab.js';
+import {
+  expectNothingLeftOnHost2,
+  expectRehearsalLeftNothing,
+  pollUntil,
+  rehearsalCheckArgs,
+} from '../helpers/rehearsal-lab.js';
 
 const lab = inject('lab');
 const host1 = host(lab, 'host-1');
@@ -47,23 +52,6 @@ function fwcfgGuestXml(name: string, file: string): string {
   );
 }
 
-/** QEMU processes of guest `name`, as `ps` sees them on this machine (every lab host's). */
-function qemuProcesses(name: string): string[] {
-  const out = execFileSync('ps', ['-eo', 'user:32,args', '--no-headers'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(`guest=${name},`));
-}
-
-/** Nothing of `name` on the destination: no domain (active or not), no QEMU as host-2's user. */
-async function expectNothingLeftOnHost2(h2: Connection, name: string): Promise<void> {
-  expect(await h2.lookupDomainByName(name).catch(() => null)).toBeNull();
-  const user2 = lab.hosts.find((x) => x.name === 'host-2')!.user;
-  expect(qemuProcesses(name).filter((l) => l.startsWith(`${user2} `))).toEqual([]);
-}
-
-function checkArgs(name: string, options: string[]): string[] {
-  return ['-c', host1.uri, 'check', '--live', '--json', ...options, name, host2.uri, host2.migrationUri];
-}
-
 describe('the rehearsal on the lab', () => {
   const hosts = useLabHosts(lab);
 
@@ -73,7 +61,9 @@ describe('the rehearsal on the lab', () => {
     try {
       await hosts.h1.createDomain(fwcfgGuestXml(name, file));
       // host.paths sees this file too and would block first (the rehearsal then skips): here the rehearsal is on trial.
-      const { stdout, stderr } = await runPmc(checkArgs(name, ['--rehearse', '--skip-check', 'host.paths']));
+      const { stdout, stderr } = await runPmc(
+        rehearsalCheckArgs(lab, name, ['--rehearse', '--skip-check', 'host.paths']),
+      );
       const report = parseReport<Report>(stdout);
       const rehearsal = report.checks.find((c) => c.name === 'migration.rehearsal');
       expect(rehearsal, stderr).toMatchObject({ status: 'fail', severity: 'critical' });
@@ -81,7 +71,7 @@ describe('the rehearsal on the lab', () => {
       expect(rehearsal!.message).toContain(file);
       expect(rehearsal!.details).toMatchObject({ phase: 'prepare' });
       expect(report.verdict).toBe('blocked');
-      await expectNothingLeftOnHost2(hosts.h2, name);
+      await expectNothingLeftOnHost2(lab, hosts.h2, name);
       await expectRunsOnlyOn(lab, name, 'host-1');
     } finally {
       await removeEverywhere([hosts.h1, hosts.h2], name);
@@ -95,14 +85,18 @@ describe('the rehearsal on the lab', () => {
     writePrivateFile('host-2', name, 'blob.bin', 'pmc');
     try {
       await hosts.h1.createDomain(fwcfgGuestXml(name, file));
-      const { code, stdout, stderr } = await runPmc(checkArgs(name, ['--rehearse', '--skip-check', 'host.paths']));
+      const { code, stdout, stderr } = await runPmc(
+        rehearsalCheckArgs(lab, name, ['--rehearse', '--skip-check', 'host.paths']),
+      );
       const report = parseReport<Report>(stdout);
       const rehearsal = report.checks.find((c) => c.name === 'migration.rehearsal');
       expect(rehearsal, stderr).toMatchObject({ status: 'pass' });
       expect(rehearsal!.message).toMatch(/Begin \d+ ms, Prepare \d+ ms, Finish \d+ ms, Confirm \d+ ms/);
+      // Finish's answer was the cancel's own (VIR_ERR_MIGRATE_FINISH_OK): no cleanup step failed.
+      expect(rehearsal!.details).not.toHaveProperty('cleanupError');
       expect(report.verdict).not.toBe('blocked');
       expect(code, stderr).toBe(0);
-      await expectNothingLeftOnHost2(hosts.h2, name);
+      await expectNothingLeftOnHost2(lab, hosts.h2, name);
       await expectRunsOnlyOn(lab, name, 'host-1');
     } finally {
       await removeEverywhere([hosts.h1, hosts.h2], name);
@@ -167,7 +161,7 @@ describe('the rehearsal on the lab', () => {
       expect(rehearsal.status, rehearsal.message).toBe('pass');
       expect(JSON.stringify(rehearsal.details)).toContain(`deleted the volume ${disk}`);
       expect(await hosts.h2.lookupStorageVolByPath(disk).catch(() => null)).toBeNull();
-      await expectNothingLeftOnHost2(hosts.h2, dom.name);
+      await expectNothingLeftOnHost2(lab, hosts.h2, dom.name);
     });
   });
 
@@ -241,14 +235,6 @@ describe('the rehearsal on the lab', () => {
  * the destination has no incoming domain and no QEMU of it.
  */
 describe('the rehearsal survives a kill in each phase', () => {
-  const poll = async (what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => {
-    const end = Date.now() + timeoutMs;
-    while (!(await cond().catch(() => false))) {
-      if (Date.now() > end) throw new Error(`never reached: ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-
   /** Starts `pmc check --rehearse` of a new guest and waits for `phase`, then does `fault`; checks the aftermath. */
   async function faultIn(
     phase: 'begin' | 'prepare',
@@ -259,12 +245,12 @@ describe('the rehearsal survives a kill in each phase', () => {
     const [h1, h2] = [await Connection.open(host1.uri), await Connection.open(host2.uri)];
     try {
       const dom = await h1.createDomain(labGuestXml(name));
-      const pmc = startPmc(checkArgs(name, ['--rehearse']));
+      const pmc = startPmc(rehearsalCheckArgs(lab, name, ['--rehearse']));
       if (phase === 'begin') {
         // Begin's job on the source; hold the destination daemon so that Prepare is not answered.
-        await poll('the source job of Begin', async () => (await dom.getJobInfo()).type !== 'none');
+        await pollUntil('the source job of Begin', async () => (await dom.getJobInfo()).type !== 'none');
       } else {
-        await poll('the incoming domain of Prepare', async () => (await h2.lookupDomainByName(name)) !== null);
+        await pollUntil('the incoming domain of Prepare', async () => (await h2.lookupDomainByName(name)) !== null);
       }
       await fault(pmc);
       await pmc.done;
@@ -276,24 +262,7 @@ describe('the rehearsal survives a kill in each phase', () => {
       await h1.close().catch(() => undefined);
       await h2.close().catch(() => undefined);
     }
-    const [c1, c2] = [await Connection.open(host1.uri), await Connection.open(host2.uri)];
-    try {
-      // The daemons clean up as they notice the closed connections: give them a moment.
-      await poll(
-        'no incoming domain on host-2',
-        async () => (await c2.lookupDomainByName(name).catch(() => null)) === null,
-      );
-      await poll(
-        'the source job ended',
-        async () => (await (await c1.lookupDomainByName(name)).getJobInfo()).type === 'none',
-      );
-      await expectNothingLeftOnHost2(c2, name);
-      await expectRunsOnlyOn(lab, name, 'host-1');
-    } finally {
-      await removeEverywhere([c1, c2], name);
-      await c1.close();
-      await c2.close();
-    }
+    await expectRehearsalLeftNothing(lab, name);
   }
 
   const stopped = async (hostName: string, body: () => Promise<void>) => {
@@ -311,8 +280,8 @@ describe('the rehearsal survives a kill in each phase', () => {
     const [h1, h2] = [await Connection.open(host1.uri), await Connection.open(host2.uri)];
     try {
       await h1.createDomain(labGuestXml(name));
-      const pmc = startPmc(checkArgs(name, ['--rehearse']));
-      await poll('the incoming domain of Prepare', async () => (await h2.lookupDomainByName(name)) !== null);
+      const pmc = startPmc(rehearsalCheckArgs(lab, name, ['--rehearse']));
+      await pollUntil('the incoming domain of Prepare', async () => (await h2.lookupDomainByName(name)) !== null);
       pmc.child.kill('SIGINT');
       const { code, stdout, stderr } = await pmc.done;
       expect(code, stderr).toBe(130);
@@ -320,7 +289,7 @@ describe('the rehearsal survives a kill in each phase', () => {
       const phases = (rehearsal.details as { phasesMs: Record<string, number> }).phasesMs;
       expect(phases.finish, JSON.stringify(rehearsal)).toBeGreaterThan(0);
       expect(phases.confirm).toBeGreaterThan(0);
-      await expectNothingLeftOnHost2(h2, name);
+      await expectNothingLeftOnHost2(lab, h2, name);
       await expectRunsOnlyOn(lab, name, 'host-1');
     } finally {
       await removeEverywhere([h1, h2], name);
