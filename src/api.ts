@@ -40,7 +40,8 @@ Domain.prototype.checkPMC = function checkPMC(this: Domain, dest: Connection, op
 /**
  * `checkPMC` on facts shared by many runs (`SharedFacts`: each host's and
  * each guest's asked once): the checked dry run fleet work makes of every
- * guest against every candidate (src/fleet/place.ts).
+ * guest against every candidate (src/fleet/place.ts), decided in JS when its
+ * checks are all JS (src/pmc/js-runner.ts).
  */
 export function checkWithSharedFacts(
   domain: Domain,
@@ -48,7 +49,7 @@ export function checkWithSharedFacts(
   options: RunOptions,
   shared: SharedFacts,
 ): Promise<Report> {
-  return runPMC(domain, dest, options, { migrate: false, builtins: builtinChecks, shared });
+  return runPMC(domain, dest, options, { migrate: false, builtins: builtinChecks, shared, decideInJs: true });
 }
 
 export { listChecks } from './list-checks.js';

@@ -24,10 +24,11 @@ export class Domain {
     return this.native.getName();
   }
 
-  /** Cached in the handle: no round trip. */
+  /** A domain's UUID never changes: asked of the handle once (no round trip either way). */
   get uuid(): string {
-    return this.native.getUUIDString();
+    return (this.#uuid ??= this.native.getUUIDString());
   }
+  #uuid: string | undefined;
 
   /** The running domain's ID, or -1 when inactive. */
   getID(): Promise<number> {

@@ -284,7 +284,9 @@ export const migrationConvergence: CheckDefinition = {
   remedy:
     'Raise the bandwidth limit, allow a longer downtime, or migrate with postcopy or autoConverge; or migrate when the guest is quieter.',
   offline: 'no memory is copied (libvirt leaves out the Perform phase)',
-  async run({ facts, options, signal }) {
+  // ctx.signal is read only for a measurement: reading it costs a timer and a listener (src/pmc/js-dispatch.ts).
+  async run(ctx) {
+    const { facts, options } = ctx;
     const { state } = await facts.domain.state();
     if (!ACTIVE_STATES.has(state)) {
       return skip(`the domain is ${state}: it has no memory to copy (domain.state says whether it can migrate)`);
@@ -300,7 +302,7 @@ export const migrationConvergence: CheckDefinition = {
     }
     const [model, dirtyMiB] = await Promise.all([
       domainModel(facts),
-      stillGuest ? 0 : facts.domain.dirtyRate(DIRTY_RATE_WINDOW_S, signal).then(dirtyMiBPerS),
+      stillGuest ? 0 : facts.domain.dirtyRate(DIRTY_RATE_WINDOW_S, ctx.signal).then(dirtyMiBPerS),
     ]);
     const memoryMiB = model.currentMemoryKiB / 1024;
     const input: ConvergenceInput = {

@@ -108,10 +108,15 @@ function connectionOf(host: FleetConnection): Connection {
   return host instanceof Connection ? host : host.connection;
 }
 
-/** The host of a FleetConnection: its facts, and its name (the caller's URI, else getURI through the facts). */
+/**
+ * The host of a FleetConnection: its facts, and its name (the caller's URI,
+ * else getURI through the facts). A candidate is asked about every guest of
+ * the call: one listing of its domains answers them all.
+ */
 export async function fleetHost(host: FleetConnection, side: 'source' | 'destination'): Promise<FleetHost> {
   const connection = connectionOf(host);
   const facts = new HostFacts(connection, side);
+  if (side === 'destination') facts.answerLookupsFromListing();
   return { connection, facts, uri: host instanceof Connection ? await facts.uri() : host.uri };
 }
 

@@ -4,6 +4,7 @@
  * then assigned biggest guest first to the best-ranked allowed candidate that
  * still has room (docs/fleet.md, "Planning" and "Capacity").
  */
+import { setMaxListeners } from 'node:events';
 import type { Connection } from '../binding/connection.js';
 import type { Domain } from '../binding/domain.js';
 import { ACTIVE_STATES } from '../checks/util.js';
@@ -103,9 +104,16 @@ async function guestsToMove(
   options: PlanOptions,
 ): Promise<{ domain: Domain; facts: DomainFacts; offline: boolean }[]> {
   const named = options.domains !== undefined;
+  const listed = await source.listAllDomains();
+  // Named guests from that one listing; a name it lacks is looked up, so that libvirt says why.
+  const byName = new Map(listed.map((d) => [d.name, d]));
   const domains = named
-    ? await Promise.all([...new Set(options.domains)].map((name) => source.lookupDomainByName(name)))
-    : await source.listAllDomains();
+    ? await Promise.all(
+        [...new Set(options.domains)].map((name) =>
+          byName.get(name) ? Promise.resolve(byName.get(name)!) : source.lookupDomainByName(name),
+        ),
+      )
+    : listed;
   const guests = await Promise.all(
     domains.map(async (domain) => {
       const facts = new DomainFacts(domain);
@@ -282,6 +290,20 @@ async function mapAtMost<T, R>(items: readonly T[], n: number, fn: (item: T) => 
 }
 
 /**
+ * The plan's own signal, aborted with the caller's: the plan's runs (hundreds
+ * at once) listen to it, the caller's signal only to one listener, and
+ * Node's warning about many listeners on one signal does not apply.
+ */
+function planSignal(caller: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const own = new AbortController();
+  setMaxListeners(0, own.signal);
+  const abort = () => own.abort(caller.reason);
+  if (caller.aborted) abort();
+  else caller.addEventListener('abort', abort, { once: true });
+  return { signal: own.signal, dispose: () => caller.removeEventListener('abort', abort) };
+}
+
+/**
  * Plans the evacuation of `source` onto `candidates` (docs/fleet.md): every
  * guest to move (guestsToMove) is checked against every candidate at once,
  * facts shared (each host's fetched once, each guest's once), then assigned
@@ -298,6 +320,8 @@ export async function planEvacuation(
   validatePlanOptions(candidates, options);
   const strict = options.strict ?? false;
   const { source: src, candidates: hosts } = await fleetHosts(source, candidates);
+  const signal = options.signal && planSignal(options.signal);
+  const runOptions = signal ? { ...options, signal: signal.signal } : options;
 
   const [candidateHosts, sourceCpuModel, guests] = await Promise.all([
     Promise.all(
@@ -314,7 +338,7 @@ export async function planEvacuation(
       mapAtMost(found, GUESTS_ASSESSED_AT_ONCE, async ({ domain, facts, offline }): Promise<GuestToPlace> => {
         const [needs, runs] = await Promise.all([
           guestNeeds(facts).catch(() => ({ bytes: 0, vcpus: 0 })),
-          assessPairs(domain, facts, src, hosts, guestRunOptions(options, offline)),
+          assessPairs(domain, facts, src, hosts, guestRunOptions(runOptions, offline)),
         ]);
         return {
           domain: domain.name,
@@ -325,7 +349,7 @@ export async function planEvacuation(
         };
       }),
     ),
-  ]);
+  ]).finally(() => signal?.dispose());
 
   const planned = assignGuests(guests, candidateHosts, {
     strict,

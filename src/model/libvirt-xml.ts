@@ -438,10 +438,18 @@ export function parsePool(pool: StoragePoolInfo, fromXml = parsePoolXml(pool.xml
  * that the run's fact cache keys them alike and shares one fetch.
  */
 export function hypervisorTargetOf(model: DomainModel): HypervisorTarget {
-  return {
-    ...(model.emulator ? { emulator: model.emulator } : {}),
-    ...(model.arch ? { arch: model.arch } : {}),
-    ...(model.machine ? { machine: model.machine } : {}),
-    ...(model.virtType ? { virttype: model.virtType } : {}),
-  };
+  let target = targetOfModel.get(model);
+  if (!target) {
+    const t: HypervisorTarget = {};
+    if (model.emulator) t.emulator = model.emulator;
+    if (model.arch) t.arch = model.arch;
+    if (model.machine) t.machine = model.machine;
+    if (model.virtType) t.virttype = model.virtType;
+    target = Object.freeze(t);
+    targetOfModel.set(model, target);
+  }
+  return target;
 }
+
+/** Models are shared and read-only (src/pmc/parsed-facts.ts): each one's target is made once (a plan asks per candidate). */
+const targetOfModel = new WeakMap<DomainModel, HypervisorTarget>();

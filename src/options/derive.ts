@@ -151,6 +151,23 @@ export interface DecodedRaw {
   passParams: ParamEntry[];
 }
 
+const byParamOf = new WeakMap<OptionTable, Map<string, [string, OptionRow]>>();
+
+/** The table's non-boolean rows by their typed parameter's field (the first row naming it); once per table. */
+function rowsByParam(table: OptionTable): Map<string, [string, OptionRow]> {
+  let byParam = byParamOf.get(table);
+  if (!byParam) {
+    byParam = new Map();
+    for (const [name, row] of Object.entries(table)) {
+      if (row.param !== undefined && row.type !== 'boolean' && !row.cliOnly && !byParam.has(row.param)) {
+        byParam.set(row.param, [name, row]);
+      }
+    }
+    byParamOf.set(table, byParam);
+  }
+  return byParam;
+}
+
 /**
  * Decodes raw VIR_MIGRATE_* bits and VIR_MIGRATE_PARAM_* values (by libvirt's
  * field name) into the table's options, so that checks reason about them;
@@ -168,7 +185,7 @@ export function decodeRawOf(
   }
   const out: DecodedRaw = { options: {}, passFlags: 0, unknownFlags: 0, passParams: [] };
   let left = rawFlags >>> 0;
-  for (const [name, row] of Object.entries(table)) {
+  for (const [name, row] of left === 0 ? [] : Object.entries(table)) {
     if (row.flag === undefined || row.cliOnly) continue;
     const bit = constants[row.flag];
     if (bit === undefined || bit === 0 || (left & bit) !== bit) continue;
@@ -178,14 +195,8 @@ export function decodeRawOf(
   }
   out.unknownFlags = left;
   out.passFlags = (out.passFlags | left) >>> 0;
-  const byParam = new Map<string, [string, OptionRow]>();
-  for (const [name, row] of Object.entries(table)) {
-    if (row.param !== undefined && row.type !== 'boolean' && !row.cliOnly && !byParam.has(row.param)) {
-      byParam.set(row.param, [name, row]);
-    }
-  }
   for (const [field, raw] of Object.entries(rawParams)) {
-    const known = byParam.get(field);
+    const known = rowsByParam(table).get(field);
     const typed = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as RawParam) : undefined;
     if (known) {
       out.options[known[0]] = typed ? typed.value : raw;

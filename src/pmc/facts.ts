@@ -95,6 +95,8 @@ const noDomain = nullWhen('VIR_ERR_NO_DOMAIN');
 
 export class HostFacts {
   readonly cache: FactCache;
+  /** Domain look-ups answered from one listing (answerLookupsFromListing). */
+  private fromListing = false;
 
   /** `kept`: a service's facts that outlive the run (RunOptions.factCache). */
   constructor(
@@ -148,21 +150,39 @@ export class HostFacts {
   domains(): Promise<Domain[]> {
     return this.cache.get('domains', () => this.connection.listAllDomains());
   }
+  /**
+   * Fleet work looks many guests up on one host: from now on domainByName and
+   * domainByUUID answer from one listing of its domains (`domains()`), so a
+   * guest the host lacks costs no call (nor a LibvirtError) at all.
+   */
+  answerLookupsFromListing(): void {
+    this.fromListing = true;
+  }
+  private listed(): Promise<{ byName: Map<string, Domain>; byUUID: Map<string, Domain> }> {
+    return this.cache.derive('listedDomains', async () => {
+      const domains = await this.domains();
+      return { byName: new Map(domains.map((d) => [d.name, d])), byUUID: new Map(domains.map((d) => [d.uuid, d])) };
+    });
+  }
   /** The domain of this name on this host (and whether it runs), or null when there is none. */
   domainByName(name: string): Promise<{ uuid: string; active: boolean } | null> {
     return this.cache.derive(`domainByName:${name}`, async () => {
-      const d = await this.cache.get(`lookupDomainByName:${name}`, () =>
-        this.connection.lookupDomainByName(name).catch(noDomain),
-      );
+      const d = this.fromListing
+        ? ((await this.listed()).byName.get(name) ?? null)
+        : await this.cache.get(`lookupDomainByName:${name}`, () =>
+            this.connection.lookupDomainByName(name).catch(noDomain),
+          );
       return d ? { uuid: d.uuid, active: await this.isDomainActive(d) } : null;
     });
   }
   /** The domain with this UUID on this host (and whether it runs), or null when there is none. */
   domainByUUID(uuid: string): Promise<{ name: string; active: boolean } | null> {
     return this.cache.derive(`domainByUUID:${uuid}`, async () => {
-      const d = await this.cache.get(`lookupDomainByUUID:${uuid}`, () =>
-        this.connection.lookupDomainByUUID(uuid).catch(noDomain),
-      );
+      const d = this.fromListing
+        ? ((await this.listed()).byUUID.get(uuid) ?? null)
+        : await this.cache.get(`lookupDomainByUUID:${uuid}`, () =>
+            this.connection.lookupDomainByUUID(uuid).catch(noDomain),
+          );
       return d ? { name: d.name, active: await this.isDomainActive(d) } : null;
     });
   }

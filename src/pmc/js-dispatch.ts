@@ -29,11 +29,14 @@ function turnBudgetLeft(): boolean {
 }
 
 /** virPMCStatus (native/pmc/pmc.h). */
-const STATUS_CODE = { pass: 0, fail: 1, error: 2, skipped: 3 } as const;
+export const STATUS_CODE = { pass: 0, fail: 1, error: 2, skipped: 3 } as const;
+
+/** Where settled checks go: the native run's list, or a run decided in JS (src/pmc/js-runner.ts). */
+export type CompletionSink = Pick<NativeCheckList, 'completeBatch'>;
 
 export interface JsDispatchOptions {
   entries: readonly Entry[];
-  list: NativeCheckList;
+  list: CompletionSink;
   /** What every check's context holds but its signal. */
   context: Omit<CheckContext, 'signal'>;
   /** The run's signal: aborting it aborts every check's. */
@@ -42,7 +45,7 @@ export interface JsDispatchOptions {
 }
 
 /** Settled checks, handed to C together at the end of the current microtask turn. */
-function batcher(list: NativeCheckList): (index: number, outcome: NormalizedOutcome) => void {
+function batcher(list: CompletionSink): (index: number, outcome: NormalizedOutcome) => void {
   let done = {
     indices: [] as number[],
     statuses: [] as number[],

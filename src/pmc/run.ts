@@ -15,6 +15,7 @@ import { collectChecks, nativeCheckList, nativeFactNames } from './check-list.js
 import { fetchNativeFacts } from './native-facts.js';
 import { Facts, type SharedFacts } from './facts.js';
 import { jsDispatcher } from './js-dispatch.js';
+import { decidableInJs, runJsChecks } from './js-runner.js';
 import { prefetchFacts } from './prefetch.js';
 import { shapeReport } from './report.js';
 import { validateRunOptions, type RunOptions } from './run-options.js';
@@ -43,6 +44,8 @@ export interface RunMode {
   builtins: readonly CheckDefinition[];
   /** Facts fetched once for many runs (src/fleet/: every guest against every candidate). */
   shared?: SharedFacts;
+  /** A dry run of JS checks alone is decided in JS, without the native runner (./js-runner.ts). */
+  decideInJs?: boolean;
 }
 
 /**
@@ -70,8 +73,6 @@ export async function runPMC(
   const facts = new Facts(domain, source, destination, shared, options.factCache);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
 
-  const list = nativeCheckList(entries);
-  const factNames = nativeFactNames(entries, options.skip ?? []);
   // A run cancelled before it starts asks libvirt nothing: the runner reports every check cancelled.
   const cancelled = options.signal?.aborted ?? false;
   if (!cancelled && !options.noBuiltins && builtins.length > 0) {
@@ -80,6 +81,16 @@ export async function runPMC(
     // prefetch's own rejection, were there one, must not go unobserved).
     prefetchFacts(facts, options).catch(() => undefined);
   }
+  const context = { domain, source, destination, options, facts };
+  if ((mode.decideInJs ?? false) && decidableInJs(entries, options, migrate)) {
+    const skip = options.skip ?? [];
+    const strict = options.strict ?? false;
+    const report = await runJsChecks({ entries, context, signal: options.signal, timeoutMs, skip, strict });
+    return shapeReport(report, entries, domain, destination, facts);
+  }
+
+  const list = nativeCheckList(entries);
+  const factNames = nativeFactNames(entries, options.skip ?? []);
   if (factNames.size > 0) {
     // Cached in `facts`: the JS checks of this run read the same fetches.
     const { values, errors } = cancelled
@@ -89,13 +100,7 @@ export async function runPMC(
   }
 
   const runSignal = bridgeSignal(options.signal);
-  const js = jsDispatcher({
-    entries,
-    list,
-    context: { domain, source, destination, options, facts },
-    runSignal: runSignal.signal,
-    timeoutMs,
-  });
+  const js = jsDispatcher({ entries, list, context, runSignal: runSignal.signal, timeoutMs });
 
   let nativeReport: NativeRunReport;
   try {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../src/checks/index.js';
 import { Connection, constants } from '../../src/index.js';
-import { Facts } from '../../src/pmc/facts.js';
+import { Facts, HostFacts } from '../../src/pmc/facts.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 import { runCheckDirect } from '../helpers/checks.js';
@@ -57,6 +57,31 @@ describe('facts of a full built-in run', () => {
     // Every call went to one of the run's two connections, and the whole run is one small wave.
     expect(source.length + destination.length).toBe(libvirt.calls.length);
     expect(libvirt.calls.length).toBeLessThan(40);
+  });
+
+  it('answers domain look-ups from one listing when asked to (fleet work): the same answers, one call', async () => {
+    const guests = await hosts.a.listAllDomains();
+    const asked = [
+      ...guests.map((g) => ({ name: g.name, uuid: g.uuid })),
+      { name: 'nowhere', uuid: '00000000-0000-4000-8000-000000000000' },
+    ];
+    const answers = async (facts: HostFacts) =>
+      Promise.all(asked.map(async (g) => [await facts.domainByName(g.name), await facts.domainByUUID(g.uuid)]));
+    const lookedUp = new HostFacts(hosts.c, 'destination');
+    const listed = new HostFacts(hosts.c, 'destination');
+    listed.answerLookupsFromListing();
+    const expected = await answers(lookedUp);
+    const libvirt = countLibvirtCalls([hosts.c]);
+    let got;
+    try {
+      got = await answers(listed);
+    } finally {
+      libvirt.restore();
+    }
+    expect(got).toEqual(expected);
+    // host-c defines guest1 (the UUID of host-a's): found, and whether it runs asked once.
+    expect(expected.flat().filter((a) => a !== null)).toHaveLength(2);
+    expect(libvirt.keysOn(hosts.c)).toEqual(['listAllDomains(0)', 'domain(guest1).isActive()']);
   });
 });
 

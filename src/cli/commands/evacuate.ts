@@ -21,6 +21,7 @@ import { readInputFile } from '../input-file.js';
 import { onInterrupt } from '../interrupt.js';
 import { addMigrationOptions, toRunOptions, type MigrationCliOptions } from '../migration-options.js';
 import { lookupDomain, openConnection } from '../migration-run.js';
+import { terminalAuth } from '../terminal-auth.js';
 import { evacuationProgressView } from '../progress-view.js';
 import { formatDuration, printable, styleFor, type Style } from '../style.js';
 
@@ -131,6 +132,36 @@ function reusing(opened: Map<string, Connection>, plan: EvacuationPlan): (uri: s
   };
 }
 
+type NamedConnection = { connection: Connection; uri: string };
+
+/** A host opened and named as typed; without a URI, libvirt's default, named by its own answer. */
+async function openNamed(uri: string | null, role: 'source' | 'destination'): Promise<NamedConnection> {
+  const connection = await openConnection(uri, role);
+  try {
+    return { connection, uri: uri ?? (await connection.getURI()) };
+  } catch (error) {
+    await connection.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Opens every host at once (opening one is several round trips), unless a
+ * terminal may be asked for credentials: then one after another, so that one
+ * prompt is on it at a time, stopping at the first that fails. In the order given.
+ */
+async function openAll(
+  hosts: (readonly [string | null, 'source' | 'destination'])[],
+): Promise<PromiseSettledResult<NamedConnection>[]> {
+  if (!terminalAuth()) return Promise.allSettled(hosts.map(([uri, role]) => openNamed(uri, role)));
+  const settled: PromiseSettledResult<NamedConnection>[] = [];
+  for (const [uri, role] of hosts) {
+    settled.push(...(await Promise.allSettled([openNamed(uri, role)])));
+    if (settled.at(-1)!.status === 'rejected') break;
+  }
+  return settled;
+}
+
 /** Opens the source and the candidates (into `opened`, by URI) and plans, every host named as typed. */
 async function makePlan(
   sourceUri: string | null,
@@ -138,21 +169,17 @@ async function makePlan(
   options: PlanOptions,
   opened: Map<string, Connection>,
 ): Promise<EvacuationPlan> {
-  const source = await openConnection(sourceUri, 'source');
-  // Without -c, the source is libvirt's default URI: named by its own answer.
-  const sourceName = sourceUri ?? (await source.getURI());
-  opened.set(sourceName, source);
-  const candidates: { connection: Connection; uri: string }[] = [];
-  for (const uri of destUris) {
-    const connection = await openConnection(uri, 'destination');
-    opened.set(uri, connection);
-    candidates.push({ connection, uri });
-  }
+  const settled = await openAll([[sourceUri, 'source'], ...destUris.map((uri) => [uri, 'destination'] as const)]);
+  // Those that opened are the caller's to close, even when another failed.
+  for (const s of settled) if (s.status === 'fulfilled') opened.set(s.value.uri, s.value.connection);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [source, ...candidates] = settled.map((s) => (s as PromiseFulfilledResult<NamedConnection>).value);
   // --domain takes what virsh does (a name, UUID or ID); a guest not there is named in the error.
   const domains = options.domains
-    ? await Promise.all(options.domains.map(async (d) => (await lookupDomain(source, d)).name))
+    ? await Promise.all(options.domains.map(async (d) => (await lookupDomain(source!.connection, d)).name))
     : undefined;
-  return planEvacuation({ connection: source, uri: sourceName }, candidates, {
+  return planEvacuation(source!, candidates, {
     ...options,
     ...(domains ? { domains } : {}),
   });
