@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { isLibvirtError } from '../errors.js';
 import type { HostPathModel } from '../model/host-paths.js';
-import { parseDomainCapabilitiesLoaders } from '../model/libvirt-xml.js';
+import { hypervisorTargetOf, parseDomainCapabilitiesLoaders } from '../model/libvirt-xml.js';
 import type { Facts } from '../pmc/facts.js';
 import type { CheckDefinition, MigrationOptions } from '../pmc/types.js';
 import { destinationDomainCapabilities, domainModel } from '../pmc/parsed-facts.js';
@@ -24,9 +24,11 @@ interface PathVerdict {
   how: string;
 }
 
-/** The destination's firmware images, from its domain capabilities (`<os><loader><value>`). */
+/** The destination's firmware images for the guest's emulator, machine and arch, from its domain capabilities (`<os><loader><value>`). */
 async function destinationLoaders(facts: Facts): Promise<string[]> {
-  return facts.destination.cache.derive('loaders', async () => {
+  const t = hypervisorTargetOf(await domainModel(facts));
+  // Per target: a plan asks one destination about guests of other emulators and machines.
+  return facts.destination.cache.derive(`loaders:${t.emulator}|${t.arch}|${t.machine}|${t.virttype}`, async () => {
     try {
       return parseDomainCapabilitiesLoaders(await destinationDomainCapabilities(facts));
     } catch (e) {
@@ -57,9 +59,10 @@ async function judgePath(facts: Facts, entry: HostPathModel): Promise<PathVerdic
   return { entry, state: 'unknown', how: `a ${need === 'socket' ? 'socket' : 'device node or FIFO'} no pool lists` };
 }
 
-/** Every host path of the guest the destination must provide, judged once per run (both checks read it). */
+/** Every host path of the guest the destination must provide, judged once per run and destination (both checks read it). */
 function judgeHostPaths(facts: Facts, options: Readonly<MigrationOptions>): Promise<PathVerdict[]> {
-  const key = `hostPaths:${JSON.stringify(options.migrateDisks ?? [])}|${Boolean(options.copyStorageAll || options.copyStorageInc)}`;
+  // The destination in the key: a plan shares the guest's facts across its candidates.
+  const key = `hostPaths:${facts.destination.id}|${JSON.stringify(options.migrateDisks ?? [])}|${Boolean(options.copyStorageAll || options.copyStorageInc)}`;
   return facts.domain.cache.derive(key, async () => {
     const model = await domainModel(facts);
     const entries: HostPathModel[] = [

@@ -93,8 +93,16 @@ export class FactCache {
 
 const noDomain = nullWhen('VIR_ERR_NO_DOMAIN');
 
+let nextHostFactsId = 1;
+
 export class HostFacts {
   readonly cache: FactCache;
+  /**
+   * Tells hosts apart in the keys of what depends on a guest and a host both,
+   * kept with the guest's facts: a plan shares one guest's facts across its
+   * candidates (host.paths' verdicts).
+   */
+  readonly id = nextHostFactsId++;
   /** Domain look-ups answered from one listing (answerLookupsFromListing). */
   private fromListing = false;
 

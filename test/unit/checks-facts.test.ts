@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../../src/checks/index.js';
 import { Connection, constants } from '../../src/index.js';
-import { Facts, HostFacts } from '../../src/pmc/facts.js';
+import { checkWithSharedFacts } from '../../src/api.js';
+import type { Report } from '../../src/index.js';
+import { DomainFacts, Facts, HostFacts } from '../../src/pmc/facts.js';
 import { fixtureUri } from '../helpers/fixtures.js';
 import { useFixtureHosts } from '../helpers/fixture-hosts.js';
 import { runCheckDirect } from '../helpers/checks.js';
@@ -82,6 +84,50 @@ describe('facts of a full built-in run', () => {
     // host-c defines guest1 (the UUID of host-a's): found, and whether it runs asked once.
     expect(expected.flat().filter((a) => a !== null)).toHaveLength(2);
     expect(libvirt.keysOn(hosts.c)).toEqual(['listAllDomains(0)', 'domain(guest1).isActive()']);
+  });
+});
+
+describe("one guest's facts shared across candidates (a plan)", () => {
+  const hosts = useFixtureHosts({ a: 'host-a', b: 'host-b', c: 'host-c' });
+  const CDROM_GUEST = `<domain type="test"><name>cd-guest</name><memory unit="MiB">256</memory><vcpu>1</vcpu>
+    <os><type arch="x86_64">hvm</type></os><devices><disk type="file" device="cdrom">
+    <source file="/var/lib/pmc-a/iso/install.iso"/><target dev="hdc" bus="ide"/><readonly/></disk></devices></domain>`;
+
+  it('judges host.paths for each candidate, whatever the order (host-c holds the image in a pool, host-b has no pool there)', async () => {
+    const guest = await hosts.a.createDomain(CDROM_GUEST);
+    try {
+      const pathsOutcomes = (r: Report) =>
+        r.checks.filter((x) => x.name.startsWith('host.paths')).map((x) => `${x.name} ${x.status}`);
+      const alone = {
+        b: pathsOutcomes(await checkWithSharedFacts(guest, hosts.b, { live: true }, {})),
+        c: pathsOutcomes(await checkWithSharedFacts(guest, hosts.c, { live: true }, {})),
+      };
+      expect(alone).toEqual({
+        b: ['host.paths pass', 'host.paths-verifiable fail'],
+        c: ['host.paths pass', 'host.paths-verifiable pass'],
+      });
+      for (const order of [
+        ['b', 'c'],
+        ['c', 'b'],
+      ] as const) {
+        const shared = { domain: new DomainFacts(guest), source: new HostFacts(hosts.a, 'source') };
+        for (const name of order) {
+          const dest = hosts[name];
+          const report = await checkWithSharedFacts(
+            guest,
+            dest,
+            { live: true },
+            {
+              ...shared,
+              destination: new HostFacts(dest, 'destination'),
+            },
+          );
+          expect(pathsOutcomes(report), `${order.join(' then ')}: ${name}`).toEqual(alone[name]);
+        }
+      }
+    } finally {
+      await guest.destroy();
+    }
   });
 });
 
