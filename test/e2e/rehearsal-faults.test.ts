@@ -182,6 +182,11 @@ describe('the rehearsal survives a kill in Finish and in Confirm', () => {
     const result = await killIn('confirm', 'host-2');
     const rehearsal = parseReport<Report>(result.stdout).checks.find((c) => c.name === 'migration.rehearsal');
     expect(rehearsal, result.stderr).toMatchObject({ status: 'pass' });
-    expect(rehearsal!.details).not.toHaveProperty('cleanupError');
+    // Host-1's daemon is held stopped from before Finish ends until the kill. On a loaded machine
+    // that can outlast pmc's keepalive (5 s, 3 unanswered), and libvirt's client then closes the
+    // source connection: Confirm breaks off there, which the pass must name. Anything else is a
+    // failed step the destination's death must not cause.
+    const cleanupError = (rehearsal!.details as { cleanupError?: string } | null)?.cleanupError;
+    if (cleanupError !== undefined) expect(cleanupError).toMatch(/^Confirm \(.*keepalive timeout/);
   }, 180_000);
 });
