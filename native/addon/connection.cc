@@ -3,7 +3,6 @@
 #include <libvirt/virterror.h>
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "addon_data.h"
@@ -17,19 +16,6 @@ namespace pmc {
 
 struct CloseListener {
   Napi::ThreadSafeFunction tsfn;
-};
-
-// A close listener and whether libvirt holds it. The registration (a pool
-// thread, after the open) and the unregistration (whoever closes the
-// connection: Close() on a worker, teardown on the JS thread) take the mutex,
-// so a registration that comes after the close never happens, and libvirt
-// never keeps a listener that was freed.
-struct CloseRegistration {
-  explicit CloseRegistration(CloseListener* l) : listener(l) {}
-  std::mutex mutex;
-  CloseListener* listener;  // owned
-  bool registered = false;
-  bool closed = false;
 };
 
 namespace {
@@ -60,7 +46,10 @@ class OpenOperation : public Operation {
   OpenOperation(Napi::Env env, OpenSpec spec, CloseListener* closeListener)
       : Operation(env), spec_(std::move(spec)), closeListener_(closeListener) {}
   ~OpenOperation() override {
-    if (conn_ != nullptr) virConnectClose(conn_);
+    if (conn_ != nullptr) {
+      if (registered_ && virConnectUnregisterCloseCallback(conn_, OnConnectionClosed) < 0) virResetLastError();
+      virConnectClose(conn_);
+    }
     if (closeListener_ != nullptr) {
       closeListener_->tsfn.Release();
       delete closeListener_;
@@ -92,41 +81,34 @@ class OpenOperation : public Operation {
       conn_ = nullptr;
       return;
     }
+    // Registering the close callback is a call to a remote daemon: here, not
+    // on the JS thread (setCloseListener), and not a round trip of its own.
+    if (closeListener_ != nullptr) {
+      if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, closeListener_, nullptr) < 0) {
+        Fail("could not register the close callback");
+        virConnectClose(conn_);
+        conn_ = nullptr;
+        return;
+      }
+      registered_ = true;
+    }
   }
 
   Napi::Value OnOK(Napi::Env env) override {
     virConnectPtr conn = conn_;
     conn_ = nullptr;
     Napi::Object wrapped = AddonData::Get(env)->connectionClass.New({Napi::External<virConnect>::New(env, conn)});
-    if (closeListener_ != nullptr) {
-      Connection::Unwrap(wrapped)->RegisterCloseListenerLater(env, std::make_shared<CloseRegistration>(closeListener_));
-      closeListener_ = nullptr;
-    }
+    if (closeListener_ != nullptr) Connection::Unwrap(wrapped)->AdoptCloseListener(closeListener_);
+    closeListener_ = nullptr;
     return wrapped;
   }
 
  private:
   OpenSpec spec_;
   CloseListener* closeListener_;
+  bool registered_ = false;
   virConnectPtr conn_ = nullptr;
 };
-
-// Unregisters `registration`'s listener if libvirt holds it, and frees it; a
-// registration still queued will not happen. On any thread; for a remote
-// daemon the unregistration is a call.
-void DropRegistration(virConnectPtr conn, CloseRegistration& registration) {
-  std::lock_guard<std::mutex> lock(registration.mutex);
-  registration.closed = true;
-  // Fails harmlessly when libvirt already dropped the callback (after calling
-  // it) or the driver never kept it.
-  if (registration.registered && virConnectUnregisterCloseCallback(conn, OnConnectionClosed) < 0) virResetLastError();
-  registration.registered = false;
-  if (registration.listener != nullptr) {
-    registration.listener->tsfn.Release();
-    delete registration.listener;
-    registration.listener = nullptr;
-  }
-}
 
 }  // namespace
 
@@ -236,9 +218,14 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
   ids.swap(eventIds_);
   // Unregistering the close callback is a call to a remote daemon too: on the
   // worker, before the listener it may still call is released.
-  std::shared_ptr<CloseRegistration> registration = std::move(closeRegistration_);
-  return Call(env, "could not close the connection", [conn, ids, registration](Data&) {
-    if (registration) DropRegistration(conn, *registration);
+  CloseListener* listener = closeListener_;
+  closeListener_ = nullptr;
+  return Call(env, "could not close the connection", [conn, ids, listener](Data&) {
+    if (listener != nullptr) {
+      if (virConnectUnregisterCloseCallback(conn, OnConnectionClosed) < 0) virResetLastError();
+      listener->tsfn.Release();
+      delete listener;
+    }
     DeregisterAllDomainEvents(conn, ids);
     virConnectClose(conn);
     return true;
@@ -270,38 +257,37 @@ void OnConnectionClosed(virConnectPtr, int reason, void* opaque) {
 }  // namespace
 
 void Connection::DropCloseListener() {
-  if (!closeRegistration_) return;
-  if (conn_ != nullptr) DropRegistration(conn_, *closeRegistration_);
-  closeRegistration_.reset();
+  if (closeListener_ == nullptr) return;
+  // Fails harmlessly when libvirt already dropped the callback (after calling
+  // it) or the driver never kept it.
+  if (conn_ != nullptr && virConnectUnregisterCloseCallback(conn_, OnConnectionClosed) < 0) virResetLastError();
+  closeListener_->tsfn.Release();
+  delete closeListener_;
+  closeListener_ = nullptr;
 }
 
-void Connection::RegisterCloseListenerLater(Napi::Env env, std::shared_ptr<CloseRegistration> registration) {
+void Connection::AdoptCloseListener(CloseListener* listener) {
   DropCloseListener();
-  closeRegistration_ = registration;
-  ConnHandle conn = Retain();
-  // Nobody waits for this promise: a driver that refuses a close callback
-  // (none of libvirt's do today) leaves the connection without close events,
-  // as one without keepalive is.
-  Call(env, "could not register the close callback", [conn, registration](Data&) {
-    std::lock_guard<std::mutex> lock(registration->mutex);
-    if (registration->closed) return true;
-    // No free callback: the connection owns the listener (see DropRegistration).
-    if (virConnectRegisterCloseCallback(conn.get(), OnConnectionClosed, registration->listener, nullptr) < 0)
-      virResetLastError();
-    else
-      registration->registered = true;
-    return true;
-  });
+  closeListener_ = listener;
 }
 
 Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (conn_ == nullptr) throw Napi::Error::New(env, "the connection is closed");
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "listener must be a function");
+  DropCloseListener();
   auto* listener =
       new CloseListener{Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "pmc.close", 0, 1)};
   listener->tsfn.Unref(env);  // a listener must not keep the process alive
-  RegisterCloseListenerLater(env, std::make_shared<CloseRegistration>(listener));
+  // Registration only stores the callback: no I/O, fine on the JS thread.
+  // No free callback: the connection owns the listener (see DropCloseListener).
+  if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, listener, nullptr) < 0) {
+    LibvirtErrorInfo error = LibvirtErrorInfo::Capture("could not register the close callback");
+    listener->tsfn.Release();
+    delete listener;
+    throw ToJsError(env, error, Napi::Error::New(env, "").Value());
+  }
+  closeListener_ = listener;
   return env.Undefined();
 }
 

@@ -6,14 +6,13 @@
 #include <libvirt/libvirt.h>
 #include <napi.h>
 
-#include <memory>
 #include <set>
 
 #include "libvirt_handles.h"
 
 namespace pmc {
 
-struct CloseRegistration;
+struct CloseListener;
 struct Data;
 
 class Connection : public Napi::ObjectWrap<Connection> {
@@ -27,11 +26,6 @@ class Connection : public Napi::ObjectWrap<Connection> {
   ConnHandle Retain() const { return conn_ ? RetainConn(conn_) : nullptr; }
   // Closes without waiting (cleanup hook and finalizer).
   void CloseNow();
-  // The close listener an open was given: registered with libvirt on a pool
-  // thread after the open resolved (for a remote daemon the registration is a
-  // call of its own, which the open need not wait for), unregistered by
-  // whichever closes the connection (CloseRegistration orders the two).
-  void RegisterCloseListenerLater(Napi::Env env, std::shared_ptr<CloseRegistration> registration);
 
  private:
   static Napi::Value Open(const Napi::CallbackInfo& info);
@@ -99,11 +93,19 @@ class Connection : public Napi::ObjectWrap<Connection> {
 
   // Unregisters the close callback (if any) and releases its listener, on the
   // JS thread: only where nothing else can (teardown, a listener replaced);
-  // for a remote daemon it is a call, so Close() does it on a worker.
+  // for a remote daemon it is a call, so Close() does it on a worker. libvirt
+  // does not always call a free callback (drivers
+  // without close callbacks, like the test driver, accept the registration and
+  // forget it), so the connection owns the listener, not libvirt.
   void DropCloseListener();
 
+ public:
+  // Takes the close listener an open registered on its own thread (OpenOperation).
+  void AdoptCloseListener(struct CloseListener* listener);
+
+ private:
   virConnectPtr conn_ = nullptr;
-  std::shared_ptr<CloseRegistration> closeRegistration_;
+  struct CloseListener* closeListener_ = nullptr;
   // The domain event registrations (callback IDs) made on this connection. JS thread only.
   std::set<int> eventIds_;
 };

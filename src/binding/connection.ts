@@ -69,10 +69,9 @@ function isDomainEvent(name: string | symbol): name is DomainEventName {
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * The close listener an open is given before the Connection exists (the addon
- * registers it with libvirt on a pool thread once the open has resolved): it
- * emits on the connection once one points it there (weakly, as weakEmitter
- * below, so that it keeps no Connection alive).
+ * The close listener an open registers on its own thread, before the
+ * Connection exists: it emits on the connection once one points it there
+ * (weakly, as weakEmitter below, so that it keeps no Connection alive).
  */
 class CloseRelay {
   target: WeakRef<Connection> | undefined;
