@@ -26,6 +26,8 @@ export default defineConfig({
           setupFiles: ['test/e2e/keep-lab-vm-home.ts'],
           // One lab, one set of guests: files take turns.
           fileParallelism: false,
+          // remote-transport.test.ts drives the garbage collector (global.gc).
+          execArgv: ['--expose-gc'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -19,6 +19,7 @@
 #include "js_xml_document.h"
 #include "js_xml_node.h"
 #include "js_xpath_expression.h"
+#include "release_queue.h"
 #include "typed_params.h"
 #include "xml_parser.h"
 
@@ -50,6 +51,7 @@ void CloseAll(void* arg) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (virInitialize() < 0) throw Napi::Error::New(env, "libvirt failed to initialize");
+  MarkJsThread();  // this environment's thread: releases that may wait for a daemon leave it
   virSetErrorFunc(nullptr, IgnoreError);
   xml::InitLibxml();
 

@@ -9,18 +9,36 @@
 #include "args.h"
 #include "connection_auth.h"
 #include "event_loop.h"
+#include "guarded_tsfn.h"
 #include "libvirt_error.h"
 #include "operation.h"
+#include "release_queue.h"
 
 namespace pmc {
 
+// Guarded: a close may still be delivered while the environment goes away
+// (a connection released off the JS thread is unregistered only later).
 struct CloseListener {
-  Napi::ThreadSafeFunction tsfn;
+  GuardedTsfn tsfn;
 };
 
 namespace {
 
 void OnConnectionClosed(virConnectPtr, int reason, void* opaque);
+
+// Everything a connection holds in libvirt, released in this order: the close
+// callback (before the listener it calls is freed), the domain events, the
+// wrapper's reference. Each may be a round trip to the daemon: never on the JS thread.
+void ReleaseConnection(virConnectPtr conn, CloseListener* listener, const std::set<int>& eventIds) {
+  if (listener != nullptr) {
+    // Fails harmlessly when libvirt already dropped the callback (after calling it).
+    if (virConnectUnregisterCloseCallback(conn, OnConnectionClosed) < 0) virResetLastError();
+    listener->tsfn.Release();
+    delete listener;
+  }
+  Connection::DeregisterAllDomainEvents(conn, eventIds);
+  virConnectClose(conn);
+}
 
 const char* CloseReasonName(int reason) {
   switch (reason) {
@@ -46,9 +64,12 @@ class OpenOperation : public Operation {
   OpenOperation(Napi::Env env, OpenSpec spec, CloseListener* closeListener)
       : Operation(env), spec_(std::move(spec)), closeListener_(closeListener) {}
   ~OpenOperation() override {
+    // An open whose connection was never handed to JS (its environment went away first).
     if (conn_ != nullptr) {
-      if (registered_ && virConnectUnregisterCloseCallback(conn_, OnConnectionClosed) < 0) virResetLastError();
-      virConnectClose(conn_);
+      virConnectPtr conn = conn_;
+      CloseListener* listener = registered_ ? closeListener_ : nullptr;
+      if (registered_) closeListener_ = nullptr;
+      ReleaseOffJsThread([conn, listener] { ReleaseConnection(conn, listener, {}); });
     }
     if (closeListener_ != nullptr) {
       closeListener_->tsfn.Release();
@@ -169,11 +190,13 @@ Connection::~Connection() {
 
 void Connection::CloseNow() {
   if (conn_ == nullptr) return;
-  DropCloseListener();
-  DeregisterAllDomainEvents(conn_, eventIds_);
-  eventIds_.clear();
-  virConnectClose(conn_);
+  virConnectPtr conn = conn_;
   conn_ = nullptr;
+  CloseListener* listener = closeListener_;
+  closeListener_ = nullptr;
+  std::set<int> ids;
+  ids.swap(eventIds_);
+  ReleaseOffJsThread([conn, listener, ids] { ReleaseConnection(conn, listener, ids); });
 }
 
 // --- opening and closing ---------------------------------------------------
@@ -196,8 +219,7 @@ Napi::Value Connection::Open(const Napi::CallbackInfo& info) {
   // Optional: onClose(reason), registered as the close callback while opening.
   CloseListener* closeListener = nullptr;
   if (options.Get("onClose").IsFunction()) {
-    closeListener = new CloseListener{
-        Napi::ThreadSafeFunction::New(env, options.Get("onClose").As<Napi::Function>(), "pmc.close", 0, 1)};
+    closeListener = new CloseListener{GuardedTsfn::New(env, options.Get("onClose").As<Napi::Function>(), "pmc.close")};
     closeListener->tsfn.Unref(env);  // a listener must not keep the process alive
   }
   // A callback that waits for JS must not hold one of the call pool's threads.
@@ -221,13 +243,7 @@ Napi::Value Connection::Close(const Napi::CallbackInfo& info) {
   CloseListener* listener = closeListener_;
   closeListener_ = nullptr;
   return Call(env, "could not close the connection", [conn, ids, listener](Data&) {
-    if (listener != nullptr) {
-      if (virConnectUnregisterCloseCallback(conn, OnConnectionClosed) < 0) virResetLastError();
-      listener->tsfn.Release();
-      delete listener;
-    }
-    DeregisterAllDomainEvents(conn, ids);
-    virConnectClose(conn);
+    ReleaseConnection(conn, listener, ids);
     return true;
   });
 }
@@ -276,8 +292,7 @@ Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
   if (conn_ == nullptr) throw Napi::Error::New(env, "the connection is closed");
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "listener must be a function");
   DropCloseListener();
-  auto* listener =
-      new CloseListener{Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "pmc.close", 0, 1)};
+  auto* listener = new CloseListener{GuardedTsfn::New(env, info[0].As<Napi::Function>(), "pmc.close")};
   listener->tsfn.Unref(env);  // a listener must not keep the process alive
   // Registration only stores the callback: no I/O, fine on the JS thread.
   // No free callback: the connection owns the listener (see DropCloseListener).

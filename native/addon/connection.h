@@ -24,8 +24,11 @@ class Connection : public Napi::ObjectWrap<Connection> {
   bool IsOpen() const { return conn_ != nullptr; }
   // A new reference for queued work; nullptr when closed.
   ConnHandle Retain() const { return conn_ ? RetainConn(conn_) : nullptr; }
-  // Closes without waiting (cleanup hook and finalizer).
+  // Closes without waiting: the release runs off the JS thread (cleanup hook and finalizer).
   void CloseNow();
+  // Before closing (domain_events.cc): a registration holds a reference to its
+  // connection, so one left registered would keep the connection open. May do I/O.
+  static void DeregisterAllDomainEvents(virConnectPtr conn, const std::set<int>& ids);
 
  private:
   static Napi::Value Open(const Napi::CallbackInfo& info);
@@ -36,9 +39,6 @@ class Connection : public Napi::ObjectWrap<Connection> {
   // Domain events (domain_events.cc).
   Napi::Value RegisterDomainEvent(const Napi::CallbackInfo& info);
   Napi::Value DeregisterDomainEvent(const Napi::CallbackInfo& info);
-  // Before closing: a registration holds a reference to its connection, so
-  // one left registered would keep the connection open. May do I/O.
-  static void DeregisterAllDomainEvents(virConnectPtr conn, const std::set<int>& ids);
   // Host facts (connection_host.cc).
   Napi::Value IsAlive(const Napi::CallbackInfo& info);
   Napi::Value GetHostname(const Napi::CallbackInfo& info);

@@ -101,8 +101,9 @@ Domain::Domain(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Domain>(info) 
 }
 
 Domain::~Domain() {
-  // Freeing a domain handle is local bookkeeping in libvirt: no I/O.
-  if (dom_ != nullptr) virDomainFree(dom_);
+  // Off the JS thread: the domain may hold its connection's last reference
+  // (its Connection closed before it), and that release is a round trip.
+  if (dom_ != nullptr) FreeDomainOffJsThread(dom_);
 }
 
 DomainHandle Domain::Retain() const {

@@ -237,7 +237,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
 
   /**
    * The callback form of EventEmitter's `once`, or, given options (or nothing), a promise of the next event,
-   * which rejects (ERR_PMC_CONNECTION_CLOSED) when the connection closes first.
+   * which rejects (ERR_PMC_CONNECTION_CLOSED) when the connection closes first, or is closed already
+   * (`once('close')` too: a close is reported once).
    */
   override once<K extends keyof ConnectionEvents>(event: K, listener: (...args: ConnectionEvents[K]) => void): this;
   override once<K extends keyof ConnectionEvents>(
@@ -256,7 +257,8 @@ export class Connection extends EventEmitter<ConnectionEvents> implements AsyncD
         done();
         reject(new PmcError(`the connection closed before a ${event} event came: ${why}`, 'ERR_PMC_CONNECTION_CLOSED'));
       };
-      if (this.closed && event !== 'close')
+      // A close too: libvirt reports a connection's close once, and never after its owner closed it.
+      if (this.closed)
         return reject(
           new PmcError(
             `the connection closed before a ${event} event came: it was closed already`,

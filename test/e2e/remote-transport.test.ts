@@ -14,7 +14,9 @@ import { LAB_VM } from '../../src/lab/index.js';
 import { parseReport, runPmc } from '../helpers/cli.js';
 import { daemonPid, expectRunsOnlyOn, host } from '../helpers/lab.js';
 import { listenersIn } from '../helpers/listeners.js';
+import { pollUntil } from '../helpers/rehearsal-lab.js';
 import { useTempDirPerTest } from '../helpers/temp-dir.js';
+import { collectGarbage } from '../helpers/gc.js';
 
 const lab = inject('lab');
 const h1 = host(lab, 'host-1');
@@ -154,10 +156,13 @@ describe('qemu+tls:// to the lab hosts', () => {
   });
 });
 
-describe('keepalive', () => {
+describe('a daemon that stopped answering', () => {
   it('closes a connection to a stopped daemon with reason keepalive (interval 1 s, count 2)', async () => {
+    const step = stepClock();
     const conn = await Connection.open(h2.tlsUri, { keepalive: { intervalS: 1, count: 2 } });
+    step('opened');
     const pid = await daemonPid(lab, 'host-2');
+    step('pid known');
     const started = performance.now();
     // A deadline of its own: the daemon must get its SIGCONT below even when no close ever comes.
     const closed = conn
@@ -171,6 +176,9 @@ describe('keepalive', () => {
       // A probe per second of silence, closed when `count` went unanswered: (count + 1) s, 3.0 s measured.
       expect(ms).toBeGreaterThan(2500);
       expect(ms).toBeLessThan(4000);
+    } catch (error) {
+      step('no close in time');
+      throw new Error(`${String(error)}; steps: ${step.log()}`, { cause: error });
     } finally {
       process.kill(pid, 'SIGCONT');
       await conn.close().catch(() => undefined);
@@ -182,4 +190,50 @@ describe('keepalive', () => {
       await again.close();
     }
   });
+
+  it("never holds the JS thread: collected Connections and domains release libvirt's last reference elsewhere", async () => {
+    // The last reference to a remote connection is a round trip (CONNECT_CLOSE): before the
+    // release thread, a finalizer waited on the JS thread for keepalive to give up, 15 to 20 s.
+    const collected: string[] = [];
+    const registry = new FinalizationRegistry<string>((what) => collected.push(what));
+    await (async () => {
+      const dropped = await Connection.open(h1.tlsUri); // never closed: its finalizer releases it
+      await dropped.getHostname();
+      const closed = await Connection.open(h1.tlsUri); // closed while a domain of it lives on
+      const [dom] = await closed.listAllDomains();
+      expect(dom).toBeDefined();
+      await closed.close();
+      registry.register(dropped, 'connection');
+      registry.register(dom!, 'domain');
+    })();
+    const pid = await daemonPid(lab, 'host-1');
+    process.kill(pid, 'SIGSTOP');
+    let collectMs: number;
+    try {
+      const started = performance.now();
+      await collectGarbage();
+      collectMs = performance.now() - started;
+      await pollUntil(
+        'both finalizers ran',
+        async () => {
+          await collectGarbage(1);
+          return collected.length === 2;
+        },
+        5000,
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(collected.sort()).toEqual(['connection', 'domain']);
+    expect(collectMs).toBeLessThan(2000);
+  });
 });
+
+/** Timestamps of a test's steps, for the message of a failure that only a loaded machine shows. */
+function stepClock(): ((name: string) => void) & { log: () => string } {
+  const t0 = performance.now();
+  const steps: string[] = [];
+  return Object.assign((name: string) => void steps.push(`${name} +${Math.round(performance.now() - t0)} ms`), {
+    log: () => steps.join(', '),
+  });
+}
