@@ -294,7 +294,9 @@ Napi::Value Connection::SetCloseListener(const Napi::CallbackInfo& info) {
   DropCloseListener();
   auto* listener = new CloseListener{GuardedTsfn::New(env, info[0].As<Napi::Function>(), "pmc.close")};
   listener->tsfn.Unref(env);  // a listener must not keep the process alive
-  // Registration only stores the callback: no I/O, fine on the JS thread.
+  // On a remote connection this is a round trip (libvirtd registers it on its
+  // side too), on the JS thread: only for a handle that no Connection.open
+  // wrapped, which registers its listener while opening, off the JS thread.
   // No free callback: the connection owns the listener (see DropCloseListener).
   if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, listener, nullptr) < 0) {
     LibvirtErrorInfo error = LibvirtErrorInfo::Capture("could not register the close callback");
