@@ -58,6 +58,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData(data);
   napi_add_env_cleanup_hook(env, CloseAll, data);
+  data->setImmediate = Napi::Persistent(env.Global().Get("setImmediate").As<Napi::Function>());
 
   Napi::Function connection = Connection::Init(env);
   Napi::Function domain = Domain::Init(env);

@@ -28,6 +28,10 @@ struct AddonData {
   std::set<Connection*> connections;
   // Where this environment's calls report back from their threads (operation.cc), made at the first call.
   std::shared_ptr<Completions> completions;
+  // The native function a later turn of the loop drains them with, and Node's
+  // setImmediate as it was at load (fake timers a test installs later must not hold calls).
+  Napi::FunctionReference drainCompletions;
+  Napi::FunctionReference setImmediate;
 
   static AddonData* Get(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 };
