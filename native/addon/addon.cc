@@ -47,6 +47,9 @@ void CloseAll(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
   std::vector<Connection*> open(data->connections.begin(), data->connections.end());
   for (Connection* c : open) c->CloseNow();
+  // No JS runs any more: the releases (these and the finalizers') may finish
+  // before the process exits, for a while.
+  WaitForReleases(std::chrono::seconds(2));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

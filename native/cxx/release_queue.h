@@ -10,6 +10,7 @@
 // event loop) a release runs at once.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 namespace pmc {
@@ -18,8 +19,15 @@ namespace pmc {
 void MarkJsThread();
 
 // Runs `release` now, or on the release thread when called on a JS thread.
-// The release thread lives as long as the process; releases still queued at
-// exit are dropped (the kernel closes the sockets, the daemons see EOF).
+// The release thread lives as long as the process.
 void ReleaseOffJsThread(std::function<void()> release);
+
+// Waits until every release queued so far has run, at most `timeout`; false
+// when some still wait (a daemon not answering). For an environment's
+// teardown, when no JS runs any more: a process must not exit while the
+// release thread is inside libvirt and its TLS library (their exit-time
+// destructors would run under it). Past the timeout the kernel closes the
+// sockets and the daemons see EOF.
+bool WaitForReleases(std::chrono::milliseconds timeout);
 
 }  // namespace pmc
