@@ -70,6 +70,7 @@ const NOT_OURS = new Set([
   'virDomainAbortJob',
   'virGetLastError',
   'AbortSignal',
+  'setImmediate',
   'close',
   'error',
   'pmc',
