@@ -19,6 +19,7 @@
 #include "js_xml_document.h"
 #include "js_xml_node.h"
 #include "js_xpath_expression.h"
+#include "operation.h"
 #include "release_queue.h"
 #include "typed_params.h"
 #include "xml_parser.h"
@@ -47,6 +48,7 @@ void CloseAll(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
   std::vector<Connection*> open(data->connections.begin(), data->connections.end());
   for (Connection* c : open) c->CloseNow();
+  AbandonQueuedCalls(data);
   // No JS runs any more: the releases (these and the finalizers') may finish
   // before the process exits, for a while.
   WaitForReleases(std::chrono::seconds(2));

@@ -103,7 +103,8 @@ class OpenOperation : public Operation {
       return;
     }
     // Registering the close callback is a call to a remote daemon: here, not
-    // on the JS thread (setCloseListener), and not a round trip of its own.
+    // on the JS thread. The open waits for it (one round trip more), so that
+    // a close that comes right after the open is always reported.
     if (closeListener_ != nullptr) {
       if (virConnectRegisterCloseCallback(conn_, OnConnectionClosed, closeListener_, nullptr) < 0) {
         Fail("could not register the close callback");

@@ -26,6 +26,8 @@ class Connection : public Napi::ObjectWrap<Connection> {
   ConnHandle Retain() const { return conn_ ? RetainConn(conn_) : nullptr; }
   // Closes without waiting: the release runs off the JS thread (cleanup hook and finalizer).
   void CloseNow();
+  // Takes the close listener an open registered on its own thread (OpenOperation).
+  void AdoptCloseListener(struct CloseListener* listener);
   // Before closing (domain_events.cc): a registration holds a reference to its
   // connection, so one left registered would keep the connection open. May do I/O.
   static void DeregisterAllDomainEvents(virConnectPtr conn, const std::set<int>& ids);
@@ -92,18 +94,13 @@ class Connection : public Napi::ObjectWrap<Connection> {
   Napi::Value WrapDomains(Napi::Env env, DomainSlot& slot, bool single);
 
   // Unregisters the close callback (if any) and releases its listener, on the
-  // JS thread: only where nothing else can (teardown, a listener replaced);
-  // for a remote daemon it is a call, so Close() does it on a worker. libvirt
-  // does not always call a free callback (drivers
-  // without close callbacks, like the test driver, accept the registration and
-  // forget it), so the connection owns the listener, not libvirt.
+  // JS thread: only when a listener is replaced. For a remote daemon it is a
+  // call, so Close() does it on a worker and CloseNow() on the release thread.
+  // libvirt does not always call a free callback (drivers without close
+  // callbacks, like the test driver, accept the registration and forget it),
+  // so the connection owns the listener, not libvirt.
   void DropCloseListener();
 
- public:
-  // Takes the close listener an open registered on its own thread (OpenOperation).
-  void AdoptCloseListener(struct CloseListener* listener);
-
- private:
   virConnectPtr conn_ = nullptr;
   struct CloseListener* closeListener_ = nullptr;
   // The domain event registrations (callback IDs) made on this connection. JS thread only.

@@ -134,16 +134,7 @@ class Completions {
     if (tsfn_.NonBlockingCall(this, [](Napi::Env env, Napi::Function, Completions* self) { self->Drain(env); }) ==
         napi_ok)
       return;
-    std::vector<Operation*> orphans;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      orphans.swap(done_);
-      drainQueued_ = false;
-    }
-    for (Operation* orphan : orphans) {
-      orphan->Abandon();
-      delete orphan;
-    }
+    AbandonQueued();
   }
 
  private:
@@ -174,32 +165,56 @@ class Completions {
     }
     inFlight_ -= static_cast<int>(settling.size());
     if (more) {
-      DrainNextTurn(env);
+      if (!DrainNextTurn(env)) AbandonQueued();  // the environment is going away
     } else if (inFlight_ == 0) {
       tsfn_.Unref(env);
     }
   }
 
-  static void DrainNextTurn(Napi::Env env) {
+  // False when the environment can no longer schedule it (it is going away).
+  static bool DrainNextTurn(Napi::Env env) {
     AddonData* data = AddonData::Get(env);
-    if (data->drainCompletions.IsEmpty()) {
-      data->drainCompletions = Napi::Persistent(Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-        if (AddonData* d = AddonData::Get(info.Env()); d && d->completions) d->completions->Drain(info.Env());
-      }));
-    }
     try {
+      if (data->drainCompletions.IsEmpty()) {
+        data->drainCompletions = Napi::Persistent(Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+          if (AddonData* d = AddonData::Get(info.Env()); d && d->completions) d->completions->Drain(info.Env());
+        }));
+      }
       data->setImmediate.Call({data->drainCompletions.Value()});
+      return true;
     } catch (const Napi::Error&) {
-      // The environment is going away: its calls are abandoned with it.
+      return false;
     }
   }
 
+ public:
+  // The environment is going away (its cleanup hook, or a later turn that
+  // could not be scheduled): the calls waiting for a later turn will never be
+  // settled, and are abandoned as those that finish afterwards are (Finished).
+  void AbandonQueued() {
+    std::vector<Operation*> orphans;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      orphans.swap(done_);
+      drainQueued_ = false;
+    }
+    for (Operation* orphan : orphans) {
+      orphan->Abandon();
+      delete orphan;
+    }
+  }
+
+ private:
   GuardedTsfn tsfn_;
   std::mutex mutex_;
   std::vector<Operation*> done_;
   bool drainQueued_ = false;
   int inFlight_ = 0;  // JS thread only
 };
+
+void AbandonQueuedCalls(AddonData* data) {
+  if (data->completions) data->completions->AbandonQueued();
+}
 
 Operation::Operation(Napi::Env env) : deferred_(Napi::Promise::Deferred::New(env)) {
   // Capturing the stack now is what lets a rejection point at the caller.

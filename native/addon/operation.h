@@ -14,6 +14,7 @@
 
 namespace pmc {
 
+struct AddonData;
 class Completions;
 
 class Operation {
@@ -67,6 +68,10 @@ class Operation {
 
   friend class Completions;
 };
+
+// At the environment's teardown (the addon's cleanup hook): abandons the
+// finished calls still waiting to be settled in a later turn of the loop.
+void AbandonQueuedCalls(AddonData* data);
 
 // An Operation made of two lambdas, for the many one-call methods:
 // `body` runs off the JS thread and returns false when libvirt failed (its
