@@ -4,7 +4,8 @@
  * PMC_LAB_ID, or `e2e` so that a run does not take over a lab started by hand.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { labDown, labUp, type LabInfo } from '../../src/lab/index.js';
@@ -17,8 +18,24 @@ declare module 'vitest' {
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
+/**
+ * The lab's daemons run as users of their own, and the gate they run (gate and
+ * rehearsal-gate tests) is this checkout's dist/gate/hook-main.js: a checkout
+ * under a directory only root may enter (`mktemp -d` makes one, 0700) hides it
+ * from them ("Cannot find module"). Lets others pass through (o+x: enter, not
+ * list) every directory above the checkout.
+ */
+function letLabUsersReachCheckout(): void {
+  for (let dir = fileURLToPath(new URL('../..', import.meta.url)); ; dir = path.dirname(dir)) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const id = process.env.PMC_LAB_ID ?? 'e2e';
+  letLabUsersReachCheckout();
   const started = performance.now();
   // Three hosts: placement and evacuation need two candidates besides the source.
   const lab = await labUp({ id, hosts: 3 });
