@@ -42,16 +42,22 @@ describe('the call pool over a slow wire', () => {
     const one = performance.now();
     await conn.getLibVersion();
     const single = performance.now() - one;
-    const started = performance.now();
-    const versions = await Promise.all(Array.from({ length: CALLS }, () => conn.getLibVersion()));
-    const elapsed = performance.now() - started;
-    console.log(
-      `[measure] 1 call: ${single.toFixed(0)} ms; ${CALLS} at once: ${elapsed.toFixed(0)} ms (RTT ${RTT} ms)`,
-    );
-    expect(new Set(versions.map((v) => JSON.stringify(v))).size).toBe(1);
     expect(single).toBeGreaterThanOrEqual(RTT - 1);
+    // The best of three bursts: one burst took 207 ms once in CI (a stall of the loaded machine, the
+    // proxy's or the daemon's, not a second wave: 4 at a time take 4 round trips every time).
+    const bursts: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = performance.now();
+      const versions = await Promise.all(Array.from({ length: CALLS }, () => conn.getLibVersion()));
+      bursts.push(performance.now() - started);
+      expect(new Set(versions.map((v) => JSON.stringify(v))).size).toBe(1);
+      if (bursts.at(-1)! < 1.5 * RTT) break;
+    }
+    console.log(
+      `[measure] 1 call: ${single.toFixed(0)} ms; ${CALLS} at once: ${bursts.map((b) => b.toFixed(0)).join(', ')} ms (RTT ${RTT} ms)`,
+    );
     // 4 at a time would take 4 round trips; all at once take one, and the daemon's few ms.
-    expect(elapsed).toBeLessThan(1.5 * RTT);
+    expect(Math.min(...bursts)).toBeLessThan(1.5 * RTT);
   });
 
   it('describes every storage pool (its info, XML, persistence: calls of their own) at once: about two round trips, not one per call', async () => {
