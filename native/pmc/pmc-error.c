@@ -2,13 +2,13 @@
  * pmc-error.c: the calling thread's last error (virPMCGetLastError). The
  * message lives in a fixed thread-local buffer: reporting "out of memory"
  * must not need memory, and a thread that exits leaves nothing to free.
+ * No libvirt here: the gate's addon (native/gate) reports errors through this
+ * file and loads no libvirt.
  */
 #include "pmc-internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-
-#include <libvirt/virterror.h>
 
 static _Thread_local struct {
     virPMCError pub;
@@ -39,13 +39,4 @@ virPMCReportError(virPMCErrorNumber code, const char *fmt, ...)
     va_end(ap);
     lastError.pub.code = code;
     lastError.pub.message = lastError.message;
-}
-
-void
-virPMCReportLibvirtError(const char *what)
-{
-    virErrorPtr err = virGetLastError();
-
-    virPMCReportError(VIR_PMC_ERR_LIBVIRT, "%s: %s", what,
-                      err && err->message ? err->message : "libvirt gave no reason");
 }

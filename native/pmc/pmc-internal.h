@@ -18,8 +18,6 @@
 #include "pmc.h"
 #include "pmc-extend.h" /* virPMCReportError, the list's hooks */
 #define virPMCReportOOM() virPMCReportError(VIR_PMC_ERR_NO_MEMORY, "out of memory")
-/* VIR_PMC_ERR_LIBVIRT, "<what>: <libvirt's message>"; libvirt's error stays set. */
-void virPMCReportLibvirtError(const char *what);
 
 /* virPMCCheckListAdd's rules for one check (name, run, severity, flags);
  * false with the reason reported. `position` in the list, for the message,

@@ -21,6 +21,16 @@ typedef struct {
     virPMCCancelListener listener;
 } virPMCMonitor;
 
+/* VIR_PMC_ERR_LIBVIRT, "<what>: <libvirt's message>"; libvirt's error stays set. */
+static void
+virPMCReportLibvirtError(const char *what)
+{
+    virErrorPtr err = virGetLastError();
+
+    virPMCReportError(VIR_PMC_ERR_LIBVIRT, "%s: %s", what,
+                      err && err->message ? err->message : "libvirt gave no reason");
+}
+
 /* Retry interval for virDomainAbortJob: the job may not have started yet. */
 #define VIR_PMC_ABORT_RETRY_NS (100ull * 1000000ull)
 
