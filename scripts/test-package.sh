@@ -23,6 +23,7 @@ say "npm pack"
 tgz="$tmp/$(npm pack --silent --pack-destination "$tmp" | tail -n 1)"
 listing=$(tar -tzf "$tgz")
 grep -q '^package/prebuilds/linux-x64/libvirt-pmc.glibc.node$' <<<"$listing" || fail "no prebuilt addon in the tarball"
+grep -q '^package/prebuilds/linux-x64/pmc_gate.so$' <<<"$listing" || fail "no prebuilt gate addon in the tarball"
 if grep -E '\.map$|^package/(src|test|bench|build|docs/api)/' <<<"$listing"; then fail "the tarball holds files only a checkout can use (above)"; fi
 # Test instrumentation stays in the checkout (package.json "files" leaves it out).
 if grep -E '^package/dist/binding/call-log\.' <<<"$listing"; then fail "the tarball holds the tests' call log (above)"; fi
@@ -102,6 +103,10 @@ gate_err=$("$tmp/hooks/qemu.d/pmc-gate" pkg migrate begin - <<<"$gate_xml" 2>&1 
 [ "$status" -eq 1 ] || fail "the installed gate exited $status, not 1 (refused)"
 grep -q "serial 0 log: directory $tmp/none" <<<"$gate_err" || fail "the installed gate said: $gate_err"
 (cd "$app" && npx --no -- pmc hook log --journal "$tmp/gate-journal") | grep -q '^1 decision' || fail "pmc hook log"
+# The gate's process loads the gate's addon, and so no libvirt (the dynamic loader names every file it loads).
+loaded_libs=$(LD_DEBUG=files "$tmp/hooks/qemu.d/pmc-gate" pkg migrate begin - <<<"$gate_xml" 2>&1 >/dev/null || true)
+grep -q 'file=.*pmc_gate\.so' <<<"$loaded_libs" || fail "the installed gate did not load its own addon"
+if grep -q 'file=libvirt\.so' <<<"$loaded_libs"; then fail "the installed gate loaded libvirt"; fi
 
 if [ "$source_build" -eq 1 ]; then
   src_app="$tmp/app-source"

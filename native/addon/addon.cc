@@ -1,5 +1,6 @@
-// The addon's entry point: registers the classes, silences libvirt's default
-// error printer, initializes libxml2, and closes every connection when the environment goes away.
+// The addon's entry point: the XML part it shares with the gate's addon
+// (xml_exports.h), then libvirt: silences libvirt's default error printer,
+// registers the classes, and closes every connection when the environment goes away.
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <napi.h>
@@ -14,15 +15,11 @@
 #include "exit_guard.h"
 #include "external_checks.h"
 #include "js_check_list.h"
-#include "js_gate.h"
 #include "js_run_pmc.h"
-#include "js_xml_document.h"
-#include "js_xml_node.h"
-#include "js_xpath_expression.h"
 #include "operation.h"
 #include "release_queue.h"
 #include "typed_params.h"
-#include "xml_parser.h"
+#include "xml_exports.h"
 
 namespace pmc {
 
@@ -31,18 +28,6 @@ namespace {
 // libvirt prints every error to stderr unless an error function is set; ours
 // are reported to JS instead.
 void IgnoreError(void*, virErrorPtr) {}
-
-Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
-  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "the error class must be a constructor");
-  AddonData::Get(info.Env())->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
-  return info.Env().Undefined();
-}
-
-Napi::Value SetXmlErrorClass(const Napi::CallbackInfo& info) {
-  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "the error class must be a constructor");
-  AddonData::Get(info.Env())->xmlErrorClass = Napi::Persistent(info[0].As<Napi::Function>());
-  return info.Env().Undefined();
-}
 
 void CloseAll(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
@@ -58,23 +43,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (virInitialize() < 0) throw Napi::Error::New(env, "libvirt failed to initialize");
   MarkJsThread();  // this environment's thread: releases that may wait for a daemon leave it
   virSetErrorFunc(nullptr, IgnoreError);
-  xml::InitLibxml();
 
-  auto* data = new AddonData();
-  env.SetInstanceData(data);
+  AddonData* data = InitXmlExports(env, exports);
   napi_add_env_cleanup_hook(env, CloseAll, data);
-  data->setImmediate = Napi::Persistent(env.Global().Get("setImmediate").As<Napi::Function>());
 
   Napi::Function connection = Connection::Init(env);
   Napi::Function domain = Domain::Init(env);
   data->connectionClass = Napi::Persistent(connection);
   data->domainClass = Napi::Persistent(domain);
-  Napi::Function xmlDocument = XmlDocument::Init(env);
-  Napi::Function xmlNode = XmlNode::Init(env);
-  Napi::Function xpathExpression = XPathExpression::Init(env);
-  data->xmlDocumentClass = Napi::Persistent(xmlDocument);
-  data->xmlNodeClass = Napi::Persistent(xmlNode);
-  data->xpathExpressionClass = Napi::Persistent(xpathExpression);
 
   Napi::Function checkList = CheckList::Init(env);
   Napi::Function cancel = Cancel::Init(env);
@@ -83,22 +59,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   exports.Set("Connection", connection);
   exports.Set("Domain", domain);
-  exports.Set("XmlDocument", xmlDocument);
-  exports.Set("XmlNode", xmlNode);
-  exports.Set("XPathExpression", xpathExpression);
   exports.Set("CheckList", checkList);
   exports.Set("Cancel", cancel);
   exports.Set("runPMC", Napi::Function::New(env, RunPMC, "runPMC"));
-  exports.Set("loadCheckFile", Napi::Function::New(env, LoadCheckFileJs, "loadCheckFile"));
-  exports.Set("runCheckFileOnDomain", Napi::Function::New(env, RunCheckFileOnDomainJs, "runCheckFileOnDomain"));
   exports.Set("loadPlugin", Napi::Function::New(env, LoadPluginJs, "loadPlugin"));
-  exports.Set("factSpecs", Napi::Function::New(env, FactSpecsJs, "factSpecs"));
   exports.Set("constants", Constants(env));
   exports.Set("liveDomainEventListeners",
               Napi::Function::New(env, LiveDomainEventListeners, "liveDomainEventListeners"));
   exports.Set("packTypedParams", Napi::Function::New(env, PackTypedParamsJs, "packTypedParams"));
-  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
-  exports.Set("setXmlErrorClass", Napi::Function::New(env, SetXmlErrorClass, "setXmlErrorClass"));
   exports.Set("setExitGuard", Napi::Function::New(env, SetExitGuard, "setExitGuard"));
   unsigned long version = 0;
   virGetVersion(&version, nullptr, nullptr);

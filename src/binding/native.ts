@@ -16,8 +16,6 @@ import type { NativeAddon } from './native-types.js';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-// node-gyp-build ships no types; path() is the one function used.
-const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
 
 /**
  * Where the addon may be, in the order tried: PMC_ADDON alone when set; else
@@ -29,6 +27,9 @@ export function addonCandidates(): string[] {
   if (fromEnv) return [path.resolve(fromEnv)];
   const cmake = path.join(root, 'build-cmake', 'Release', 'pmc.node');
   try {
+    // Required here, not at import: the gate's process never needs it (a few ms of its start-up).
+    // node-gyp-build ships no types; path() is the one function used.
+    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
     return [nodeGypBuild.path(root), cmake];
   } catch {
     // Neither a local build nor a prebuild for this platform and libc: named in explain()'s message.
@@ -63,7 +64,54 @@ function explain(candidates: string[], cause: unknown): Error {
   return new Error(`libvirt-pmc: ${hint}\nCause: ${reason}`, { cause });
 }
 
+/**
+ * Where the gate's addon may be (native/gate/gate_addon.cc: XML, XPath and
+ * check files, no libvirt), in the order tried: a local build, then the
+ * package's prebuilt one. A `.so`, loaded with `process.dlopen`: a second
+ * `.node` in build/Release would confuse node-gyp-build and prebuildify.
+ */
+export function gateAddonCandidates(): string[] {
+  return [
+    path.join(root, 'build', 'Release', 'pmc_gate.so'),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'pmc_gate.so'),
+    path.join(root, 'build-cmake', 'Release', 'pmc_gate.so'),
+  ];
+}
+
+let gateOnly = false;
+
+/**
+ * For the gate's process (src/gate/hook-main.ts), before its first use of the
+ * addon: load the gate's addon, which loads no libvirt (about 20 ms less on
+ * every incoming migration, docs/hook.md). It has only what the gate uses
+ * (XmlDocument, check files); the full addon stands in when it is missing or
+ * does not load, and always when PMC_ADDON names one.
+ */
+export function useGateAddon(): void {
+  gateOnly = true;
+}
+
+function loadGateAddon(): NativeAddon | null {
+  for (const candidate of gateAddonCandidates()) {
+    if (!existsSync(candidate)) continue;
+    try {
+      const module = { exports: {} as NativeAddon };
+      process.dlopen(module, candidate);
+      module.exports.setErrorClass(LibvirtError);
+      module.exports.setXmlErrorClass(XmlError);
+      return module.exports;
+    } catch {
+      // Built for another libc, or older than this package: the full addon does the same work.
+    }
+  }
+  return null;
+}
+
 function load(): NativeAddon {
+  if (gateOnly && !process.env.PMC_ADDON) {
+    const gate = loadGateAddon();
+    if (gate) return gate;
+  }
   const candidates = addonCandidates();
   const fromEnvAsRoot = process.env.PMC_ADDON && process.geteuid?.() === 0 ? candidates[0] : undefined;
   let lastError: unknown = new Error('none of these files exists');

@@ -3,10 +3,12 @@
  * run by the script `pmc hook install` writes into `qemu.d/` (docs/hook.md).
  * It loads only the gate (no CLI, no runner): it runs on every incoming migration.
  */
+import { useGateAddon } from '../binding/native.js';
 import { readInput, runGate } from './hook.js';
 import { DEFAULT_POLICY, parsePolicy, type GatePolicy } from './policy.js';
 
 async function main(): Promise<number> {
+  useGateAddon(); // XML and check files only: libvirt is not even loaded
   const [policyText = '', guest = '', operation = '', subOperation = ''] = process.argv.slice(2);
   // Only the beginning of an incoming migration is the gate's (the script filters too).
   if (operation !== 'migrate' || subOperation !== 'begin') return 0;
@@ -18,7 +20,7 @@ async function main(): Promise<number> {
     policy = DEFAULT_POLICY;
     policyError = `the hook's policy is unreadable: ${(error as Error).message}`;
   }
-  const input = policyError ? Promise.reject(new Error(policyError)) : readInput(process.stdin);
+  const input = policyError ? Promise.reject(new Error(policyError)) : readInput();
   input.catch(() => undefined);
   const result = await runGate(guest, input, policy);
   // No newline after the last line: libvirt puts standard error verbatim at the end of its message.
