@@ -60,7 +60,7 @@ function packageRoot(): string {
 
 /** The gate's process entry in the package (built). */
 export function hookMainPath(): string {
-  return path.join(packageRoot(), 'dist', 'gate', 'hook-main.js');
+  return path.join(packageRoot(), 'dist', 'gate', 'hook-main.cjs');
 }
 
 /** Single-quoted for sh. */

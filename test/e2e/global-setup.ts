@@ -20,7 +20,7 @@ const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /**
  * The lab's daemons run as users of their own, and the gate they run (gate and
- * rehearsal-gate tests) is this checkout's dist/gate/hook-main.js: a checkout
+ * rehearsal-gate tests) is this checkout's dist/gate/hook-main.cjs: a checkout
  * under a directory only root may enter (`mktemp -d` makes one, 0700) hides it
  * from them ("Cannot find module"). Lets others pass through (o+x: enter, not
  * list) every directory above the checkout.

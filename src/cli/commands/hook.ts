@@ -163,7 +163,7 @@ export function hookCommand(): Command {
       const { readInput, runGate } = await import('../../gate/hook.js');
       const { DEFAULT_POLICY } = await import('../../gate/policy.js');
       const policy: GatePolicy = { ...DEFAULT_POLICY, ...policyFromFlags(flags) };
-      const result = await runGate(guest, readInput(process.stdin), policy, { journal: flags.journal !== undefined });
+      const result = await runGate(guest, readInput(), policy, { journal: flags.journal !== undefined });
       for (const line of result.lines) console.error(line);
       const warnings = result.entry.failing.filter((f) => f.severity !== 'critical');
       for (const w of warnings) console.error(`pmc-gate: warning: ${w.message}`);
