@@ -19,6 +19,12 @@ function lookup(database: 'passwd' | 'group', name: string): string[] | null {
   }
 }
 
+/** The user `name` (its uid and primary gid), or null when there is none. */
+export function accountOf(name: string): Account | null {
+  const entry = lookup('passwd', name);
+  return entry ? { name, uid: Number(entry[2]), gid: Number(entry[3]) } : null;
+}
+
 export function ensureGroup(name: string): number {
   if (!lookup('group', name)) execFileSync('groupadd', ['--system', name], { stdio: 'pipe' });
   const entry = lookup('group', name);
@@ -48,7 +54,7 @@ export function ensureUser(name: string, home: string, group: string): Account {
   } else {
     execFileSync('usermod', ['--append', '--groups', group, name], { stdio: 'pipe' });
   }
-  const entry = lookup('passwd', name);
-  if (!entry) throw new Error(`user ${name} could not be created`);
-  return { name, uid: Number(entry[2]), gid: Number(entry[3]) };
+  const account = accountOf(name);
+  if (!account) throw new Error(`user ${name} could not be created`);
+  return account;
 }
