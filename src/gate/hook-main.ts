@@ -1,7 +1,9 @@
 /**
- * The gate's process: `node hook-main.js POLICY_JSON GUEST OPERATION SUBOPERATION EXTRA`,
- * run by the script `pmc hook install` writes into `qemu.d/` (docs/hook.md).
- * It loads only the gate (no CLI, no runner): it runs on every incoming migration.
+ * The gate's process: `node hook-main.cjs POLICY_JSON GUEST OPERATION SUBOPERATION EXTRA`
+ * (this file, bundled into CommonJS by scripts/bundle.mjs), run by the script
+ * `pmc hook install` writes into `qemu.d/` (docs/hook.md). It loads only the
+ * gate (no CLI, no runner) and the gate's addon (no libvirt): it runs on every
+ * incoming migration.
  */
 import { useGateAddon } from '../binding/native.js';
 import { readInput, runGate } from './hook.js';
